@@ -1,0 +1,115 @@
+"""The `fincrm` command: database, demo data, users, audit.
+
+Every sub-command reads the same FINCRM_* settings as the app.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from services.errors import DomainError
+from services.settings import ConfigurationError, get_settings
+
+
+def _cmd_db_upgrade(args) -> int:
+    from services import migrations
+
+    migrations.upgrade(revision=args.revision)
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def _cmd_seed(args) -> int:
+    from services.demo import seed
+
+    settings = get_settings()
+    if not args.demo:
+        print("only demo data can be seeded: use `fincrm seed --demo`", file=sys.stderr)
+        return 2
+    if not settings.demo_mode:
+        print("refusing to seed demo data outside demo mode: demo data is for the embedded default "
+              "database, or set FINCRM_DEMO=1", file=sys.stderr)
+        return 2
+    result = seed.seed_demo(customers=args.customers, seed=args.seed, if_empty=args.if_empty)
+    print(result)
+    return 0
+
+
+def _cmd_user_create(args) -> int:
+    from services.db import unit_of_work
+    from services.security.actor import SYSTEM
+    from services.security.users import create_user
+
+    password = args.password or getpass.getpass("Password: ")
+    data = {"username": args.username, "display_name": args.display_name or args.username,
+            "password": password, "roles": args.role, "branch_code": args.branch, "team_id": args.team}
+    with unit_of_work() as uow:
+        user = create_user(uow=uow, actor=SYSTEM, data=data)
+        uow.commit()
+        print(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+    return 0
+
+
+def _cmd_audit_verify(args) -> int:
+    from services.db import unit_of_work
+    from services.security.audit import verify
+
+    with unit_of_work() as uow:
+        result = verify(uow.session)
+    if result.ok:
+        print(f"audit chain intact: {result.checked} events verified")
+        return 0
+    print(f"audit chain BROKEN at event {result.broken_seq}: {result.reason} "
+          f"({result.checked} events verified before it)")
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fincrm", description="FinCRM administration")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    up = db.add_parser("upgrade", help="migrate the database to the latest schema")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=_cmd_db_upgrade)
+
+    seed = sub.add_parser("seed", help="load demo data")
+    seed.add_argument("--demo", action="store_true", help="the deterministic demo data set")
+    seed.add_argument("--customers", type=int, default=5000)
+    seed.add_argument("--seed", type=int, default=20261129)
+    seed.add_argument("--if-empty", action="store_true", help="do nothing when data already exists")
+    seed.set_defaults(func=_cmd_seed)
+
+    user = sub.add_parser("user", help="staff users").add_subparsers(dest="user_command", required=True)
+    uc = user.add_parser("create", help="create a user")
+    uc.add_argument("username")
+    uc.add_argument("--role", action="append", required=True,
+                    help="rm, team_lead, branch_manager, compliance, approver, ops, admin, auditor (repeatable)")
+    uc.add_argument("--display-name")
+    uc.add_argument("--branch", help="branch code")
+    uc.add_argument("--team", type=int, help="team id (required for rm)")
+    uc.add_argument("--password", help="omit to be prompted")
+    uc.set_defaults(func=_cmd_user_create)
+
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
+    av = audit.add_parser("verify", help="check the hash chain; exit 1 at the first broken link")
+    av.set_defaults(func=_cmd_audit_verify)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        get_settings().check_startable()
+        return args.func(args)
+    except ConfigurationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(exc.message(get_settings().locale), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

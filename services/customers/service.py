@@ -1,0 +1,391 @@
+"""Customer use cases. Each takes the acting `Actor` and a unit of work, checks
+permission, writes its audit event in the same transaction and returns masked views."""
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from services.activities.models import Interaction
+from services.customers import search as customer_search
+from services.customers.models import Customer, CustomerKind, IdType, Relationship
+from services.customers.pinyin import search_keys
+from services.customers.schemas import CustomerCreate, CustomerUpdate, SearchRequest
+from services.customers.views import (AccountView, CustomerDetail, CustomerPage, CustomerProfile,
+                                      CustomerSummary, HoldingView, InteractionView, RelationshipView,
+                                      TransactionView)
+from services.db import UnitOfWork
+from services.errors import ConcurrentModification, FieldError, NotFound, NotPermitted, ValidationFailed
+from services.org.models import Branch, Team
+from services.portfolio.models import Account, AccountKind, Holding, Product, Transaction
+from services.security import audit
+from services.security.actor import Actor
+from services.security.keys import get_cipher
+from services.security.masking import mask_bank_account, mask_email, mask_id_number, mask_phone
+from services.security.models import Role, User
+from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, customer_scope_filter,
+                                      editable_fields, field_access, require_reveal)
+from services.types import utcnow
+from services.validation.identity import (InvalidValue, id_number_birth_date, id_number_gender,
+                                          normalize_id_number, normalize_phone, normalize_uscc)
+from services.validation.input import parse
+
+ID_CONTEXT = customer_search.ID_CONTEXT
+PHONE_CONTEXT = customer_search.PHONE_CONTEXT
+LIABILITY_KINDS = frozenset({AccountKind.LOAN, AccountKind.CREDIT_CARD})
+RECENT_TRANSACTIONS = 20
+RECENT_INTERACTIONS = 20
+
+_MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "email": mask_email,
+            "address": lambda v: (v[:6] + "****") if v else v, "account_no": mask_bank_account}
+
+
+# ---------------------------------------------------------------- field policy
+
+def present(actor: Actor, field: str, value: str | None) -> str | None:
+    """The value as this actor may see it: in full, masked, or not at all."""
+    access = field_access(actor, field)
+    if value is None or access is Access.HIDDEN:
+        return None
+    if access is Access.VISIBLE:
+        return value
+    return _MASKERS[field](value)
+
+
+def _decrypt(token: str | None, context: str) -> str | None:
+    return None if token is None else get_cipher().decrypt(token, context=context)
+
+
+def _masked_change(field: str, value: Any) -> Any:
+    if field in _MASKERS and isinstance(value, str):
+        return _MASKERS[field](value)
+    if isinstance(value, (date, Decimal)):
+        return str(value)
+    return value
+
+
+# ---------------------------------------------------------------- loading with scope
+
+def load_customer(session: Session, actor: Actor, customer_id: Any) -> Customer:
+    """The customer row if it exists and lies in the actor's data scope."""
+    if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not 0 < customer_id < 2**62:
+        raise ValidationFailed([FieldError("customer_id", "value.invalid")])
+    row = session.get(Customer, customer_id)
+    if row is None:
+        raise NotFound(what="customer", id=customer_id)
+    if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id):
+        raise NotPermitted()
+    return row
+
+
+# ---------------------------------------------------------------- identity validation
+
+def _validate_identity(kind: str, id_type: str, id_number: str, phone: str | None,
+                       errors: list[FieldError]) -> tuple[str | None, str | None]:
+    number: str | None = None
+    if kind == CustomerKind.INSTITUTION and id_type != IdType.USCC:
+        errors.append(FieldError("id_type", "value.wrong_id_type"))
+    elif kind == CustomerKind.INDIVIDUAL and id_type == IdType.USCC:
+        errors.append(FieldError("id_type", "value.wrong_id_type"))
+    try:
+        if id_type == IdType.RESIDENT_ID:
+            number = normalize_id_number(id_number)
+        elif id_type == IdType.USCC:
+            number = normalize_uscc(id_number)
+        else:
+            number = "".join(id_number.split()).upper()
+            if not (5 <= len(number) <= 20) or not number.isalnum():
+                raise InvalidValue("value.invalid", field="id_number")
+    except InvalidValue as exc:
+        errors.append(FieldError("id_number", exc.code))
+    norm_phone = None
+    if phone:
+        try:
+            norm_phone = normalize_phone(phone)
+        except InvalidValue as exc:
+            errors.append(FieldError("phone", exc.code))
+    return number, norm_phone
+
+
+def _check_unique_id(session: Session, bidx: str, errors: list[FieldError], exclude_id: int | None = None) -> None:
+    other = session.execute(
+        select(Customer.id, Customer.customer_no).where(Customer.id_number_bidx == bidx)
+    ).first()
+    if other is not None and other[0] != exclude_id:
+        errors.append(FieldError("id_number", "value.duplicate", {"customer_no": other[1]}))
+
+
+def _resolve_owner(session: Session, actor: Actor, owner_id: int | None,
+                   errors: list[FieldError]) -> User | None:
+    if owner_id is None:
+        if actor.kind != "user" or actor.id is None:
+            errors.append(FieldError("owner_id", "value.required"))
+            return None
+        owner_id = actor.id
+    owner = session.get(User, owner_id)
+    ok = (owner is not None and owner.is_active and Role.RM in owner.roles and owner.branch_id is not None
+          and can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id))
+    if not ok:
+        errors.append(FieldError("owner_id", "value.not_an_rm"))
+        return None
+    return owner
+
+
+# ---------------------------------------------------------------- use cases
+
+def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProfile:
+    if not any(actor.has_role(r) for r in CREATOR_ROLES):
+        raise NotPermitted()
+    req = parse(CustomerCreate, data)
+    s = uow.session
+    errors: list[FieldError] = []
+    number, phone = _validate_identity(req.kind, req.id_type, req.id_number, req.phone, errors)
+    birth, gender = req.birth_date, req.gender
+    if number and req.id_type == IdType.RESIDENT_ID:
+        if birth is not None and birth != id_number_birth_date(number):
+            errors.append(FieldError("birth_date", "value.mismatch_id"))
+        if gender is not None and gender != id_number_gender(number):
+            errors.append(FieldError("gender", "value.mismatch_id"))
+        birth = birth or id_number_birth_date(number)
+        gender = gender or id_number_gender(number)
+    if birth is not None and birth > date.today():
+        errors.append(FieldError("birth_date", "value.future_date"))
+    cipher = get_cipher()
+    bidx = customer_search.id_blind_index(req.id_type, number) if number else None
+    if bidx:
+        _check_unique_id(s, bidx, errors)
+    owner = _resolve_owner(s, actor, req.owner_id, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    assert number is not None and owner is not None and bidx is not None
+
+    full, initials = search_keys(req.name, surname=req.kind == CustomerKind.INDIVIDUAL)
+    now = utcnow()
+    row = Customer(
+        customer_no=f"TMP{secrets.token_hex(8)}", kind=req.kind, name=req.name, name_pinyin=full,
+        name_initials=initials, gender=gender, birth_date=birth, id_type=req.id_type,
+        id_number_enc=cipher.encrypt(number, context=ID_CONTEXT), id_number_bidx=bidx, id_last4=number[-4:],
+        phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT) if phone else None,
+        phone_bidx=customer_search.phone_blind_index(phone) if phone else None,
+        phone_last4=phone[-4:] if phone else None, email=req.email, address=req.address,
+        occupation=req.occupation, segment=req.segment, owner_id=owner.id, team_id=owner.team_id,
+        branch_id=owner.branch_id, source_channel=req.source_channel, status=req.status, version=1,
+        created_at=now, updated_at=now,
+    )
+    s.add(row)
+    s.flush()
+    row.customer_no = customer_number(row.id)
+    s.add(row)
+    s.flush()
+    changes = {k: _masked_change(k, v) for k, v in req.model_dump(exclude_none=True).items()}
+    changes["id_number"] = mask_id_number(number) if req.id_type == IdType.RESIDENT_ID else "****"
+    if phone:
+        changes["phone"] = mask_phone(phone)
+    audit.record(s, actor, "customer.create", entity_type="customer", entity_id=row.id, changes=changes)
+    return _profile(s, actor, row)
+
+
+def customer_number(customer_id: int) -> str:
+    return f"C{customer_id:09d}"
+
+
+def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version: Any,
+                    changes: Any) -> CustomerProfile:
+    s = uow.session
+    row = load_customer(s, actor, customer_id)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationFailed([FieldError("version", "value.wrong_type")])
+    req = parse(CustomerUpdate, changes)
+    given = req.model_dump(exclude_unset=True)
+    allowed = editable_fields(actor)
+    errors = [FieldError(f, "value.not_editable") for f in given if f not in allowed]
+    if errors:
+        raise ValidationFailed(errors)
+    if not given:
+        return _profile(s, actor, row)
+
+    values: dict[str, Any] = {}
+    audit_changes: dict[str, Any] = {}
+    cipher = get_cipher()
+    id_type = given.get("id_type", row.id_type)
+    if "id_number" in given or "id_type" in given or "phone" in given:
+        old_number = _decrypt(row.id_number_enc, ID_CONTEXT) or ""
+        number_in = given.get("id_number", old_number)
+        phone_in = given.get("phone") if "phone" in given else None
+        number, phone = _validate_identity(row.kind, id_type, number_in, phone_in, errors)
+        if number and ("id_number" in given or "id_type" in given):
+            bidx = customer_search.id_blind_index(id_type, number)
+            _check_unique_id(s, bidx, errors, exclude_id=row.id)
+            values.update(id_type=id_type, id_number_enc=cipher.encrypt(number, context=ID_CONTEXT),
+                          id_number_bidx=bidx, id_last4=number[-4:])
+            audit_changes["id_number"] = [mask_id_number(old_number), mask_id_number(number)]
+        if "phone" in given:
+            old_phone = _decrypt(row.phone_enc, PHONE_CONTEXT)
+            values.update(
+                phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT) if phone else None,
+                phone_bidx=customer_search.phone_blind_index(phone) if phone else None,
+                phone_last4=phone[-4:] if phone else None)
+            audit_changes["phone"] = [mask_phone(old_phone), mask_phone(phone)]
+    if "owner_id" in given:
+        owner = _resolve_owner(s, actor, given["owner_id"], errors)
+        if owner is not None:
+            values.update(owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id)
+            audit_changes["owner_id"] = [row.owner_id, owner.id]
+    if "birth_date" in given and given["birth_date"] and given["birth_date"] > date.today():
+        errors.append(FieldError("birth_date", "value.future_date"))
+    if errors:
+        raise ValidationFailed(errors)
+    for f in ("name", "gender", "birth_date", "email", "address", "occupation", "segment",
+              "source_channel", "status"):
+        if f in given and given[f] != getattr(row, f):
+            values[f] = given[f]
+            audit_changes[f] = [_masked_change(f, getattr(row, f)), _masked_change(f, given[f])]
+    if "name" in values:
+        values["name_pinyin"], values["name_initials"] = search_keys(
+            values["name"], surname=row.kind == CustomerKind.INDIVIDUAL)
+    if not values:
+        return _profile(s, actor, row)
+
+    values.update(version=Customer.version + 1, updated_at=utcnow())
+    result = s.execute(
+        update(Customer).where(Customer.id == row.id, Customer.version == version).values(**values)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentModification()
+    audit.record(s, actor, "customer.update", entity_type="customer", entity_id=row.id,
+                 changes={"version": version, **audit_changes})
+    s.expire(row)
+    return _profile(s, actor, s.get(Customer, row.id))
+
+
+def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any) -> str | None:
+    """Show one sensitive field in full, to a role allowed to, and leave an audit event."""
+    if field not in ("id_number", "phone"):
+        raise ValidationFailed([FieldError("field", "value.invalid")])
+    require_reveal(actor, field)
+    row = load_customer(uow.session, actor, customer_id)
+    token = row.id_number_enc if field == "id_number" else row.phone_enc
+    context = ID_CONTEXT if field == "id_number" else PHONE_CONTEXT
+    value = _decrypt(token, context)
+    audit.record(uow.session, actor, "customer.reveal", entity_type="customer", entity_id=row.id,
+                 changes={"field": field})
+    return value
+
+
+def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: Any = 1,
+                     page_size: Any = 20) -> CustomerPage:
+    req = parse(SearchRequest, {"query": query, "page": page, "page_size": page_size})
+    s = uow.session
+    scope = customer_scope_filter(actor, Customer)
+    ids_stmt, count_stmt = customer_search.search_statement(
+        req.query, scope, (req.page - 1) * req.page_size, req.page_size)
+    ids = list(s.execute(ids_stmt).scalars())
+    total = s.execute(count_stmt).scalar_one()
+    items = _summaries(s, actor, ids)
+    capped = total > customer_search.COUNT_CAP
+    return CustomerPage(items=items, page=req.page, page_size=req.page_size,
+                        total=min(total, customer_search.COUNT_CAP), total_is_capped=capped)
+
+
+def _summaries(s: Session, actor: Actor, ids: list[int]) -> list[CustomerSummary]:
+    if not ids:
+        return []
+    rows = s.execute(
+        select(Customer, User.display_name, Branch.name)
+        .join(User, User.id == Customer.owner_id)
+        .join(Branch, Branch.id == Customer.branch_id)
+        .where(Customer.id.in_(ids))
+    ).all()
+    by_id = {r[0].id: r for r in rows}
+    out = []
+    for cid in ids:
+        c, owner_name, branch_name = by_id[cid]
+        out.append(CustomerSummary(
+            id=c.id, customer_no=c.customer_no, name=c.name, kind=c.kind, segment=c.segment, status=c.status,
+            phone=present(actor, "phone", _decrypt(c.phone_enc, PHONE_CONTEXT)),
+            id_number=present(actor, "id_number", _decrypt(c.id_number_enc, ID_CONTEXT)),
+            owner_name=owner_name, branch_name=branch_name))
+    return out
+
+
+def _profile(s: Session, actor: Actor, c: Customer) -> CustomerProfile:
+    owner = s.get(User, c.owner_id)
+    branch = s.get(Branch, c.branch_id)
+    team = s.get(Team, c.team_id) if c.team_id else None
+    revealable = [f for f in ("id_number", "phone") if field_access(actor, f) is Access.REVEALABLE]
+    return CustomerProfile(
+        id=c.id, customer_no=c.customer_no, kind=c.kind, name=c.name, name_pinyin=c.name_pinyin,
+        gender=c.gender, birth_date=c.birth_date, id_type=c.id_type,
+        id_number=present(actor, "id_number", _decrypt(c.id_number_enc, ID_CONTEXT)),
+        phone=present(actor, "phone", _decrypt(c.phone_enc, PHONE_CONTEXT)),
+        email=present(actor, "email", c.email), address=present(actor, "address", c.address),
+        occupation=c.occupation, segment=c.segment, source_channel=c.source_channel, status=c.status,
+        owner_id=c.owner_id, owner_name=owner.display_name if owner else None, branch_id=c.branch_id,
+        branch_name=branch.name if branch else None, team_name=team.name if team else None,
+        version=c.version, created_at=c.created_at, revealable=revealable,
+        editable=sorted(editable_fields(actor)))
+
+
+def get_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> CustomerDetail:
+    """The customer's profile, accounts, holdings, recent transactions, relationships and interactions."""
+    s = uow.session
+    c = load_customer(s, actor, customer_id)
+    accounts = s.execute(select(Account).where(Account.customer_id == c.id).order_by(Account.kind, Account.id)
+                         ).scalars().all()
+    account_views = [AccountView(
+        id=a.id, kind=a.kind, account_no=present(actor, "account_no", _decrypt(a.account_no_enc, "account.no")),
+        currency=a.currency, balance=a.balance, is_liability=a.kind in LIABILITY_KINDS, status=a.status,
+        opened_on=a.opened_on) for a in accounts]
+    holdings = s.execute(
+        select(Holding, Product).join(Product, Product.id == Holding.product_id)
+        .where(Holding.customer_id == c.id).order_by(Holding.market_value.desc())
+    ).all()
+    holding_views = [HoldingView(
+        id=h.id, account_id=h.account_id, product_code=p.code, product_name=p.name, product_name_en=p.name_en,
+        product_type=p.product_type, risk_level=p.risk_level, quantity=h.quantity, cost=h.cost,
+        market_value=h.market_value, currency=h.currency, as_of=h.as_of) for h, p in holdings]
+    txs = s.execute(
+        select(Transaction, Product.name).outerjoin(Product, Product.id == Transaction.product_id)
+        .where(Transaction.customer_id == c.id)
+        .order_by(Transaction.booked_at.desc(), Transaction.id.desc()).limit(RECENT_TRANSACTIONS)
+    ).all()
+    tx_views = [TransactionView(
+        id=t.id, account_id=t.account_id, kind=t.kind, amount=t.amount, currency=t.currency,
+        booked_at=t.booked_at, channel=t.channel, description=t.description, product_name=pname)
+        for t, pname in txs]
+    rels = s.execute(
+        select(Relationship, Customer).join(Customer, Customer.id == Relationship.related_customer_id)
+        .where(Relationship.customer_id == c.id).order_by(Relationship.id)
+    ).all()
+    rel_views = []
+    for r, other in rels:
+        visible = can_see_customer(actor, owner_id=other.owner_id, team_id=other.team_id,
+                                   branch_id=other.branch_id)
+        rel_views.append(RelationshipView(
+            kind=r.kind, related_customer_id=other.id if visible else None,
+            related_name=other.name if visible else other.name[:1] + "*" * max(1, len(other.name) - 1)))
+    inters = s.execute(
+        select(Interaction, User.display_name).join(User, User.id == Interaction.user_id)
+        .where(Interaction.customer_id == c.id)
+        .order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS)
+    ).all()
+    inter_views = [InteractionView(id=i.id, kind=i.kind, occurred_at=i.occurred_at, subject=i.subject,
+                                   notes=i.notes, user_name=uname) for i, uname in inters]
+    # AUM: what the customer has with us; liabilities: what they owe (loans, cards). CNY only in v1.
+    assets = sum((a.balance for a in accounts if a.kind not in LIABILITY_KINDS and a.kind != AccountKind.INSURANCE),
+                 Decimal("0"))
+    assets += sum((h.market_value for h, _ in holdings), Decimal("0"))
+    liabilities = sum((a.balance for a in accounts if a.kind in LIABILITY_KINDS), Decimal("0"))
+    return CustomerDetail(profile=_profile(s, actor, c), aum=assets, liabilities=liabilities, currency="CNY",
+                          accounts=account_views, holdings=holding_views, recent_transactions=tx_views,
+                          relationships=rel_views, interactions=inter_views)
+
+
+def customer_count(*, uow: UnitOfWork, actor: Actor) -> int:
+    return uow.session.execute(
+        select(func.count()).select_from(Customer).where(customer_scope_filter(actor, Customer))
+    ).scalar_one()

@@ -1,0 +1,121 @@
+"""What leaves the customers service: plain, already-masked data for the UI and the API."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+
+class CustomerSummary(BaseModel):
+    id: int
+    customer_no: str
+    name: str
+    kind: str
+    segment: str
+    status: str
+    phone: str | None  # masked or hidden per policy
+    id_number: str | None
+    owner_name: str | None
+    branch_name: str | None
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerSummary]
+    page: int
+    page_size: int
+    total: int
+    total_is_capped: bool  # total stopped counting at the cap: "1000+"
+
+
+class CustomerProfile(BaseModel):
+    id: int
+    customer_no: str
+    kind: str
+    name: str
+    name_pinyin: str
+    gender: str | None
+    birth_date: date | None
+    id_type: str
+    id_number: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    occupation: str | None
+    segment: str
+    source_channel: str
+    status: str
+    owner_id: int
+    owner_name: str | None
+    branch_id: int
+    branch_name: str | None
+    team_name: str | None
+    version: int
+    created_at: datetime
+    revealable: list[str]  # fields this actor may reveal in full (audited)
+    editable: list[str]
+
+
+class AccountView(BaseModel):
+    id: int
+    kind: str
+    account_no: str | None
+    currency: str
+    balance: Decimal
+    is_liability: bool
+    status: str
+    opened_on: date
+
+
+class HoldingView(BaseModel):
+    id: int
+    account_id: int
+    product_code: str
+    product_name: str
+    product_name_en: str
+    product_type: str
+    risk_level: str
+    quantity: Decimal
+    cost: Decimal
+    market_value: Decimal
+    currency: str
+    as_of: date
+
+
+class TransactionView(BaseModel):
+    id: int
+    account_id: int
+    kind: str
+    amount: Decimal
+    currency: str
+    booked_at: datetime
+    channel: str
+    description: str | None
+    product_name: str | None
+
+
+class RelationshipView(BaseModel):
+    kind: str
+    related_customer_id: int | None  # None when the related customer is outside the actor's scope
+    related_name: str
+
+
+class InteractionView(BaseModel):
+    id: int
+    kind: str
+    occurred_at: datetime
+    subject: str
+    notes: str | None
+    user_name: str | None
+
+
+class CustomerDetail(BaseModel):
+    profile: CustomerProfile
+    aum: Decimal
+    liabilities: Decimal
+    currency: str
+    accounts: list[AccountView]
+    holdings: list[HoldingView]
+    recent_transactions: list[TransactionView]
+    relationships: list[RelationshipView]
+    interactions: list[InteractionView]

@@ -1,0 +1,100 @@
+"""Engines and the unit of work.
+
+A use case receives a `UnitOfWork`, does all its writes (including its audit
+event) through `uow.session`, and the caller commits once. Leaving the `with`
+block without `commit()` rolls everything back, so nothing is half-written.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, create_engine
+
+from services.settings import get_settings
+
+_engines: dict[str, Engine] = {}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so
+    # savepoints and whole-transaction rollback behave as on PostgreSQL.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or get_settings().database_url
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+class UnitOfWork:
+    """One database transaction. Use cases never commit; the door (UI/API/CLI) does."""
+
+    def __init__(self, bind: Engine | Connection | None = None):
+        self._bind = bind if bind is not None else get_engine()
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        kwargs = {"expire_on_commit": False}
+        if isinstance(self._bind, Connection):
+            # Tests hand in a connection inside an outer transaction: commit() then
+            # releases a savepoint and the test's rollback still discards everything.
+            kwargs["join_transaction_mode"] = "create_savepoint"
+        self.session = Session(self._bind, **kwargs)
+        return self
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self.session is not None
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    @property
+    def dialect(self) -> str:
+        assert self.session is not None
+        return self.session.get_bind().dialect.name
+
+
+@contextmanager
+def unit_of_work(bind: Engine | Connection | None = None) -> Iterator[UnitOfWork]:
+    with UnitOfWork(bind) as uow:
+        yield uow

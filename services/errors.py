@@ -1,0 +1,79 @@
+"""Domain errors. Each carries a message code that `services.i18n` renders in the user's language."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class FieldError:
+    field: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+class DomainError(Exception):
+    code = "error.generic"
+    http_status = 400
+
+    def __init__(self, code: str | None = None, **params):
+        self.code = code or self.code
+        self.params = params
+        super().__init__(f"{self.code} {params}" if params else self.code)
+
+    def message(self, locale: str) -> str:
+        from services.i18n import translate
+
+        return translate(self.code, locale, **self.params)
+
+
+class NotPermitted(DomainError):
+    code = "error.not_permitted"
+    http_status = 403
+
+
+class NotFound(DomainError):
+    code = "error.not_found"
+    http_status = 404
+
+
+class ConcurrentModification(DomainError):
+    code = "error.concurrent_modification"
+    http_status = 409
+
+
+class AuthenticationFailed(DomainError):
+    code = "auth.invalid_credentials"
+    http_status = 401
+
+
+class AccountLocked(DomainError):
+    code = "auth.locked"
+    http_status = 423
+
+    def __init__(self, until: datetime, minutes: int):
+        super().__init__(minutes=minutes)
+        self.until = until
+
+
+class SessionInvalid(DomainError):
+    code = "auth.session_invalid"
+    http_status = 401
+
+
+class ValidationFailed(DomainError):
+    code = "error.validation"
+    http_status = 422
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__()
+        self.errors = errors
+
+    def message(self, locale: str) -> str:
+        from services.i18n import translate
+
+        parts = [
+            f"{translate('field.' + e.field, locale)}: {translate(e.code, locale, **e.params)}"
+            for e in self.errors
+        ]
+        return "; ".join(parts) or translate(self.code, locale)

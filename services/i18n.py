@@ -1,0 +1,145 @@
+"""Messages the domain produces, in Simplified Chinese and English, and locale-aware formatting.
+
+The UI keeps its own labels; what services say (errors, validation) lives here so
+the UI and the REST API give the same words.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.numbers import format_currency, format_decimal
+
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = "zh_CN"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "error.generic": {"en": "Something went wrong.", "zh_CN": "操作失败。"},
+    "error.not_permitted": {"en": "You are not permitted to do this.", "zh_CN": "您无权执行此操作。"},
+    "error.not_found": {"en": "Not found: {what} {id}.", "zh_CN": "未找到：{what} {id}。"},
+    "error.concurrent_modification": {
+        "en": "Someone else changed this record; reload it and try again.",
+        "zh_CN": "该记录已被他人修改，请刷新后重试。",
+    },
+    "error.validation": {"en": "Please correct the input.", "zh_CN": "请更正输入内容。"},
+    "auth.invalid_credentials": {"en": "Wrong user name or password.", "zh_CN": "用户名或密码错误。"},
+    "auth.locked": {
+        "en": "Too many failed sign-ins. The account is locked for {minutes} minutes.",
+        "zh_CN": "登录失败次数过多，账户已锁定 {minutes} 分钟。",
+    },
+    "auth.session_invalid": {"en": "Please sign in again.", "zh_CN": "请重新登录。"},
+    "auth.demo_user_refused": {
+        "en": "Demo users can sign in only in demo mode.",
+        "zh_CN": "演示用户仅可在演示模式下登录。",
+    },
+    # validation codes (services.validation.identity and pydantic)
+    "id_number.format": {
+        "en": "must be an 18-character resident ID number",
+        "zh_CN": "应为18位居民身份证号码",
+    },
+    "id_number.checksum": {"en": "check digit is wrong", "zh_CN": "校验位错误"},
+    "id_number.birth_date": {"en": "contains an invalid birth date", "zh_CN": "出生日期无效"},
+    "id_number.region": {"en": "contains an invalid region code", "zh_CN": "地区代码无效"},
+    "phone.format": {
+        "en": "must be an 11-digit mainland mobile number",
+        "zh_CN": "应为11位中国大陆手机号码",
+    },
+    "uscc.format": {"en": "must be an 18-character credit code", "zh_CN": "应为18位统一社会信用代码"},
+    "uscc.checksum": {"en": "check character is wrong", "zh_CN": "校验码错误"},
+    "value.required": {"en": "is required", "zh_CN": "为必填项"},
+    "value.too_long": {"en": "is longer than {max} characters", "zh_CN": "超过 {max} 个字符"},
+    "value.invalid": {"en": "is not valid", "zh_CN": "无效"},
+    "value.invalid_choice": {"en": "must be one of: {choices}", "zh_CN": "必须为以下之一：{choices}"},
+    "value.wrong_type": {"en": "has the wrong type", "zh_CN": "类型错误"},
+    "value.future_date": {"en": "cannot be in the future", "zh_CN": "不能晚于今天"},
+    "value.unknown_field": {"en": "is not a known field", "zh_CN": "不是可识别的字段"},
+    "value.not_editable": {"en": "may not be changed by you", "zh_CN": "您无权修改"},
+    "value.duplicate": {"en": "already belongs to customer {customer_no}", "zh_CN": "已属于客户 {customer_no}"},
+    "value.mismatch_id": {"en": "does not match the ID number", "zh_CN": "与证件号码不符"},
+    "value.wrong_id_type": {"en": "does not fit this customer type", "zh_CN": "与客户类型不符"},
+    "value.not_an_rm": {"en": "must be an active relationship manager you may assign",
+                        "zh_CN": "必须是您可指派的在职客户经理"},
+    "value.taken": {"en": "is already taken", "zh_CN": "已被占用"},
+    "email.format": {"en": "is not a valid e-mail address", "zh_CN": "不是有效的电子邮箱"},
+    "field.name": {"en": "Name", "zh_CN": "姓名"},
+    "field.kind": {"en": "Customer type", "zh_CN": "客户类型"},
+    "field.gender": {"en": "Gender", "zh_CN": "性别"},
+    "field.birth_date": {"en": "Birth date", "zh_CN": "出生日期"},
+    "field.id_type": {"en": "ID type", "zh_CN": "证件类型"},
+    "field.id_number": {"en": "ID number", "zh_CN": "证件号码"},
+    "field.phone": {"en": "Phone", "zh_CN": "手机号"},
+    "field.email": {"en": "E-mail", "zh_CN": "电子邮箱"},
+    "field.address": {"en": "Address", "zh_CN": "地址"},
+    "field.occupation": {"en": "Occupation", "zh_CN": "职业"},
+    "field.segment": {"en": "Segment", "zh_CN": "客户分层"},
+    "field.owner_id": {"en": "Relationship manager", "zh_CN": "客户经理"},
+    "field.source_channel": {"en": "Source channel", "zh_CN": "获客渠道"},
+    "field.status": {"en": "Status", "zh_CN": "状态"},
+    "field.customer_id": {"en": "Customer", "zh_CN": "客户"},
+    "field.query": {"en": "Search", "zh_CN": "搜索"},
+    "field.page": {"en": "Page", "zh_CN": "页码"},
+    "field.version": {"en": "Version", "zh_CN": "版本"},
+    "field.username": {"en": "User name", "zh_CN": "用户名"},
+    "field.password": {"en": "Password", "zh_CN": "密码"},
+    "field.roles": {"en": "Roles", "zh_CN": "角色"},
+    "entity.customer": {"en": "customer", "zh_CN": "客户"},
+    "entity.user": {"en": "user", "zh_CN": "用户"},
+}
+
+
+def normalize_locale(locale: str | None) -> str:
+    if not locale:
+        return DEFAULT_LOCALE
+    low = locale.replace("-", "_").lower()
+    if low.startswith("zh"):
+        return "zh_CN"
+    if low.startswith("en"):
+        return "en"
+    return DEFAULT_LOCALE
+
+
+def translate(code: str, locale: str | None, **params) -> str:
+    loc = normalize_locale(locale)
+    entry = MESSAGES.get(code)
+    if entry is None:
+        return code
+    text = entry.get(loc) or entry["en"]
+    if params:
+        # Translate known entity names used as parameters ({what}).
+        params = {k: (translate(f"entity.{v}", loc) if k == "what" else v) for k, v in params.items()}
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError):
+            return text
+    return text
+
+
+def _babel_locale(locale: str | None) -> str:
+    return "zh_Hans_CN" if normalize_locale(locale) == "zh_CN" else "en_US"
+
+
+def format_money(amount: Decimal | int | float | None, currency: str, locale: str | None) -> str:
+    if amount is None:
+        return ""
+    return format_currency(Decimal(amount), currency, locale=_babel_locale(locale))
+
+
+def format_number(value: Decimal | int | float | None, locale: str | None, fmt: str | None = None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format=fmt, locale=_babel_locale(locale))
+
+
+def format_date(value: date | None, locale: str | None) -> str:
+    if value is None:
+        return ""
+    return _format_date(value, format="medium", locale=_babel_locale(locale))
+
+
+def format_datetime(value: datetime | None, locale: str | None, tz: str = "Asia/Shanghai") -> str:
+    if value is None:
+        return ""
+    return _format_datetime(value, format="medium", tzinfo=ZoneInfo(tz), locale=_babel_locale(locale))

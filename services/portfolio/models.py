@@ -1,0 +1,128 @@
+"""Products, accounts, holdings and transactions: what a customer holds and does."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from services.types import Money, ScaledDecimal, UTCDateTime, utcnow
+
+
+class RiskLevel(StrEnum):
+    R1 = "R1"
+    R2 = "R2"
+    R3 = "R3"
+    R4 = "R4"
+    R5 = "R5"
+
+
+class ProductType(StrEnum):
+    DEPOSIT = "deposit"
+    WEALTH = "wealth"
+    FUND = "fund"
+    BOND = "bond"
+    EQUITY = "equity"
+    INSURANCE = "insurance"
+    LOAN = "loan"
+
+
+class AccountKind(StrEnum):
+    DEPOSIT = "deposit"
+    WEALTH = "wealth"
+    FUND = "fund"
+    SECURITIES = "securities"
+    LOAN = "loan"
+    CREDIT_CARD = "credit_card"
+    INSURANCE = "insurance"
+
+
+class AccountStatus(StrEnum):
+    OPEN = "open"
+    DORMANT = "dormant"
+    CLOSED = "closed"
+
+
+class TransactionKind(StrEnum):
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    TRANSFER_IN = "transfer_in"
+    TRANSFER_OUT = "transfer_out"
+    PURCHASE = "purchase"
+    REDEMPTION = "redemption"
+    DIVIDEND = "dividend"
+    INTEREST = "interest"
+    FEE = "fee"
+    LOAN_DRAWDOWN = "loan_drawdown"
+    LOAN_REPAYMENT = "loan_repayment"
+    CARD_SPEND = "card_spend"
+    CARD_REPAYMENT = "card_repayment"
+    PREMIUM = "premium"
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(32), unique=True, index=True)
+    name: str = Field(sa_type=String(200))
+    name_en: str = Field(sa_type=String(200))
+    product_type: str = Field(sa_type=String(16))
+    risk_level: str = Field(sa_type=String(2))
+    term_days: int | None = None  # None: open-ended
+    currency: str = Field(sa_type=String(3), default="CNY")
+    is_active: bool = True
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = Field(sa_type=String(16))
+    account_no_enc: str = Field(sa_type=String(255))
+    account_no_bidx: str = Field(sa_type=String(32), index=True)
+    account_no_last4: str = Field(sa_type=String(4))
+    currency: str = Field(sa_type=String(3), default="CNY")
+    # Deposit-like balance; for loans and cards the amount owed (a liability).
+    balance: Decimal = Field(default=Decimal("0"), sa_column=Column(Money(), nullable=False))
+    branch_id: int = Field(foreign_key="branch.id")
+    opened_on: date
+    status: str = Field(sa_type=String(16), default=AccountStatus.OPEN)
+
+
+class Holding(SQLModel, table=True):
+    __tablename__ = "holding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    quantity: Decimal = Field(sa_column=Column(ScaledDecimal(4), nullable=False))
+    cost: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    market_value: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    currency: str = Field(sa_type=String(3), default="CNY")
+    as_of: date
+
+
+class Transaction(SQLModel, table=True):
+    __tablename__ = "transaction"
+    __table_args__ = (
+        Index("ix_transaction_customer_booked", "customer_id", "booked_at"),
+        Index("ix_transaction_account_booked", "account_id", "booked_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    kind: str = Field(sa_type=String(20))
+    # Signed: credits to the customer positive, debits negative.
+    amount: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    currency: str = Field(sa_type=String(3), default="CNY")
+    booked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    channel: str = Field(sa_type=String(16))
+    description: str | None = Field(default=None, sa_type=String(200))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,132 @@
+"""Who may see which customers (data scope) and which fields, and how.
+
+The policy is an allow-list: a role not named for a field gets HIDDEN; a field
+shown in full is never sent to a role that may only see it masked. A user with
+several roles gets the most open access any of them grants.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+from sqlalchemy import false, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from services.errors import NotPermitted
+from services.security.actor import Actor
+from services.security.models import Role
+
+
+class Scope(IntEnum):
+    NONE = 0
+    OWN = 1
+    TEAM = 2
+    BRANCH = 3
+    ALL = 4
+
+
+ROLE_SCOPE: dict[str, Scope] = {
+    Role.RM: Scope.OWN,
+    Role.TEAM_LEAD: Scope.TEAM,
+    Role.BRANCH_MANAGER: Scope.BRANCH,
+    Role.APPROVER: Scope.BRANCH,
+    Role.OPS: Scope.BRANCH,
+    Role.COMPLIANCE: Scope.ALL,
+    Role.ADMIN: Scope.ALL,
+    Role.AUDITOR: Scope.ALL,
+}
+
+
+def scope_of(actor: Actor) -> Scope:
+    return max((ROLE_SCOPE.get(r, Scope.NONE) for r in actor.roles), default=Scope.NONE)
+
+
+def customer_scope_filter(actor: Actor, customer_table) -> ColumnElement[bool]:
+    """A WHERE clause limiting customers to the actor's data scope."""
+    scope = scope_of(actor)
+    if scope is Scope.ALL:
+        return true()
+    if scope is Scope.BRANCH and actor.branch_id is not None:
+        return customer_table.branch_id == actor.branch_id
+    if scope is Scope.TEAM and actor.team_id is not None:
+        return customer_table.team_id == actor.team_id
+    if scope is Scope.OWN and actor.id is not None and actor.kind == "user":
+        return customer_table.owner_id == actor.id
+    return false()
+
+
+def can_see_customer(actor: Actor, *, owner_id: int, team_id: int | None, branch_id: int) -> bool:
+    scope = scope_of(actor)
+    if scope is Scope.ALL:
+        return True
+    if scope is Scope.BRANCH:
+        return actor.branch_id is not None and actor.branch_id == branch_id
+    if scope is Scope.TEAM:
+        return actor.team_id is not None and actor.team_id == team_id
+    if scope is Scope.OWN:
+        return actor.kind == "user" and actor.id == owner_id
+    return False
+
+
+class Access(IntEnum):
+    HIDDEN = 0
+    MASKED = 1
+    REVEALABLE = 2  # masked by default; an audited reveal shows it in full
+    VISIBLE = 3
+
+
+SENSITIVE_FIELDS = ("id_number", "phone", "email", "address", "account_no")
+
+# Field policy, per role. Fields not listed for a role are HIDDEN for it.
+FIELD_POLICY: dict[str, dict[str, Access]] = {
+    Role.RM: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.VISIBLE,
+              "address": Access.VISIBLE, "account_no": Access.MASKED},
+    Role.TEAM_LEAD: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.VISIBLE,
+                     "address": Access.VISIBLE, "account_no": Access.MASKED},
+    Role.BRANCH_MANAGER: {"id_number": Access.MASKED, "phone": Access.REVEALABLE, "email": Access.VISIBLE,
+                          "address": Access.VISIBLE, "account_no": Access.MASKED},
+    Role.COMPLIANCE: {"id_number": Access.REVEALABLE, "phone": Access.REVEALABLE, "email": Access.VISIBLE,
+                      "address": Access.VISIBLE, "account_no": Access.REVEALABLE},
+    Role.AUDITOR: {"id_number": Access.REVEALABLE, "phone": Access.MASKED, "email": Access.MASKED,
+                   "address": Access.MASKED, "account_no": Access.REVEALABLE},
+    Role.APPROVER: {"id_number": Access.REVEALABLE, "phone": Access.MASKED, "email": Access.VISIBLE,
+                    "address": Access.VISIBLE, "account_no": Access.MASKED},
+    Role.OPS: {"id_number": Access.REVEALABLE, "phone": Access.REVEALABLE, "email": Access.VISIBLE,
+               "address": Access.VISIBLE, "account_no": Access.REVEALABLE},
+    # Administrators configure the system; they do not need customers' identities.
+    Role.ADMIN: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.MASKED,
+                 "address": Access.MASKED, "account_no": Access.MASKED},
+}
+
+# Which customer fields a role may change (on customers within its scope).
+EDITABLE_FIELDS: dict[str, frozenset[str]] = {
+    Role.RM: frozenset({"phone", "email", "address", "occupation", "status", "segment"}),
+    Role.TEAM_LEAD: frozenset({"phone", "email", "address", "occupation", "status", "segment", "owner_id"}),
+    Role.BRANCH_MANAGER: frozenset({"phone", "email", "address", "occupation", "status", "segment", "owner_id"}),
+    Role.OPS: frozenset({"name", "gender", "birth_date", "id_type", "id_number", "phone", "email",
+                         "address", "occupation", "status"}),
+    Role.COMPLIANCE: frozenset({"status"}),
+    Role.ADMIN: frozenset(),
+}
+
+CREATOR_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.OPS})
+
+
+def field_access(actor: Actor, field: str) -> Access:
+    return max((FIELD_POLICY.get(r, {}).get(field, Access.HIDDEN) for r in actor.roles), default=Access.HIDDEN)
+
+
+def editable_fields(actor: Actor) -> frozenset[str]:
+    out: set[str] = set()
+    for r in actor.roles:
+        out |= EDITABLE_FIELDS.get(r, frozenset())
+    return frozenset(out)
+
+
+def require_reveal(actor: Actor, field: str) -> None:
+    if field not in SENSITIVE_FIELDS or field_access(actor, field) < Access.REVEALABLE:
+        raise NotPermitted()
+
+
+def require_any_role(actor: Actor, *roles: Role) -> None:
+    if not actor.has_role(*roles):
+        raise NotPermitted()

@@ -1,0 +1,114 @@
+"""FinCRM settings: every knob is a FINCRM_* environment variable, read once.
+
+Outside demo mode nothing secret has a default; in demo mode the secret key and
+the encryption keys are generated once and kept in the data directory so a
+restart can still decrypt what the first run wrote.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/fincrm.db"
+
+KEYGEN_HINT = (
+    "Generate them with:\n"
+    "  export FINCRM_SECRET_KEY=$(python -c \"import secrets;print(secrets.token_urlsafe(48))\")\n"
+    "  export FINCRM_ENCRYPTION_KEYS=\"k1:$(python -c \"import secrets,base64;"
+    "print(base64.b64encode(secrets.token_bytes(32)).decode())\"),index:$(python -c \"import "
+    "secrets,base64;print(base64.b64encode(secrets.token_bytes(32)).decode())\")\"\n"
+    "or run with FINCRM_DEMO=1 to use generated demo keys."
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a runnable FinCRM."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FINCRM_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    encryption_keys: str | None = None
+    redis_url: str | None = None
+    # None means "decide from the database": demo is on for the embedded default only.
+    demo: bool | None = None
+    locale: str = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    data_dir: Path = Path("./data")
+    public_url: str = "http://localhost:3000"
+    session_hours: float = Field(12.0, gt=0)
+    session_idle_minutes: float = Field(30.0, gt=0)
+    lockout_threshold: int = Field(5, ge=1)
+    lockout_window_minutes: float = Field(15.0, gt=0)
+    lockout_minutes: float = Field(15.0, gt=0)
+    cookie_secure: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def demo_mode(self) -> bool:
+        if self.demo is not None:
+            return self.demo
+        return self.database_url == DEFAULT_DATABASE_URL
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def _demo_secret(self, name: str, make) -> str:
+        path = self.data_dir / name
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = make()
+        # O_EXCL so two processes starting together agree on one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value)
+        return value
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        if self.demo_mode:
+            return self._demo_secret("secret_key", lambda: secrets.token_urlsafe(48))
+        raise ConfigurationError("FINCRM_SECRET_KEY is not set.\n" + KEYGEN_HINT)
+
+    def resolved_encryption_keys(self) -> str:
+        if self.encryption_keys:
+            return self.encryption_keys
+        if self.demo_mode:
+            def make() -> str:
+                k = base64.b64encode(secrets.token_bytes(32)).decode()
+                i = base64.b64encode(secrets.token_bytes(32)).decode()
+                return f"k1:{k},index:{i}"
+            return self._demo_secret("encryption_keys", make)
+        raise ConfigurationError("FINCRM_ENCRYPTION_KEYS is not set.\n" + KEYGEN_HINT)
+
+    def check_startable(self) -> None:
+        """Raise ConfigurationError with a how-to when secrets are missing."""
+        self.resolved_secret_key()
+        self.resolved_encryption_keys()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI after changing the environment)."""
+    get_settings.cache_clear()
+    from services.security import keys  # late: keys depends on settings
+
+    keys.reset_cipher()

@@ -1,0 +1,48 @@
+"""Turning pydantic validation errors into FinCRM's field errors (codes, not English text)."""
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from services.errors import FieldError, ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_CODES = {
+    "missing": "value.required",
+    "string_too_long": "value.too_long",
+    "literal_error": "value.invalid_choice",
+    "enum": "value.invalid_choice",
+    "extra_forbidden": "value.unknown_field",
+    "date_from_datetime_parsing": "value.invalid",
+    "date_parsing": "value.invalid",
+    "date_type": "value.invalid",
+}
+
+
+def parse(model: type[M], data: Any) -> M:
+    """Validate untrusted input into `model`, or raise ValidationFailed naming each field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldError("input", "value.wrong_type")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors: list[FieldError] = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "input"
+            ctx = err.get("ctx") or {}
+            if "error" in ctx and hasattr(ctx["error"], "code"):
+                code = ctx["error"].code  # our InvalidValue from a field validator
+            elif "error" in ctx and str(ctx["error"]) == "email":
+                code = "email.format"
+            else:
+                kind = err.get("type", "")
+                code = _TYPE_CODES.get(kind, "value.wrong_type" if kind.endswith("_type") else "value.invalid")
+            params = {}
+            if code == "value.too_long":
+                params["max"] = ctx.get("max_length")
+            if code == "value.invalid_choice" and "expected" in ctx:
+                params["choices"] = ctx["expected"]
+            errors.append(FieldError(loc, code, params))
+        raise ValidationFailed(errors) from None
