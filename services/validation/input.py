@@ -12,6 +12,10 @@ M = TypeVar("M", bound=BaseModel)
 _TYPE_CODES = {
     "missing": "value.required",
     "string_too_long": "value.too_long",
+    "string_too_short": "value.too_short",
+    "too_short": "value.required",
+    "greater_than": "value.invalid",
+    "less_than_equal": "value.invalid",
     "literal_error": "value.invalid_choice",
     "enum": "value.invalid_choice",
     "extra_forbidden": "value.unknown_field",
@@ -30,7 +34,8 @@ def parse(model: type[M], data: Any) -> M:
     except ValidationError as exc:
         errors: list[FieldError] = []
         for err in exc.errors():
-            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "input"
+            # Name the top-level field: that is what the form or API caller sent.
+            loc = next((str(p) for p in err.get("loc", ()) if p != "__root__"), "input")
             ctx = err.get("ctx") or {}
             if "error" in ctx and hasattr(ctx["error"], "code"):
                 code = ctx["error"].code  # our InvalidValue from a field validator
@@ -42,6 +47,8 @@ def parse(model: type[M], data: Any) -> M:
             params = {}
             if code == "value.too_long":
                 params["max"] = ctx.get("max_length")
+            if code == "value.too_short":
+                params["min"] = ctx.get("min_length")
             if code == "value.invalid_choice" and "expected" in ctx:
                 params["choices"] = ctx["expected"]
             errors.append(FieldError(loc, code, params))

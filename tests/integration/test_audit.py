@@ -1,0 +1,62 @@
+"""The audit trail is a hash chain: any edit, deletion or fork behind the app's back is found."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text, update
+
+from services.security import audit
+from services.security.actor import SYSTEM
+from services.security.models import AuditEvent
+
+
+def _write_events(uow_factory, n: int) -> None:
+    with uow_factory() as uow:
+        for i in range(n):
+            audit.record(uow.session, SYSTEM, "test.event", entity_type="customer", entity_id=i,
+                         changes={"i": i, "名字": "张三"})
+        uow.commit()
+
+
+def test_untouched_chain_verifies(uow_factory):
+    _write_events(uow_factory, 5)
+    with uow_factory() as uow:
+        result = audit.verify(uow.session)
+    assert result.ok and result.checked >= 5
+
+
+def test_editing_a_row_behind_the_apps_back_breaks_the_chain(uow_factory, connection):
+    _write_events(uow_factory, 5)
+    target = connection.execute(text("SELECT seq FROM audit_event ORDER BY seq DESC LIMIT 1 OFFSET 2")).scalar()
+    connection.execute(update(AuditEvent).where(AuditEvent.seq == target)
+                       .values(changes=json.dumps({"i": 999})))
+    with uow_factory() as uow:
+        result = audit.verify(uow.session)
+    assert not result.ok and result.broken_seq == target and "hash" in result.reason
+
+
+def test_deleting_a_row_is_a_gap(uow_factory, connection):
+    _write_events(uow_factory, 5)
+    target = connection.execute(text("SELECT seq FROM audit_event ORDER BY seq DESC LIMIT 1 OFFSET 3")).scalar()
+    connection.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": target})
+    with uow_factory() as uow:
+        result = audit.verify(uow.session)
+    assert not result.ok and result.broken_seq == target and "missing" in result.reason
+
+
+def test_rewriting_a_row_and_its_hash_breaks_the_next_link(uow_factory, connection):
+    _write_events(uow_factory, 4)
+    seqs = [r[0] for r in connection.execute(text("SELECT seq FROM audit_event ORDER BY seq"))]
+    target = seqs[-3]
+    connection.execute(update(AuditEvent).where(AuditEvent.seq == target).values(hash="f" * 64))
+    with uow_factory() as uow:
+        result = audit.verify(uow.session)
+    assert not result.ok and result.broken_seq in (target, target + 1)
+
+
+def test_a_use_case_that_fails_leaves_no_audit_event(uow_factory, connection):
+    before = connection.execute(text("SELECT count(*) FROM audit_event")).scalar()
+    with uow_factory() as uow:
+        audit.record(uow.session, SYSTEM, "test.rolled_back")
+        # no commit: the unit of work rolls back
+    assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == before
