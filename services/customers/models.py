@@ -61,7 +61,10 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_name_initials", "name_initials", "id"),
         Index("ix_customer_phone_last4", "phone_last4", "id"),
         Index("ix_customer_id_last4", "id_last4", "id"),
-        Index("ix_customer_owner_name", "owner_id", "name_pinyin"),
+        # An RM's own book (the commonest search) has its own composite per search key.
+        Index("ix_customer_owner_name", "owner_id", "name", "id"),
+        Index("ix_customer_owner_pinyin", "owner_id", "name_pinyin", "id"),
+        Index("ix_customer_owner_initials", "owner_id", "name_initials", "id"),
         Index("ix_customer_team", "team_id", "id"),
         Index("ix_customer_branch", "branch_id", "id"),
     )

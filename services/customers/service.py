@@ -294,20 +294,22 @@ def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: An
 def _summaries(s: Session, actor: Actor, ids: list[int]) -> list[CustomerSummary]:
     if not ids:
         return []
+    c = Customer
     rows = s.execute(
-        select(Customer, User.display_name, Branch.name)
-        .join(User, User.id == Customer.owner_id)
-        .join(Branch, Branch.id == Customer.branch_id)
-        .where(Customer.id.in_(ids))
+        select(c.id, c.customer_no, c.name, c.kind, c.segment, c.status, c.phone_enc, c.id_number_enc,
+               User.display_name, Branch.name)
+        .join(User, User.id == c.owner_id)
+        .join(Branch, Branch.id == c.branch_id)
+        .where(c.id.in_(ids))
     ).all()
-    by_id = {r[0].id: r for r in rows}
+    by_id = {r[0]: r for r in rows}
     out = []
     for cid in ids:
-        c, owner_name, branch_name = by_id[cid]
+        _, no, name, kind, segment, status, phone_enc, id_enc, owner_name, branch_name = by_id[cid]
         out.append(CustomerSummary(
-            id=c.id, customer_no=c.customer_no, name=c.name, kind=c.kind, segment=c.segment, status=c.status,
-            phone=present(actor, "phone", _decrypt(c.phone_enc, PHONE_CONTEXT)),
-            id_number=present(actor, "id_number", _decrypt(c.id_number_enc, ID_CONTEXT)),
+            id=cid, customer_no=no, name=name, kind=kind, segment=segment, status=status,
+            phone=present(actor, "phone", _decrypt(phone_enc, PHONE_CONTEXT)),
+            id_number=present(actor, "id_number", _decrypt(id_enc, ID_CONTEXT)),
             owner_name=owner_name, branch_name=branch_name))
     return out
 

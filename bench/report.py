@@ -1,0 +1,35 @@
+"""Timing helpers and the JSON-lines output every benchmark shares."""
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import sys
+import time
+from typing import Callable
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    s = sorted(samples_ms)
+    q = statistics.quantiles(s, n=100, method="inclusive")
+    return {"p50_ms": round(q[49], 3), "p95_ms": round(q[94], 3), "n": len(s)}
+
+
+def time_calls(fn: Callable[[], object], repeat: int, warmup: int = 5) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def emit(figure: str, **fields) -> None:
+    line = {"figure": figure, **fields, "python": platform.python_version(), "machine": platform.machine()}
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+def note(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
