@@ -106,3 +106,30 @@ def test_demo_users_are_refused_outside_demo_mode(uow_factory, org, connection, 
     finally:
         monkeypatch.setenv("FINCRM_DEMO", "1")
         reset_settings()
+
+
+def test_unknown_user_costs_one_argon2_verification_like_a_wrong_password(uow_factory, org, monkeypatch):
+    """Same work on both paths, so response time does not tell whether a user name exists."""
+    from services.security import passwords
+
+    calls = []
+    real = passwords._hasher
+
+    class Spy:
+        def verify(self, h, p):
+            calls.append(h)
+            return real.verify(h, p)
+
+    monkeypatch.setattr(passwords, "_hasher", Spy())
+    for username in ("nobody-at-all", "rm_a1"):
+        with pytest.raises(AuthenticationFailed):
+            _sign_in(uow_factory, username, "wrong password")
+    assert len(calls) == 2 and all(h.startswith("$argon2") for h in calls)
+
+
+@pytest.mark.parametrize("username, password", [
+    ("x" * 10_000, "p"), ("rm_a1", "p" * 100_000), ("", ""), ("rm_a1\x00", PASSWORD), ("'; DROP TABLE x;--", "a"),
+])
+def test_hostile_credentials_are_plain_failures(uow_factory, org, username, password):
+    with pytest.raises(AuthenticationFailed):
+        _sign_in(uow_factory, username, password)
