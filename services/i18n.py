@@ -35,6 +35,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Demo users can sign in only in demo mode.",
         "zh_CN": "演示用户仅可在演示模式下登录。",
     },
+    "demo.already_seeded": {
+        "en": "Demo data is already present ({name} exists); use --if-empty to skip.",
+        "zh_CN": "演示数据已存在（{name} 已存在）；可使用 --if-empty 跳过。",
+    },
     # validation codes (services.validation.identity and pydantic)
     "id_number.format": {
         "en": "must be an 18-character resident ID number",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -167,7 +167,6 @@ class _Person:
     surname: str | None = None
     wealth_shift: float = 0.0
     index: int = -1  # position in the customer list
-    parent_refs: list[int] = field(default_factory=list)
 
 
 @dataclass

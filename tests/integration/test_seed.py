@@ -309,3 +309,49 @@ def test_error_writes_nothing(env, monkeypatch):
 
 def test_anchor_is_fixed():
     assert ANCHOR == date(2026, 11, 1)
+
+
+@pytest.mark.postgres
+def test_seed_on_postgresql(env):
+    """Same seed on PostgreSQL; the id sequences must move past the ids the seeder assigned."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    pg_url = os.environ.get("FINCRM_TEST_DATABASE_URL")
+    if not pg_url:
+        pytest.skip("PostgreSQL not configured: set FINCRM_TEST_DATABASE_URL")
+    base = make_url(pg_url)
+    name = f"fincrm_seed_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = None
+    try:
+        migrations.upgrade(url)
+        engine = make_engine(url)
+        result = seed_demo(customers=60, engine=engine)
+        sqlite_engine = _fresh_engine(env, "pg-compare.db")
+        try:
+            seed_demo(customers=60, engine=sqlite_engine)
+            assert _fingerprint(engine)[0] == _fingerprint(sqlite_engine)[0]
+        finally:
+            sqlite_engine.dispose()
+        with Session(engine) as s:
+            assert s.execute(select(func.count()).select_from(Transaction)).scalar_one() == result.transactions
+            assert verify(s).ok
+            u = User(username="after_seed", display_name="x", password_hash="x", roles=["ops"])
+            s.add(u)
+            s.flush()
+            assert u.id > result.users
+            s.rollback()
+        assert seed_demo(customers=60, if_empty=True, engine=engine).skipped
+    finally:
+        if engine is not None:
+            engine.dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
