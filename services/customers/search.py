@@ -16,6 +16,7 @@ from services.validation.identity import InvalidValue, normalize_id_number
 COUNT_CAP = 1000
 ID_CONTEXT = "customer.id_number"
 PHONE_CONTEXT = "customer.phone"
+ACCOUNT_NO_CONTEXT = "account.no"
 
 
 def prefix(column, value: str) -> ColumnElement[bool]:

@@ -56,6 +56,13 @@ def present(actor: Actor, field: str, value: str | None) -> str | None:
     return _MASKERS[field](value)
 
 
+def present_encrypted(actor: Actor, field: str, token: str | None, context: str) -> str | None:
+    """Like `present`, for an encrypted column; decrypts only when something will be shown."""
+    if token is None or field_access(actor, field) is Access.HIDDEN:
+        return None
+    return present(actor, field, _decrypt(token, context))
+
+
 def _decrypt(token: str | None, context: str) -> str | None:
     return None if token is None else get_cipher().decrypt(token, context=context)
 
@@ -308,8 +315,8 @@ def _summaries(s: Session, actor: Actor, ids: list[int]) -> list[CustomerSummary
         _, no, name, kind, segment, status, phone_enc, id_enc, owner_name, branch_name = by_id[cid]
         out.append(CustomerSummary(
             id=cid, customer_no=no, name=name, kind=kind, segment=segment, status=status,
-            phone=present(actor, "phone", _decrypt(phone_enc, PHONE_CONTEXT)),
-            id_number=present(actor, "id_number", _decrypt(id_enc, ID_CONTEXT)),
+            phone=present_encrypted(actor, "phone", phone_enc, PHONE_CONTEXT),
+            id_number=present_encrypted(actor, "id_number", id_enc, ID_CONTEXT),
             owner_name=owner_name, branch_name=branch_name))
     return out
 
@@ -322,8 +329,8 @@ def _profile(s: Session, actor: Actor, c: Customer) -> CustomerProfile:
     return CustomerProfile(
         id=c.id, customer_no=c.customer_no, kind=c.kind, name=c.name, name_pinyin=c.name_pinyin,
         gender=c.gender, birth_date=c.birth_date, id_type=c.id_type,
-        id_number=present(actor, "id_number", _decrypt(c.id_number_enc, ID_CONTEXT)),
-        phone=present(actor, "phone", _decrypt(c.phone_enc, PHONE_CONTEXT)),
+        id_number=present_encrypted(actor, "id_number", c.id_number_enc, ID_CONTEXT),
+        phone=present_encrypted(actor, "phone", c.phone_enc, PHONE_CONTEXT),
         email=present(actor, "email", c.email), address=present(actor, "address", c.address),
         occupation=c.occupation, segment=c.segment, source_channel=c.source_channel, status=c.status,
         owner_id=c.owner_id, owner_name=owner.display_name if owner else None, branch_id=c.branch_id,
@@ -339,7 +346,8 @@ def get_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
     accounts = s.execute(select(Account).where(Account.customer_id == c.id).order_by(Account.kind, Account.id)
                          ).scalars().all()
     account_views = [AccountView(
-        id=a.id, kind=a.kind, account_no=present(actor, "account_no", _decrypt(a.account_no_enc, "account.no")),
+        id=a.id, kind=a.kind, account_no=present_encrypted(actor, "account_no", a.account_no_enc,
+                                     customer_search.ACCOUNT_NO_CONTEXT),
         currency=a.currency, balance=a.balance, is_liability=a.kind in LIABILITY_KINDS, status=a.status,
         opened_on=a.opened_on) for a in accounts]
     holdings = s.execute(

@@ -63,7 +63,7 @@ CUSTOMERS_PER_HOUSEHOLD = 5  # 5,000 customers -> about 1,000 households
 RM_BOOK = 80  # individuals owned by the demo `rm` user
 TEAM_RMS = 5  # 12 teams x 5 = 60 RMs
 
-ACCOUNT_CONTEXT = "account.no"
+ACCOUNT_CONTEXT = customer_search.ACCOUNT_NO_CONTEXT
 HNW = 6_000_000
 UHNW = 50_000_000
 AFFLUENT = 500_000
