@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.customers.models import CustomerKind, CustomerStatus, Gender, IdType, Segment, SourceChannel
@@ -13,6 +15,14 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, v: Any) -> Any:
+        # NUL and other C0 controls are never meaningful in a CRM field (PostgreSQL rejects NUL outright).
+        if isinstance(v, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in v):
+            raise ValueError("control")
+        return v
 
 
 def _check_email(v: str | None) -> str | None:

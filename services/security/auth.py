@@ -59,10 +59,13 @@ def sign_in(*, uow: UnitOfWork, username: str, password: str, ip: str | None = N
     so failed attempts are counted; on failure it commits before re-raising."""
     settings = get_settings()
     now = utcnow()
-    username = (username or "").strip()[:64]
-    user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    username = (username if isinstance(username, str) else "").strip()[:64]
+    password = password if isinstance(password, str) else ""
+    # A NUL byte cannot name any user (and PostgreSQL refuses it in a query): treat it as unknown.
+    user = None if "\x00" in username else uow.session.execute(
+        select(User).where(User.username == username)).scalar_one_or_none()
     # Verify first, always: unknown user and wrong password cost the same argon2 time.
-    password_ok = verify_password(user.password_hash if user else None, password or "")
+    password_ok = verify_password(user.password_hash if user else None, password)
 
     if user is not None and user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
@@ -100,7 +103,8 @@ def sign_in(*, uow: UnitOfWork, username: str, password: str, ip: str | None = N
 
 
 def _attempt(uow: UnitOfWork, username: str, success: bool, ip: str | None) -> None:
-    uow.session.add(LoginAttempt(username=username, at=utcnow(), success=success, ip=(ip or "")[:64] or None))
+    uow.session.add(LoginAttempt(username=username.replace("\x00", "?"), at=utcnow(), success=success,
+                                 ip=(ip or "")[:64] or None))
     uow.session.flush()
 
 

@@ -41,6 +41,8 @@ def parse(model: type[M], data: Any) -> M:
                 code = ctx["error"].code  # our InvalidValue from a field validator
             elif "error" in ctx and str(ctx["error"]) == "email":
                 code = "email.format"
+            elif "error" in ctx and str(ctx["error"]) == "control":
+                code = "value.control_characters"
             else:
                 kind = err.get("type", "")
                 code = _TYPE_CODES.get(kind, "value.wrong_type" if kind.endswith("_type") else "value.invalid")

@@ -123,6 +123,8 @@ def test_compliance_sees_masked_until_reveal(uow_factory, new_customer, actors):
     ({"segment": "platinum"}, "segment", "value.invalid_choice"),
     ({"unknown_field": 1}, "unknown_field", "value.unknown_field"),
     ({"kind": "institution"}, "id_type", "value.wrong_id_type"),
+    ({"name": "张\x00三"}, "name", "value.control_characters"),
+    ({"address": "x" * 301}, "address", "value.too_long"),
 ])
 def test_bad_input_gets_a_clear_error_and_writes_nothing(uow_factory, actors, bad, field, code):
     data = {"name": "吴九", "id_type": "resident_id", "id_number": "11010519491231002X", "phone": "13800138000"}
@@ -238,3 +240,9 @@ def _now():
     from services.types import utcnow
 
     return utcnow()
+
+
+@pytest.mark.parametrize("query", ["\x00", "张\x00", "a" * 101, 12345, None, ["zs"]])
+def test_hostile_search_queries_get_a_validation_error(uow_factory, actors, query):
+    with uow_factory() as uow, pytest.raises(ValidationFailed):
+        service.search_customers(uow=uow, actor=actors["rm_a1"], query=query)
