@@ -1,10 +1,15 @@
 """Every table, imported in one place so SQLModel.metadata is complete (Alembic, tests)."""
 from sqlmodel import SQLModel
 
-from services.activities.models import Interaction, Task  # noqa: F401
-from services.customers.models import Customer, Relationship  # noqa: F401
+from services.activities.models import BehaviourEvent, Interaction, Task, Ticket  # noqa: F401
+from services.customers.models import (ConsentRecord, CreditRating, Customer, CustomFieldDefinition,  # noqa: F401
+                                       Document, Household, Relationship)
+from services.imports.models import ImportBatch, ImportReviewItem  # noqa: F401
+from services.integration.models import (ApiClient, ApiToken, ExternalRef, IdempotencyRecord,  # noqa: F401
+                                         OutboxMessage, WebhookDelivery, WebhookEndpoint)
 from services.org.models import Branch, Team  # noqa: F401
-from services.portfolio.models import Account, Holding, Product, Transaction  # noqa: F401
+from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction  # noqa: F401
 from services.security.models import AuditEvent, LoginAttempt, User, UserSession  # noqa: F401
+from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from services.types import UTCDateTime, utcnow
+from services.types import ScaledDecimal, UTCDateTime, utcnow
 
 
 class CustomerKind(StrEnum):
@@ -93,9 +94,30 @@ class Customer(SQLModel, table=True):
     branch_id: int = Field(foreign_key="branch.id")
     source_channel: str = Field(sa_type=String(16), default=SourceChannel.BRANCH)
     status: str = Field(sa_type=String(16), default=CustomerStatus.ACTIVE)
+    household_id: int | None = Field(default=None, foreign_key="household.id", index=True)
+    legal_representative: str | None = Field(default=None, sa_type=String(100))  # institutions
+    risk_level: str | None = Field(default=None, sa_type=String(2))  # C1..C5 from the latest assessment
+    risk_valid_until: date | None = None
+    kyc_status: str = Field(sa_type=String(16), default="pending")  # KycStatus
+    aml_risk: str = Field(sa_type=String(8), default="low")  # AmlRisk
+    # Values of admin-defined custom fields, by field key; validated against CustomFieldDefinition.
+    custom: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     version: int = Field(default=1)  # optimistic locking: updates must name the version they read
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class KycStatus(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+
+
+class AmlRisk(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 class RelationshipKind(StrEnum):
@@ -103,6 +125,21 @@ class RelationshipKind(StrEnum):
     PARENT = "parent"
     CHILD = "child"
     RELATED_PARTY = "related_party"
+    GUARANTOR = "guarantor"
+    EMPLOYER = "employer"
+    CONTROLLER = "controller"
+    BENEFICIAL_OWNER = "beneficial_owner"  # ultimate beneficial owner of an institution
+    LEGAL_REPRESENTATIVE = "legal_representative"
+
+
+class Household(SQLModel, table=True):
+    """A family that the firm serves as one: AUM and liabilities roll up over its members."""
+
+    __tablename__ = "household"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(100))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Relationship(SQLModel, table=True):
@@ -115,4 +152,85 @@ class Relationship(SQLModel, table=True):
     related_customer_id: int = Field(foreign_key="customer.id", index=True)
     kind: str = Field(sa_type=String(20))
     note: str | None = Field(default=None, sa_type=String(200))
+    share_pct: Decimal | None = Field(default=None, sa_column=Column(ScaledDecimal(4)))  # ownership, for UBOs
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class CreditRating(SQLModel, table=True):
+    __tablename__ = "credit_rating"
+    __table_args__ = (Index("ix_credit_rating_customer_rated", "customer_id", "rated_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    rating: str = Field(sa_type=String(8))  # internal scale AAA .. D
+    source: str = Field(sa_type=String(50))  # internal scorecard, PBoC credit report, agency
+    rated_on: date
+    valid_until: date | None = None
+    note: str | None = Field(default=None, sa_type=String(200))
+
+
+class ConsentRecord(SQLModel, table=True):
+    """Personal-information consent (PIPL): each grant or withdrawal is a new row, never an update."""
+
+    __tablename__ = "consent_record"
+    __table_args__ = (Index("ix_consent_customer_purpose", "customer_id", "purpose", "recorded_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    purpose: str = Field(sa_type=String(32))  # marketing, data_sharing, credit_inquiry, profiling
+    granted: bool
+    channel: str = Field(sa_type=String(16))  # branch, app, online, phone, api
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_by: str | None = Field(default=None, sa_type=String(100))
+    evidence: str | None = Field(default=None, sa_type=String(200))
+
+
+class CustomFieldType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+
+
+class CustomFieldDefinition(SQLModel, table=True):
+    """An admin-defined field on individuals and/or institutions; values live in Customer.custom."""
+
+    __tablename__ = "custom_field_definition"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_type=String(40), unique=True)  # [a-z][a-z0-9_]*
+    label: str = Field(sa_type=String(100))
+    label_en: str = Field(sa_type=String(100))
+    field_type: str = Field(sa_type=String(16))
+    applies_to: str = Field(sa_type=String(16), default="both")  # individual, institution, both
+    choices: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    required: bool = False
+    min_value: Decimal | None = Field(default=None, sa_column=Column(ScaledDecimal(4)))
+    max_value: Decimal | None = Field(default=None, sa_column=Column(ScaledDecimal(4)))
+    max_length: int | None = None
+    # Field-level permission: roles that see it (empty: everyone with access to the customer),
+    # and roles that may edit it.
+    visible_to: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    editable_by: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Document(SQLModel, table=True):
+    """A file in the document store (addressed by SHA-256), attached to a customer."""
+
+    __tablename__ = "document"
+    __table_args__ = (Index("ix_document_customer_uploaded", "customer_id", "uploaded_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    kind: str = Field(sa_type=String(32))  # id_copy, contract, disclosure, import_report, other
+    filename: str = Field(sa_type=String(255))
+    content_type: str = Field(sa_type=String(100))
+    sha256: str = Field(sa_type=String(64), index=True)
+    size: int
+    uploaded_by: str | None = Field(default=None, sa_type=String(100))
+    uploaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

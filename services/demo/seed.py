@@ -429,7 +429,8 @@ class _Seeder:
                     if number not in self._ids_used:
                         self._ids_used.add(number)
                         break
-                phone = self._unique_phone() if rng.random() < 0.97 else None
+                # 张三 is the walkthrough customer: he always has a phone to show masked.
+                phone = self._unique_phone() if (rng.random() < 0.97 or name == "张三") else None
                 full, _ = self._keys_for(name, True)
                 email = None
                 if rng.random() < 0.8:

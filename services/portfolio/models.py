@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.types import Money, ScaledDecimal, UTCDateTime, utcnow
@@ -74,6 +74,7 @@ class Product(SQLModel, table=True):
     term_days: int | None = None  # None: open-ended
     currency: str = Field(sa_type=String(3), default="CNY")
     is_active: bool = True
+    is_premium: bool = False  # premium wealth products, watched by the HNW-potential tag rule
 
 
 class Account(SQLModel, table=True):
@@ -112,6 +113,7 @@ class Transaction(SQLModel, table=True):
     __table_args__ = (
         Index("ix_transaction_customer_booked", "customer_id", "booked_at"),
         Index("ix_transaction_account_booked", "account_id", "booked_at"),
+        UniqueConstraint("source", "external_ref", name="uq_transaction_source_ref"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,4 +127,20 @@ class Transaction(SQLModel, table=True):
     booked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     channel: str = Field(sa_type=String(16))
     description: str | None = Field(default=None, sa_type=String(200))
+    # The sending system's reference: one booking per (source, external_ref), so re-sent batches change nothing.
+    source: str | None = Field(default=None, sa_type=String(40))
+    external_ref: str | None = Field(default=None, sa_type=String(64))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AumSnapshot(SQLModel, table=True):
+    """Month-end AUM and liabilities per customer: the 24-month chart reads these, not transactions."""
+
+    __tablename__ = "aum_snapshot"
+    __table_args__ = (UniqueConstraint("customer_id", "month", name="uq_aum_snapshot_customer_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    month: date  # first day of the month the figures close
+    aum: Decimal = Field(sa_column=Column(Money(), nullable=False))
+    liabilities: Decimal = Field(sa_column=Column(Money(), nullable=False))

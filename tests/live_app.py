@@ -36,8 +36,8 @@ from typing import IO, Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BROWSER_DIR = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 APP_TIMEOUT = float(os.environ.get("FINCRM_TEST_APP_TIMEOUT", "240"))
@@ -194,6 +194,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     env.update(
         FINCRM_DATABASE_URL=db_url,
         FINCRM_DEMO="1",
+        FINCRM_LOCALE="zh_CN",  # what a new user gets; the unit-test session itself runs in English
         FINCRM_DATA_DIR=str(data_dir),
         FINCRM_PUBLIC_URL=url,
         FINCRM_PORT=str(port),

@@ -1,0 +1,128 @@
+"""The page frame: a sidebar on desktop, a bottom tab bar on phones, a top bar with the
+language switch and sign-out on both. Layout switches by CSS media queries (assets/fincrm.css)."""
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from components.i18n import t
+from state.session import AppState
+
+NAV_ITEMS = (
+    ("/customers", "users", "nav.customers", "nav-customers"),
+)
+
+
+def plain_form(*children: rx.Component, action: str, **props: Any) -> rx.Component:
+    """A native HTML form posting to our own route (no Reflex submit handler)."""
+    return rx.el.form(*children, action=action, method="post", on_submit=None, **props)
+
+
+def brand() -> rx.Component:
+    return rx.hstack(
+        rx.box(rx.icon("landmark", size=18), class_name="brand-mark"),
+        rx.text("FinCRM", class_name="brand-name"),
+        align="center",
+        spacing="2",
+        class_name="brand",
+    )
+
+
+def language_switch(handler: Any = None, id_prefix: str = "lang") -> rx.Component:
+    """Two buttons, 中文 / English; `handler(locale)` is the page's locale event."""
+    handler = handler or AppState.set_locale
+
+    def _button(code: str, text: str) -> rx.Component:
+        return rx.el.button(
+            text,
+            type="button",
+            id=f"{id_prefix}-{code}",
+            class_name=rx.cond(AppState.lang == code, "lang-btn active", "lang-btn"),
+            aria_pressed=rx.cond(AppState.lang == code, "true", "false"),
+            on_click=handler(code),
+        )
+
+    return rx.el.div(
+        _button("zh_CN", "中文"),
+        _button("en", "EN"),
+        class_name="lang-switch",
+        role="group",
+        aria_label="Language",
+    )
+
+
+def logout_button() -> rx.Component:
+    return plain_form(
+        rx.el.button(
+            rx.icon("log-out", size=16),
+            rx.el.span(t("nav.logout"), class_name="logout-label"),
+            type="submit",
+            id="logout-button",
+            class_name="logout-btn",
+        ),
+        action="/auth/logout",
+        class_name="logout-form",
+    )
+
+
+def _nav_link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
+    return rx.link(
+        rx.icon(icon, size=18),
+        rx.el.span(t(key)),
+        href=href,
+        id=id_,
+        class_name=rx.cond(AppState.router.url.path.startswith(href), f"{cls} active", cls),
+        underline="none",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.el.nav(
+        brand(),
+        rx.el.div(
+            *[_nav_link(h, i, k, f"{d}-side", "side-link") for h, i, k, d in NAV_ITEMS],
+            class_name="side-links",
+        ),
+        rx.el.div(class_name="grow"),
+        rx.el.div(t("app.tagline"), class_name="side-foot"),
+        class_name="sidebar",
+        aria_label="Main",
+    )
+
+
+def tabbar() -> rx.Component:
+    return rx.el.nav(
+        *[_nav_link(h, i, k, f"{d}-tab", "tab-link") for h, i, k, d in NAV_ITEMS],
+        class_name="tabbar",
+        aria_label="Main",
+    )
+
+
+def topbar(locale_handler: Any = None) -> rx.Component:
+    return rx.el.header(
+        rx.el.div(brand(), class_name="topbar-brand"),
+        rx.el.div(class_name="grow"),
+        rx.cond(
+            AppState.user_name != "",
+            rx.el.span(rx.icon("circle-user", size=16), AppState.user_name, class_name="user-chip",
+                       id="current-user"),
+        ),
+        language_switch(locale_handler),
+        logout_button(),
+        class_name="topbar",
+    )
+
+
+def shell(*children: rx.Component, locale_handler: Any = None) -> rx.Component:
+    """Wrap page content in the app frame."""
+    return rx.el.div(
+        sidebar(),
+        rx.el.div(
+            topbar(locale_handler),
+            rx.el.main(*children, class_name="content"),
+            class_name="main-col",
+        ),
+        tabbar(),
+        class_name="app-shell",
+    )

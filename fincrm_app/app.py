@@ -1,0 +1,74 @@
+"""FinCRM: the Reflex app, our FastAPI routes (same process, same origin) and the pages."""
+from __future__ import annotations
+
+import logging
+import re
+
+import reflex as rx
+from fastapi import FastAPI
+
+from services.settings import get_settings
+
+# Refuse to start without keys outside demo mode (raises ConfigurationError with a how-to).
+get_settings().check_startable()
+
+from fincrm_app.api.auth import router as auth_router  # noqa: E402
+from fincrm_app.pages.customer import customer_page  # noqa: E402
+from fincrm_app.pages.customers import customers_page  # noqa: E402
+from fincrm_app.pages.login import login_page  # noqa: E402
+from state.customers import CustomerState, CustomersState  # noqa: E402
+from state.login import LoginState  # noqa: E402
+from state.session import SessionGuard  # noqa: E402
+
+_SECRET_COOKIE = re.compile(r"(fincrm_session=)[^;'\"\s,}]+")
+
+
+def _install_log_redaction() -> None:
+    """Reflex logs a failing event with its router data, request headers and so the session
+    cookie included; redact the cookie value from every log record before any handler sees it."""
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "_fincrm_redacts", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = make_record(*args, **kwargs)
+        if isinstance(record.msg, str) and "fincrm_session=" in record.msg:
+            record.msg = _SECRET_COOKIE.sub(r"\1[redacted]", record.msg)
+        if record.args and any("fincrm_session=" in str(a) for a in (
+                record.args.values() if isinstance(record.args, dict) else record.args)):
+            record.msg, record.args = _SECRET_COOKIE.sub(r"\1[redacted]", record.getMessage()), None
+        return record
+
+    factory._fincrm_redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_install_log_redaction()
+
+api = FastAPI(title="FinCRM", docs_url=None, redoc_url=None, openapi_url=None)
+api.include_router(auth_router)
+
+
+def index() -> rx.Component:
+    return rx.el.div(class_name="redirecting")
+
+
+app = rx.App(
+    api_transformer=api,
+    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", scaling="100%",
+                   appearance="light"),
+    stylesheets=["/fincrm.css"],
+    html_lang="zh-CN",
+    head_components=[
+        rx.el.meta(name="theme-color", content="#3e63dd"),
+        rx.el.meta(name="format-detection", content="telephone=no"),
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    ],
+)
+# Before every event (the hydrate included): purge data loaded under another session.
+app.add_middleware(SessionGuard(), index=0)
+
+app.add_page(index, route="/", title="FinCRM", on_load=rx.redirect("/customers", replace=True))
+app.add_page(login_page, route="/login", title="FinCRM", on_load=LoginState.load)
+app.add_page(customers_page, route="/customers", title="FinCRM", on_load=CustomersState.load)
+app.add_page(customer_page, route="/customers/[customer_id]", title="FinCRM", on_load=CustomerState.load)

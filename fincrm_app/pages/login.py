@@ -1,0 +1,44 @@
+"""/login: a plain HTML form posting to /auth/login, so the session cookie is set HttpOnly by our route."""
+from __future__ import annotations
+
+import reflex as rx
+
+from components.i18n import t
+from components.shell import brand, language_switch, plain_form
+from state.login import LoginState
+
+
+def _field(label_key: str, **props) -> rx.Component:
+    return rx.el.label(
+        rx.el.span(t(label_key), class_name="field-label"),
+        rx.el.input(class_name="field-input", **props),
+        class_name="field",
+    )
+
+
+def login_page() -> rx.Component:
+    return rx.el.div(
+        rx.el.div(
+            rx.el.div(brand(), rx.el.div(class_name="grow"), language_switch(), class_name="login-top"),
+            rx.el.h1(t("login.title"), class_name="login-title"),
+            rx.el.p(t("login.subtitle"), class_name="login-subtitle"),
+            rx.cond(
+                LoginState.error_message != "",
+                rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(LoginState.error_message),
+                          id="login-error", role="alert", class_name="alert"),
+            ),
+            plain_form(
+                _field("login.username", id="login-username", name="username", type="text",
+                       auto_complete="username", max_length=64, required=True, auto_capitalize="none",
+                       spell_check=False),
+                _field("login.password", id="login-password", name="password", type="password",
+                       auto_complete="current-password", max_length=256, required=True),
+                rx.el.input(type="hidden", name="next", value=LoginState.next_path, read_only=True),
+                rx.el.button(t("login.submit"), type="submit", id="login-submit", class_name="btn-primary wide"),
+                action="/auth/login",
+                class_name="login-form",
+            ),
+            class_name="login-card",
+        ),
+        class_name="login-page",
+    )

@@ -1,0 +1,212 @@
+"""Who is signed in, for the Reflex UI.
+
+Security model (see /work/shared/DESIGN.md, "Security model"):
+- The only proof of identity is the HttpOnly `fincrm_session` cookie, set by our
+  own FastAPI route (fincrm_app/api/auth.py). The websocket carries it in its
+  handshake headers; Reflex exposes them as `self.router.headers.cookie`.
+- Every event resolves that cookie to an Actor in a fresh unit of work
+  (`_require_actor`), so sign-out, expiry and idle timeout act at once. Nothing
+  about the actor is kept in state and trusted across events.
+- Reflex's client token only says which state to attach to. A socket that
+  replays a token without a valid session gets nothing: `SessionGuard` (a Reflex
+  middleware) empties every `DataState` whose data was loaded under another
+  session before any event - including the hydrate that sends the whole state -
+  is processed.
+- Any socket client can call any public handler with any arguments: handlers
+  validate what they receive and never take an identity from it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import quote
+
+import reflex as rx
+from reflex.middleware import Middleware
+
+from services.db import unit_of_work
+from services.errors import SessionInvalid
+from services.i18n import LOCALES
+from services.security.actor import Actor
+from services.security.auth import SESSION_COOKIE, resolve_session
+from services.settings import get_settings
+from state.i18n import LOCALE_COOKIE, locale_or_default
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_LOCALE = locale_or_default(get_settings().locale)
+_MAX_COOKIE_HEADER = 8192
+
+
+def session_token_from_cookie_header(header: Any) -> str | None:
+    """The session token in a Cookie header, or None. Malformed headers give None."""
+    if not isinstance(header, str) or not header or len(header) > _MAX_COOKIE_HEADER:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        # One bad cookie from another app on the host must not hide ours: parse piecewise.
+        for part in header.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == SESSION_COOKIE and value:
+                return value.strip('"') or None
+        return None
+    morsel = jar.get(SESSION_COOKIE)
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def resolve_cookie_header(header: Any, *, touch: bool = True) -> Actor | None:
+    """The actor behind the session cookie in `header`, or None. Commits the idle-deadline touch."""
+    token = session_token_from_cookie_header(header)
+    if token is None:
+        return None
+    with unit_of_work() as uow:
+        try:
+            actor = resolve_session(uow=uow, token=token, touch=touch)
+        except SessionInvalid:
+            uow.commit()  # an idle-timed-out session is revoked for good
+            return None
+        uow.commit()
+    return actor
+
+
+def login_redirect(path: str | None = None) -> rx.event.EventSpec:
+    """Send the browser to the login page, coming back to `path` afterwards."""
+    target = "/login"
+    if isinstance(path, str) and path.startswith("/") and not path.startswith("//") and len(path) < 300:
+        if not path.startswith("/login"):
+            target += "?next=" + quote(path, safe="/")
+    return rx.redirect(target, replace=True)
+
+
+class AppState(rx.State):
+    """Display data about the signed-in user, the locale, and the login guard."""
+
+    user_name: str = ""
+    roles: list[str] = []
+    # Harmless preference, readable by page JavaScript; validated wherever it is used.
+    locale: str = rx.Cookie(_DEFAULT_LOCALE, name=LOCALE_COOKIE, path="/", max_age=365 * 24 * 3600,
+                            same_site="strict")
+
+    @rx.var
+    def lang(self) -> str:
+        """The UI language: always one of the supported locales, whatever the cookie says."""
+        return locale_or_default(self.locale, _DEFAULT_LOCALE)
+
+    # ---------------------------------------------------------------- helpers (not handlers)
+
+    def _locale(self) -> str:
+        return locale_or_default(self.locale, _DEFAULT_LOCALE)
+
+    def _apply_locale(self, locale: Any) -> bool:
+        if isinstance(locale, str) and locale in LOCALES:
+            self.locale = locale
+            return True
+        return False
+
+    def _cookie_header(self) -> str:
+        try:
+            return self.router.headers.cookie or ""
+        except AttributeError:
+            return ""
+
+    def _require_actor(self) -> Actor:
+        """The actor for this event, from the session cookie the socket presented. Raises SessionInvalid."""
+        actor = resolve_cookie_header(self._cookie_header())
+        if actor is None:
+            raise SessionInvalid()
+        self.user_name = actor.name
+        self.roles = sorted(actor.roles)
+        return actor
+
+    def _current_path(self) -> str:
+        try:
+            return str(self.router.url.path or "/")
+        except AttributeError:
+            return "/"
+
+    def _signed_out(self) -> rx.event.EventSpec:
+        """Forget the display data and go to the login page."""
+        self.user_name = ""
+        self.roles = []
+        return login_redirect(self._current_path())
+
+    # ---------------------------------------------------------------- handlers
+
+    @rx.event
+    def require_login(self):
+        """on_load guard for pages without their own loader."""
+        try:
+            self._require_actor()
+        except SessionInvalid:
+            return self._signed_out()
+        return None
+
+    @rx.event
+    def set_locale(self, locale: Any):
+        """Switch the UI language. Accepts only the supported locales."""
+        self._apply_locale(locale)
+        return None
+
+
+class DataState(AppState):
+    """Base for page states that hold customer data in public vars.
+
+    `_data_session` remembers under which server-side session the data was
+    loaded; `SessionGuard` purges the state when the socket's session differs.
+    Subclasses implement `_purge()` to empty every data var.
+    """
+
+    _data_session: str = ""
+
+    def _mark_loaded(self, actor: Actor) -> None:
+        self._data_session = actor.session_id or ""
+
+    def _purge(self) -> None:
+        raise NotImplementedError
+
+    def _purge_all(self) -> None:
+        self._purge()
+        self._data_session = ""
+
+
+def _data_state_classes() -> list[type[DataState]]:
+    out: list[type[DataState]] = []
+    todo = list(DataState.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
+
+
+@dataclasses.dataclass(init=True)
+class SessionGuard(Middleware):
+    """Before any event (the hydrate too), drop data loaded under a session this socket does not hold."""
+
+    async def preprocess(self, app, state, event):  # noqa: ANN001 - Reflex's signature
+        root = state._get_root_state() if hasattr(state, "_get_root_state") else state
+        loaded: list[DataState] = []
+        for cls in _data_state_classes():
+            try:
+                sub = await root.get_state(cls)
+            except Exception:  # a state not in this app's tree
+                log.debug("state %s not available", cls.__name__, exc_info=True)
+                continue
+            if sub._data_session:
+                loaded.append(sub)
+        if not loaded:
+            return None
+        try:
+            header = root.router.headers.cookie or ""
+        except AttributeError:
+            header = ""
+        actor = resolve_cookie_header(header, touch=False)
+        current = actor.session_id if actor is not None else None
+        for sub in loaded:
+            if sub._data_session != current:
+                sub._purge_all()
+        return None
