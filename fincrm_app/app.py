@@ -68,7 +68,18 @@ app = rx.App(
 # Before every event (the hydrate included): purge data loaded under another session.
 app.add_middleware(SessionGuard(), index=0)
 
+def _start_scheduler() -> None:
+    """Every worker offers; one wins the election lock and runs the jobs (services/scheduler.py)."""
+    from services import scheduler
+
+    scheduler.start()
+
+
+app.register_lifespan_task(_start_scheduler)
+
 app.add_page(index, route="/", title="FinCRM", on_load=rx.redirect("/customers", replace=True))
 app.add_page(login_page, route="/login", title="FinCRM", on_load=LoginState.load)
 app.add_page(customers_page, route="/customers", title="FinCRM", on_load=CustomersState.load)
 app.add_page(customer_page, route="/customers/[customer_id]", title="FinCRM", on_load=CustomerState.load)
+
+# ---- pages added by later features: one line each, keep this block sorted by route ----

@@ -65,6 +65,24 @@ def _cmd_audit_verify(args) -> int:
     return 1
 
 
+def _cmd_scheduler(args) -> int:
+    from services import scheduler
+
+    if args.list:
+        for job in scheduler.all_jobs():
+            print(f"{job.id}\t{job.trigger}\t{job.trigger_args}")
+        return 0
+    if args.run:
+        jobs = {j.id: j for j in scheduler.all_jobs()}
+        if args.run not in jobs:
+            print(f"unknown job {args.run}; known: {', '.join(jobs) or 'none'}", file=sys.stderr)
+            return 2
+        jobs[args.run].func()
+        return 0
+    scheduler.run_forever()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fincrm", description="FinCRM administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -95,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
     av = audit.add_parser("verify", help="check the hash chain; exit 1 at the first broken link")
     av.set_defaults(func=_cmd_audit_verify)
+    sch = sub.add_parser("scheduler", help="run scheduled jobs (one process is elected leader)")
+    sch.add_argument("--list", action="store_true", help="list the jobs and exit")
+    sch.add_argument("--run", metavar="JOB", help="run one job now and exit")
+    sch.set_defaults(func=_cmd_scheduler)
     return p
 
 

@@ -151,6 +151,24 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def _merge_area_labels() -> None:
+    """Feature areas keep their labels in state/labels/<area>.py, so features don't edit one table."""
+    import importlib
+    import pkgutil
+
+    import state.labels as areas
+
+    for mod in pkgutil.iter_modules(areas.__path__):
+        extra = importlib.import_module(f"state.labels.{mod.name}").LABELS
+        clash = set(extra) & set(LABELS)
+        if clash:
+            raise RuntimeError(f"label keys defined twice: {sorted(clash)}")
+        LABELS.update(extra)
+
+
+_merge_area_labels()
+
+
 def locale_or_default(value: object, default: str = "zh_CN") -> str:
     """A supported locale: the value if it is one, else the default (never trust the browser)."""
     if isinstance(value, str) and value in LOCALES:

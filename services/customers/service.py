@@ -21,6 +21,7 @@ from services.customers.views import (AccountView, CustomerDetail, CustomerPage,
 from services.db import UnitOfWork
 from services.errors import ConcurrentModification, FieldError, NotFound, NotPermitted, ValidationFailed
 from services.org.models import Branch, Team
+from services.outbox import publish
 from services.portfolio.models import Account, AccountKind, Holding, Product, Transaction
 from services.security import audit
 from services.security.actor import Actor
@@ -193,7 +194,14 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
     if phone:
         changes["phone"] = mask_phone(phone)
     audit.record(s, actor, "customer.create", entity_type="customer", entity_id=row.id, changes=changes)
+    publish(s, "customer.created", _event_payload(row, changes))
     return _profile(s, actor, row)
+
+
+def _event_payload(row: Customer, changes: dict) -> dict:
+    """What other systems are told: identifiers and the (masked) change, never raw PII."""
+    return {"customer_id": row.id, "customer_no": row.customer_no, "kind": row.kind,
+            "version": row.version, "changes": changes}
 
 
 def customer_number(customer_id: int) -> str:
@@ -266,7 +274,9 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
     audit.record(s, actor, "customer.update", entity_type="customer", entity_id=row.id,
                  changes={"version": version, **audit_changes})
     s.expire(row)
-    return _profile(s, actor, s.get(Customer, row.id))
+    row = s.get(Customer, row.id)
+    publish(s, "customer.updated", _event_payload(row, audit_changes))
+    return _profile(s, actor, row)
 
 
 def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any) -> str | None:

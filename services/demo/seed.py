@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -98,6 +98,7 @@ class SeedResult:
     tasks: int = 0
     elapsed_seconds: float = 0.0
     seed: int | None = None
+    features: dict = field(default_factory=dict)  # counts from FEATURE_SEEDERS
 
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in (
@@ -114,7 +115,8 @@ class SeedResult:
             f"{c['customers']:,} customers ({c['individuals']:,} individuals, {c['institutions']:,} institutions, "
             f"{c['households']:,} households), {c['relationships']:,} relationships, {c['products']} products, "
             f"{c['accounts']:,} accounts, {c['holdings']:,} holdings, {c['transactions']:,} transactions, "
-            f"{c['interactions']:,} interactions, {c['tasks']:,} tasks. "
+            f"{c['interactions']:,} interactions, {c['tasks']:,} tasks"
+            + "".join(f", {v:,} {k.replace('_', ' ')}" for k, v in self.features.items()) + ". "
             f"Demo users admin, manager, rm, compliance, approver, ops, auditor; password {DEMO_PASSWORD}"
         )
 
@@ -935,6 +937,26 @@ def _has_data(session: Session) -> bool:
             or session.execute(select(User.id).limit(1)).first() is not None)
 
 
+# Later features extend the demo data from their own module: `seed(session, *, rng, anchor) -> dict`
+# of counts, run in the same transaction after the core data, in this order.
+FEATURE_SEEDERS = ("services.customers.demo", "services.tags.demo", "services.integration.demo",
+                   "services.imports.demo")
+
+
+def _seed_features(session: Session, seed: int) -> dict:
+    import importlib
+    import importlib.util
+
+    counts: dict = {}
+    for i, name in enumerate(FEATURE_SEEDERS, start=1):
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        counts.update(module.seed(session, rng=random.Random(seed * 100 + i), anchor=ANCHOR_DT) or {})
+        session.flush()
+    return counts
+
+
 def seed_demo(*, customers: int = 5000, seed: int = 20261129, if_empty: bool = False,
               engine: Engine | None = None) -> SeedResult:
     """Seed the deterministic demo data set in one transaction and return what was written."""
@@ -978,8 +1000,11 @@ def seed_demo(*, customers: int = 5000, seed: int = 20261129, if_empty: bool = F
                 products=len(seeder.rows["product"]), accounts=len(seeder.rows["account"]),
                 holdings=len(seeder.rows["holding"]), transactions=len(seeder.rows["transaction"]),
                 interactions=len(seeder.rows["interaction"]), tasks=len(seeder.rows["task"]), seed=seed)
+            feature_counts = _seed_features(session, seed)
+            result.features = feature_counts
             audit.record(session, SYSTEM, "demo.seed", entity_type="demo", entity_id=seed,
-                         changes={"seed": seed, "anchor": ANCHOR.isoformat(), **result.counts()})
+                         changes={"seed": seed, "anchor": ANCHOR.isoformat(), **result.counts(),
+                                  **feature_counts})
             session.commit()
         except BaseException:
             session.rollback()

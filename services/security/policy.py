@@ -16,6 +16,10 @@ from services.security.actor import Actor
 from services.security.models import Role
 
 
+# API clients act with this pseudo-role: systems of record feeding the CRM.
+API_ROLE = "api"
+
+
 class Scope(IntEnum):
     NONE = 0
     OWN = 1
@@ -33,6 +37,7 @@ ROLE_SCOPE: dict[str, Scope] = {
     Role.COMPLIANCE: Scope.ALL,
     Role.ADMIN: Scope.ALL,
     Role.AUDITOR: Scope.ALL,
+    API_ROLE: Scope.ALL,
 }
 
 
@@ -92,6 +97,9 @@ FIELD_POLICY: dict[str, dict[str, Access]] = {
                     "address": Access.VISIBLE, "account_no": Access.MASKED},
     Role.OPS: {"id_number": Access.REVEALABLE, "phone": Access.REVEALABLE, "email": Access.VISIBLE,
                "address": Access.VISIBLE, "account_no": Access.REVEALABLE},
+    # Systems of record already hold the full values; they get them back masked like staff.
+    API_ROLE: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.VISIBLE,
+               "address": Access.VISIBLE, "account_no": Access.MASKED},
     # Administrators configure the system; they do not need customers' identities.
     Role.ADMIN: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.MASKED,
                  "address": Access.MASKED, "account_no": Access.MASKED},
@@ -106,9 +114,11 @@ EDITABLE_FIELDS: dict[str, frozenset[str]] = {
                          "address", "occupation", "status"}),
     Role.COMPLIANCE: frozenset({"status"}),
     Role.ADMIN: frozenset(),
+    API_ROLE: frozenset({"name", "gender", "birth_date", "id_type", "id_number", "phone", "email", "address",
+                         "occupation", "status", "segment", "source_channel", "owner_id"}),
 }
 
-CREATOR_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.OPS})
+CREATOR_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.OPS, API_ROLE})
 
 
 def field_access(actor: Actor, field: str) -> Access:
