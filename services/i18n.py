@@ -57,6 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "value.too_long": {"en": "is longer than {max} characters", "zh_CN": "超过 {max} 个字符"},
     "value.too_short": {"en": "must be at least {min} characters", "zh_CN": "至少需要 {min} 个字符"},
     "value.control_characters": {"en": "contains control characters", "zh_CN": "包含控制字符"},
+    "value.needs_timezone": {"en": "needs a time zone", "zh_CN": "需要包含时区"},
     "value.invalid": {"en": "is not valid", "zh_CN": "无效"},
     "value.invalid_choice": {"en": "must be one of: {choices}", "zh_CN": "必须为以下之一：{choices}"},
     "value.wrong_type": {"en": "has the wrong type", "zh_CN": "类型错误"},

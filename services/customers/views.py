@@ -119,3 +119,117 @@ class CustomerDetail(BaseModel):
     recent_transactions: list[TransactionView]
     relationships: list[RelationshipView]
     interactions: list[InteractionView]
+
+
+class TagView(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    color: str
+    rule_version: int | None
+    evidence: dict
+    applied_at: datetime
+
+
+class HouseholdMemberView(BaseModel):
+    customer_id: int | None  # None when outside the actor's scope
+    name: str
+    relation: str | None  # how this member relates to the customer viewed, when known
+    aum: Decimal | None  # None when outside the actor's scope
+    liabilities: Decimal | None
+
+
+class HouseholdView(BaseModel):
+    id: int
+    name: str
+    members: list[HouseholdMemberView]
+    aum: Decimal  # roll-up over all members (totals only, no member detail beyond scope)
+    liabilities: Decimal
+
+
+class CreditRatingView(BaseModel):
+    rating: str
+    source: str
+    rated_on: date
+    valid_until: date | None
+    note: str | None
+
+
+class AmountByKey(BaseModel):
+    key: str
+    amount: Decimal
+
+
+class MonthPoint(BaseModel):
+    month: date
+    aum: Decimal
+    liabilities: Decimal
+
+
+class Customer360Header(BaseModel):
+    customer_id: int
+    name: str
+    customer_no: str
+    kind: str
+    segment: str
+    status: str
+    tags: list[TagView]
+    aum: Decimal
+    liabilities: Decimal
+    currency: str
+    risk_level: str | None
+    risk_valid_until: date | None
+    risk_expired: bool
+    kyc_status: str
+    aml_risk: str
+    legal_representative: str | None
+
+
+class Customer360(BaseModel):
+    header: Customer360Header
+    detail: CustomerDetail
+    holdings_by_type: list[AmountByKey]
+    aum_history: list[MonthPoint]
+    household: HouseholdView | None
+    credit_ratings: list[CreditRatingView]
+    open_tickets: int
+
+
+class TransactionPage(BaseModel):
+    items: list[TransactionView]
+    page: int
+    page_size: int
+    total: int
+
+
+class TimelineItem(BaseModel):
+    at: datetime
+    kind: str  # interaction, large_transaction, ticket, event, tag_added, tag_removed
+    subtype: str  # call/visit/..., deposit/..., complaint/..., product_view/..., tag code
+    title: str
+    detail: str | None
+    amount: Decimal | None = None
+    ref_id: int | None = None
+
+
+class TicketView(BaseModel):
+    id: int
+    kind: str
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    opened_at: datetime
+    sla_due_at: datetime
+    resolved_at: datetime | None
+    overdue: bool
+
+
+class DocumentView(BaseModel):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: str | None

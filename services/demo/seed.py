@@ -939,7 +939,7 @@ def _has_data(session: Session) -> bool:
 
 # Later features extend the demo data from their own module: `seed(session, *, rng, anchor) -> dict`
 # of counts, run in the same transaction after the core data, in this order.
-FEATURE_SEEDERS = ("services.customers.demo", "services.tags.demo", "services.integration.demo",
+FEATURE_SEEDERS = ("services.demo.c360", "services.customers.demo", "services.tags.demo", "services.integration.demo",
                    "services.imports.demo")
 
 

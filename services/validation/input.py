@@ -43,6 +43,10 @@ def parse(model: type[M], data: Any) -> M:
                 code = "email.format"
             elif "error" in ctx and str(ctx["error"]) == "control":
                 code = "value.control_characters"
+            elif "error" in ctx and str(ctx["error"]) == "naive":
+                code = "value.needs_timezone"
+            elif "error" in ctx and str(ctx["error"]) == "channel":
+                code = "value.invalid_choice"
             else:
                 kind = err.get("type", "")
                 code = _TYPE_CODES.get(kind, "value.wrong_type" if kind.endswith("_type") else "value.invalid")

@@ -1,0 +1,201 @@
+"""Demo data for the customer 360: households, risk/KYC/AML profile, related parties,
+credit ratings, service tickets and 24 months of AUM snapshots.
+
+Runs inside seed_demo's transaction (FEATURE_SEEDERS), after the core data, and derives
+everything from it: households are the families the core seeder linked, AUM history is
+rebuilt backwards from today's balances and the booked transactions.
+"""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from faker import Faker
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from services.activities.models import Ticket
+from services.activities.service import SLA
+from services.customers.models import CreditRating, Customer, Household, Relationship
+from services.portfolio.models import Account, AumSnapshot, Holding, Transaction
+from services.activities.models import TaskPriority, TicketKind
+
+LIABILITY = {"loan", "credit_card"}
+RATINGS = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC"]
+TICKET_SUBJECTS = {
+    "complaint": ["理财产品收益未达预期", "手机银行转账延迟到账", "信用卡年费争议", "柜台排队时间过长",
+                  "贷款提前还款违约金争议", "短信通知未及时发送"],
+    "service": ["申请修改预留手机号", "办理定期存款提前支取", "补打对账单", "申请提高信用卡额度",
+                "咨询养老理财产品", "更新身份证有效期"],
+}
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _prev_month(d: date) -> date:
+    return (d - timedelta(days=1)).replace(day=1)
+
+
+def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str, int]:
+    fake = Faker("zh_CN")
+    fake.seed_instance(rng.randrange(1 << 30))
+    today = anchor.date()
+    customers = session.execute(select(Customer.id, Customer.kind, Customer.name, Customer.owner_id,
+                                       Customer.created_at)).all()
+    kind_of = {c.id: c.kind for c in customers}
+    name_of = {c.id: c.name for c in customers}
+    counts: dict[str, int] = {}
+
+    # Households: connected components of the family links.
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    rels = session.execute(select(Relationship.id, Relationship.customer_id, Relationship.related_customer_id,
+                                  Relationship.kind, Relationship.note)).all()
+    for r in rels:
+        if r.kind in ("spouse", "parent", "child"):
+            parent[find(r.customer_id)] = find(r.related_customer_id)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for cid in list(parent):
+        groups[find(cid)].append(cid)
+    households = [sorted(m) for m in groups.values() if len(m) > 1]
+    next_hh = (session.execute(select(Household.id).order_by(Household.id.desc()).limit(1)).scalar() or 0) + 1
+    hh_rows, member_updates = [], []
+    for i, members in enumerate(sorted(households), start=next_hh):
+        head = members[0]
+        hh_rows.append({"id": i, "name": f"{name_of[head][0]}氏家庭", "created_at": anchor})
+        member_updates += [{"id": m, "household_id": i} for m in members]
+    if hh_rows:
+        session.execute(insert(Household), hh_rows)
+        session.execute(update(Customer), member_updates)
+    counts["households"] = len(hh_rows)
+
+    # Related parties of institutions: the core seeder's notes name the role.
+    role_kind = {"法定代表人": "legal_representative", "实际控制人": "controller", "股东": "beneficial_owner"}
+    rel_updates, inst_updates = [], []
+    for r in rels:
+        if r.kind == "related_party" and kind_of.get(r.customer_id) == "institution" and r.note in role_kind:
+            kind = role_kind[r.note]
+            row = {"id": r.id, "kind": kind}
+            if kind == "beneficial_owner":
+                row["share_pct"] = Decimal(rng.choice([25, 30, 35, 40, 51, 60]))
+            rel_updates.append(row)
+            if kind == "legal_representative":
+                inst_updates.append({"id": r.customer_id, "legal_representative": name_of[r.related_customer_id]})
+    if rel_updates:
+        session.execute(update(Relationship), rel_updates)
+    # Institutions without a named representative get one (a person outside our book).
+    named = {u["id"] for u in inst_updates}
+    inst_updates += [{"id": c.id, "legal_representative": fake.name()} for c in customers
+                     if c.kind == "institution" and c.id not in named]
+
+    # Guarantors: a borrower's spouse guarantees the loan.
+    loan_holders = set(session.execute(select(Account.customer_id).where(Account.kind == "loan")).scalars())
+    spouse_of = {r.customer_id: r.related_customer_id for r in rels if r.kind == "spouse"}
+    guarantor_rows = [{"customer_id": cid, "related_customer_id": spouse_of[cid], "kind": "guarantor",
+                       "note": "个人住房贷款连带责任保证", "created_at": anchor}
+                      for cid in sorted(loan_holders) if cid in spouse_of and rng.random() < 0.6]
+    if guarantor_rows:
+        session.execute(insert(Relationship), guarantor_rows)
+    counts["guarantor_links"] = len(guarantor_rows)
+
+    # Risk profile, KYC and AML.
+    profile_updates = []
+    for c in customers:
+        row = {"id": c.id}
+        if c.kind == "individual":
+            level = rng.choices(["C1", "C2", "C3", "C4", "C5"], [10, 25, 35, 20, 10])[0]
+            assessed = today - timedelta(days=rng.randrange(0, 500))
+            row.update(risk_level=level, risk_valid_until=assessed + timedelta(days=365))
+        else:
+            row.update(risk_level=rng.choice(["C3", "C4"]), risk_valid_until=today + timedelta(days=rng.randrange(30, 365)))
+        row["kyc_status"] = rng.choices(["verified", "expired", "pending"], [90, 6, 4])[0]
+        row["aml_risk"] = rng.choices(["low", "medium", "high"], [90, 8, 2])[0]
+        profile_updates.append(row)
+    by_id = {r["id"]: r for r in profile_updates}
+    for u in inst_updates:
+        by_id[u["id"]]["legal_representative"] = u["legal_representative"]
+    session.execute(update(Customer), profile_updates)
+
+    # Credit ratings for borrowers and card holders, a history of up to three.
+    borrowers = sorted(set(session.execute(select(Account.customer_id).where(Account.kind.in_(LIABILITY))).scalars()))
+    rating_rows = []
+    for cid in borrowers:
+        idx = rng.randrange(1, 5)
+        for n in range(rng.randint(1, 3)):
+            rated = today - timedelta(days=365 * n + rng.randrange(0, 120))
+            idx = max(0, min(len(RATINGS) - 1, idx + rng.choice([-1, 0, 0, 1])))
+            rating_rows.append({"customer_id": cid, "rating": RATINGS[idx],
+                                "source": rng.choice(["内部评分卡", "人行征信报告"]), "rated_on": rated,
+                                "valid_until": rated + timedelta(days=365), "note": None})
+    if rating_rows:
+        session.execute(insert(CreditRating), rating_rows)
+    counts["credit_ratings"] = len(rating_rows)
+
+    # Tickets: complaints and service requests, some still open, a few past their SLA.
+    ticket_rows = []
+    ids = [c.id for c in customers]
+    owner_of = {c.id: c.owner_id for c in customers}
+    for _ in range(max(20, len(ids) // 12)):
+        cid = rng.choice(ids)
+        kind = rng.choices(["complaint", "service"], [35, 65])[0]
+        priority = rng.choices(["high", "normal", "low"], [15, 65, 20])[0]
+        opened = anchor - timedelta(days=rng.randrange(0, 365), minutes=rng.randrange(0, 600))
+        due = opened + SLA[(TicketKind(kind), TaskPriority(priority))]
+        status = rng.choices(["resolved", "closed", "open", "in_progress"], [40, 35, 15, 10])[0]
+        resolved = opened + (due - opened) * rng.uniform(0.2, 1.3) if status in ("resolved", "closed") else None
+        ticket_rows.append({"customer_id": cid, "kind": kind, "subject": rng.choice(TICKET_SUBJECTS[kind]),
+                            "description": None, "channel": rng.choice(["branch", "phone", "app", "online"]),
+                            "priority": priority, "status": status, "opened_at": opened, "sla_due_at": due,
+                            "resolved_at": resolved, "assignee_id": owner_of[cid], "opened_by_id": owner_of[cid]})
+    session.execute(insert(Ticket), ticket_rows)
+    counts["tickets"] = len(ticket_rows)
+
+    # AUM history: today's position, walked back month by month through the booked flows.
+    aum = defaultdict(Decimal)
+    liab = defaultdict(Decimal)
+    kind_of_account = dict(session.execute(select(Account.id, Account.kind)).all())
+    for cid, akind, bal in session.execute(select(Account.customer_id, Account.kind, Account.balance)).all():
+        if akind in LIABILITY:
+            liab[cid] += bal
+        elif akind != "insurance":
+            aum[cid] += bal
+    for cid, mv in session.execute(select(Holding.customer_id, Holding.market_value)).all():
+        aum[cid] += mv
+    flows: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    for cid, aid, amount, booked in session.execute(
+            select(Transaction.customer_id, Transaction.account_id, Transaction.amount, Transaction.booked_at)).all():
+        key = (cid, _month_start(booked.date()))
+        if kind_of_account.get(aid) in LIABILITY:
+            flows[key][1] += -amount  # repayments (credits) reduce what is owed
+        else:
+            flows[key][0] += amount
+    snapshot_rows = []
+    current = _month_start(today)
+    for c in customers:
+        a, l = aum[c.id], liab[c.id]
+        month = current
+        first = _month_start(c.created_at.date())
+        for _ in range(24):
+            if month < first:
+                break
+            snapshot_rows.append({"customer_id": c.id, "month": month, "aum": max(a, Decimal("0")),
+                                  "liabilities": max(l, Decimal("0"))})
+            f = flows.get((c.id, month))
+            if f:
+                a -= f[0]
+                l -= f[1]
+            month = _prev_month(month)
+    for i in range(0, len(snapshot_rows), 20000):
+        session.execute(insert(AumSnapshot), snapshot_rows[i:i + 20000])
+    counts["aum_snapshots"] = len(snapshot_rows)
+    return counts
