@@ -8,9 +8,9 @@ import sys
 os.environ.setdefault("FINCRM_DEMO", "1")
 os.environ.setdefault("FINCRM_DATA_DIR", "./data/bench")
 
-from bench import customer_search  # noqa: E402
+from bench import customer_360, customer_search  # noqa: E402
 
-FIGURES = {"customer_search": customer_search.run}
+FIGURES = {"customer_search": customer_search.run, "customer_360": customer_360.run}
 
 
 def main(argv: list[str]) -> int:

@@ -36,12 +36,21 @@ def bench_db_path(customers: int) -> Path:
     return Path("data/bench") / f"customers-{customers}.db"
 
 
+def schema_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(migrations.alembic_config()).get_current_head() or ""
+
+
 def build(customers: int, *, seed: int = 7) -> str:
     path = bench_db_path(customers)
     url = f"sqlite:///{path}"
     done = path.with_suffix(".done")
-    if path.exists() and done.exists():
+    # Reuse the generated database only while it was built by the current schema.
+    if path.exists() and done.exists() and done.read_text() == schema_head():
         return url
+    for stale in path.parent.glob(f"{path.stem}.tx-*.done"):
+        stale.unlink()
     path.parent.mkdir(parents=True, exist_ok=True)
     for p in (path, done, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
         p.unlink(missing_ok=True)
@@ -88,6 +97,8 @@ def build(customers: int, *, seed: int = 7) -> str:
                 "address": None, "occupation": None, "segment": "mass", "owner_id": owner, "team_id": team,
                 "branch_id": (team - 1) % 5 + 1, "source_channel": "branch", "status": "active", "version": 1,
                 "created_at": "2026-11-01 00:00:00.000000", "updated_at": "2026-11-01 00:00:00.000000",
+                "household_id": None, "legal_representative": None, "risk_level": "C3",
+                "risk_valid_until": "2027-06-30", "kyc_status": "verified", "aml_risk": "low", "custom": "{}",
             }
             batch.append(tuple(row[c] for c in cols))
             if len(batch) == 20000:
@@ -102,6 +113,80 @@ def build(customers: int, *, seed: int = 7) -> str:
     finally:
         raw.close()
     engine.dispose()
-    done.write_text("ok")
+    done.write_text(schema_head())
     note(f"  bench database with {customers:,} customers built in {time.perf_counter() - t0:.0f} s")
+    return url
+
+
+def build_history(customers: int, transactions: int, *, heavy_customers: int = 5, heavy_rows: int = 10_000,
+                  seed: int = 11) -> str:
+    """Add accounts, transactions and AUM snapshots to the customer bench database.
+
+    `heavy_customers` customers (ids 1..n) get `heavy_rows` transactions each, the rest are
+    spread at random, so the 360 figures are measured on customers with a long history inside
+    a large table.
+    """
+    url = build(customers)
+    path = bench_db_path(customers)
+    done = path.with_suffix(f".tx-{transactions}.done")
+    if done.exists():
+        return url
+    from services.portfolio.models import Account, AumSnapshot, Transaction
+
+    t0 = time.perf_counter()
+    engine = make_engine(url)
+    rng = random.Random(seed)
+    cipher = get_cipher()
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("DELETE FROM \"transaction\"")
+        cur.execute("DELETE FROM aum_snapshot")
+        cur.execute("DELETE FROM account")
+        cur.execute("BEGIN")
+        acols = [c.name for c in Account.__table__.columns]
+        asql = f"INSERT INTO account ({','.join(acols)}) VALUES ({','.join('?' for _ in acols)})"
+        token = cipher.encrypt("6222020000000000000", context="account.no")  # same ciphertext: size, not secrecy
+        batch = []
+        for cid in range(1, customers + 1):
+            batch.append(tuple({
+                "id": cid, "customer_id": cid, "kind": "deposit", "account_no_enc": token,
+                "account_no_bidx": f"{cid:032x}", "account_no_last4": f"{cid % 10000:04d}", "currency": "CNY",
+                "balance": rng.randrange(0, 10**9), "branch_id": (cid % 5) + 1, "opened_on": "2020-01-01",
+                "status": "open"}[c] for c in acols))
+            if len(batch) == 50_000:
+                cur.executemany(asql, batch)
+                batch.clear()
+        if batch:
+            cur.executemany(asql, batch)
+            batch.clear()
+        tcols = [c.name for c in Transaction.__table__.columns if c.name != "id"]
+        tsql = f"INSERT INTO \"transaction\" ({','.join(tcols)}) VALUES ({','.join('?' for _ in tcols)})"
+        kinds = ("deposit", "withdrawal", "purchase", "redemption", "interest", "card_spend")
+        start = ANCHOR - timedelta(days=730)
+        heavy_total = heavy_customers * heavy_rows
+        for n in range(transactions):
+            cid = (n % heavy_customers) + 1 if n < heavy_total else rng.randrange(heavy_customers + 1, customers + 1)
+            kind = kinds[n % len(kinds)]
+            amount = rng.randrange(100, 20_000_000) * (1 if kind in ("deposit", "redemption", "interest") else -1)
+            booked = start + timedelta(seconds=rng.randrange(0, 730 * 86400))
+            batch.append((cid, cid, None, kind, amount, "CNY", booked.strftime("%Y-%m-%d %H:%M:%S.%f"), "mobile",
+                          kind, None, None, "2026-11-01 00:00:00.000000"))
+            if len(batch) == 100_000:
+                cur.executemany(tsql, batch)
+                batch.clear()
+                if (n + 1) % 2_000_000 == 0:
+                    note(f"  generated {n + 1:,} transactions ({time.perf_counter() - t0:.0f} s)")
+        if batch:
+            cur.executemany(tsql, batch)
+        snaps = [(cid, date(2024 + (m + 11) // 12, (m + 11) % 12 + 1, 1).isoformat(), rng.randrange(10**8), 0)
+                 for cid in range(1, heavy_customers + 1) for m in range(24)]
+        cur.executemany("INSERT INTO aum_snapshot (customer_id, month, aum, liabilities) VALUES (?,?,?,?)", snaps)
+        cur.execute("COMMIT")
+        cur.execute("ANALYZE")
+    finally:
+        raw.close()
+    engine.dispose()
+    done.write_text("ok")
+    note(f"  {transactions:,} transactions added in {time.perf_counter() - t0:.0f} s")
     return url
