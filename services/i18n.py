@@ -57,6 +57,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "value.too_long": {"en": "is longer than {max} characters", "zh_CN": "超过 {max} 个字符"},
     "value.too_short": {"en": "must be at least {min} characters", "zh_CN": "至少需要 {min} 个字符"},
     "value.control_characters": {"en": "contains control characters", "zh_CN": "包含控制字符"},
+    "value.duplicate_link": {"en": "is already linked this way", "zh_CN": "已存在相同的关联"},
+    "value.share_only_for_owners": {"en": "a share applies to beneficial owners only",
+                                    "zh_CN": "持股比例仅适用于受益所有人"},
     "value.needs_timezone": {"en": "needs a time zone", "zh_CN": "需要包含时区"},
     "value.invalid": {"en": "is not valid", "zh_CN": "无效"},
     "value.invalid_choice": {"en": "must be one of: {choices}", "zh_CN": "必须为以下之一：{choices}"},
@@ -70,6 +73,52 @@ MESSAGES: dict[str, dict[str, str]] = {
     "value.not_an_rm": {"en": "must be an active relationship manager you may assign",
                         "zh_CN": "必须是您可指派的在职客户经理"},
     "value.taken": {"en": "is already taken", "zh_CN": "已被占用"},
+    # custom fields, list filters, exports, consent (services/customers/{custom_fields,filters,export,consent}.py)
+    "value.not_a_number": {"en": "must be a number", "zh_CN": "必须是数字"},
+    "value.not_a_date": {"en": "must be a date (YYYY-MM-DD)", "zh_CN": "必须是日期（YYYY-MM-DD）"},
+    "value.too_many_decimals": {"en": "may have at most {places} decimal places", "zh_CN": "最多 {places} 位小数"},
+    "value.below_min": {"en": "must be at least {min}", "zh_CN": "不能小于 {min}"},
+    "value.above_max": {"en": "must be at most {max}", "zh_CN": "不能大于 {max}"},
+    "custom_field.choices_required": {"en": "needs at least one option", "zh_CN": "至少需要一个选项"},
+    "custom_field.duplicate_choice": {"en": "lists option {value} twice", "zh_CN": "选项 {value} 重复"},
+    "custom_field.choice_removed": {"en": "option {value} is in use and cannot be removed (relabel it instead)",
+                                    "zh_CN": "选项 {value} 已在使用中，不能删除（可修改其名称）"},
+    "custom_field.not_for_type": {"en": "does not apply to this field type", "zh_CN": "不适用于此字段类型"},
+    "custom_field.min_above_max": {"en": "must not be below the minimum", "zh_CN": "不能小于最小值"},
+    "custom_field.editable_not_visible": {"en": "roles {roles} would edit a field they cannot see",
+                                          "zh_CN": "角色 {roles} 看不到该字段，不能编辑"},
+    "custom_field.too_many": {"en": "at most {max} custom fields can be defined", "zh_CN": "最多可定义 {max} 个自定义字段"},
+    "filter.too_many": {"en": "at most {max} filters, each with field, op and value",
+                        "zh_CN": "最多 {max} 个筛选条件，每个包含字段、运算符和值"},
+    "filter.unknown_field": {"en": "{field} is not a field you can filter on", "zh_CN": "{field} 不是可筛选的字段"},
+    "filter.bad_op": {"en": "supports only: {ops}", "zh_CN": "仅支持：{ops}"},
+    "export.too_many": {"en": "{count} customers match; narrow the search to at most {max}",
+                        "zh_CN": "共有 {count} 位客户符合条件，请缩小范围至 {max} 位以内"},
+    "export.bad_format": {"en": "must be csv or xlsx", "zh_CN": "必须为 csv 或 xlsx"},
+    "field.custom": {"en": "Custom fields", "zh_CN": "自定义字段"},
+    "field.filters": {"en": "Filters", "zh_CN": "筛选条件"},
+    "field.format": {"en": "File format", "zh_CN": "文件格式"},
+    "field.key": {"en": "Field key", "zh_CN": "字段标识"},
+    "field.label": {"en": "Chinese label", "zh_CN": "中文名称"},
+    "field.label_en": {"en": "English label", "zh_CN": "英文名称"},
+    "field.field_type": {"en": "Field type", "zh_CN": "字段类型"},
+    "field.applies_to": {"en": "Applies to", "zh_CN": "适用客户"},
+    "field.choices": {"en": "Options", "zh_CN": "选项"},
+    "field.required": {"en": "Required", "zh_CN": "必填"},
+    "field.min_value": {"en": "Minimum", "zh_CN": "最小值"},
+    "field.max_value": {"en": "Maximum", "zh_CN": "最大值"},
+    "field.max_length": {"en": "Maximum length", "zh_CN": "最大长度"},
+    "field.visible_to": {"en": "Visible to", "zh_CN": "可见角色"},
+    "field.editable_by": {"en": "Editable by", "zh_CN": "可编辑角色"},
+    "field.position": {"en": "Order", "zh_CN": "排序"},
+    "field.active": {"en": "Active", "zh_CN": "启用"},
+    "field.field_id": {"en": "Custom field", "zh_CN": "自定义字段"},
+    "field.purpose": {"en": "Purpose", "zh_CN": "授权用途"},
+    "field.granted": {"en": "Consent", "zh_CN": "是否同意"},
+    "field.channel": {"en": "Channel", "zh_CN": "渠道"},
+    "field.recorded_at": {"en": "Recorded at", "zh_CN": "记录时间"},
+    "field.evidence": {"en": "Evidence", "zh_CN": "凭证"},
+    "entity.custom_field": {"en": "custom field", "zh_CN": "自定义字段"},
     "email.format": {"en": "is not a valid e-mail address", "zh_CN": "不是有效的电子邮箱"},
     "field.name": {"en": "Name", "zh_CN": "姓名"},
     "field.kind": {"en": "Customer type", "zh_CN": "客户类型"},
@@ -92,6 +141,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.username": {"en": "User name", "zh_CN": "用户名"},
     "field.password": {"en": "Password", "zh_CN": "密码"},
     "field.roles": {"en": "Roles", "zh_CN": "角色"},
+    # customer 360: transaction filters, timeline paging, quick actions
+    "field.date_from": {"en": "From", "zh_CN": "起始日期"},
+    "field.date_to": {"en": "To", "zh_CN": "截止日期"},
+    "field.kinds": {"en": "Transaction kinds", "zh_CN": "交易类型"},
+    "field.min_amount": {"en": "Min amount", "zh_CN": "最小金额"},
+    "field.max_amount": {"en": "Max amount", "zh_CN": "最大金额"},
+    "field.page_size": {"en": "Page size", "zh_CN": "每页条数"},
+    "field.limit": {"en": "Limit", "zh_CN": "条数"},
+    "field.before": {"en": "Before", "zh_CN": "早于"},
+    "field.subject": {"en": "Subject", "zh_CN": "主题"},
+    "field.notes": {"en": "Notes", "zh_CN": "内容"},
+    "field.occurred_at": {"en": "When", "zh_CN": "发生时间"},
+    "field.title": {"en": "Task", "zh_CN": "任务"},
+    "field.due_at": {"en": "Due", "zh_CN": "截止时间"},
+    "field.priority": {"en": "Priority", "zh_CN": "优先级"},
+    "field.description": {"en": "Description", "zh_CN": "描述"},
+    "field.input": {"en": "Input", "zh_CN": "输入"},
     "entity.customer": {"en": "customer", "zh_CN": "客户"},
     "entity.user": {"en": "user", "zh_CN": "用户"},
 }
@@ -106,6 +172,18 @@ def normalize_locale(locale: str | None) -> str:
     if low.startswith("en"):
         return "en"
     return DEFAULT_LOCALE
+
+
+def field_label(field: str, locale: str | None, params: dict | None = None) -> str:
+    """A field's name for error messages. Custom fields ("custom.<key>") carry their admin-given
+    labels in the error's params (field_label_zh / field_label_en); unknown ones show their key."""
+    loc = normalize_locale(locale)
+    given = (params or {}).get("field_label_en" if loc == "en" else "field_label_zh")
+    if given:
+        return str(given)
+    if f"field.{field}" not in MESSAGES and field.startswith("custom."):
+        return field.removeprefix("custom.")
+    return translate(f"field.{field}", loc)
 
 
 def translate(code: str, locale: str | None, **params) -> str:

@@ -43,6 +43,8 @@ def parse(model: type[M], data: Any) -> M:
                 code = "email.format"
             elif "error" in ctx and str(ctx["error"]) == "control":
                 code = "value.control_characters"
+            elif "error" in ctx and str(ctx["error"]) == "share":
+                code = "value.share_only_for_owners"
             elif "error" in ctx and str(ctx["error"]) == "naive":
                 code = "value.needs_timezone"
             elif "error" in ctx and str(ctx["error"]) == "channel":
