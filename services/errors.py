@@ -70,10 +70,10 @@ class ValidationFailed(DomainError):
         self.errors = errors
 
     def message(self, locale: str) -> str:
-        from services.i18n import translate
+        from services.i18n import field_label, translate
 
         parts = [
-            f"{translate('field.' + e.field, locale)}: {translate(e.code, locale, **e.params)}"
+            f"{field_label(e.field, locale, e.params)}: {translate(e.code, locale, **e.params)}"
             for e in self.errors
         ]
         return "; ".join(parts) or translate(self.code, locale)

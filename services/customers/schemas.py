@@ -48,6 +48,7 @@ class CustomerCreate(_Strict):
     source_channel: SourceChannel = SourceChannel.BRANCH
     status: CustomerStatus = CustomerStatus.ACTIVE
     owner_id: int | None = Field(default=None, gt=0)
+    custom: dict[str, Any] | None = None  # custom field values by key; checked by custom_fields.clean_custom_values
 
     _email = field_validator("email")(_check_email)
 
@@ -68,6 +69,7 @@ class CustomerUpdate(_Strict):
     source_channel: SourceChannel | None = None
     status: CustomerStatus | None = None
     owner_id: int | None = Field(default=None, gt=0)
+    custom: dict[str, Any] | None = None  # custom field values by key; checked by custom_fields.clean_custom_values
 
     _email = field_validator("email")(_check_email)
 

@@ -7,10 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlmodel import Session
 
 from services.activities.models import Interaction
+from services.customers import custom_fields
+from services.customers import filters as customer_filters
 from services.customers import search as customer_search
 from services.customers.models import Customer, CustomerKind, IdType, Relationship
 from services.customers.pinyin import search_keys
@@ -167,6 +169,8 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
     if bidx:
         _check_unique_id(s, bidx, errors)
     owner = _resolve_owner(s, actor, req.owner_id, errors)
+    custom = custom_fields.collect_custom_values(s, actor, kind=req.kind, values=req.custom, current=None,
+                                                 errors=errors)
     if errors:
         raise ValidationFailed(errors)
     assert number is not None and owner is not None and bidx is not None
@@ -181,7 +185,7 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
         phone_bidx=customer_search.phone_blind_index(phone) if phone else None,
         phone_last4=phone[-4:] if phone else None, email=req.email, address=req.address,
         occupation=req.occupation, segment=req.segment, owner_id=owner.id, team_id=owner.team_id,
-        branch_id=owner.branch_id, source_channel=req.source_channel, status=req.status, version=1,
+        branch_id=owner.branch_id, source_channel=req.source_channel, status=req.status, custom=custom, version=1,
         created_at=now, updated_at=now,
     )
     s.add(row)
@@ -189,7 +193,8 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
     row.customer_no = customer_number(row.id)
     s.add(row)
     s.flush()
-    changes = {k: _masked_change(k, v) for k, v in req.model_dump(exclude_none=True).items()}
+    changes = {k: _masked_change(k, v) for k, v in req.model_dump(exclude_none=True, exclude={"custom"}).items()}
+    changes.update(custom_fields.audit_custom_changes(s, {}, custom))
     changes["id_number"] = mask_id_number(number) if req.id_type == IdType.RESIDENT_ID else "****"
     if phone:
         changes["phone"] = mask_phone(phone)
@@ -217,7 +222,7 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
     req = parse(CustomerUpdate, changes)
     given = req.model_dump(exclude_unset=True)
     allowed = editable_fields(actor)
-    errors = [FieldError(f, "value.not_editable") for f in given if f not in allowed]
+    errors = [FieldError(f, "value.not_editable") for f in given if f not in allowed and f != "custom"]
     if errors:
         raise ValidationFailed(errors)
     if not given:
@@ -250,6 +255,12 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
         if owner is not None:
             values.update(owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id)
             audit_changes["owner_id"] = [row.owner_id, owner.id]
+    if given.get("custom") is not None:  # per-field permissions are checked by custom_fields
+        custom = custom_fields.collect_custom_values(s, actor, kind=row.kind, values=given["custom"],
+                                                     current=row.custom or {}, errors=errors)
+        if custom != (row.custom or {}):
+            values["custom"] = custom
+            audit_changes.update(custom_fields.audit_custom_changes(s, row.custom, custom))
     if "birth_date" in given and given["birth_date"] and given["birth_date"] > date.today():
         errors.append(FieldError("birth_date", "value.future_date"))
     if errors:
@@ -294,10 +305,13 @@ def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any)
 
 
 def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: Any = 1,
-                     page_size: Any = 20) -> CustomerPage:
+                     page_size: Any = 20, filters: Any = None) -> CustomerPage:
+    """`filters`: [{"field": "segment" | "custom.<key>" | ..., "op": ..., "value": ...}] (customers.filters)."""
     req = parse(SearchRequest, {"query": query, "page": page, "page_size": page_size})
     s = uow.session
     scope = customer_scope_filter(actor, Customer)
+    if filters:
+        scope = and_(scope, customer_filters.filter_condition(s, actor, filters))
     ids_stmt, count_stmt = customer_search.search_statement(
         req.query, scope, (req.page - 1) * req.page_size, req.page_size)
     ids = list(s.execute(ids_stmt).scalars())

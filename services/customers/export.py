@@ -1,0 +1,166 @@
+"""Export a customer search (query + filters) as CSV or XLSX.
+
+Scoped and masked for the actor exactly like the list: the actor's data scope limits the rows,
+sensitive fields appear as the field policy allows (masked, or not at all), custom fields appear
+only when visible to the actor. Every text cell that a spreadsheet could read as a formula
+(starting with = + - @, or a tab / carriage return) is prefixed with an apostrophe. One audit
+event records who exported what (query, filters, row count, columns).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlmodel import Session
+
+from services.customers import custom_fields as cf
+from services.customers import filters as customer_filters
+from services.customers import search as customer_search
+from services.customers.models import Customer
+from services.db import UnitOfWork
+from services.errors import FieldError, NotPermitted, ValidationFailed
+from services.i18n import format_date, normalize_locale
+from services.org.models import Branch
+from services.security import audit
+from services.security.actor import Actor
+from services.security.models import User
+from services.security.policy import API_ROLE, Access, customer_scope_filter, field_access
+from services.types import utcnow
+from services.validation.input import parse
+
+MAX_ROWS = 10_000
+BATCH = 500
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+# (key, zh_CN header, en header)
+CORE_COLUMNS = (
+    ("customer_no", "客户号", "Customer no."),
+    ("name", "姓名", "Name"),
+    ("kind", "客户类型", "Customer type"),
+    ("segment", "客户分层", "Segment"),
+    ("status", "状态", "Status"),
+    ("phone", "手机号", "Phone"),
+    ("id_number", "证件号码", "ID number"),
+    ("email", "电子邮箱", "E-mail"),
+    ("owner", "客户经理", "Relationship manager"),
+    ("branch", "机构", "Branch"),
+    ("created_at", "建档日期", "Customer since"),
+)
+_ENUM_LABELS = {
+    "kind": {"individual": ("个人", "Individual"), "institution": ("机构", "Institution")},
+    "segment": {"mass": ("大众客户", "Mass"), "affluent": ("富裕客户", "Affluent"), "hnw": ("高净值", "High net worth"),
+                "uhnw": ("超高净值", "Ultra high net worth"), "corporate": ("对公客户", "Corporate")},
+    "status": {"prospect": ("潜在客户", "Prospect"), "active": ("有效", "Active"), "dormant": ("休眠", "Dormant"),
+               "closed": ("已销户", "Closed")},
+}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    content_type: str
+    data: bytes
+    rows: int
+
+
+def neutralise(value: Any) -> Any:
+    """A cell value a spreadsheet will not evaluate: text starting with a formula character gets a
+    leading apostrophe. Plain numbers (-12.5) are left alone: they cannot be formulas."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _enum(field: str, value: str, loc: str) -> str:
+    pair = _ENUM_LABELS[field].get(value)
+    return value if pair is None else (pair[1] if loc == "en" else pair[0])
+
+
+def _rows(s: Session, actor: Actor, ids: list[int], columns: list[str], defs: list, loc: str):
+    from services.customers.service import ID_CONTEXT, PHONE_CONTEXT, present, present_encrypted
+
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        rows = s.execute(
+            select(Customer, User.display_name, Branch.name)
+            .join(User, User.id == Customer.owner_id).join(Branch, Branch.id == Customer.branch_id)
+            .where(Customer.id.in_(chunk))
+        ).all()
+        by_id = {c.id: (c, owner, branch) for c, owner, branch in rows}
+        for cid in chunk:
+            c, owner, branch = by_id[cid]
+            core = {
+                "customer_no": c.customer_no, "name": c.name, "kind": _enum("kind", c.kind, loc),
+                "segment": _enum("segment", c.segment, loc), "status": _enum("status", c.status, loc),
+                "phone": present_encrypted(actor, "phone", c.phone_enc, PHONE_CONTEXT),
+                "id_number": present_encrypted(actor, "id_number", c.id_number_enc, ID_CONTEXT),
+                "email": present(actor, "email", c.email), "owner": owner, "branch": branch,
+                "created_at": format_date(c.created_at.date(), loc),
+            }
+            custom = c.custom or {}
+            out = [core[k] for k in columns]
+            for d in defs:
+                stored = custom.get(d.key) if cf.applies(d, c.kind) else None
+                if d.field_type in cf.NUMERIC_TYPES and stored is not None:
+                    out.append(Decimal(str(stored)))
+                else:
+                    out.append(cf.display_value(d, stored, loc))
+            yield [neutralise("" if v is None else v) for v in out]
+            s.expunge(c)
+
+
+def export_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", filters: Any = None,
+                     fmt: Any = "csv", locale: Any = None) -> ExportFile:
+    """The customers the actor's search would find (no paging, at most MAX_ROWS) as a file."""
+    if actor.kind != "user" or actor.has_role(API_ROLE):
+        raise NotPermitted()
+    if fmt not in FORMATS:
+        raise ValidationFailed([FieldError("format", "export.bad_format")])
+    loc = normalize_locale(locale if isinstance(locale, str) else actor.locale)
+    from services.customers.schemas import SearchRequest
+
+    req = parse(SearchRequest, {"query": query if query is not None else "", "page": 1, "page_size": 20})
+    s = uow.session
+    where, order = customer_search.match_condition(req.query)
+    condition = customer_filters.filter_condition(s, actor, filters)
+    ids = list(s.execute(
+        select(Customer.id).where(where, customer_scope_filter(actor, Customer), condition)
+        .order_by(*order).limit(MAX_ROWS + 1)).scalars())
+    if len(ids) > MAX_ROWS:
+        raise ValidationFailed([FieldError("filters", "export.too_many", {"count": f"{MAX_ROWS:,}+",
+                                                                          "max": f"{MAX_ROWS:,}"})])
+    columns = [k for k, _, _ in CORE_COLUMNS
+               if k not in ("phone", "id_number", "email") or field_access(actor, k) is not Access.HIDDEN]
+    defs = cf.visible_definitions(s, actor)
+    headers = [(en if loc == "en" else zh) for k, zh, en in CORE_COLUMNS if k in columns]
+    headers += [(d.label_en if loc == "en" else d.label) for d in defs]
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    rows = _rows(s, actor, ids, columns, defs, loc)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow([neutralise(h) for h in headers])
+        writer.writerows(rows)
+        data = ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+    else:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("customers")
+        ws.append([neutralise(h) for h in headers])
+        for r in rows:
+            ws.append(r)
+        out = io.BytesIO()
+        wb.save(out)
+        data = out.getvalue()
+    audit.record(s, actor, "customer.export", entity_type="customer", entity_id=None,
+                 changes={"format": fmt, "query": req.query, "filters": filters or [], "rows": len(ids),
+                          "columns": columns + [f"custom.{d.key}" for d in defs]})
+    return ExportFile(filename=f"customers-{stamp}.{fmt}", content_type=FORMATS[fmt], data=data, rows=len(ids))
