@@ -1,0 +1,609 @@
+"""What other systems of the firm send: customers by their own ids, accounts, holdings, and
+batches of transactions and behaviour events.
+
+Every use case takes the calling client's `Actor` (kind "api_client") and a unit of work,
+validates everything before writing anything (a batch is atomic: one bad row and nothing is
+written, and every bad row is named), writes one audit event, and lets the caller commit.
+Batches are bulk inserts (Core `insert()` executemany); rows already received (same source
+and sender reference) are skipped and counted as duplicates.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session
+
+from services.activities.models import BehaviourEvent, EventKind
+from services.customers import search as customer_search
+from services.customers import service as customers
+from services.customers.models import Customer, IdType
+from services.customers.schemas import CustomerCreate, _Strict
+from services.customers.views import AccountView, CustomerDetail, CustomerProfile, HoldingView
+from services.db import UnitOfWork
+from services.errors import DomainError, FieldError, NotFound, NotPermitted, ValidationFailed
+from services.integration.models import ExternalRef
+from services.portfolio.models import Account, AccountKind, AccountStatus, Holding, Product, Transaction, TransactionKind
+from services.security import audit
+from services.security.actor import Actor
+from services.security.keys import get_cipher
+from services.security.masking import mask_bank_account
+from services.security.policy import API_ROLE
+from services.types import Money, utcnow
+from services.validation.identity import InvalidValue, normalize_id_number, normalize_phone, normalize_uscc
+from services.validation.input import parse
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 10_000
+MAX_HOLDINGS = 1_000
+MAX_ROW_ERRORS = 200
+_CHUNK = 900  # IN (...) lists stay well under every database's parameter limit
+LIABILITY_KINDS = frozenset({AccountKind.LOAN, AccountKind.CREDIT_CARD})
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ADAPTERS: dict[type, TypeAdapter] = {}
+
+
+class _Row(BaseModel):
+    """A batch row: strict about unknown fields; control characters are checked after validation
+    (one regex per string, not a Python validator per field: batches are large)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ---------------------------------------------------------------- errors
+
+class BatchTooLarge(DomainError):
+    code = "api.batch_too_large"
+    http_status = 413
+
+
+class BatchValidationFailed(ValidationFailed):
+    """Row errors in a batch: each names the row (its index in the array) and the field."""
+
+    def message(self, locale: str) -> str:
+        from services.i18n import translate
+
+        parts = [f"{field_label(e.field, locale)}: {translate(e.code, locale, **e.params)}" for e in self.errors]
+        return "; ".join(parts[:20]) + ("; …" if len(parts) > 20 else "")
+
+
+def field_label(path: str, locale: str) -> str:
+    """`rows[3].amount` -> `rows[3] 金额`; a plain field name -> its label."""
+    from services.i18n import MESSAGES, translate
+
+    head, _, name = path.rpartition(".")
+    name = name or path
+    code = f"field.api.{name}" if f"field.api.{name}" in MESSAGES else f"field.{name}"
+    text = translate(code, locale) if code in MESSAGES else name
+    return f"{head} {text}" if head else text
+
+
+def _row_errors(prefix: str, index: int, exc: ValidationFailed) -> list[FieldError]:
+    return [FieldError(f"{prefix}[{index}].{e.field}", e.code, e.params) for e in exc.errors]
+
+
+# ---------------------------------------------------------------- external ids
+
+def _require_client(actor: Actor) -> None:
+    if actor.kind != "api_client" or actor.id is None or not actor.has_role(API_ROLE):
+        raise NotPermitted()
+
+
+def _check_external_id(value: Any, field_name: str) -> str:
+    if (not isinstance(value, str) or not 1 <= len(value) <= 100 or value != value.strip()
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+        raise ValidationFailed([FieldError(field_name, "value.invalid")])
+    return value
+
+
+def _resolve(session: Session, client_pk: int, entity_type: str, external_ids: Iterable[str]) -> dict[str, int]:
+    ids = list(dict.fromkeys(external_ids))
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        out.update(session.execute(select(ExternalRef.external_id, ExternalRef.entity_id).where(
+            ExternalRef.client_id == client_pk, ExternalRef.entity_type == entity_type,
+            ExternalRef.external_id.in_(chunk))).tuples().all())
+    return out
+
+
+def _customer_id(session: Session, actor: Actor, external_id: Any) -> int:
+    ext = _check_external_id(external_id, "external_id")
+    found = _resolve(session, actor.id, "customer", [ext]).get(ext)
+    if found is None:
+        raise NotFound(what="customer", id=ext)
+    return found
+
+
+# ---------------------------------------------------------------- customers
+
+@dataclass(frozen=True)
+class Upserted:
+    created: bool
+    profile: CustomerProfile
+
+
+def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: Any,
+                    default_owner_id: int | None = None) -> Upserted:
+    """PUT by the caller's id: create the customer, or change what differs (nothing if nothing does)."""
+    _require_client(actor)
+    ext = _check_external_id(external_id, "external_id")
+    s = uow.session
+    existing = _resolve(s, actor.id, "customer", [ext]).get(ext)
+    if existing is None:
+        body = dict(data) if isinstance(data, dict) else data
+        if isinstance(body, dict) and body.get("owner_id") is None and default_owner_id is not None:
+            body["owner_id"] = default_owner_id
+        profile = customers.create_customer(uow=uow, actor=actor, data=body)
+        s.add(ExternalRef(client_id=actor.id, entity_type="customer", external_id=ext, entity_id=profile.id))
+        s.flush()
+        return Upserted(True, profile)
+
+    req = parse(CustomerCreate, data)  # the full representation, validated as for a new customer
+    row = customers.load_customer(s, actor, existing)
+    given = req.model_dump(include=req.model_fields_set)
+    errors: list[FieldError] = []
+    if "kind" in given and given["kind"] != row.kind:
+        errors.append(FieldError("kind", "value.not_editable"))
+    changes: dict[str, Any] = {}
+    current_number = customers._decrypt(row.id_number_enc, customers.ID_CONTEXT)
+    try:
+        if req.id_type == IdType.RESIDENT_ID:
+            number = normalize_id_number(req.id_number)
+        elif req.id_type == IdType.USCC:
+            number = normalize_uscc(req.id_number)
+        else:
+            number = "".join(req.id_number.split()).upper()
+        if req.id_type != row.id_type or number != current_number:
+            changes["id_type"], changes["id_number"] = req.id_type, req.id_number
+    except InvalidValue as exc:
+        errors.append(FieldError("id_number", exc.code))
+    if "phone" in given:
+        current_phone = customers._decrypt(row.phone_enc, customers.PHONE_CONTEXT)
+        try:
+            phone = normalize_phone(req.phone) if req.phone else None
+            if phone != current_phone:
+                changes["phone"] = req.phone
+        except InvalidValue as exc:
+            errors.append(FieldError("phone", exc.code))
+    if errors:
+        raise ValidationFailed(errors)
+    for f in ("name", "gender", "birth_date", "email", "address", "occupation", "segment", "source_channel",
+              "status", "owner_id"):
+        if f in given and given[f] is not None and given[f] != getattr(row, f):
+            changes[f] = given[f]
+    if not changes:
+        return Upserted(False, customers._profile(s, actor, row))
+    profile = customers.update_customer(uow=uow, actor=actor, customer_id=row.id, version=row.version,
+                                        changes={k: (v.isoformat() if isinstance(v, date) else v)
+                                                 for k, v in changes.items()})
+    return Upserted(False, profile)
+
+
+def get_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any) -> CustomerDetail:
+    _require_client(actor)
+    cid = _customer_id(uow.session, actor, external_id)
+    detail = customers.get_customer(uow=uow, actor=actor, customer_id=cid)
+    audit.record(uow.session, actor, "customer.read", entity_type="customer", entity_id=cid)
+    return detail
+
+
+# ---------------------------------------------------------------- accounts and holdings
+
+class AccountUpsert(_Strict):
+    kind: AccountKind
+    account_no: str = Field(min_length=6, max_length=34, pattern=r"^[0-9A-Z]+$")
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    opened_on: date
+    status: AccountStatus = AccountStatus.OPEN
+    balance: Decimal | None = Field(default=None, max_digits=15, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class AccountUpserted:
+    created: bool
+    account: AccountView
+
+
+def _account_view(actor: Actor, a: Account) -> AccountView:
+    return AccountView(id=a.id, kind=a.kind, account_no=customers.present_encrypted(
+        actor, "account_no", a.account_no_enc, customer_search.ACCOUNT_NO_CONTEXT), currency=a.currency,
+        balance=a.balance, is_liability=a.kind in LIABILITY_KINDS, status=a.status, opened_on=a.opened_on)
+
+
+def upsert_account(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, account_external_id: Any,
+                   data: Any) -> AccountUpserted:
+    _require_client(actor)
+    s = uow.session
+    cid = _customer_id(s, actor, customer_external_id)
+    ext = _check_external_id(account_external_id, "account_external_id")
+    req = parse(AccountUpsert, data)
+    customer = customers.load_customer(s, actor, cid)
+    if req.opened_on > date.today():
+        raise ValidationFailed([FieldError("opened_on", "value.future_date")])
+    cipher = get_cipher()
+    bidx = cipher.blind_index(req.account_no, context=customer_search.ACCOUNT_NO_CONTEXT)
+    existing = _resolve(s, actor.id, "account", [ext]).get(ext)
+    if existing is None:
+        row = Account(customer_id=customer.id, kind=req.kind,
+                      account_no_enc=cipher.encrypt(req.account_no, context=customer_search.ACCOUNT_NO_CONTEXT),
+                      account_no_bidx=bidx, account_no_last4=req.account_no[-4:], currency=req.currency,
+                      balance=req.balance or Decimal("0"), branch_id=customer.branch_id, opened_on=req.opened_on,
+                      status=req.status)
+        s.add(row)
+        s.flush()
+        s.add(ExternalRef(client_id=actor.id, entity_type="account", external_id=ext, entity_id=row.id))
+        audit.record(s, actor, "account.create", entity_type="customer", entity_id=customer.id,
+                     changes={"account_id": row.id, "kind": req.kind.value,
+                              "account_no": mask_bank_account(req.account_no), "currency": req.currency})
+        s.flush()
+        return AccountUpserted(True, _account_view(actor, row))
+    row = s.get(Account, existing)
+    errors = []
+    if row.customer_id != customer.id:
+        errors.append(FieldError("account_external_id", "api.account_of_other_customer"))
+    if row.kind != req.kind:
+        errors.append(FieldError("kind", "value.not_editable"))
+    if row.currency != req.currency:
+        errors.append(FieldError("currency", "value.not_editable"))
+    if errors:
+        raise ValidationFailed(errors)
+    diff: dict[str, Any] = {}
+    if row.account_no_bidx != bidx:
+        row.account_no_enc = cipher.encrypt(req.account_no, context=customer_search.ACCOUNT_NO_CONTEXT)
+        row.account_no_bidx, row.account_no_last4 = bidx, req.account_no[-4:]
+        diff["account_no"] = mask_bank_account(req.account_no)
+    for f in ("opened_on", "status", "balance"):
+        value = getattr(req, f)
+        if value is not None and value != getattr(row, f):
+            diff[f] = str(value)
+            setattr(row, f, value)
+    if diff:
+        s.add(row)
+        audit.record(s, actor, "account.update", entity_type="customer", entity_id=customer.id,
+                     changes={"account_id": row.id, **diff})
+        s.flush()
+    return AccountUpserted(False, _account_view(actor, row))
+
+
+class HoldingRow(_Row):
+    product_code: str = Field(min_length=1, max_length=32)
+    quantity: Decimal = Field(ge=0, max_digits=18, decimal_places=4)
+    cost: Decimal = Field(max_digits=15, decimal_places=2)
+    market_value: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
+    as_of: date
+
+
+def upsert_holdings(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, account_external_id: Any,
+                    data: Any) -> list[HoldingView]:
+    """Set the positions of one account (one per product); positions not named stay as they are."""
+    _require_client(actor)
+    s = uow.session
+    cid = _customer_id(s, actor, customer_external_id)
+    ext = _check_external_id(account_external_id, "account_external_id")
+    customer = customers.load_customer(s, actor, cid)
+    aid = _resolve(s, actor.id, "account", [ext]).get(ext)
+    account = s.get(Account, aid) if aid else None
+    if account is None or account.customer_id != customer.id:
+        raise NotFound(what="account", id=ext)
+    rows = data.get("holdings") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or set(data) - {"holdings"}:
+        raise ValidationFailed([FieldError("holdings", "value.required")])
+    if len(rows) > MAX_HOLDINGS:
+        raise BatchTooLarge(max=MAX_HOLDINGS, got=len(rows))
+    parsed, errors = _parse_rows("holdings", HoldingRow, rows)
+    products = _products(s, {r.product_code for r in parsed if r is not None})
+    seen: dict[str, int] = {}
+    for i, r in enumerate(parsed):
+        if r is None:
+            continue
+        if r.product_code not in products:
+            errors.append(FieldError(f"holdings[{i}].product_code", "api.unknown_reference"))
+        if r.product_code in seen:
+            errors.append(FieldError(f"holdings[{i}].product_code", "api.duplicate_in_batch",
+                                     {"row": seen[r.product_code]}))
+        seen.setdefault(r.product_code, i)
+        if r.as_of > date.today():
+            errors.append(FieldError(f"holdings[{i}].as_of", "value.future_date"))
+    if errors:
+        raise BatchValidationFailed(errors[:MAX_ROW_ERRORS])
+    current = {h.product_id: h for h in s.execute(select(Holding).where(Holding.account_id == account.id)).scalars()}
+    changed = 0
+    for r in parsed:
+        pid = products[r.product_code]
+        h = current.get(pid)
+        values = dict(quantity=r.quantity, cost=r.cost, market_value=r.market_value, as_of=r.as_of)
+        if h is None:
+            s.add(Holding(account_id=account.id, customer_id=customer.id, product_id=pid, currency=account.currency,
+                          **values))
+            changed += 1
+        elif any(getattr(h, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(h, k, v)
+            s.add(h)
+            changed += 1
+    s.flush()
+    if changed:
+        audit.record(s, actor, "holding.upsert", entity_type="customer", entity_id=customer.id,
+                     changes={"account_id": account.id, "positions": changed})
+    return customers.get_customer(uow=uow, actor=actor, customer_id=customer.id).holdings
+
+
+def _products(session: Session, codes: set[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    codes_l = list(codes)
+    for i in range(0, len(codes_l), _CHUNK):
+        out.update(session.execute(select(Product.code, Product.id).where(Product.code.in_(codes_l[i:i + _CHUNK]))
+                                   ).tuples().all())
+    return out
+
+
+# ---------------------------------------------------------------- batches
+
+def _parse_rows(prefix: str, model: type[BaseModel], rows: list) -> tuple[list, list[FieldError]]:
+    """Validate every row; the fast path validates the whole list at once, the slow one names each bad row."""
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(list[model])
+    errors: list[FieldError] = []
+    try:
+        parsed: list = adapter.validate_python(rows)
+    except ValidationError:
+        parsed = []
+        for i, raw in enumerate(rows):
+            try:
+                parsed.append(parse(model, raw))
+            except ValidationFailed as exc:
+                parsed.append(None)
+                if len(errors) < MAX_ROW_ERRORS:
+                    errors.extend(_row_errors(prefix, i, exc))
+    text_fields = [name for name, f in model.model_fields.items() if f.annotation in (str, str | None)]
+    for i, row in enumerate(parsed):
+        if row is None:
+            continue
+        for name in text_fields:
+            value = getattr(row, name)
+            if value is not None and _CONTROL.search(value) and len(errors) < MAX_ROW_ERRORS:
+                errors.append(FieldError(f"{prefix}[{i}].{name}", "value.control_characters"))
+    return parsed, errors
+
+
+def _batch_rows(data: Any) -> list:
+    rows = data.get("rows") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or set(data) - {"rows"}:
+        raise ValidationFailed([FieldError("rows", "value.required")])
+    if len(rows) > MAX_BATCH:
+        raise BatchTooLarge(max=MAX_BATCH, got=len(rows))
+    if not rows:
+        raise ValidationFailed([FieldError("rows", "value.required")])
+    return rows
+
+
+def _aware(v: datetime) -> datetime:
+    if v.tzinfo is None:
+        raise ValueError("naive")
+    return v
+
+
+class TransactionRow(_Row):
+    external_ref: str = Field(min_length=1, max_length=64)
+    customer_external_id: str = Field(min_length=1, max_length=100)
+    account_external_id: str = Field(min_length=1, max_length=100)
+    kind: TransactionKind
+    amount: Decimal = Field(max_digits=15, decimal_places=2)
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    booked_at: datetime
+    channel: str = Field(default="api", pattern=r"^[a-z_]{1,16}$")
+    description: str | None = Field(default=None, max_length=200)
+    product_code: str | None = Field(default=None, min_length=1, max_length=32)
+
+    _tz = field_validator("booked_at")(_aware)
+
+    @field_validator("amount")
+    @classmethod
+    def _nonzero(cls, v: Decimal) -> Decimal:
+        if v == 0 or not v.is_finite():
+            raise ValueError("zero")
+        return v
+
+
+@dataclass
+class BatchResult:
+    received: int
+    accepted: int
+    duplicates: int
+    customers: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"received": self.received, "accepted": self.accepted, "duplicates": self.duplicates}
+
+
+def _existing_refs(session: Session, column_source, column_ref, source: str, refs: list[str]) -> set[str]:
+    out: set[str] = set()
+    for i in range(0, len(refs), _CHUNK):
+        out.update(session.execute(select(column_ref).where(column_source == source,
+                                                             column_ref.in_(refs[i:i + _CHUNK]))).scalars())
+    return out
+
+
+def _check_in_batch_duplicates(prefix: str, keys: list[str | None], errors: list[FieldError], name: str) -> None:
+    first: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k is None:
+            continue
+        if k in first:
+            if len(errors) < MAX_ROW_ERRORS:
+                errors.append(FieldError(f"{prefix}[{i}].{name}", "api.duplicate_in_batch", {"row": first[k]}))
+        else:
+            first[k] = i
+
+
+def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
+    """A batch of up to 10,000 bookings referencing customers and accounts by the caller's ids."""
+    _require_client(actor)
+    s = uow.session
+    rows = _batch_rows(data)
+    parsed, errors = _parse_rows("rows", TransactionRow, rows)
+    _check_in_batch_duplicates("rows", [r.external_ref if r else None for r in parsed], errors, "external_ref")
+    ok = [r for r in parsed if r is not None]
+    cust = _resolve(s, actor.id, "customer", (r.customer_external_id for r in ok))
+    accs = _resolve(s, actor.id, "account", (r.account_external_id for r in ok))
+    acc_info: dict[int, tuple[int, str, str]] = {}
+    acc_ids = list(set(accs.values()))
+    for i in range(0, len(acc_ids), _CHUNK):
+        for aid, ac_cust, cur, kind in s.execute(select(Account.id, Account.customer_id, Account.currency,
+                                                        Account.kind).where(Account.id.in_(acc_ids[i:i + _CHUNK]))):
+            acc_info[aid] = (ac_cust, cur, kind)
+    products = _products(s, {r.product_code for r in ok if r.product_code})
+    now = utcnow()
+    latest = now + timedelta(minutes=5)
+    for i, r in enumerate(parsed):
+        if r is None or len(errors) >= MAX_ROW_ERRORS:
+            continue
+        cid = cust.get(r.customer_external_id)
+        if cid is None:
+            errors.append(FieldError(f"rows[{i}].customer_external_id", "api.unknown_reference"))
+        aid = accs.get(r.account_external_id)
+        if aid is None:
+            errors.append(FieldError(f"rows[{i}].account_external_id", "api.unknown_reference"))
+        elif cid is not None and acc_info[aid][0] != cid:
+            errors.append(FieldError(f"rows[{i}].account_external_id", "api.account_of_other_customer"))
+        elif r.currency != acc_info[aid][1]:
+            errors.append(FieldError(f"rows[{i}].currency", "api.currency_mismatch",
+                                     {"currency": acc_info[aid][1]}))
+        if r.product_code and r.product_code not in products:
+            errors.append(FieldError(f"rows[{i}].product_code", "api.unknown_reference"))
+        if r.booked_at > latest:
+            errors.append(FieldError(f"rows[{i}].booked_at", "value.future_date"))
+    if errors:
+        raise BatchValidationFailed(errors[:MAX_ROW_ERRORS])
+
+    source = actor.name
+    seen = _existing_refs(s, Transaction.source, Transaction.external_ref, source, [r.external_ref for r in ok])
+    values = []
+    deltas: dict[int, Decimal] = defaultdict(Decimal)
+    touched: set[int] = set()
+    for r in ok:
+        if r.external_ref in seen:
+            continue
+        aid, cid = accs[r.account_external_id], cust[r.customer_external_id]
+        values.append({"account_id": aid, "customer_id": cid,
+                       "product_id": products.get(r.product_code) if r.product_code else None,
+                       "kind": r.kind.value, "amount": r.amount, "currency": r.currency, "booked_at": r.booked_at,
+                       "channel": r.channel, "description": r.description, "source": source,
+                       "external_ref": r.external_ref, "created_at": now})
+        # Balances: deposit-like accounts hold what the customer has, loans and cards what is owed.
+        deltas[aid] += -r.amount if acc_info[aid][2] in LIABILITY_KINDS else r.amount
+        touched.add(cid)
+    if values:
+        s.execute(insert(Transaction.__table__), values)
+        acc = Account.__table__
+        changes = [{"aid": aid, "delta": delta} for aid, delta in deltas.items() if delta]
+        if changes:
+            s.connection().execute(
+                update(acc).where(acc.c.id == bindparam("aid"))
+                .values(balance=acc.c.balance + bindparam("delta", type_=Money())), changes)
+    result = BatchResult(received=len(rows), accepted=len(values), duplicates=len(rows) - len(values),
+                         customers=sorted(touched))
+    audit.record(s, actor, "transaction.ingest", entity_type="api_client", entity_id=actor.id,
+                 changes={**result.as_dict(), "customers": len(touched)})
+    _notify_tags(s, touched, "transactions")
+    return result
+
+
+class EventRow(_Row):
+    external_id: str = Field(min_length=1, max_length=64)
+    customer_external_id: str = Field(min_length=1, max_length=100)
+    kind: EventKind
+    occurred_at: datetime
+    product_code: str | None = Field(default=None, min_length=1, max_length=32)
+    attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict, max_length=20)
+
+    _tz = field_validator("occurred_at")(_aware)
+
+    @field_validator("attributes")
+    @classmethod
+    def _small(cls, v: dict) -> dict:
+        if any(len(k) > 40 or (isinstance(x, str) and len(x) > 200) for k, x in v.items()):
+            raise ValueError("too long")
+        return v
+
+
+def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
+    """A batch of behaviour events (app page views, product views, searches)."""
+    _require_client(actor)
+    s = uow.session
+    rows = _batch_rows(data)
+    parsed, errors = _parse_rows("rows", EventRow, rows)
+    _check_in_batch_duplicates("rows", [r.external_id if r else None for r in parsed], errors, "external_id")
+    ok = [r for r in parsed if r is not None]
+    cust = _resolve(s, actor.id, "customer", (r.customer_external_id for r in ok))
+    products = _products(s, {r.product_code for r in ok if r.product_code})
+    latest = utcnow() + timedelta(minutes=5)
+    for i, r in enumerate(parsed):
+        if r is None or len(errors) >= MAX_ROW_ERRORS:
+            continue
+        if r.customer_external_id not in cust:
+            errors.append(FieldError(f"rows[{i}].customer_external_id", "api.unknown_reference"))
+        if r.product_code and r.product_code not in products:
+            errors.append(FieldError(f"rows[{i}].product_code", "api.unknown_reference"))
+        if r.occurred_at > latest:
+            errors.append(FieldError(f"rows[{i}].occurred_at", "value.future_date"))
+    if errors:
+        raise BatchValidationFailed(errors[:MAX_ROW_ERRORS])
+    source = actor.name
+    seen = _existing_refs(s, BehaviourEvent.source, BehaviourEvent.external_id, source, [r.external_id for r in ok])
+    values = []
+    touched: set[int] = set()
+    for r in ok:
+        if r.external_id in seen:
+            continue
+        cid = cust[r.customer_external_id]
+        values.append({"customer_id": cid, "kind": r.kind.value, "occurred_at": r.occurred_at,
+                       "product_id": products.get(r.product_code) if r.product_code else None,
+                       "attributes": r.attributes, "source": source, "external_id": r.external_id})
+        touched.add(cid)
+    if values:
+        s.execute(insert(BehaviourEvent.__table__), values)
+    result = BatchResult(received=len(rows), accepted=len(values), duplicates=len(rows) - len(values),
+                         customers=sorted(touched))
+    audit.record(s, actor, "event.ingest", entity_type="api_client", entity_id=actor.id,
+                 changes={**result.as_dict(), "customers": len(touched)})
+    _notify_tags(s, touched, "events")
+    return result
+
+
+def _notify_tags(session: Session, customer_ids: set[int], reason: str) -> None:
+    """Let tag rules re-evaluate the customers a batch touched (when the tags module is installed)."""
+    if not customer_ids or importlib.util.find_spec("services.tags.service") is None:
+        return
+    tags = importlib.import_module("services.tags.service")
+    hook = getattr(tags, "on_customer_changed", None)
+    if hook is None:
+        return
+    for cid in sorted(customer_ids):
+        hook(session, cid, reason=reason)
+
+
+# ---------------------------------------------------------------- interactions
+
+def add_interaction(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, data: Any) -> dict:
+    _require_client(actor)
+    from services.activities import service as activities
+
+    cid = _customer_id(uow.session, actor, customer_external_id)
+    row = activities.log_interaction(uow=uow, actor=actor, customer_id=cid, data=data)
+    return {"id": row.id, "customer_id": cid, "kind": row.kind, "occurred_at": row.occurred_at.isoformat(),
+            "subject": row.subject}
