@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
     data_dir: Path = Path("./data")
+    inbox_dir: Path = Path("./data/inbox")  # core-banking batch files, scanned every minute
     public_url: str = "http://localhost:3000"
     session_hours: float = Field(12.0, gt=0)
     session_idle_minutes: float = Field(30.0, gt=0)

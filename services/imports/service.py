@@ -1,0 +1,723 @@
+"""Customer import use cases: upload, preview, run, progress, error report, review queue.
+
+How a batch runs (`run_import`), and why it is never half-written:
+
+1. *Check* (read-only, chunks of `CHUNK` rows): every row is validated (`validate.validate_row`),
+   checked against the rows before it in the same file (duplicate rows, an ID number twice), and
+   matched to existing customers in bulk: ID number (blind index), else phone (blind index),
+   else name + birth date. The plan per row is create / update / unchanged / review / error.
+   Progress (`processed_rows`) is committed after every chunk, so a page on any worker can poll it.
+2. *Apply* (ONE transaction): creates go through `customers.create_customer`, updates through
+   `customers.update_customer` (the same validation, permission and audit as a form), each in a
+   savepoint so a row the service refuses becomes a row error instead of an exception. Rows that
+   matched only by name + birth date go to the review queue (`ImportReviewItem`), never merged.
+3. *Decide*: if any row has an error and the caller did not ask for `apply_valid_rows`, the whole
+   transaction is rolled back and the batch is `rejected` with its error report: nothing of the
+   file is in the database. The user reads the report and either fixes the file or confirms
+   "import valid rows", which runs the batch again with `apply_valid_rows=True`: the valid rows
+   are applied together, the invalid ones stay listed in the report. An unexpected failure rolls
+   everything back too (`failed`). Either way the batch counts, report and status are written once.
+
+Idempotency: a file whose SHA-256 matches a batch already `done` is refused at upload
+("already imported as batch N"); a file with the same rows in other bytes matches every row
+to its customer with nothing to change, so it counts as unchanged and writes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+from sqlalchemy import and_, or_, select, update
+from sqlmodel import Session
+
+from services import documents
+from services.customers import search as customer_search
+from services.customers import service as customers
+from services.customers.models import Customer, Document, IdType
+from services.db import UnitOfWork
+from services.errors import DomainError, FieldError, NotFound, NotPermitted, ValidationFailed
+from services.i18n import translate
+from services.imports import mapping as mappings
+from services.imports.models import ImportBatch, ImportReviewItem
+from services.imports.reader import PREVIEW_ROWS, ImportFileError, Table, read_table
+from services.imports.validate import RowError, validate_row
+from services.security import audit
+from services.security.actor import Actor
+from services.security.keys import get_cipher
+from services.security.masking import mask_id_number, mask_phone
+from services.security.models import Role, User
+from services.security.policy import API_ROLE, can_see_customer
+from services.types import utcnow
+
+log = logging.getLogger(__name__)
+
+IMPORT_ROLES = (Role.OPS, Role.BRANCH_MANAGER, Role.TEAM_LEAD, API_ROLE)
+OVERSIGHT_ROLES = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
+CHUNK = 1000
+APPLY_PROGRESS_EVERY = 200
+REPORT_HEADER = ("row", "column", "field", "message_zh_CN", "message_en")
+# Fields an import may change on an existing customer (identity stays as matched).
+UPDATABLE = ("name", "gender", "birth_date", "phone", "email", "address", "occupation", "segment",
+             "source_channel", "status")
+_REVIEW_CONTEXT = "import.review"
+
+
+class ImportRefused(DomainError):
+    code = "import.error"
+    http_status = 409
+
+
+# ---------------------------------------------------------------- views
+
+
+@dataclass
+class BatchView:
+    id: int
+    source: str
+    filename: str
+    status: str
+    phase: str  # "", "check", "apply"
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    updated_count: int
+    unchanged_count: int
+    review_count: int
+    error_count: int
+    has_error_report: bool
+    message: str | None
+    created_at: Any
+    finished_at: Any
+    duplicate_of: int | None = None
+
+
+@dataclass
+class PreviewRow:
+    row: int
+    cells: list[str]
+    errors: list[RowError]
+
+
+@dataclass
+class Preview:
+    batch: BatchView
+    headers: list[str]
+    mapping: dict[str, str]
+    rows: list[PreviewRow]
+    mapping_errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass
+class ReviewView:
+    id: int
+    batch_id: int
+    row_no: int
+    name: str
+    birth_date: str
+    id_number: str | None  # masked
+    phone: str | None  # masked
+    candidates: list[dict]  # {"id", "customer_no", "name"}
+    status: str
+
+
+# ---------------------------------------------------------------- live progress (this process)
+
+_live: dict[int, tuple[str, int]] = {}
+_live_lock = threading.Lock()
+
+
+def _set_live(batch_id: int, phase: str, processed: int) -> None:
+    with _live_lock:
+        _live[batch_id] = (phase, processed)
+
+
+def _clear_live(batch_id: int) -> None:
+    with _live_lock:
+        _live.pop(batch_id, None)
+
+
+# ---------------------------------------------------------------- permission
+
+
+def _who(actor: Actor) -> str:
+    return actor.audit_id if actor.audit_id is not None else f"{actor.kind}:{actor.name}"
+
+
+def require_importer(actor: Actor) -> None:
+    if not actor.has_role(*IMPORT_ROLES):
+        raise NotPermitted()
+
+
+def _may_see_batch(s: Session, actor: Actor, batch: ImportBatch) -> bool:
+    if actor.kind == "system" or actor.has_role(*OVERSIGHT_ROLES, API_ROLE):
+        return True
+    if not actor.has_role(*IMPORT_ROLES):
+        return False
+    if batch.created_by == _who(actor) or batch.source == "inbox":
+        return True
+    if actor.has_role(Role.OPS, Role.BRANCH_MANAGER) and batch.created_by and batch.created_by.isdigit():
+        creator = s.get(User, int(batch.created_by))
+        return creator is not None and creator.branch_id is not None and creator.branch_id == actor.branch_id
+    return False
+
+
+def _load_batch(s: Session, actor: Actor, batch_id: Any) -> ImportBatch:
+    if isinstance(batch_id, bool) or not isinstance(batch_id, int) or not 0 < batch_id < 2**62:
+        raise ValidationFailed([FieldError("batch_id", "value.invalid")])
+    batch = s.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(what="import_batch", id=batch_id)
+    if not _may_see_batch(s, actor, batch):
+        raise NotPermitted()
+    return batch
+
+
+def _view(b: ImportBatch, duplicate_of: int | None = None) -> BatchView:
+    phase, processed = "", b.processed_rows
+    with _live_lock:
+        live = _live.get(b.id) if b.status == "running" else None
+    if live is not None:
+        phase, processed = live
+    return BatchView(id=b.id, source=b.source, filename=b.filename, status=b.status, phase=phase,
+                     total_rows=b.total_rows, processed_rows=processed, created_count=b.created_count,
+                     updated_count=b.updated_count, unchanged_count=b.unchanged_count, review_count=b.review_count,
+                     error_count=b.error_count, has_error_report=b.error_report_sha256 is not None,
+                     message=b.message, created_at=b.created_at, finished_at=b.finished_at,
+                     duplicate_of=duplicate_of)
+
+
+# ---------------------------------------------------------------- upload and preview
+
+
+def _done_batch_with(s: Session, sha: str, exclude: int | None = None) -> ImportBatch | None:
+    stmt = select(ImportBatch).where(ImportBatch.sha256 == sha, ImportBatch.status == "done")
+    if exclude is not None:
+        stmt = stmt.where(ImportBatch.id != exclude)
+    return s.execute(stmt.order_by(ImportBatch.id).limit(1)).scalars().first()
+
+
+def upload(*, uow: UnitOfWork, actor: Actor, data: Any, filename: Any, source: str = "upload") -> BatchView:
+    """Keep an uploaded file in the document store and open a pending batch for it.
+
+    Refuses a file that cannot be read at all, and one already imported (same SHA-256)."""
+    require_importer(actor)
+    if source not in ("upload", "inbox"):
+        raise ValidationFailed([FieldError("source", "value.invalid")])
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise ValidationFailed([FieldError("file", "value.required")])
+    name = documents.clean_filename(filename)
+    table = read_table(bytes(data), name, limit=PREVIEW_ROWS)  # refuses unreadable files now
+    s = uow.session
+    sha = documents.sha256_of(bytes(data))
+    done = _done_batch_with(s, sha)
+    if done is not None:
+        raise ImportRefused("import.already_imported", batch_id=done.id,
+                           when=done.finished_at.date().isoformat() if done.finished_at else "")
+    doc = documents.store(s, data=bytes(data), filename=name, kind="import_source", actor=actor,
+                          content_type="text/csv" if table.format == "csv" else
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    batch = ImportBatch(source=source, filename=name, sha256=doc.sha256, encoding=table.encoding,
+                        mapping=mappings.suggest(table.headers), status="pending", created_by=_who(actor),
+                        created_at=utcnow())
+    s.add(batch)
+    s.flush()
+    audit.record(s, actor, "import.upload", entity_type="import_batch", entity_id=batch.id,
+                 changes={"filename": name, "sha256": sha, "size": len(data), "source": source})
+    return _view(batch)
+
+
+def _source_bytes(batch: ImportBatch) -> bytes:
+    return documents.read_blob(batch.sha256)
+
+
+def _columns(table: Table, mapping: dict[str, str]) -> dict[str, int]:
+    return {f: table.headers.index(col) for col, f in mapping.items()}
+
+
+def preview(*, uow: UnitOfWork, actor: Actor, batch_id: Any, mapping: Any = None) -> Preview:
+    """The first rows of the file with the errors each would get under `mapping` (default: suggested)."""
+    require_importer(actor)
+    s = uow.session
+    batch = _load_batch(s, actor, batch_id)
+    table = read_table(_source_bytes(batch), batch.filename, limit=PREVIEW_ROWS)
+    wanted = batch.mapping if mapping is None else mapping
+    mapping_errors: list[FieldError] = []
+    try:
+        checked = mappings.check(wanted, table.headers)
+    except ValidationFailed as exc:
+        mapping_errors = exc.errors
+        checked = ({c: f for c, f in wanted.items() if c in table.headers and f in mappings.FIELDS}
+                   if isinstance(wanted, dict) else {})
+    columns = {}
+    for col, f in checked.items():
+        columns.setdefault(f, table.headers.index(col))
+    rows = []
+    for row_no, cells in table.rows:
+        res = validate_row(row_no, cells, columns, table.headers)
+        rows.append(PreviewRow(row_no, [c[:60] for c in cells[:len(table.headers)]], res.errors))
+    return Preview(batch=_view(batch), headers=table.headers, mapping=checked, rows=rows,
+                   mapping_errors=mapping_errors)
+
+
+def get_batch(*, uow: UnitOfWork, actor: Actor, batch_id: Any) -> BatchView:
+    return _view(_load_batch(uow.session, actor, batch_id))
+
+
+def list_batches(*, uow: UnitOfWork, actor: Actor, limit: int = 20) -> list[BatchView]:
+    if not actor.has_role(*IMPORT_ROLES, *OVERSIGHT_ROLES):
+        raise NotPermitted()
+    s = uow.session
+    rows = s.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(200)).scalars().all()
+    return [_view(b) for b in rows if _may_see_batch(s, actor, b)][:max(1, min(limit, 100))]
+
+
+def assignable_owners(*, uow: UnitOfWork, actor: Actor) -> list[tuple[int, str]]:
+    """Relationship managers this importer may give new customers to: (user id, display name)."""
+    require_importer(actor)
+    users = uow.session.execute(select(User).where(User.is_active.is_(True), User.branch_id.is_not(None))
+                                .order_by(User.display_name, User.id)).scalars().all()
+    return [(u.id, f"{u.display_name} ({u.username})") for u in users
+            if Role.RM in (u.roles or []) and can_see_customer(actor, owner_id=u.id, team_id=u.team_id,
+                                                                branch_id=u.branch_id)][:500]
+
+
+# ---------------------------------------------------------------- the run
+
+
+@dataclass
+class _Plan:
+    row: int
+    action: str  # create, update, unchanged, review, error
+    values: dict
+    customer_id: int | None = None
+    version: int | None = None
+    changes: dict = field(default_factory=dict)
+    candidates: list[int] = field(default_factory=list)
+    owner_id: int | None = None
+
+
+def _decrypt(token: str | None, context: str) -> str | None:
+    return None if token is None else get_cipher().decrypt(token, context=context)
+
+
+def _diff(c: Customer, values: dict) -> dict:
+    out = {}
+    for f in UPDATABLE:
+        if f not in values:
+            continue
+        new = values[f]
+        old = _decrypt(c.phone_enc, customers.PHONE_CONTEXT) if f == "phone" else getattr(c, f)
+        if new != old:
+            out[f] = new
+    return out
+
+
+def _owners(s: Session, usernames: set[str]) -> dict[str, User]:
+    if not usernames:
+        return {}
+    rows = s.execute(select(User).where(User.username.in_(sorted(usernames)))).scalars().all()
+    return {u.username: u for u in rows}
+
+
+def _plan_chunk(s: Session, actor: Actor, results, default_owner_id: int | None,
+                errors: list[RowError], seen_ids: dict, seen_rows: dict, owner_cache: dict) -> list[_Plan]:
+    from services.imports.validate import row_key
+
+    plans: list[_Plan] = []
+    pending = []
+    for res in results:
+        if res.errors:
+            errors.extend(res.errors)
+            continue
+        v = res.values
+        key = row_key(v)
+        if key in seen_rows:
+            errors.append(RowError(res.row, "", "row", "import.duplicate_row", {"first": seen_rows[key]}))
+            continue
+        seen_rows[key] = res.row
+        ident = (v.get("id_type"), v.get("id_number")) if v.get("id_number") else None
+        if ident and ident in seen_ids:
+            errors.append(RowError(res.row, "", "id_number", "import.duplicate_id_in_file", {"first": seen_ids[ident]}))
+            continue
+        if ident:
+            seen_ids[ident] = res.row
+        pending.append(res)
+
+    # Owners named in the file, resolved once per user name.
+    missing = {r.values["owner"] for r in pending if "owner" in r.values and r.values["owner"] not in owner_cache}
+    owner_cache.update(_owners(s, missing))
+    for name in missing:
+        owner_cache.setdefault(name, None)
+
+    # Bulk matching: ID numbers, then phones, then name + birth date.
+    id_keys = {customer_search.id_blind_index(r.values["id_type"], r.values["id_number"]): r
+               for r in pending if r.values.get("id_number")}
+    by_id: dict[str, Customer] = {}
+    if id_keys:
+        for c in s.execute(select(Customer).where(Customer.id_number_bidx.in_(list(id_keys)))).scalars():
+            by_id[c.id_number_bidx] = c
+    phone_keys = {customer_search.phone_blind_index(r.values["phone"]) for r in pending if r.values.get("phone")}
+    by_phone: dict[str, list[Customer]] = {}
+    if phone_keys:
+        for c in s.execute(select(Customer).where(Customer.phone_bidx.in_(list(phone_keys)))).scalars():
+            by_phone.setdefault(c.phone_bidx, []).append(c)
+    nb = {(r.values["name"], r.values["birth_date"]) for r in pending if r.values.get("birth_date")}
+    by_name_birth: dict[tuple, list[Customer]] = {}
+    if nb:
+        names = sorted({n for n, _ in nb})
+        births = sorted({b for _, b in nb})
+        for c in s.execute(select(Customer).where(Customer.name.in_(names), Customer.birth_date.in_(births))
+                           ).scalars():
+            if (c.name, c.birth_date) in nb:
+                by_name_birth.setdefault((c.name, c.birth_date), []).append(c)
+
+    def visible(c: Customer) -> bool:
+        return can_see_customer(actor, owner_id=c.owner_id, team_id=c.team_id, branch_id=c.branch_id)
+
+    for res in pending:
+        v = dict(res.values)
+        owner_id = default_owner_id
+        owner_name = v.pop("owner", None)
+        if owner_name is not None:
+            u = owner_cache.get(owner_name)
+            if u is None:
+                errors.append(RowError(res.row, "", "owner", "import.unknown_user", {"user": owner_name}))
+                continue
+            owner_id = u.id
+        match = None
+        if v.get("id_number"):
+            match = by_id.get(customer_search.id_blind_index(v["id_type"], v["id_number"]))
+        phone_hits = by_phone.get(customer_search.phone_blind_index(v["phone"]), []) if v.get("phone") else []
+        if match is None and not v.get("id_number"):
+            seen = [c for c in phone_hits if visible(c)]
+            if len(phone_hits) == 1 and seen:
+                match = seen[0]
+            elif len(phone_hits) == 1:
+                errors.append(RowError(res.row, "", "phone", "import.not_in_scope"))
+                continue
+            elif len(seen) > 1:
+                plans.append(_Plan(res.row, "review", v, candidates=[c.id for c in seen], owner_id=owner_id))
+                continue
+        if match is not None:
+            if not visible(match):
+                errors.append(RowError(res.row, "", "id_number", "import.not_in_scope"))
+                continue
+            changes = _diff(match, v)
+            if owner_name is not None and owner_id != match.owner_id:
+                changes["owner_id"] = owner_id
+            plans.append(_Plan(res.row, "update" if changes else "unchanged", v, customer_id=match.id,
+                               version=match.version, changes=changes))
+            continue
+        # No match by identity: a phone or a name + birth date shared with someone else is for a person to judge.
+        candidates = [c for c in phone_hits if visible(c)]
+        if v.get("birth_date"):
+            candidates += [c for c in by_name_birth.get((v["name"], v["birth_date"]), []) if visible(c)]
+        cand_ids = sorted({c.id for c in candidates})
+        if cand_ids:
+            if not v.get("id_number"):
+                v.pop("id_number", None)
+            plans.append(_Plan(res.row, "review", v, candidates=cand_ids, owner_id=owner_id))
+            continue
+        if not v.get("id_number"):
+            errors.append(RowError(res.row, "", "phone", "import.no_match_needs_id"))
+            continue
+        if owner_id is None:
+            errors.append(RowError(res.row, "", "owner", "value.required"))
+            continue
+        plans.append(_Plan(res.row, "create", v, owner_id=owner_id))
+    return plans
+
+
+def _row_errors_from(exc: DomainError, row: int, col_of: dict[str, str]) -> list[RowError]:
+    if isinstance(exc, ValidationFailed):
+        return [RowError(row, col_of.get("owner" if e.field == "owner_id" else e.field, ""),
+                         e.field, e.code, e.params) for e in exc.errors]
+    return [RowError(row, "", "row", exc.code, exc.params)]
+
+
+def _review_data(v: dict, owner_id: int | None) -> dict:
+    cipher = get_cipher()
+    plain = {k: (x.isoformat() if isinstance(x, date) else x) for k, x in v.items()
+             if k not in ("id_number", "phone")}
+    return {
+        "values": plain, "owner_id": owner_id,
+        "display": {"id_number": mask_id_number(v["id_number"]) if v.get("id_number") and
+                    v.get("id_type") == IdType.RESIDENT_ID else ("****" if v.get("id_number") else None),
+                    "phone": mask_phone(v["phone"]) if v.get("phone") else None},
+        "enc": {"id_number": cipher.encrypt(v["id_number"], context=_REVIEW_CONTEXT) if v.get("id_number") else None,
+                "phone": cipher.encrypt(v["phone"], context=_REVIEW_CONTEXT) if v.get("phone") else None},
+    }
+
+
+def error_report_csv(errors: list[RowError]) -> bytes:
+    """The row-by-row report: UTF-8 with BOM (Excel reads it), every cell safe to open in a spreadsheet."""
+    from services.imports.reader import cell_problem
+
+    def safe(value: Any) -> str:
+        text = str(value)
+        return "'" + text if cell_problem(text) or text[:1] in "=+-@" else text
+
+    def message(e: RowError, loc: str) -> str:
+        return _field_message(e, loc)
+
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(REPORT_HEADER)
+    for e in sorted(errors, key=lambda e: (e.row, e.column)):
+        w.writerow([e.row, safe(e.column), safe(e.field), safe(message(e, "zh_CN")), safe(message(e, "en"))])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _field_message(e: RowError, locale: str) -> str:
+    text = translate(e.code, locale, **e.params)
+    if e.field == "row":
+        return text
+    return f"{translate(f'field.{e.field}', locale)}: {text}"
+
+
+def describe(e: RowError, locale: str) -> str:
+    """One error as a person reads it: row, column and what is wrong, in `locale`."""
+    where = translate("import.row_n", locale, row=e.row)
+    col = f" [{e.column}]" if e.column else ""
+    return f"{where}{col} {_field_message(e, locale)}"
+
+
+def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id: Any, mapping: Any = None,
+               default_owner_id: Any = None, apply_valid_rows: Any = False) -> BatchView:
+    """Run a pending (or rejected) batch; see the module docstring. Commits its own transactions."""
+    require_importer(actor)
+    if not isinstance(apply_valid_rows, bool):
+        raise ValidationFailed([FieldError("apply_valid_rows", "value.wrong_type")])
+    if default_owner_id is not None and (isinstance(default_owner_id, bool) or not isinstance(default_owner_id, int)
+                                         or not 0 < default_owner_id < 2**62):
+        raise ValidationFailed([FieldError("owner_id", "value.invalid")])
+    # Claim the batch: one run at a time, never a finished one again.
+    with uow_factory() as uow:
+        s = uow.session
+        batch = _load_batch(s, actor, batch_id)
+        if batch.status == "done":
+            raise ImportRefused("import.batch_finished", batch_id=batch.id)
+        if batch.status == "running":
+            raise ImportRefused("import.batch_running", batch_id=batch.id)
+        done = _done_batch_with(s, batch.sha256, exclude=batch.id)
+        if done is not None:
+            raise ImportRefused("import.already_imported", batch_id=done.id,
+                               when=done.finished_at.date().isoformat() if done.finished_at else "")
+        data = _source_bytes(batch)
+        table = read_table(data, batch.filename)
+        checked = mappings.check(batch.mapping if mapping is None else mapping, table.headers)
+        if "owner" not in checked.values() and default_owner_id is None:
+            raise ValidationFailed([FieldError("owner", "value.required")])
+        if default_owner_id is not None:
+            owner = s.get(User, default_owner_id)
+            if (owner is None or not owner.is_active or Role.RM not in owner.roles or owner.branch_id is None
+                    or not can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id,
+                                            branch_id=owner.branch_id)):
+                raise ValidationFailed([FieldError("owner_id", "value.not_an_rm")])
+        claimed = s.execute(
+            update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status.in_(("pending", "rejected",
+                                                                                           "failed")))
+            .values(status="running", mapping=checked, total_rows=len(table.rows), processed_rows=0,
+                    message=None)
+        ).rowcount
+        if claimed != 1:
+            raise ImportRefused("import.batch_running", batch_id=batch.id)
+        uow.commit()
+    bid = batch.id
+    _set_live(bid, "check", 0)
+    try:
+        return _run(uow_factory, actor, bid, table, checked, default_owner_id, apply_valid_rows)
+    except BaseException as exc:
+        log.exception("import batch %s failed", bid)
+        with uow_factory() as uow:
+            uow.session.execute(update(ImportBatch).where(ImportBatch.id == bid).values(
+                status="failed", finished_at=utcnow(),
+                message=(exc.code if isinstance(exc, DomainError) else "import.failed")))
+            audit.record(uow.session, actor, "import.failed", entity_type="import_batch", entity_id=bid,
+                         changes={"error": type(exc).__name__})
+            uow.commit()
+        if isinstance(exc, DomainError):
+            raise
+        raise ImportRefused("import.failed") from exc
+    finally:
+        _clear_live(bid)
+
+
+def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, str],
+         default_owner_id: int | None, apply_valid_rows: bool) -> BatchView:
+    columns = _columns(table, checked)
+    col_of = {f: table.headers[i] for f, i in columns.items()}
+    errors: list[RowError] = []
+    plans: list[_Plan] = []
+    seen_ids: dict = {}
+    seen_rows: dict = {}
+    owner_cache: dict = {}
+    today = date.today()
+    # 1. check, in chunks, committing progress
+    for start in range(0, len(table.rows), CHUNK):
+        chunk = table.rows[start:start + CHUNK]
+        results = [validate_row(n, cells, columns, table.headers, today=today) for n, cells in chunk]
+        with uow_factory() as uow:
+            plans += _plan_chunk(uow.session, actor, results, default_owner_id, errors, seen_ids, seen_rows,
+                                 owner_cache)
+            done = start + len(chunk)
+            uow.session.execute(update(ImportBatch).where(ImportBatch.id == bid).values(processed_rows=done))
+            uow.commit()
+        _set_live(bid, "check", start + len(chunk))
+    # 2. apply, in one transaction
+    counts = {"create": 0, "update": 0, "unchanged": 0, "review": 0}
+    _set_live(bid, "apply", 0)
+    with uow_factory() as uow:
+        s = uow.session
+        for i, p in enumerate(plans, start=1):
+            if p.action == "unchanged":
+                counts["unchanged"] += 1
+            elif p.action == "review":
+                s.add(ImportReviewItem(batch_id=bid, row_no=p.row, data=_review_data(p.values, p.owner_id),
+                                       candidate_ids=p.candidates, status="open"))
+                counts["review"] += 1
+            else:
+                sp = s.begin_nested()
+                try:
+                    if p.action == "create":
+                        data = {k: x for k, x in p.values.items()}
+                        data["owner_id"] = p.owner_id
+                        customers.create_customer(uow=uow, actor=actor, data=data)
+                    else:
+                        customers.update_customer(uow=uow, actor=actor, customer_id=p.customer_id,
+                                                  version=p.version, changes=p.changes)
+                    sp.commit()
+                    counts[p.action] += 1
+                except DomainError as exc:
+                    sp.rollback()
+                    errors.extend(_row_errors_from(exc, p.row, col_of))
+            if i % APPLY_PROGRESS_EVERY == 0:
+                _set_live(bid, "apply", i)
+        s.flush()
+        rejected = bool(errors) and not apply_valid_rows
+        if rejected:
+            uow.rollback()  # nothing of the file is written
+            counts = {"create": 0, "update": 0, "unchanged": 0, "review": 0}
+        report = documents.store(s, data=error_report_csv(errors), filename=f"import-{bid}-errors.csv",
+                                 content_type="text/csv", kind="import_report", actor=actor) if errors else None
+        values = dict(status="rejected" if rejected else "done", processed_rows=len(table.rows),
+                      created_count=counts["create"], updated_count=counts["update"],
+                      unchanged_count=counts["unchanged"], review_count=counts["review"],
+                      error_count=len({e.row for e in errors}),
+                      error_report_sha256=report.sha256 if report else None,
+                      message="import.rejected_with_errors" if rejected else None, finished_at=utcnow())
+        s.execute(update(ImportBatch).where(ImportBatch.id == bid).values(**values))
+        audit.record(s, actor, "import.rejected" if rejected else "import.run", entity_type="import_batch",
+                     entity_id=bid, changes={k: v for k, v in values.items() if k.endswith("_count")}
+                     | {"apply_valid_rows": apply_valid_rows})
+        uow.commit()
+        batch = s.get(ImportBatch, bid)
+        s.refresh(batch)
+        return _view(batch)
+
+
+# ---------------------------------------------------------------- error report
+
+
+def error_report(*, uow: UnitOfWork, actor: Actor, batch_id: Any) -> tuple[str, bytes]:
+    """(file name, CSV bytes) of a batch's error report."""
+    s = uow.session
+    batch = _load_batch(s, actor, batch_id)
+    if batch.error_report_sha256 is None:
+        raise NotFound(what="error_report", id=batch.id)
+    return f"import-{batch.id}-errors.csv", documents.read_blob(batch.error_report_sha256)
+
+
+def error_rows(*, uow: UnitOfWork, actor: Actor, batch_id: Any, limit: int = 50) -> list[list[str]]:
+    """The first rows of the report (for showing on the page)."""
+    _, data = error_report(uow=uow, actor=actor, batch_id=batch_id)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    return rows[1:1 + limit]
+
+
+# ---------------------------------------------------------------- review queue
+
+
+def review_items(*, uow: UnitOfWork, actor: Actor, status: str = "open", limit: int = 50) -> list[ReviewView]:
+    require_importer(actor)
+    if status not in ("open", "merged", "created", "dismissed"):
+        raise ValidationFailed([FieldError("status", "value.invalid")])
+    s = uow.session
+    rows = s.execute(select(ImportReviewItem, ImportBatch).join(ImportBatch, ImportBatch.id == ImportReviewItem.batch_id)
+                     .where(ImportReviewItem.status == status).order_by(ImportReviewItem.id).limit(500)).all()
+    out = []
+    for item, batch in rows:
+        if not _may_see_batch(s, actor, batch):
+            continue
+        cands = s.execute(select(Customer).where(Customer.id.in_(item.candidate_ids or [-1]))).scalars().all()
+        cands = [c for c in cands if can_see_customer(actor, owner_id=c.owner_id, team_id=c.team_id,
+                                                      branch_id=c.branch_id)]
+        v = item.data.get("values", {})
+        out.append(ReviewView(id=item.id, batch_id=item.batch_id, row_no=item.row_no, name=v.get("name", ""),
+                              birth_date=v.get("birth_date") or "", id_number=item.data["display"].get("id_number"),
+                              phone=item.data["display"].get("phone"),
+                              candidates=[{"id": c.id, "customer_no": c.customer_no, "name": c.name} for c in cands],
+                              status=item.status))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any, customer_id: Any = None) -> str:
+    """A person's decision on a review row: "create" a new customer, "merge" into a candidate, or "dismiss"."""
+    require_importer(actor)
+    if decision not in ("create", "merge", "dismiss"):
+        raise ValidationFailed([FieldError("decision", "value.invalid")])
+    if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 < item_id < 2**62:
+        raise ValidationFailed([FieldError("item_id", "value.invalid")])
+    s = uow.session
+    item = s.get(ImportReviewItem, item_id)
+    if item is None:
+        raise NotFound(what="review_item", id=item_id)
+    _load_batch(s, actor, item.batch_id)
+    if item.status != "open":
+        raise ImportRefused("import.review_decided")
+    values = dict(item.data.get("values", {}))
+    for k in ("id_number", "phone"):
+        token = item.data.get("enc", {}).get(k)
+        if token:
+            values[k] = get_cipher().decrypt(token, context=_REVIEW_CONTEXT)
+    if values.get("birth_date"):
+        values["birth_date"] = date.fromisoformat(values["birth_date"])
+    result_id = None
+    if decision == "create":
+        if not values.get("id_number"):
+            raise ValidationFailed([FieldError("id_number", "value.required")])
+        data = dict(values)
+        data["owner_id"] = item.data.get("owner_id")
+        result_id = customers.create_customer(uow=uow, actor=actor, data=data).id
+        item.status = "created"
+    elif decision == "merge":
+        if isinstance(customer_id, bool) or customer_id not in (item.candidate_ids or []):
+            raise ValidationFailed([FieldError("customer_id", "value.invalid")])
+        target = customers.load_customer(s, actor, customer_id)
+        changes = _diff(target, values)
+        if changes:
+            customers.update_customer(uow=uow, actor=actor, customer_id=target.id, version=target.version,
+                                      changes=changes)
+        result_id = target.id
+        item.status = "merged"
+    else:
+        item.status = "dismissed"
+    item.decided_by = _who(actor)
+    item.decided_at = utcnow()
+    s.add(item)
+    s.flush()
+    audit.record(s, actor, "import.review", entity_type="import_review_item", entity_id=item.id,
+                 changes={"decision": decision, "customer_id": result_id, "batch_id": item.batch_id})
+    return item.status
+
+
+__all__ = ["BatchView", "Preview", "ReviewView", "ImportFileError", "upload", "preview", "run_import", "get_batch",
+           "list_batches", "error_report", "error_rows", "review_items", "decide_review", "describe",
+           "IMPORT_ROLES", "Document"]
