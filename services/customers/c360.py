@@ -253,3 +253,14 @@ def documents(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 5
                      .order_by(Document.uploaded_at.desc()).limit(max(1, min(int(limit), 200)))).scalars()
     return [DocumentView(id=d.id, kind=d.kind, filename=d.filename, content_type=d.content_type, size=d.size,
                          uploaded_at=d.uploaded_at, uploaded_by=d.uploaded_by) for d in rows]
+
+
+# ---------------------------------------------------------------- custom fields on the 360 page
+
+def custom_values(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list:
+    """The customer's custom-field values the actor may see (services.customers.custom_fields), set ones only."""
+    from services.customers.custom_fields import present_custom_values
+
+    s = uow.session
+    c = customers.load_customer(s, actor, customer_id)
+    return present_custom_values(s, actor, c.kind, c.custom or {}, include_empty=False)
