@@ -8,9 +8,13 @@ import sys
 os.environ.setdefault("FINCRM_DEMO", "1")
 os.environ.setdefault("FINCRM_DATA_DIR", "./data/bench")
 
-from bench import customer_360, customer_search  # noqa: E402
+from bench import customer_360, customer_search, ingest  # noqa: E402
+from bench import imports as import_bench  # noqa: E402
+from bench import tags as tag_bench  # noqa: E402
 
-FIGURES = {"customer_search": customer_search.run, "customer_360": customer_360.run}
+FIGURES = {"customer_search": customer_search.run, "customer_360": customer_360.run,
+           "ingest": ingest.run, "imports": import_bench.run}
+FIGURES["tags"] = tag_bench.run  # incremental tag evaluation per arriving event, nightly pass
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,10 @@ from state.session import AppState
 
 NAV_ITEMS = (
     ("/customers", "users", "nav.customers", "nav-customers"),
+    ("/imports", "file-up", "nav.imports", "nav-imports"),
+    ("/admin/fields", "sliders-horizontal", "nav.admin_fields", "nav-fields"),
+    ("/admin/tags", "tags", "nav.admin_tags", "nav-tags"),
+    ("/admin/webhooks", "webhook", "nav.admin_webhooks", "nav-webhooks"),
 )
 
 

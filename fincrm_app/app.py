@@ -13,12 +13,21 @@ from services.settings import get_settings
 get_settings().check_startable()
 
 from fincrm_app.api.auth import router as auth_router  # noqa: E402
+from fincrm_app.api.v1 import install as install_api_v1  # noqa: E402
+from fincrm_app.pages.admin_fields import admin_fields_page  # noqa: E402
+from fincrm_app.pages.admin_tags import admin_tags_page  # noqa: E402
+from fincrm_app.pages.admin_webhooks import admin_webhooks_page  # noqa: E402
 from fincrm_app.pages.customer import customer_page  # noqa: E402
 from fincrm_app.pages.customers import customers_page  # noqa: E402
+from fincrm_app.pages.imports import imports_page  # noqa: E402
 from fincrm_app.pages.login import login_page  # noqa: E402
+from state.custom_fields import FieldsAdminState  # noqa: E402
 from state.customers import CustomerState, CustomersState  # noqa: E402
+from state.imports import ImportsState  # noqa: E402
 from state.login import LoginState  # noqa: E402
 from state.session import SessionGuard  # noqa: E402
+from state.tags import TagsAdminState  # noqa: E402
+from state.webhooks import WebhooksState  # noqa: E402
 
 _SECRET_COOKIE = re.compile(r"(fincrm_session=)[^;'\"\s,}]+")
 
@@ -47,6 +56,9 @@ _install_log_redaction()
 
 api = FastAPI(title="FinCRM", docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_router)
+from fincrm_app.api.imports import router as imports_router  # noqa: E402
+api.include_router(imports_router)  # /imports/upload, /imports/{id}/error-report (session cookie)
+install_api_v1(api)  # REST API v1 (routes, OpenAPI at /api/v1/openapi.json, error format)
 
 
 def index() -> rx.Component:
@@ -83,3 +95,7 @@ app.add_page(customers_page, route="/customers", title="FinCRM", on_load=Custome
 app.add_page(customer_page, route="/customers/[customer_id]", title="FinCRM", on_load=CustomerState.load)
 
 # ---- pages added by later features: one line each, keep this block sorted by route ----
+app.add_page(admin_fields_page, route="/admin/fields", title="FinCRM", on_load=FieldsAdminState.load)
+app.add_page(admin_tags_page, route="/admin/tags", title="FinCRM", on_load=TagsAdminState.load)
+app.add_page(admin_webhooks_page, route="/admin/webhooks", title="FinCRM", on_load=WebhooksState.load)
+app.add_page(imports_page, route="/imports", title="FinCRM", on_load=ImportsState.load)

@@ -30,6 +30,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    # A unit of work that may write takes the write lock when it starts (IMMEDIATE). A deferred
+    # transaction that reads and then writes fails at once (SQLITE_BUSY, no busy wait) when another
+    # connection committed in between; an immediate one waits its turn under busy_timeout instead.
+    # Plain reads stay deferred so they never queue behind writers (WAL readers don't block).
+    immediate = conn.get_execution_options().get("fincrm_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -39,7 +48,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -60,8 +69,9 @@ def dispose_engines() -> None:
 class UnitOfWork:
     """One database transaction. Use cases never commit; the door (UI/API/CLI) does."""
 
-    def __init__(self, bind: Engine | Connection | None = None):
+    def __init__(self, bind: Engine | Connection | None = None, *, readonly: bool = False):
         self._bind = bind if bind is not None else get_engine()
+        self._readonly = readonly
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -71,6 +81,8 @@ class UnitOfWork:
             # releases a savepoint and the test's rollback still discards everything.
             kwargs["join_transaction_mode"] = "create_savepoint"
         self.session = Session(self._bind, **kwargs)
+        if isinstance(self._bind, Engine) and self._bind.dialect.name == "sqlite" and not self._readonly:
+            self.session.connection(execution_options={"fincrm_immediate": True})
         return self
 
     def commit(self) -> None:
@@ -95,6 +107,7 @@ class UnitOfWork:
 
 
 @contextmanager
-def unit_of_work(bind: Engine | Connection | None = None) -> Iterator[UnitOfWork]:
-    with UnitOfWork(bind) as uow:
+def unit_of_work(bind: Engine | Connection | None = None, *, readonly: bool = False) -> Iterator[UnitOfWork]:
+    """A transaction. `readonly=True` for pure reads: on SQLite they then never wait for writers."""
+    with UnitOfWork(bind, readonly=readonly) as uow:
         yield uow

@@ -200,7 +200,15 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
         changes["phone"] = mask_phone(phone)
     audit.record(s, actor, "customer.create", entity_type="customer", entity_id=row.id, changes=changes)
     publish(s, "customer.created", _event_payload(row, changes))
+    _reevaluate_tags(s, row.id, "customer.created")
     return _profile(s, actor, row)
+
+
+def _reevaluate_tags(s: Session, customer_id: int, reason: str) -> None:
+    """Tag rules read customer fields, so a changed customer may gain or lose tags at once."""
+    from services.tags import service as tags  # late: the tags domain builds on this one
+
+    tags.on_customer_changed(s, customer_id, reason=reason)
 
 
 def _event_payload(row: Customer, changes: dict) -> dict:
@@ -287,6 +295,7 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
     s.expire(row)
     row = s.get(Customer, row.id)
     publish(s, "customer.updated", _event_payload(row, audit_changes))
+    _reevaluate_tags(s, row.id, "customer.updated")
     return _profile(s, actor, row)
 
 

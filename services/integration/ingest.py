@@ -9,8 +9,6 @@ and sender reference) are skipped and counted as duplicates.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import re
 from collections import defaultdict
@@ -586,15 +584,11 @@ def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
 
 
 def _notify_tags(session: Session, customer_ids: set[int], reason: str) -> None:
-    """Let tag rules re-evaluate the customers a batch touched (when the tags module is installed)."""
-    if not customer_ids or importlib.util.find_spec("services.tags.service") is None:
-        return
-    tags = importlib.import_module("services.tags.service")
-    hook = getattr(tags, "on_customer_changed", None)
-    if hook is None:
-        return
+    """Let tag rules re-evaluate the customers a batch touched, once each, in the batch's transaction."""
+    from services.tags import service as tags  # late: tags builds on customers, which this module uses
+
     for cid in sorted(customer_ids):
-        hook(session, cid, reason=reason)
+        tags.on_customer_changed(session, cid, reason=reason)
 
 
 # ---------------------------------------------------------------- interactions

@@ -1,0 +1,581 @@
+"""Tag use cases: tags, versioned tag rules, previews, applying rules (all customers, or one).
+
+Writes are for admins and leave an audit event in the caller's transaction; nothing here commits.
+Applying a rule records, for every customer it tags, the rule id and version and the evidence (the operand
+values that made it hold), removes the tag when the condition stops holding, keeps the history in
+CustomerTagChange and announces each change as a `customer.tagged` outbox message.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import delete, func, insert, select, update
+from sqlmodel import Session
+
+from services.customers.models import Customer
+from services.customers.models import CustomFieldDefinition as CustomerFieldDef
+from services.customers.service import load_customer
+from services.db import UnitOfWork
+from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
+from services.outbox import publish
+from services.security import audit
+from services.security.actor import SYSTEM, Actor
+from services.security.models import Role
+from services.security.policy import customer_scope_filter
+from services.tags import rules as R
+from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule
+from services.types import utcnow
+from services.validation.input import parse
+
+log = logging.getLogger(__name__)
+
+COLORS = ("blue", "green", "orange", "red", "purple", "gray", "gold", "teal")
+SAMPLE_SIZE = 5
+BATCH_CUSTOMERS = 5000  # nightly pass: customers per transaction
+
+
+# ---------------------------------------------------------------- inputs
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control(cls, v: Any) -> Any:
+        if isinstance(v, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+            raise ValueError("control")
+        return v
+
+
+class TagCreate(_Input):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    name: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    color: Literal["blue", "green", "orange", "red", "purple", "gray", "gold", "teal"] = "blue"
+
+
+class RuleSave(_Input):
+    rule_key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    tag_code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    name: str = Field(min_length=1, max_length=100)
+    definition: dict
+    active: bool = True
+
+
+# ---------------------------------------------------------------- views
+
+class TagView(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    color: str
+
+
+class RuleView(BaseModel):
+    id: int
+    rule_key: str
+    version: int
+    name: str
+    tag: TagView
+    definition: dict
+    active: bool
+    match_count: int
+    created_by: str | None
+    created_at: datetime
+
+
+class SampleCustomer(BaseModel):
+    id: int
+    customer_no: str
+    name: str
+    segment: str
+
+
+class PreviewResult(BaseModel):
+    count: int  # customers in the actor's scope that match now
+    sample: list[SampleCustomer]
+
+
+class CustomerTagView(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    color: str
+    rule_key: str | None  # None: set by hand
+    rule_name: str | None
+    rule_version: int | None
+    evidence: dict
+    applied_at: datetime
+
+
+class TagChange(BaseModel):
+    customer_id: int
+    tag_code: str
+    action: Literal["added", "removed"]
+    rule_key: str
+    rule_version: int
+    evidence: dict
+
+
+class RunResult(BaseModel):
+    rule_key: str
+    version: int
+    matched: int
+    added: int
+    removed: int
+
+
+# ---------------------------------------------------------------- helpers
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise NotPermitted()
+
+
+def _tag_view(t: Tag) -> TagView:
+    return TagView(id=t.id, code=t.code, name=t.name, name_en=t.name_en, color=t.color)
+
+
+def _ctx(session: Session, as_of: datetime | None) -> R.Ctx:
+    return R.Ctx(as_of=as_of or R.default_as_of(), dialect=session.get_bind().dialect.name)
+
+
+def _current_rule(session: Session, rule_key: Any) -> TagRule:
+    if not isinstance(rule_key, str) or not rule_key or len(rule_key) > 40:
+        raise ValidationFailed([FieldError("rule_key", "value.invalid")])
+    rule = session.execute(select(TagRule).where(TagRule.rule_key == rule_key, TagRule.is_current.is_(True))
+                           ).scalar_one_or_none()
+    if rule is None:
+        raise NotFound(what="tag_rule", id=rule_key)
+    return rule
+
+
+def _rule_view(session: Session, rule: TagRule, tag: Tag | None = None) -> RuleView:
+    tag = tag or session.get(Tag, rule.tag_id)
+    count = session.execute(select(func.count()).select_from(CustomerTag).where(
+        CustomerTag.tag_id == rule.tag_id, CustomerTag.rule_id.is_not(None))).scalar_one()
+    return RuleView(id=rule.id, rule_key=rule.rule_key, version=rule.version, name=rule.name, tag=_tag_view(tag),
+                    definition=rule.definition, active=rule.active, match_count=count,
+                    created_by=rule.created_by, created_at=rule.created_at)
+
+
+def _validated(session: Session, definition: Any) -> R.Node:
+    return R.validate(definition, R.custom_field_types(session))
+
+
+# ---------------------------------------------------------------- tags and rules
+
+def create_tag(*, uow: UnitOfWork, actor: Actor, data: Any) -> TagView:
+    _require_admin(actor)
+    req = parse(TagCreate, data)
+    s = uow.session
+    if s.execute(select(Tag.id).where(Tag.code == req.code)).first():
+        raise ValidationFailed([FieldError("code", "value.taken")])
+    tag = Tag(code=req.code, name=req.name, name_en=req.name_en, color=req.color, created_at=utcnow())
+    s.add(tag)
+    s.flush()
+    audit.record(s, actor, "tag.create", entity_type="tag", entity_id=tag.id, changes=req.model_dump())
+    return _tag_view(tag)
+
+
+def list_tags(*, uow: UnitOfWork, actor: Actor) -> list[TagView]:
+    _require_admin(actor)
+    return [_tag_view(t) for t in uow.session.execute(select(Tag).order_by(Tag.code)).scalars()]
+
+
+def save_rule(*, uow: UnitOfWork, actor: Actor, data: Any) -> RuleView:
+    """Create a rule (version 1) or edit it: a new version becomes current, the previous one stays on record."""
+    _require_admin(actor)
+    req = parse(RuleSave, data)
+    s = uow.session
+    tag = s.execute(select(Tag).where(Tag.code == req.tag_code)).scalar_one_or_none()
+    if tag is None:
+        raise ValidationFailed([FieldError("tag_code", "value.invalid")])
+    _validated(s, req.definition)
+    previous = s.execute(select(TagRule).where(TagRule.rule_key == req.rule_key, TagRule.is_current.is_(True))
+                         .with_for_update()).scalar_one_or_none()
+    if previous is not None and previous.tag_id != tag.id:
+        raise ValidationFailed([FieldError("tag_code", "tag_rule.tag_fixed")])
+    other = s.execute(select(TagRule.rule_key).where(TagRule.tag_id == tag.id, TagRule.is_current.is_(True),
+                                                     TagRule.rule_key != req.rule_key)).first()
+    if other is not None:
+        raise ValidationFailed([FieldError("tag_code", "tag_rule.tag_taken", {"rule_key": other[0]})])
+    version = 1
+    if previous is not None:
+        version = previous.version + 1
+        s.execute(update(TagRule).where(TagRule.id == previous.id).values(is_current=False))
+    rule = TagRule(rule_key=req.rule_key, version=version, tag_id=tag.id, name=req.name, definition=req.definition,
+                   is_current=True, active=req.active, created_by=actor.name, created_at=utcnow())
+    s.add(rule)
+    s.flush()
+    audit.record(s, actor, "tag_rule.save", entity_type="tag_rule", entity_id=rule.id,
+                 changes={"rule_key": rule.rule_key, "version": version, "tag": tag.code, "name": rule.name,
+                          "definition": rule.definition, "active": rule.active})
+    return _rule_view(s, rule, tag)
+
+
+def set_rule_active(*, uow: UnitOfWork, actor: Actor, rule_key: Any, active: Any) -> RuleView:
+    """Activate or deactivate a rule. Deactivating takes away the tags it gave (recorded as removals)."""
+    _require_admin(actor)
+    if not isinstance(active, bool):
+        raise ValidationFailed([FieldError("active", "value.wrong_type")])
+    s = uow.session
+    rule = _current_rule(s, rule_key)
+    if rule.active == active:
+        return _rule_view(s, rule)
+    s.execute(update(TagRule).where(TagRule.id == rule.id).values(active=active))
+    s.expire(rule)
+    removed = 0
+    if not active:
+        tag = s.get(Tag, rule.tag_id)
+        ids = list(s.execute(select(CustomerTag.customer_id).where(
+            CustomerTag.tag_id == tag.id, CustomerTag.rule_id.is_not(None))).scalars())
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i:i + 1000]
+            _write_changes(s, rule, tag, adds={}, removes=chunk, evidence_of_removed=None)
+        removed = len(ids)
+    audit.record(s, actor, "tag_rule.activate" if active else "tag_rule.deactivate", entity_type="tag_rule",
+                 entity_id=rule.id, changes={"rule_key": rule.rule_key, "version": rule.version, "removed": removed})
+    return _rule_view(s, s.get(TagRule, rule.id))
+
+
+def list_rules(*, uow: UnitOfWork, actor: Actor) -> list[RuleView]:
+    """Current versions of all rules, with how many customers carry each rule's tag."""
+    _require_admin(actor)
+    s = uow.session
+    rows = s.execute(select(TagRule, Tag).join(Tag, Tag.id == TagRule.tag_id)
+                     .where(TagRule.is_current.is_(True)).order_by(TagRule.rule_key)).all()
+    counts = dict(s.execute(select(CustomerTag.tag_id, func.count()).where(CustomerTag.rule_id.is_not(None))
+                            .group_by(CustomerTag.tag_id)).all())
+    return [RuleView(id=r.id, rule_key=r.rule_key, version=r.version, name=r.name, tag=_tag_view(t),
+                     definition=r.definition, active=r.active, match_count=counts.get(t.id, 0),
+                     created_by=r.created_by, created_at=r.created_at) for r, t in rows]
+
+
+def get_rule(*, uow: UnitOfWork, actor: Actor, rule_key: Any) -> RuleView:
+    _require_admin(actor)
+    return _rule_view(uow.session, _current_rule(uow.session, rule_key))
+
+
+def preview(*, uow: UnitOfWork, actor: Actor, definition: Any, as_of: datetime | None = None) -> PreviewResult:
+    """How many customers (in the actor's scope) a definition matches now, and a few of them."""
+    _require_admin(actor)
+    s = uow.session
+    tree = _validated(s, definition)
+    ctx = _ctx(s, as_of)
+    where = [R.condition_sql(ctx, tree), customer_scope_filter(actor, Customer)]
+    count = s.execute(select(func.count()).select_from(R.C).where(*where)).scalar_one()
+    rows = s.execute(select(R.C.c.id, R.C.c.customer_no, R.C.c.name, R.C.c.segment).where(*where)
+                     .order_by(R.C.c.id).limit(SAMPLE_SIZE)).all()
+    return PreviewResult(count=count, sample=[SampleCustomer(id=r[0], customer_no=r[1], name=r[2], segment=r[3])
+                                              for r in rows])
+
+
+def tags_for_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list[CustomerTagView]:
+    """The customer's tags with the reason each was given ("why this tag"), for anyone who may see the customer."""
+    s = uow.session
+    c = load_customer(s, actor, customer_id)
+    rows = s.execute(
+        select(CustomerTag, Tag, TagRule).join(Tag, Tag.id == CustomerTag.tag_id)
+        .outerjoin(TagRule, TagRule.id == CustomerTag.rule_id)
+        .where(CustomerTag.customer_id == c.id).order_by(CustomerTag.applied_at.desc(), Tag.code)
+    ).all()
+    return [CustomerTagView(code=t.code, name=t.name, name_en=t.name_en, color=t.color,
+                            rule_key=r.rule_key if r else None, rule_name=r.name if r else None,
+                            rule_version=ct.rule_version, evidence=ct.evidence or {}, applied_at=ct.applied_at)
+            for ct, t, r in rows]
+
+
+# ---------------------------------------------------------------- applying rules
+
+def _write_changes(s: Session, rule: TagRule, tag: Tag, *, adds: dict[int, dict], removes: list[int],
+                   evidence_of_removed: dict[int, dict] | None, announce: bool = True) -> list[TagChange]:
+    """Insert and delete customer tags, record the history and (unless told not to) announce each change."""
+    if not adds and not removes:
+        return []
+    now = utcnow()
+    changes: list[TagChange] = []
+    if removes:
+        s.execute(delete(CustomerTag).where(CustomerTag.tag_id == tag.id, CustomerTag.customer_id.in_(removes)))
+    if adds:
+        s.execute(insert(CustomerTag), [
+            {"customer_id": cid, "tag_id": tag.id, "rule_id": rule.id, "rule_version": rule.version,
+             "evidence": ev, "applied_at": now} for cid, ev in adds.items()])
+    history = []
+    for cid, ev in adds.items():
+        history.append({"customer_id": cid, "tag_id": tag.id, "action": "added", "rule_id": rule.id,
+                        "rule_version": rule.version, "evidence": ev, "at": now})
+        changes.append(TagChange(customer_id=cid, tag_code=tag.code, action="added", rule_key=rule.rule_key,
+                                 rule_version=rule.version, evidence=ev))
+    for cid in removes:
+        ev = (evidence_of_removed or {}).get(cid, {})
+        history.append({"customer_id": cid, "tag_id": tag.id, "action": "removed", "rule_id": rule.id,
+                        "rule_version": rule.version, "evidence": ev, "at": now})
+        changes.append(TagChange(customer_id=cid, tag_code=tag.code, action="removed", rule_key=rule.rule_key,
+                                 rule_version=rule.version, evidence=ev))
+    s.execute(insert(CustomerTagChange), history)
+    if not announce:
+        return changes
+    numbers = dict(s.execute(select(Customer.id, Customer.customer_no).where(
+        Customer.id.in_([c.customer_id for c in changes]))).all())
+    for ch in changes:
+        publish(s, "customer.tagged", {
+            "customer_id": ch.customer_id, "customer_no": numbers.get(ch.customer_id), "tag": ch.tag_code,
+            "action": ch.action, "rule_key": ch.rule_key, "rule_version": ch.rule_version,
+            "evidence": ch.evidence})
+    return changes
+
+
+def _apply_batch(s: Session, rule: TagRule, tag: Tag, tree: R.Node, ctx: R.Ctx,
+                 lo: int | None, hi: int | None, *, announce: bool = True) -> tuple[int, list[TagChange]]:
+    """Bring one rule's tag up to date for customers with lo <= id < hi (all when both are None)."""
+    ops = R.operands([tree])
+    cols = R.operand_columns(ctx, ops)
+    id_filter = []
+    if lo is not None:
+        id_filter.append(R.C.c.id >= lo)
+    if hi is not None:
+        id_filter.append(R.C.c.id < hi)
+    rows = s.execute(select(R.C.c.id, *cols).where(R.condition_sql(ctx, tree), *id_filter)).all()
+    matched: dict[int, dict] = {}
+    leaves = list(ops.values())
+    for row in rows:
+        values = {leaf.key: R.normalise_operand(leaf, row[i + 1], ctx.as_of) for i, leaf in enumerate(leaves)}
+        matched[row[0]] = R.evidence(tree, values)
+    ct_filter = [CustomerTag.tag_id == tag.id]
+    if lo is not None:
+        ct_filter.append(CustomerTag.customer_id >= lo)
+    if hi is not None:
+        ct_filter.append(CustomerTag.customer_id < hi)
+    existing = {r[0]: (r[1], r[2]) for r in s.execute(
+        select(CustomerTag.customer_id, CustomerTag.rule_id, CustomerTag.evidence).where(*ct_filter)).all()}
+    adds = {cid: ev for cid, ev in matched.items() if cid not in existing}
+    removes = [cid for cid, (rid, _) in existing.items() if rid is not None and cid not in matched]
+    removed_ev = {cid: existing[cid][1] for cid in removes}
+    # Still matching under a newer version: record the version and evidence that holds now.
+    stale = [cid for cid, (rid, _) in existing.items() if rid is not None and rid != rule.id and cid in matched]
+    for cid in stale:
+        s.execute(update(CustomerTag).where(CustomerTag.tag_id == tag.id, CustomerTag.customer_id == cid)
+                  .values(rule_id=rule.id, rule_version=rule.version, evidence=matched[cid]))
+    return len(matched), _write_changes(s, rule, tag, adds=adds, removes=removes, evidence_of_removed=removed_ev,
+                                        announce=announce)
+
+
+def run_rule_now(*, uow: UnitOfWork, actor: Actor, rule_key: Any, as_of: datetime | None = None) -> RunResult:
+    """Apply one rule to every customer now, in the caller's transaction."""
+    _require_admin(actor)
+    s = uow.session
+    rule = _current_rule(s, rule_key)
+    if not rule.active:
+        raise ValidationFailed([FieldError("rule_key", "tag_rule.inactive")])
+    tag = s.get(Tag, rule.tag_id)
+    tree = _validated(s, rule.definition)
+    matched, changes = _apply_batch(s, rule, tag, tree, _ctx(s, as_of), None, None)
+    result = RunResult(rule_key=rule.rule_key, version=rule.version, matched=matched,
+                       added=sum(c.action == "added" for c in changes),
+                       removed=sum(c.action == "removed" for c in changes))
+    audit.record(s, actor, "tag_rule.run", entity_type="tag_rule", entity_id=rule.id, changes=result.model_dump())
+    return result
+
+
+@dataclass
+class NightlyReport:
+    rules: int = 0
+    matched: int = 0
+    added: int = 0
+    removed: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def nightly_pass(uow_factory: Callable[[], UnitOfWork] = UnitOfWork, *, as_of: datetime | None = None,
+                 batch: int = BATCH_CUSTOMERS) -> NightlyReport:
+    """Re-evaluate every current active rule for all customers, `batch` customer ids per transaction.
+
+    Each batch commits on its own, so PostgreSQL never holds one giant transaction; a failing rule is
+    logged and the others still run.
+    """
+    report = NightlyReport()
+    with uow_factory() as uow:
+        s = uow.session
+        as_of = as_of or R.default_as_of()
+        rule_ids = list(s.execute(select(TagRule.id).where(TagRule.is_current.is_(True), TagRule.active.is_(True))
+                                  .order_by(TagRule.rule_key)).scalars())
+        max_id = s.execute(select(func.coalesce(func.max(Customer.id), 0))).scalar_one()
+    for rule_id in rule_ids:
+        try:
+            added = removed = matched = 0
+            for lo in range(1, max_id + 1, batch):
+                with uow_factory() as uow:
+                    s = uow.session
+                    rule = s.get(TagRule, rule_id)
+                    if not (rule.is_current and rule.active):
+                        break  # edited or switched off meanwhile
+                    tag = s.get(Tag, rule.tag_id)
+                    tree = _validated(s, rule.definition)
+                    n, changes = _apply_batch(s, rule, tag, tree, _ctx(s, as_of), lo, lo + batch)
+                    a = sum(c.action == "added" for c in changes)
+                    r = len(changes) - a
+                    if changes:
+                        audit.record(s, SYSTEM, "tag_rule.nightly", entity_type="tag_rule", entity_id=rule.id,
+                                     changes={"rule_key": rule.rule_key, "version": rule.version, "from_id": lo,
+                                              "to_id": lo + batch - 1, "added": a, "removed": r})
+                    uow.commit()
+                    matched, added, removed = matched + n, added + a, removed + r
+            report.rules += 1
+            report.matched += matched
+            report.added += added
+            report.removed += removed
+        except Exception:  # one rule's failure must not stop the others
+            log.exception("nightly tag pass failed for rule %s", rule_id)
+            report.failed.append(str(rule_id))
+    log.info("nightly tag pass: %s", report)
+    return report
+
+
+@dataclass(frozen=True)
+class _RuleLite:
+    """What applying a rule needs; a rule version never changes, so it is cached by id."""
+
+    id: int
+    rule_key: str
+    version: int
+    definition: dict
+    uses_custom: bool
+
+    @property
+    def definition_text(self) -> str:
+        return repr(self.definition)
+
+
+@dataclass(frozen=True)
+class _TagLite:
+    id: int
+    code: str
+
+
+_rule_cache: dict[tuple, tuple[_RuleLite, _TagLite]] = {}
+_tree_cache: dict[tuple, R.Node] = {}
+_RT, _TT, _CTT = TagRule.__table__, Tag.__table__, CustomerTag.__table__
+
+
+def _active_rules(session: Session) -> list[tuple[_RuleLite, _TagLite]]:
+    """Current active rules. Cached by database, id and creation time (ids can be reused after a rollback)."""
+    conn = session.connection()
+    db = str(conn.engine.url)
+    keys = [(db, rid, created) for rid, created in conn.execute(
+        select(_RT.c.id, _RT.c.created_at).where(_RT.c.is_current.is_(True), _RT.c.active.is_(True))
+        .order_by(_RT.c.rule_key))]
+    missing = {k[1]: k for k in keys if k not in _rule_cache}
+    if missing:
+        if len(_rule_cache) > 1000:
+            _rule_cache.clear()
+        for rid, key, version, definition, created, tid, code in conn.execute(
+                select(_RT.c.id, _RT.c.rule_key, _RT.c.version, _RT.c.definition, _RT.c.created_at, _TT.c.id,
+                       _TT.c.code).join(_TT, _TT.c.id == _RT.c.tag_id).where(_RT.c.id.in_(list(missing)))):
+            _rule_cache[(db, rid, created)] = (
+                _RuleLite(rid, key, version, definition, "custom." in repr(definition)), _TagLite(tid, code))
+    return [_rule_cache[k] for k in keys if k in _rule_cache]
+
+
+def on_customer_changed(session: Session, customer_id: int, *, reason: str,
+                        as_of: datetime | None = None) -> list[TagChange]:
+    """Re-evaluate every current active rule for one customer and apply the differences.
+
+    Contract for callers (transaction and event ingestion, customer updates, imports):
+    - Call it after the change is written (flushed) in the same session and transaction, once per affected
+      customer (once per customer per batch, not per row). It does not commit; your commit makes the tag
+      changes together with the data that caused them, or rolls both back.
+    - `reason` says what happened ("transaction", "event", "customer.updated", ...); it goes into the audit
+      event. Windows are measured from `as_of` (default: see rules.default_as_of).
+    - Returns the changes made (added / removed, with rule version and evidence). Each change is recorded in
+      CustomerTagChange and published as `customer.tagged`; one audit event covers them all. No change: no
+      writes at all.
+    - It does not check permissions: it is the system reacting to data the caller was allowed to write.
+    Cost: one query for the rules, one for all their operands for this customer, one for the existing tags.
+    """
+    if isinstance(customer_id, bool) or not isinstance(customer_id, int):
+        raise ValueError("customer_id must be an int")
+    rules_tags = _active_rules(session)
+    if not rules_tags:
+        return []
+    custom = R.custom_field_types(session) if any(r.uses_custom for r, _ in rules_tags) else {}
+    signature = tuple(sorted(custom.items()))
+    trees = []
+    for rule, tag in rules_tags:
+        key = (rule.definition_text, signature if rule.uses_custom else ())  # a tree depends on these only
+        tree = _tree_cache.get(key)
+        if tree is None:
+            try:
+                tree = R.validate(rule.definition, custom)
+            except ValidationFailed:
+                log.warning("tag rule %s v%s no longer validates; skipped", rule.rule_key, rule.version)
+                continue
+            if len(_tree_cache) > 1000:
+                _tree_cache.clear()
+            _tree_cache[key] = tree
+        trees.append((rule, tag, tree))
+    as_of = as_of or R.default_as_of()
+    ops = R.operands(t for _, _, t in trees)
+    leaves = list(ops.values())
+    conn = session.connection()
+    row = conn.execute(R.operand_statement(conn.dialect.name, ops),
+                       {"cid": customer_id, **R.window_params(ops, as_of)}).first()
+    if row is None:
+        return []
+    values = {leaf.key: R.normalise_operand(leaf, row[i], as_of) for i, leaf in enumerate(leaves)}
+    existing = {r[0]: (r[1], r[2]) for r in conn.execute(
+        select(_CTT.c.tag_id, _CTT.c.rule_id, _CTT.c.evidence).where(_CTT.c.customer_id == customer_id)).all()}
+    changes: list[TagChange] = []
+    for rule, tag, tree in trees:
+        has = existing.get(tag.id)
+        if R.holds(tree, values):
+            if has is None:
+                changes += _write_changes(session, rule, tag, adds={customer_id: R.evidence(tree, values)},
+                                          removes=[], evidence_of_removed=None)
+            elif has[0] is not None and has[0] != rule.id:
+                session.execute(update(CustomerTag).where(CustomerTag.tag_id == tag.id,
+                                                          CustomerTag.customer_id == customer_id)
+                                .values(rule_id=rule.id, rule_version=rule.version,
+                                        evidence=R.evidence(tree, values)))
+        elif has is not None and has[0] is not None:
+            changes += _write_changes(session, rule, tag, adds={}, removes=[customer_id],
+                                      evidence_of_removed={customer_id: R.evidence(tree, values)})
+    if changes:
+        audit.record(session, SYSTEM, "customer.tags_changed", entity_type="customer", entity_id=customer_id,
+                     changes={"reason": str(reason)[:60],
+                              "changes": [{"tag": c.tag_code, "action": c.action, "rule_key": c.rule_key,
+                                           "version": c.rule_version} for c in changes]})
+    return changes
+
+
+# ---------------------------------------------------------------- what rules may use
+
+class FieldInfo(BaseModel):
+    field: str  # "aum", "tx_sum", "custom.annual_income" ...
+    type: str  # the operand's type (choice, ordered, id, integer, number, money, text, date, multi)
+    ops: list[str]
+    choices: list[str]
+    params: list[str]  # parameters it takes (days, kinds, event_kind, premium, product_types, min_risk)
+    required: list[str]
+    label: str | None = None  # custom fields: their admin-given labels
+    label_en: str | None = None
+
+
+def field_catalogue(*, uow: UnitOfWork, actor: Actor) -> list[FieldInfo]:
+    """Every operand a rule may use, with its operators and parameters: what the rule editor offers."""
+    _require_admin(actor)
+    out = [FieldInfo(field=name, type=spec.type, ops=[o for o in R.OPS if o in R.TYPE_OPS[spec.type]],
+                     choices=list(spec.choices), params=sorted(spec.params), required=sorted(spec.required))
+           for name, spec in R.FIELDS.items()]
+    labels = {k: (lab, lab_en) for k, lab, lab_en in uow.session.execute(
+        select(CustomerFieldDef.key, CustomerFieldDef.label, CustomerFieldDef.label_en))}
+    for key, (ftype, choices) in sorted(R.custom_field_types(uow.session).items()):
+        lab, lab_en = labels.get(key, (key, key))
+        out.append(FieldInfo(field=f"custom.{key}", type=ftype, ops=[o for o in R.OPS if o in R.TYPE_OPS[ftype]],
+                             choices=list(choices), params=[], required=[], label=lab, label_en=lab_en))
+    return out
