@@ -31,7 +31,7 @@ from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account, mask_email, mask_id_number, mask_phone
 from services.security.models import Role, User
 from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, customer_scope_filter,
-                                      editable_fields, field_access, require_reveal)
+                                      editable_fields, field_access, require_reveal, scope_key)
 from services.types import utcnow
 from services.validation.identity import (InvalidValue, id_number_birth_date, id_number_gender,
                                           normalize_id_number, normalize_phone, normalize_uscc)
@@ -61,9 +61,14 @@ def present(actor: Actor, field: str, value: str | None) -> str | None:
 
 def present_encrypted(actor: Actor, field: str, token: str | None, context: str) -> str | None:
     """Like `present`, for an encrypted column; decrypts only when something will be shown."""
-    if token is None or field_access(actor, field) is Access.HIDDEN:
+    return _present_with(field_access(actor, field), field, token, context)
+
+
+def _present_with(access: Access, field: str, token: str | None, context: str) -> str | None:
+    if token is None or access is Access.HIDDEN:
         return None
-    return present(actor, field, _decrypt(token, context))
+    value = _decrypt(token, context)
+    return value if access is Access.VISIBLE else _MASKERS[field](value)
 
 
 def _decrypt(token: str | None, context: str) -> str | None:
@@ -318,38 +323,32 @@ def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: An
     """`filters`: [{"field": "segment" | "custom.<key>" | ..., "op": ..., "value": ...}] (customers.filters)."""
     req = parse(SearchRequest, {"query": query, "page": page, "page_size": page_size})
     s = uow.session
-    scope = customer_scope_filter(actor, Customer)
+    kind, params = customer_search.prepare(req.query)
+    scope, scope_value = scope_key(actor)
     if filters:
-        scope = and_(scope, customer_filters.filter_condition(s, actor, filters))
-    ids_stmt, count_stmt = customer_search.search_statement(
-        req.query, scope, (req.page - 1) * req.page_size, req.page_size)
-    ids = list(s.execute(ids_stmt).scalars())
-    total = s.execute(count_stmt).scalar_one()
-    items = _summaries(s, actor, ids)
+        extra = customer_filters.filter_condition(s, actor, filters)
+        page_stmt, count_stmt = customer_search.build_statements(kind, scope, extra)
+    else:
+        page_stmt, count_stmt = customer_search.statements(kind, scope)
+    params.update(scope_value=scope_value, offset=(req.page - 1) * req.page_size, limit=req.page_size)
+    conn = s.connection()  # Core: the rows are tuples for views, no ORM objects needed
+    rows = conn.execute(page_stmt, params).all()
+    total = conn.execute(count_stmt, params).scalar_one()
     capped = total > customer_search.COUNT_CAP
-    return CustomerPage(items=items, page=req.page, page_size=req.page_size,
+    return CustomerPage(items=_summaries(actor, rows), page=req.page, page_size=req.page_size,
                         total=min(total, customer_search.COUNT_CAP), total_is_capped=capped)
 
 
-def _summaries(s: Session, actor: Actor, ids: list[int]) -> list[CustomerSummary]:
-    if not ids:
-        return []
-    c = Customer
-    rows = s.execute(
-        select(c.id, c.customer_no, c.name, c.kind, c.segment, c.status, c.phone_enc, c.id_number_enc,
-               User.display_name, Branch.name)
-        .join(User, User.id == c.owner_id)
-        .join(Branch, Branch.id == c.branch_id)
-        .where(c.id.in_(ids))
-    ).all()
-    by_id = {r[0]: r for r in rows}
+def _summaries(actor: Actor, rows) -> list[CustomerSummary]:
+    """Views for a page of SUMMARY_COLUMNS rows (plus owner and branch names), masked for the actor."""
+    phone_access, id_access = field_access(actor, "phone"), field_access(actor, "id_number")
     out = []
-    for cid in ids:
-        _, no, name, kind, segment, status, phone_enc, id_enc, owner_name, branch_name = by_id[cid]
-        out.append(CustomerSummary(
+    for cid, no, name, kind, segment, status, phone_enc, id_enc, owner_name, branch_name in rows:
+        # model_construct: the values come from our own database and masking, not from a caller.
+        out.append(CustomerSummary.model_construct(
             id=cid, customer_no=no, name=name, kind=kind, segment=segment, status=status,
-            phone=present_encrypted(actor, "phone", phone_enc, PHONE_CONTEXT),
-            id_number=present_encrypted(actor, "id_number", id_enc, ID_CONTEXT),
+            phone=_present_with(phone_access, "phone", phone_enc, PHONE_CONTEXT),
+            id_number=_present_with(id_access, "id_number", id_enc, ID_CONTEXT),
             owner_name=owner_name, branch_name=branch_name))
     return out
 

@@ -59,6 +59,16 @@ def customer_scope_filter(actor: Actor, customer_table) -> ColumnElement[bool]:
     return false()
 
 
+def scope_key(actor: Actor) -> tuple[Scope, int | None]:
+    """The actor's scope as (kind, value) for parameterised statements; NONE when it cannot be applied."""
+    scope = scope_of(actor)
+    if scope is Scope.ALL:
+        return scope, None
+    value = {Scope.BRANCH: actor.branch_id, Scope.TEAM: actor.team_id,
+             Scope.OWN: actor.id if actor.kind == "user" else None}.get(scope)
+    return (scope, value) if value is not None else (Scope.NONE, None)
+
+
 def can_see_customer(actor: Actor, *, owner_id: int, team_id: int | None, branch_id: int) -> bool:
     scope = scope_of(actor)
     if scope is Scope.ALL:
