@@ -7,10 +7,11 @@ import re
 import reflex as rx
 from fastapi import FastAPI
 
-from services.settings import get_settings
+from services.settings import configure_logging, get_settings
 
 # Refuse to start without keys outside demo mode (raises ConfigurationError with a how-to).
 get_settings().check_startable()
+configure_logging()
 
 from fincrm_app.api.auth import router as auth_router  # noqa: E402
 from fincrm_app.api.v1 import install as install_api_v1  # noqa: E402

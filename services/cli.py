@@ -9,7 +9,7 @@ import getpass
 import sys
 
 from services.errors import DomainError
-from services.settings import ConfigurationError, get_settings
+from services.settings import ConfigurationError, configure_logging, get_settings
 
 
 def _cmd_db_upgrade(args) -> int:
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         get_settings().check_startable()
+        configure_logging()
         return args.func(args)
     except ConfigurationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -102,6 +102,19 @@ class Settings(BaseSettings):
         self.resolved_encryption_keys()
 
 
+def configure_logging() -> None:
+    """Apply FINCRM_LOG_LEVEL to FinCRM's own loggers (services.*), with a plain stderr handler."""
+    import logging
+
+    level = getattr(logging, get_settings().log_level.upper(), logging.INFO)
+    logger = logging.getLogger("services")
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

@@ -119,15 +119,20 @@ def test_unknown_user_and_wrong_password_get_the_same_message(phone_page: Page) 
     expect(page.locator("#login-error")).to_have_text("Wrong user name or password.")
 
 
-def test_six_wrong_passwords_lock_the_account(phone_page: Page) -> None:
-    # `ops` is used by no other browser test, so the lock hurts nobody.
+def test_six_wrong_passwords_lock_the_account(phone_page: Page, live_app) -> None:
+    # A user of its own, made with the CLI as an administrator would, so the lock hurts no other test.
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "services.cli", "user", "create", "lock_probe", "--role", "auditor",
+                    "--password", "probe-pass-1"], env=live_app.env, check=True, capture_output=True, timeout=120)
     page = phone_page
     for _ in range(6):
-        sign_in_fails(page, "ops", "wrong-password", error="(invalid|locked)")
+        sign_in_fails(page, "lock_probe", "wrong-password", error="(invalid|locked)")
     expect(page.locator("#login-error")).to_contain_text("锁定")
     expect(page.locator("#login-error")).to_contain_text(re.compile(r"\d+ 分钟"))
 
     # Even the right password is refused while the lock lasts.
-    sign_in_fails(page, "ops", "demo1234", error="locked")
+    sign_in_fails(page, "lock_probe", "probe-pass-1", error="locked")
     page.click("#lang-en")
     expect(page.locator("#login-error")).to_contain_text(re.compile(r"locked for \d+ minutes"))
