@@ -1,4 +1,4 @@
-"""Incremental tag evaluation per arriving event, at 100,000 customers and 1,000,000 transactions.
+"""Incremental tag evaluation per arriving event, at 1,000,000 customers and 20,000,000 transactions.
 
 Data: the shared bench customers and transactions (bench.datagen.build_history; customers 1-5 have 10,000
 transactions each), plus products (some premium), ~10 behaviour events per customer, interactions, holdings,
@@ -98,8 +98,9 @@ def _setup(url: str, customers: int, events_per_customer: int = 10) -> None:
 
 
 def run(repeat: int = 400) -> None:
-    customers = int(os.environ.get("FINCRM_BENCH_TAG_CUSTOMERS", "100000"))
-    transactions = int(os.environ.get("FINCRM_BENCH_TAG_TRANSACTIONS", "1000000"))
+    customers = int(os.environ.get("FINCRM_BENCH_TAG_CUSTOMERS", os.environ.get("FINCRM_BENCH_CUSTOMERS", "1000000")))
+    transactions = int(os.environ.get("FINCRM_BENCH_TAG_TRANSACTIONS",
+                                      os.environ.get("FINCRM_BENCH_TRANSACTIONS", "20000000")))
     url = build_history(customers, transactions)
     _setup(url, customers)
     engine = make_engine(url)

@@ -17,7 +17,7 @@ import reflex as rx
 from services.db import unit_of_work
 from services.documents import MAX_SIZE
 from services.errors import DomainError, SessionInvalid
-from services.i18n import format_datetime, format_number, translate
+from services.i18n import field_label, format_datetime, format_number, translate
 from services.imports import service as imports
 from services.imports.mapping import FIELDS
 from state.i18n import label
@@ -104,6 +104,7 @@ class ImportsState(DataState):
             batches = imports.list_batches(uow=uow, actor=actor, limit=20)
             reviews = imports.review_items(uow=uow, actor=actor) if self.can_import else []
             owners = imports.assignable_owners(uow=uow, actor=actor) if self.can_import else []
+            custom = imports.mapping_targets(uow=uow, actor=actor) if self.can_import else []
         self.history = [self._batch_row(b, loc) for b in batches]
         self.reviews = [{
             "id": str(r.id), "row": label("imports.row", loc) + f" {r.row_no} · #{r.batch_id}", "name": r.name,
@@ -112,7 +113,10 @@ class ImportsState(DataState):
         } for r in reviews]
         self.owner_options = [{"value": str(uid), "label": name} for uid, name in owners]
         self.field_options = ([{"value": IGNORE, "label": label("imports.ignore", loc)}]
-                              + [{"value": f, "label": label(f"imports.field.{f}", loc)} for f in FIELDS])
+                              + [{"value": f, "label": label(f"imports.field.{f}", loc)} for f in FIELDS]
+                              + [{"value": c.value, "label": label("imports.field.custom", loc,
+                                                                   label=c.label_en if loc == "en" else c.label)}
+                                 for c in custom])
 
     def _batch_row(self, b: imports.BatchView, loc: str) -> dict[str, str]:
         return {"id": str(b.id), "filename": b.filename, "source": label(f"imports.source.{b.source}", loc),
@@ -192,7 +196,7 @@ class ImportsState(DataState):
         self.headers = p.headers
         self.mapping_rows = [{"column": h, "field": p.mapping.get(h, IGNORE)} for h in p.headers]
         self.mapping_error = "; ".join(
-            f"{translate('field.' + e.field, loc)}: {translate(e.code, loc, **e.params)}" for e in p.mapping_errors)
+            f"{field_label(e.field, loc, e.params)}: {translate(e.code, loc, **e.params)}" for e in p.mapping_errors)
         self.preview_rows = [{
             "row": str(r.row), "cells": r.cells + [""] * (len(p.headers) - len(r.cells)),
             "errors": "; ".join(imports.describe(e, loc) for e in r.errors), "ok": not r.errors,
@@ -200,12 +204,15 @@ class ImportsState(DataState):
 
     @rx.event
     def set_field(self, column: Any, field: Any):
-        """Map one file column to a customer field (or to nothing)."""
+        """Map one file column to a customer field, a custom field the actor may see (as offered
+        in `field_options`; the service checks again) or to nothing."""
         actor, redirect = self._actor_or_redirect()
         if actor is None:
             return redirect
         if (not self.batch_id or self.running or not isinstance(column, str) or column not in self.headers
-                or not isinstance(field, str) or (field != IGNORE and field not in FIELDS)):
+                or not isinstance(field, str)
+                or (field != IGNORE and field not in FIELDS
+                    and not any(o["value"] == field for o in self.field_options))):
             return None
         mapping = {c: f for c, f in self._mapping.items() if c != column and f != field}
         if field != IGNORE:

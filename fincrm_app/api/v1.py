@@ -26,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from services.activities.service import InteractionCreate
+from services.customers.custom_fields import MAX_DEFINITIONS, CustomFieldView
 from services.customers.schemas import CustomerCreate
-from services.customers.views import AccountView, CustomerDetail, CustomerPage, CustomerProfile, HoldingView
+from services.customers.views import AccountView, CustomerPage, HoldingView
 from services.db import unit_of_work
 from services.errors import DomainError, FieldError, ValidationFailed
 from services.i18n import normalize_locale, translate
@@ -79,7 +80,7 @@ def domain_problem(exc: DomainError, locale: str) -> ApiProblem:
     fields = []
     for e in getattr(exc, "errors", []):
         fields.append({"field": e.field, "code": e.code,
-                       "message": f"{ingest.field_label(e.field, locale)}: {translate(e.code, locale, **e.params)}"})
+                       "message": f"{ingest.field_label(e.field, locale, e.params)}: {translate(e.code, locale, **e.params)}"})
     message = "; ".join(f["message"] for f in fields[:20]) if fields else exc.message(locale)
     return ApiProblem(exc.http_status, {"error": exc.code, "message": message, "fields": fields})
 
@@ -242,8 +243,10 @@ async def token(request: Request) -> Response:
 # ---------------------------------------------------------------- customers
 
 @router.put("/customers/{external_id}", tags=["customers"], summary="Create or update a customer by your id",
-            status_code=200, responses={200: {"model": CustomerProfile}, 201: {"model": CustomerProfile}, **_ERRORS},
-            openapi_extra=_body_schema(CustomerCreate, "The customer; on update, fields that differ are changed"))
+            status_code=200, responses={200: {"model": ingest.ApiCustomerProfile},
+                                        201: {"model": ingest.ApiCustomerProfile}, **_ERRORS},
+            openapi_extra=_body_schema(CustomerCreate, "The customer; on update, fields that differ are changed "
+                                                       "(custom: only the keys sent, null clears one)"))
 async def put_customer(external_id: str, request: Request,
                        who: ApiCaller = caller("customers:write")) -> JSONResponse:
     body = await _json(request)
@@ -257,11 +260,18 @@ async def put_customer(external_id: str, request: Request,
 
 
 @router.get("/customers/{external_id}", tags=["customers"], summary="A customer with accounts and holdings",
-            responses={200: {"model": CustomerDetail}, **_ERRORS})
+            responses={200: {"model": ingest.ApiCustomerDetail}, **_ERRORS})
 async def get_customer(external_id: str, request: Request, who: ApiCaller = caller("customers:read")) -> JSONResponse:
     out = await run_in_threadpool(
         _run, request, lambda uow: ingest.get_customer(uow=uow, actor=who.actor, external_id=external_id))
     return JSONResponse(_dump(out))
+
+
+@router.get("/custom-fields", tags=["customers"], summary="The custom fields you may see, and whether you may set them",
+            responses={200: {"model": list[CustomFieldView]}, **_ERRORS})
+async def get_custom_fields(request: Request, who: ApiCaller = caller("customers:read")) -> JSONResponse:
+    out = await run_in_threadpool(_run, request, lambda uow: ingest.list_custom_fields(uow=uow, actor=who.actor))
+    return JSONResponse([_dump(v) for v in out])
 
 
 @router.get("/customers", tags=["customers"], summary="Search customers (name, pinyin, phone or ID last 4)",
@@ -390,6 +400,14 @@ def openapi_document() -> dict:
         for def_name, definition in schema.pop("$defs", {}).items():
             schemas.setdefault(def_name, definition)
         schemas[name] = schema
+    custom = schemas.get("CustomerCreate", {}).get("properties", {})
+    if "custom" in custom:  # validated by custom_fields (types, choices, ranges, field permissions)
+        custom["custom"] = {"anyOf": [{"type": "object", "maxProperties": MAX_DEFINITIONS, "additionalProperties": {
+            "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "array", "items": {"type": "string"}},
+                      {"type": "null"}]}}, {"type": "null"}], "default": None, "title": "Custom",
+            "description": "Custom field values by field key (GET /api/v1/custom-fields lists them): text; number and "
+                           "money as a number or a decimal string; date as YYYY-MM-DD; choice as its value or label; "
+                           "multi-choice as a list. null or \"\" clears a value; keys not sent keep theirs."}
     return doc
 
 

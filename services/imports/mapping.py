@@ -3,12 +3,15 @@
 A mapping is `{header: field}`; unmapped columns are ignored. Header names are compared
 after NFKC normalisation, lower-casing and removing spaces, underscores, hyphens and
 brackets, so "证件号码", "ID Number", "id_number" and "身份证号(必填)" all find `id_number`.
+
+Custom fields are targets too, as `custom.<key>`: the caller passes the ones the actor may see
+(`custom_targets`, from the definitions), suggested by their Chinese label, English label or key.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Iterable
 
 from services.errors import FieldError, ValidationFailed
 
@@ -17,6 +20,7 @@ FIELDS = ("name", "kind", "id_type", "id_number", "phone", "birth_date", "gender
           "occupation", "segment", "source_channel", "status", "owner")
 # Needed to create a customer; id_number or phone is needed to match one.
 REQUIRED_FIELDS = ("name",)
+CUSTOM_PREFIX = "custom."
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "fullname", "customername", "姓名", "客户姓名", "客户名称", "名称", "户名", "企业名称"),
@@ -51,20 +55,40 @@ def _norm(header: str) -> str:
 _LOOKUP = {_norm(alias): f for f, aliases in _ALIASES.items() for alias in aliases}
 
 
-def suggest(headers: list[str]) -> dict[str, str]:
-    """A mapping from the header names: each field at most once, first matching column wins."""
+def custom_target(key: str) -> str:
+    return CUSTOM_PREFIX + key
+
+
+def is_custom(target: str) -> bool:
+    return isinstance(target, str) and target.startswith(CUSTOM_PREFIX)
+
+
+def suggest(headers: list[str], custom: Iterable[tuple[str, Iterable[str]]] = ()) -> dict[str, str]:
+    """A mapping from the header names: each field at most once, first matching column wins.
+
+    `custom`: (target "custom.<key>", names it may be called by: labels, key). A header that is a
+    customer field's alias stays with that field."""
+    lookup = dict(_LOOKUP)
+    for target, names in custom:
+        for name in names:
+            n = _norm(name)
+            if n:
+                lookup.setdefault(n, target)
     out: dict[str, str] = {}
     used: set[str] = set()
     for h in headers:
-        f = _LOOKUP.get(_norm(h))
+        f = lookup.get(_norm(h))
         if f and f not in used:
             out[h] = f
             used.add(f)
     return out
 
 
-def check(mapping: Any, headers: list[str]) -> dict[str, str]:
-    """Validate a mapping sent by a caller against the file's headers."""
+def check(mapping: Any, headers: list[str], custom_targets: dict[str, dict] | None = None) -> dict[str, str]:
+    """Validate a mapping sent by a caller against the file's headers and the custom fields the
+    actor may see (`custom_targets`: "custom.<key>" -> the label params its errors carry)."""
+    custom_targets = custom_targets or {}
+    allowed = set(FIELDS) | set(custom_targets)
     if not isinstance(mapping, dict) or len(mapping) > len(headers):
         raise ValidationFailed([FieldError("mapping", "value.invalid")])
     out: dict[str, str] = {}
@@ -76,11 +100,11 @@ def check(mapping: Any, headers: list[str]) -> dict[str, str]:
             continue
         if f in (None, ""):
             continue
-        if f not in FIELDS:
+        if not isinstance(f, str) or f not in allowed:
             errors.append(FieldError("mapping", "import.unknown_target", {"column": col}))
             continue
         if f in seen:
-            errors.append(FieldError(f, "import.mapped_twice", {"column": col}))
+            errors.append(FieldError(f, "import.mapped_twice", {"column": col, **custom_targets.get(f, {})}))
             continue
         seen[f] = col
         out[col] = f

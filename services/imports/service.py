@@ -18,6 +18,11 @@ How a batch runs (`run_import`), and why it is never half-written:
    are applied together, the invalid ones stay listed in the report. An unexpected failure rolls
    everything back too (`failed`). Either way the batch counts, report and status are written once.
 
+Custom fields: the columns may map to the custom fields the actor may see (`custom.<key>`,
+suggested by their labels); each value is checked by the custom-field rules in the check phase
+(row and column named), stored in its canonical form, and compared with the customer's stored
+value, so a row whose custom values are already there is unchanged.
+
 Idempotency: a file whose SHA-256 matches a batch already `done` is refused at upload
 ("already imported as batch N"); a file with the same rows in other bytes matches every row
 to its customer with nothing to change, so it counts as unchanged and writes nothing.
@@ -36,16 +41,17 @@ from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
 from services import documents
+from services.customers import custom_fields
 from services.customers import search as customer_search
 from services.customers import service as customers
-from services.customers.models import Customer, Document, IdType
+from services.customers.models import Customer, CustomFieldDefinition, Document, IdType
 from services.db import UnitOfWork
 from services.errors import DomainError, FieldError, NotFound, NotPermitted, ValidationFailed
-from services.i18n import translate
+from services.i18n import field_label, translate
 from services.imports import mapping as mappings
 from services.imports.models import ImportBatch, ImportReviewItem
 from services.imports.reader import PREVIEW_ROWS, ImportFileError, Table, read_table
-from services.imports.validate import RowError, validate_row
+from services.imports.validate import CustomSpec, RowError, validate_row
 from services.security import audit
 from services.security.actor import Actor
 from services.security.keys import get_cipher
@@ -110,6 +116,14 @@ class Preview:
     mapping: dict[str, str]
     rows: list[PreviewRow]
     mapping_errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass
+class MappingTarget:
+    value: str  # "custom.<key>"
+    label: str
+    label_en: str
+    field_type: str
 
 
 @dataclass
@@ -191,6 +205,38 @@ def _view(b: ImportBatch, duplicate_of: int | None = None) -> BatchView:
                      duplicate_of=duplicate_of)
 
 
+# ---------------------------------------------------------------- custom fields as mapping targets
+
+
+def _custom_spec(s: Session, actor: Actor) -> CustomSpec:
+    """The active custom fields the actor may see (detached copies, usable after the session)."""
+    cols = [c.name for c in CustomFieldDefinition.__table__.columns]
+    defs = {}
+    editable = set()
+    for d in custom_fields.visible_definitions(s, actor):
+        target = mappings.custom_target(d.key)
+        defs[target] = CustomFieldDefinition(**{c: getattr(d, c) for c in cols})
+        if custom_fields.can_edit(actor, d):
+            editable.add(target)
+    return CustomSpec(defs=defs, editable=frozenset(editable))
+
+
+def _custom_names(spec: CustomSpec) -> list[tuple[str, list[str]]]:
+    return [(t, [d.label, d.label_en, d.key]) for t, d in spec.defs.items()]
+
+
+def _custom_labels(spec: CustomSpec) -> dict[str, dict]:
+    return {t: custom_fields.label_params(d) for t, d in spec.defs.items()}
+
+
+def mapping_targets(*, uow: UnitOfWork, actor: Actor) -> list[MappingTarget]:
+    """The custom fields a column may be mapped to by this actor, in the admin's order."""
+    require_importer(actor)
+    spec = _custom_spec(uow.session, actor)
+    return [MappingTarget(value=t, label=d.label, label_en=d.label_en, field_type=d.field_type)
+            for t, d in spec.defs.items()]
+
+
 # ---------------------------------------------------------------- upload and preview
 
 
@@ -222,7 +268,8 @@ def upload(*, uow: UnitOfWork, actor: Actor, data: Any, filename: Any, source: s
                           content_type="text/csv" if table.format == "csv" else
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     batch = ImportBatch(source=source, filename=name, sha256=doc.sha256, encoding=table.encoding,
-                        mapping=mappings.suggest(table.headers), status="pending", created_by=_who(actor),
+                        mapping=mappings.suggest(table.headers, _custom_names(_custom_spec(s, actor))),
+                        status="pending", created_by=_who(actor),
                         created_at=utcnow())
     s.add(batch)
     s.flush()
@@ -246,19 +293,21 @@ def preview(*, uow: UnitOfWork, actor: Actor, batch_id: Any, mapping: Any = None
     batch = _load_batch(s, actor, batch_id)
     table = read_table(_source_bytes(batch), batch.filename, limit=PREVIEW_ROWS)
     wanted = batch.mapping if mapping is None else mapping
+    spec = _custom_spec(s, actor)
     mapping_errors: list[FieldError] = []
     try:
-        checked = mappings.check(wanted, table.headers)
+        checked = mappings.check(wanted, table.headers, _custom_labels(spec))
     except ValidationFailed as exc:
         mapping_errors = exc.errors
-        checked = ({c: f for c, f in wanted.items() if c in table.headers and f in mappings.FIELDS}
+        checked = ({c: f for c, f in wanted.items() if c in table.headers and isinstance(f, str)
+                    and (f in mappings.FIELDS or f in spec.defs)}
                    if isinstance(wanted, dict) else {})
     columns = {}
     for col, f in checked.items():
         columns.setdefault(f, table.headers.index(col))
     rows = []
     for row_no, cells in table.rows:
-        res = validate_row(row_no, cells, columns, table.headers)
+        res = validate_row(row_no, cells, columns, table.headers, custom=spec)
         rows.append(PreviewRow(row_no, [c[:60] for c in cells[:len(table.headers)]], res.errors))
     return Preview(batch=_view(batch), headers=table.headers, mapping=checked, rows=rows,
                    mapping_errors=mapping_errors)
@@ -314,6 +363,10 @@ def _diff(c: Customer, values: dict) -> dict:
         old = _decrypt(c.phone_enc, customers.PHONE_CONTEXT) if f == "phone" else getattr(c, f)
         if new != old:
             out[f] = new
+    current = c.custom or {}
+    custom = {k: v for k, v in (values.get("custom") or {}).items() if current.get(k) != v}
+    if custom:  # only the values that differ; the others are kept as stored
+        out["custom"] = custom
     return out
 
 
@@ -477,7 +530,7 @@ def _field_message(e: RowError, locale: str) -> str:
     text = translate(e.code, locale, **e.params)
     if e.field == "row":
         return text
-    return f"{translate(f'field.{e.field}', locale)}: {text}"
+    return f"{field_label(e.field, locale, e.params)}: {text}"
 
 
 def describe(e: RowError, locale: str) -> str:
@@ -510,7 +563,8 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
                                when=done.finished_at.date().isoformat() if done.finished_at else "")
         data = _source_bytes(batch)
         table = read_table(data, batch.filename)
-        checked = mappings.check(batch.mapping if mapping is None else mapping, table.headers)
+        spec = _custom_spec(s, actor)
+        checked = mappings.check(batch.mapping if mapping is None else mapping, table.headers, _custom_labels(spec))
         if "owner" not in checked.values() and default_owner_id is None:
             raise ValidationFailed([FieldError("owner", "value.required")])
         if default_owner_id is not None:
@@ -531,7 +585,7 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
     bid = batch.id
     _set_live(bid, "check", 0)
     try:
-        return _run(uow_factory, actor, bid, table, checked, default_owner_id, apply_valid_rows)
+        return _run(uow_factory, actor, bid, table, checked, default_owner_id, apply_valid_rows, spec)
     except BaseException as exc:
         log.exception("import batch %s failed", bid)
         with uow_factory() as uow:
@@ -549,7 +603,7 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
 
 
 def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, str],
-         default_owner_id: int | None, apply_valid_rows: bool) -> BatchView:
+         default_owner_id: int | None, apply_valid_rows: bool, spec: CustomSpec) -> BatchView:
     columns = _columns(table, checked)
     col_of = {f: table.headers[i] for f, i in columns.items()}
     errors: list[RowError] = []
@@ -561,7 +615,7 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
     # 1. check, in chunks, committing progress
     for start in range(0, len(table.rows), CHUNK):
         chunk = table.rows[start:start + CHUNK]
-        results = [validate_row(n, cells, columns, table.headers, today=today) for n, cells in chunk]
+        results = [validate_row(n, cells, columns, table.headers, today=today, custom=spec) for n, cells in chunk]
         with uow_factory() as uow:
             plans += _plan_chunk(uow.session, actor, results, default_owner_id, errors, seen_ids, seen_rows,
                                  owner_cache)
@@ -720,4 +774,5 @@ def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any,
 
 __all__ = ["BatchView", "Preview", "ReviewView", "ImportFileError", "upload", "preview", "run_import", "get_batch",
            "list_batches", "error_report", "error_rows", "review_items", "decide_review", "describe",
+           "mapping_targets", "MappingTarget",
            "IMPORT_ROLES", "Document"]

@@ -4,6 +4,11 @@
 service takes (identity through services.validation.identity, everything else through
 services.customers.schemas.CustomerCreate) or into errors that name the row, the column
 and the problem. Pure: no database (matching and the RM lookup happen in the service).
+
+Custom-field columns (`custom.<key>`) go through the rules of services.customers.custom_fields
+(`parse_value`, the field's type, range, choices and the actor's edit permission, as given by a
+`CustomSpec`); their canonical values land in `values["custom"]`, which the customer service
+checks once more (required fields, permission) when the row is applied.
 """
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.customers.models import CustomerKind, CustomerStatus, Gender, IdType, Segment, SourceChannel
+from services.customers import custom_fields
+from services.customers.models import (CustomerKind, CustomerStatus, CustomFieldDefinition, CustomFieldType, Gender,
+                                       IdType, Segment, SourceChannel)
 from services.customers.schemas import CustomerCreate
 from services.errors import ValidationFailed
+from services.imports.mapping import is_custom
 from services.imports.reader import MAX_CELL, cell_problem
 from services.validation.identity import (InvalidValue, id_number_birth_date, id_number_gender,
                                           normalize_id_number, normalize_phone, normalize_uscc)
@@ -39,6 +47,14 @@ class RowResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass(frozen=True)
+class CustomSpec:
+    """The custom fields an actor may see, by mapping target ("custom.<key>"), and which of
+    them the actor may set."""
+    defs: dict[str, CustomFieldDefinition]
+    editable: frozenset[str]
 
 
 def _fold(s: str) -> str:
@@ -79,7 +95,7 @@ _DATE_PATTERNS = (
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
-def parse_date(raw: str, *, today: date | None = None) -> date:
+def parse_date(raw: str, *, today: date | None = None, future_ok: bool = False) -> date:
     """A calendar date from the forms people and spreadsheets write, or InvalidValue."""
     s = unicodedata.normalize("NFKC", raw).strip()
     if " " in s:  # "1985-06-15 00:00:00" from a spreadsheet date-time
@@ -95,7 +111,7 @@ def parse_date(raw: str, *, today: date | None = None) -> date:
                 raise InvalidValue("date.invalid", field="date") from None
             if d.year < 1900:
                 raise InvalidValue("date.invalid", field="date")
-            if d > (today or date.today()):
+            if not future_ok and d > (today or date.today()):
                 raise InvalidValue("value.future_date", field="date")
             return d
     raise InvalidValue("date.format", field="date")
@@ -109,9 +125,44 @@ def _looks_like_uscc(s: str) -> bool:
     return not s.isdigit()
 
 
+def _custom_values(raw: dict[str, str], kind: str, spec: CustomSpec | None, err) -> dict:
+    """Canonical values of the row's non-empty custom-field cells (see the module docstring)."""
+    out: dict = {}
+    for f, text in raw.items():
+        if not is_custom(f):
+            continue
+        d = spec.defs.get(f) if spec is not None else None
+        if d is None:
+            err(f, "value.unknown_field")
+            continue
+        names = custom_fields.label_params(d)
+        if not custom_fields.applies(d, kind):
+            err(f, "import.custom_not_for_kind", **names)
+            continue
+        if f not in spec.editable:
+            err(f, "value.not_editable", **names)
+            continue
+        value: object = text
+        if d.field_type == CustomFieldType.DATE:
+            try:
+                value = parse_date(text, future_ok=True)
+            except InvalidValue as exc:
+                err(f, exc.code, **names)
+                continue
+        try:
+            stored = custom_fields.parse_value(d, value)
+        except custom_fields.BadValue as bad:
+            err(f, bad.code, **bad.params, **names)
+            continue
+        if stored is not None:
+            out[d.key] = stored
+    return out
+
+
 def validate_row(row_no: int, cells: list[str], columns: dict[str, int], headers: list[str],
-                 *, today: date | None = None) -> RowResult:
-    """`columns` maps field -> column index. Returns canonical values or errors for this row."""
+                 *, today: date | None = None, custom: CustomSpec | None = None) -> RowResult:
+    """`columns` maps field (or "custom.<key>") -> column index. Returns canonical values or
+    errors for this row; custom-field values under values["custom"] (a dict by key)."""
     errors: list[RowError] = []
     raw: dict[str, str] = {}
     col_of = {f: headers[i] for f, i in columns.items()}
@@ -190,6 +241,9 @@ def validate_row(row_no: int, cells: list[str], columns: dict[str, int], headers
     for f in ("name", "email", "address", "occupation"):
         if f in raw:
             values[f] = raw[f]
+    custom_values = _custom_values(raw, values["kind"], custom, err)
+    if custom_values:
+        values["custom"] = custom_values
     if "name" not in values and not any(e.field == "name" for e in errors):
         err("name", "value.required")
     if "id_number" not in raw and "phone" not in raw and not any(e.field in ("id_number", "phone") for e in errors):
@@ -197,7 +251,7 @@ def validate_row(row_no: int, cells: list[str], columns: dict[str, int], headers
 
     # Everything else by the same schema a form or the API goes through (lengths, e-mail, control characters).
     if not errors:
-        probe = {k: v for k, v in values.items() if k != "owner"}
+        probe = {k: v for k, v in values.items() if k not in ("owner", "custom")}
         probe.setdefault("id_number", "0" * 18)  # matched by phone: the schema needs some ID to run
         try:
             parse(CustomerCreate, probe)

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from services.activities.models import BehaviourEvent, EventKind
+from services.customers import custom_fields
 from services.customers import search as customer_search
 from services.customers import service as customers
 from services.customers.models import Customer, IdType
@@ -77,9 +78,14 @@ class BatchValidationFailed(ValidationFailed):
         return "; ".join(parts[:20]) + ("; …" if len(parts) > 20 else "")
 
 
-def field_label(path: str, locale: str) -> str:
-    """`rows[3].amount` -> `rows[3] 金额`; a plain field name -> its label."""
+def field_label(path: str, locale: str, params: dict | None = None) -> str:
+    """`rows[3].amount` -> `rows[3] 金额`; a plain field name -> its label; `custom.<key>` -> the
+    custom field's label carried in the error's params."""
     from services.i18n import MESSAGES, translate
+    from services.i18n import field_label as plain_label
+
+    if path.startswith("custom."):
+        return plain_label(path, locale, params)
 
     head, _, name = path.rpartition(".")
     name = name or path
@@ -127,10 +133,32 @@ def _customer_id(session: Session, actor: Actor, external_id: Any) -> int:
 
 # ---------------------------------------------------------------- customers
 
+CustomValues = dict[str, str | list[str]]
+_CUSTOM_DESCRIPTION = ("Custom field values by field key, in their stored form: text, number and money as strings "
+                       "(\"1234.5\", \"1234.50\"), date as YYYY-MM-DD, choice as the choice value, multi-choice as "
+                       "a list of choice values. Only the fields this client may see; see GET /api/v1/custom-fields.")
+
+
+class ApiCustomerProfile(CustomerProfile):
+    """A customer's profile as the API answers it: with the custom values the client may see."""
+
+    custom: CustomValues = Field(default_factory=dict, description=_CUSTOM_DESCRIPTION)
+
+
+class ApiCustomerDetail(CustomerDetail):
+    profile: ApiCustomerProfile
+
+
+def _api_profile(s: Session, actor: Actor, profile: CustomerProfile) -> ApiCustomerProfile:
+    row = s.get(Customer, profile.id)
+    shown = custom_fields.present_custom_values(s, actor, row.kind, row.custom, include_empty=False)
+    return ApiCustomerProfile(**dict(profile), custom={v.key: v.value for v in shown})
+
+
 @dataclass(frozen=True)
 class Upserted:
     created: bool
-    profile: CustomerProfile
+    profile: ApiCustomerProfile
 
 
 def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: Any,
@@ -147,7 +175,7 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
         profile = customers.create_customer(uow=uow, actor=actor, data=body)
         s.add(ExternalRef(client_id=actor.id, entity_type="customer", external_id=ext, entity_id=profile.id))
         s.flush()
-        return Upserted(True, profile)
+        return Upserted(True, _api_profile(s, actor, profile))
 
     req = parse(CustomerCreate, data)  # the full representation, validated as for a new customer
     row = customers.load_customer(s, actor, existing)
@@ -176,6 +204,15 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
                 changes["phone"] = req.phone
         except InvalidValue as exc:
             errors.append(FieldError("phone", exc.code))
+    if req.custom is not None:
+        # Same rules and field permissions as every door; only values that differ count as a change
+        # (keys not sent keep their value, null or "" clears one).
+        current = row.custom or {}
+        merged = custom_fields.collect_custom_values(s, actor, kind=row.kind, values=req.custom, current=current,
+                                                     errors=errors)
+        differ = {k: v for k, v in req.custom.items() if merged.get(k) != current.get(k)}
+        if differ:
+            changes["custom"] = differ
     if errors:
         raise ValidationFailed(errors)
     for f in ("name", "gender", "birth_date", "email", "address", "occupation", "segment", "source_channel",
@@ -183,19 +220,25 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
         if f in given and given[f] is not None and given[f] != getattr(row, f):
             changes[f] = given[f]
     if not changes:
-        return Upserted(False, customers._profile(s, actor, row))
+        return Upserted(False, _api_profile(s, actor, customers._profile(s, actor, row)))
     profile = customers.update_customer(uow=uow, actor=actor, customer_id=row.id, version=row.version,
                                         changes={k: (v.isoformat() if isinstance(v, date) else v)
                                                  for k, v in changes.items()})
-    return Upserted(False, profile)
+    return Upserted(False, _api_profile(s, actor, profile))
 
 
-def get_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any) -> CustomerDetail:
+def get_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any) -> ApiCustomerDetail:
     _require_client(actor)
     cid = _customer_id(uow.session, actor, external_id)
     detail = customers.get_customer(uow=uow, actor=actor, customer_id=cid)
     audit.record(uow.session, actor, "customer.read", entity_type="customer", entity_id=cid)
-    return detail
+    return ApiCustomerDetail(**{**dict(detail), "profile": _api_profile(uow.session, actor, detail.profile)})
+
+
+def list_custom_fields(*, uow: UnitOfWork, actor: Actor) -> list[custom_fields.CustomFieldView]:
+    """The active custom fields this client may see, with their types, choices, limits and whether it may set them."""
+    _require_client(actor)
+    return custom_fields.list_definitions(uow=uow, actor=actor)
 
 
 # ---------------------------------------------------------------- accounts and holdings

@@ -72,4 +72,5 @@ LABELS = {
     "imports.field.source_channel": ("获客渠道", "Source channel"),
     "imports.field.status": ("状态", "Status"),
     "imports.field.owner": ("客户经理（用户名）", "Relationship manager (user name)"),
+    "imports.field.custom": ("{label}（自定义字段）", "{label} (custom field)"),
 }
