@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.filters import filter_bar, filter_panel
 from components.i18n import t
 from components.shell import shell
 from state.customers import CustomersState
@@ -79,11 +80,30 @@ def _pager() -> rx.Component:
     )
 
 
+def _filters() -> rx.Component:
+    return rx.el.div(
+        filter_bar(is_open=CustomersState.filters_open, count=CustomersState.filter_chips.length(),
+                   chips=CustomersState.filter_chips, export_params=CustomersState.export_params,
+                   on_toggle=CustomersState.toggle_filters, on_remove_chip=CustomersState.remove_filter),
+        rx.cond(
+            CustomersState.filters_open,
+            filter_panel(rows=CustomersState.filter_rows, core_fields=CustomersState.filter_core_fields,
+                         custom_fields=CustomersState.filter_custom_fields, error=CustomersState.filter_error,
+                         on_submit=CustomersState.apply_filters, on_add=CustomersState.add_filter_row,
+                         on_clear=CustomersState.clear_filters, on_field=CustomersState.set_filter_field,
+                         on_op=CustomersState.set_filter_op, on_remove=CustomersState.remove_filter_row),
+        ),
+        style={"display": "flex", "flex_direction": "column", "gap": "8px"},
+        id="customer-filters",
+    )
+
+
 def customers_page() -> rx.Component:
     return shell(
         rx.el.div(
             rx.el.h1(t("customers.title"), class_name="page-title"),
             _search(),
+            _filters(),
             rx.cond(CustomersState.list_error != "",
                     rx.el.div(CustomersState.list_error, id="list-error", role="alert", class_name="alert")),
             rx.el.div(
