@@ -119,7 +119,7 @@ def _resolve(session: Session, client_pk: int, entity_type: str, external_ids: I
         chunk = ids[i:i + _CHUNK]
         out.update(session.execute(select(ExternalRef.external_id, ExternalRef.entity_id).where(
             ExternalRef.client_id == client_pk, ExternalRef.entity_type == entity_type,
-            ExternalRef.external_id.in_(chunk))).tuples().all())
+            ExternalRef.external_id.in_(chunk))).all())
     return out
 
 
@@ -387,7 +387,7 @@ def _products(session: Session, codes: set[str]) -> dict[str, int]:
     codes_l = list(codes)
     for i in range(0, len(codes_l), _CHUNK):
         out.update(session.execute(select(Product.code, Product.id).where(Product.code.in_(codes_l[i:i + _CHUNK]))
-                                   ).tuples().all())
+                                   ).all())
     return out
 
 
