@@ -59,6 +59,10 @@ api = FastAPI(title="FinCRM", docs_url=None, redoc_url=None, openapi_url=None)
 api.include_router(auth_router)
 from fincrm_app.api.imports import router as imports_router  # noqa: E402
 api.include_router(imports_router)  # /imports/upload, /imports/{id}/error-report (session cookie)
+from fincrm_app.api.exports import router as exports_router  # noqa: E402
+api.include_router(exports_router)  # /exports/customers.{csv,xlsx} (session cookie)
+from fincrm_app.api.documents import router as documents_router  # noqa: E402
+api.include_router(documents_router)  # GET /documents/{id}: download (session cookie, scope, audited)
 install_api_v1(api)  # REST API v1 (routes, OpenAPI at /api/v1/openapi.json, error format)
 
 

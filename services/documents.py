@@ -149,3 +149,99 @@ def open_document(session: Session, *, document_id: Any, actor: Actor) -> tuple[
     if not _may_access(session, actor, doc.customer_id, doc.uploaded_by):
         raise NotPermitted()
     return doc, read_blob(doc.sha256)
+
+
+# ---------------------------------------------------------------- customer documents (the 360 page)
+
+CUSTOMER_KINDS = ("id_copy", "contract", "disclosure", "other")
+CUSTOMER_MAX_SIZE = 20 * 1024 * 1024  # 20 MB
+# extension -> (content type served back, a check of the file's own first bytes)
+CUSTOMER_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+ALLOWED_LABEL = "PDF, JPG, PNG, DOCX, XLSX"
+_RISKY_NAME = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
+
+
+def _safe_upload_name(filename: Any) -> str:
+    """Like `clean_filename` (no path, no control characters), plus no characters that break
+    headers or Windows paths, no leading dots, whitespace collapsed; the extension is kept when
+    the name has to be shortened."""
+    if not isinstance(filename, str):
+        return "file"
+    name = _RISKY_NAME.sub("_", _UNSAFE_NAME.sub("_", filename.replace("\\", "/").rsplit("/", 1)[-1][-1000:]))
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:190] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:200]
+    return name or "file"
+
+
+def _looks_like(ext: str, data: bytes) -> bool:
+    """Does the content match its extension? (A renamed .exe is not a PDF.)"""
+    if ext == "pdf":
+        return data[:1024].lstrip(b"\xef\xbb\xbf\r\n\t ").startswith(b"%PDF-")
+    if ext in ("jpg", "jpeg"):
+        return data.startswith(b"\xff\xd8\xff")
+    if ext == "png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    # docx / xlsx: an OOXML package; only the zip's central directory is read, nothing is inflated
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        return False
+    part = "word/document.xml" if ext == "docx" else "xl/workbook.xml"
+    return "[Content_Types].xml" in names and part in names
+
+
+def upload_customer_document(*, uow: Any, actor: Actor, customer_id: Any, filename: Any, data: Any,
+                             kind: Any = "other", content_type: Any = None) -> Document:
+    """Attach a file to a customer (360 page, documents card): PDF, JPG, PNG, DOCX or XLSX up to 20 MB.
+
+    The type is decided from the extension and checked against the content; the browser's
+    content type is ignored. Read-only roles (auditor) may not upload. Audited through `store`."""
+    from services.customers.service import load_customer
+
+    if actor.roles and all(r == Role.AUDITOR for r in actor.roles):
+        raise NotPermitted()
+    s = uow.session
+    customer = load_customer(s, actor, customer_id)
+    if kind not in CUSTOMER_KINDS:
+        raise ValidationFailed([FieldError("document_kind", "value.invalid_choice",
+                                           {"choices": ", ".join(CUSTOMER_KINDS)})])
+    if not isinstance(data, (bytes, bytearray)):
+        raise ValidationFailed([FieldError("file", "value.wrong_type")])
+    name = _safe_upload_name(filename)
+    ext = name.rpartition(".")[2].lower() if "." in name else ""
+    if ext not in CUSTOMER_TYPES:
+        raise ValidationFailed([FieldError("file", "document.type_not_allowed", {"allowed": ALLOWED_LABEL})])
+    if len(data) == 0:
+        raise ValidationFailed([FieldError("file", "document.empty")])
+    if len(data) > CUSTOMER_MAX_SIZE:
+        raise ValidationFailed([FieldError("file", "document.too_large", {"max_mb": CUSTOMER_MAX_SIZE // 2**20})])
+    if not _looks_like(ext, bytes(data)):
+        raise ValidationFailed([FieldError("file", "document.content_mismatch", {"ext": ext.upper()})])
+    return store(s, data=bytes(data), filename=name, content_type=CUSTOMER_TYPES[ext], kind=kind,
+                 customer_id=customer.id, actor=actor)
+
+
+def download_document(*, uow: Any, actor: Actor, document_id: Any) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of a document the actor may read; the read of a customer's
+    document is audited in the caller's transaction (the caller commits)."""
+    s = uow.session
+    doc, data = open_document(s, document_id=document_id, actor=actor)
+    if doc.customer_id is not None:
+        audit.record(s, actor, "document.download", entity_type="document", entity_id=doc.id,
+                     changes={"customer_id": doc.customer_id, "filename": doc.filename, "sha256": doc.sha256})
+    ext = doc.filename.rpartition(".")[2].lower() if "." in doc.filename else ""
+    content_type = CUSTOMER_TYPES.get(ext) if doc.customer_id is not None else None
+    return doc.filename, content_type or doc.content_type or "application/octet-stream", data

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components import c360
+from components import c360, customer_records
 from components.i18n import t
 from components.shell import shell
 from state.customers import CustomerState
@@ -45,11 +45,11 @@ def customer_page() -> rx.Component:
                         rx.el.div(
                             c360.profile(),
                             c360.custom_fields(),
-                            c360.consents(),
+                            customer_records.consent_card(),
                             c360.household(),
                             c360.tickets(),
                             c360.credit_ratings(),
-                            c360.documents(),
+                            customer_records.documents_card(),
                             class_name="c360-col",
                         ),
                         class_name="c360-grid",
