@@ -133,7 +133,7 @@ def _result_card() -> rx.Component:
                  id="import-error-lines"),
         rx.cond(ImportsState.report_url != "",
                 rx.el.a(t("imports.download_report"), href=ImportsState.report_url, id="import-report-link",
-                        class_name="btn", download=True)),
+                        class_name="btn", download=True, reload_document=True)),
         rx.cond(ImportsState.can_apply_valid,
                 rx.el.button(t("imports.apply_valid"), id="import-apply-valid", type="button", class_name="btn-primary",
                              disabled=ImportsState.running, on_click=ImportsState.start_import(True))),

@@ -53,5 +53,8 @@ def test_ops_imports_a_gb18030_file_and_confirms_the_valid_rows(desktop_page: Pa
     expect(page.locator("#import-result-status")).to_contain_text("已完成", timeout=30_000)
     expect(page.locator("#import-created")).to_have_text("2")
     expect(page.locator("#import-errors")).to_have_text("1")
-    report = page.request.get(page.locator("#import-report-link").get_attribute("href"))
-    assert report.status == 200 and "校验位错误" in report.body().decode("utf-8-sig")
+    # Click it as a person would: the link must reach our route, not the single-page app's router.
+    with page.expect_download() as dl:
+        page.click("#import-report-link")
+    with open(dl.value.path(), encoding="utf-8-sig") as fh:
+        assert "校验位错误" in fh.read()
