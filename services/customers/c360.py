@@ -24,7 +24,8 @@ from services.db import UnitOfWork
 from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction, TransactionKind
 from services.security.actor import Actor
 from services.security.policy import can_see_customer
-from services.tags.models import CustomerTag, CustomerTagChange, Tag
+from services.tags import service as tags_service
+from services.tags.models import CustomerTagChange, Tag
 from services.types import Money, utcnow
 from services.validation.input import parse
 
@@ -41,7 +42,9 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
     today = date.today()
     header = Customer360Header(
         customer_id=c.id, name=c.name, customer_no=c.customer_no, kind=c.kind, segment=c.segment,
-        status=c.status, tags=customer_tags(s, c.id), aum=detail.aum, liabilities=detail.liabilities,
+        status=c.status, aum=detail.aum, liabilities=detail.liabilities,
+        tags=[TagView.model_validate(t.model_dump())
+              for t in tags_service.tags_for_customer(uow=uow, actor=actor, customer_id=c.id)],
         currency=detail.currency, risk_level=c.risk_level, risk_valid_until=c.risk_valid_until,
         risk_expired=c.risk_valid_until is not None and c.risk_valid_until < today,
         kyc_status=c.kyc_status, aml_risk=c.aml_risk, legal_representative=c.legal_representative)
@@ -64,13 +67,6 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         credit_ratings=[CreditRatingView(rating=r.rating, source=r.source, rated_on=r.rated_on,
                                          valid_until=r.valid_until, note=r.note) for r in ratings],
         open_tickets=open_tickets)
-
-
-def customer_tags(s: Session, customer_id: int) -> list[TagView]:
-    rows = s.execute(select(CustomerTag, Tag).join(Tag, Tag.id == CustomerTag.tag_id)
-                     .where(CustomerTag.customer_id == customer_id).order_by(Tag.code)).all()
-    return [TagView(code=t.code, name=t.name, name_en=t.name_en, color=t.color, rule_version=ct.rule_version,
-                    evidence=ct.evidence or {}, applied_at=ct.applied_at) for ct, t in rows]
 
 
 def aum_history(s: Session, customer_id: int) -> list[MonthPoint]:
