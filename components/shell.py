@@ -9,12 +9,14 @@ import reflex as rx
 from components.i18n import t
 from state.session import AppState
 
+# (route, icon, label, id, roles that get the link; None: everyone). Showing a link is convenience only:
+# each page's services refuse roles without permission, whatever the menu shows.
 NAV_ITEMS = (
-    ("/customers", "users", "nav.customers", "nav-customers"),
-    ("/imports", "file-up", "nav.imports", "nav-imports"),
-    ("/admin/fields", "sliders-horizontal", "nav.admin_fields", "nav-fields"),
-    ("/admin/tags", "tags", "nav.admin_tags", "nav-tags"),
-    ("/admin/webhooks", "webhook", "nav.admin_webhooks", "nav-webhooks"),
+    ("/customers", "users", "nav.customers", "nav-customers", None),
+    ("/imports", "file-up", "nav.imports", "nav-imports", ("ops", "team_lead", "branch_manager")),
+    ("/admin/fields", "sliders-horizontal", "nav.admin_fields", "nav-fields", ("admin",)),
+    ("/admin/tags", "tags", "nav.admin_tags", "nav-tags", ("admin",)),
+    ("/admin/webhooks", "webhook", "nav.admin_webhooks", "nav-webhooks", ("admin", "compliance")),
 )
 
 
@@ -70,7 +72,17 @@ def logout_button() -> rx.Component:
     )
 
 
-def _nav_link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
+def _nav_link(href: str, icon: str, key: str, id_: str, cls: str, roles: tuple[str, ...] | None) -> rx.Component:
+    link = _link(href, icon, key, id_, cls)
+    if not roles:
+        return link
+    allowed = AppState.roles.contains(roles[0])
+    for role in roles[1:]:
+        allowed = allowed | AppState.roles.contains(role)
+    return rx.cond(allowed, link)
+
+
+def _link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
     return rx.link(
         rx.icon(icon, size=18),
         rx.el.span(t(key)),
@@ -85,7 +97,7 @@ def sidebar() -> rx.Component:
     return rx.el.nav(
         brand(),
         rx.el.div(
-            *[_nav_link(h, i, k, f"{d}-side", "side-link") for h, i, k, d in NAV_ITEMS],
+            *[_nav_link(h, i, k, f"{d}-side", "side-link", r) for h, i, k, d, r in NAV_ITEMS],
             class_name="side-links",
         ),
         rx.el.div(class_name="grow"),
@@ -97,7 +109,7 @@ def sidebar() -> rx.Component:
 
 def tabbar() -> rx.Component:
     return rx.el.nav(
-        *[_nav_link(h, i, k, f"{d}-tab", "tab-link") for h, i, k, d in NAV_ITEMS],
+        *[_nav_link(h, i, k, f"{d}-tab", "tab-link", r) for h, i, k, d, r in NAV_ITEMS],
         class_name="tabbar",
         aria_label="Main",
     )
