@@ -28,6 +28,7 @@ from services.errors import DomainError, FieldError, NotPermitted, SessionInvali
 from services.i18n import format_date, format_datetime, format_money, format_number, translate
 from services.portfolio.models import TransactionKind
 from state import list_filters as lf
+from state.evidence import evidence_lines
 from state.i18n import LABELS, label
 from state.session import DataState
 
@@ -377,26 +378,13 @@ def _lbl(locale: str, *keys: str) -> str:
     return label(keys[-1], locale)
 
 
-def _evidence_text(evidence: dict, locale: str) -> list[str]:
-    out = []
-    for key, value in list((evidence or {}).items())[:12]:
-        if isinstance(value, bool) or value is None:
-            shown = str(value)
-        elif isinstance(value, (int, float, Decimal)):
-            shown = format_number(value, locale)
-        else:
-            shown = str(value)[:120]
-        out.append(f"{str(key)[:60]}: {shown}")
-    return out
-
-
 def tag_rows(tags: list[TagView], locale: str) -> list[dict[str, str]]:
     rows = []
     for tg in tags:
         version = (label("c360.tag_rule_version", locale, version=tg.rule_version) if tg.rule_version is not None
                    else label("c360.tag_manual", locale))
         applied = label("c360.tag_applied", locale, when=format_datetime(tg.applied_at, locale))
-        evidence = "; ".join(_evidence_text(tg.evidence, locale))
+        evidence = "; ".join(evidence_lines(tg.evidence, locale))
         color = tg.color if isinstance(tg.color, str) and re.fullmatch(r"#[0-9a-fA-F]{3,8}|[a-z]{3,20}", tg.color) else "#3e63dd"
         rows.append({"code": tg.code, "name": tg.name_en if locale == "en" and tg.name_en else tg.name,
                      "color": color, "version": version, "applied": applied, "evidence": evidence or DASH,
