@@ -12,26 +12,20 @@ from __future__ import annotations
 import html
 import json
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
+from fincrm_app.api.cookie_auth import attachment, error_response, request_actor, request_locale
 from services.customers.export import export_customers
 from services.db import unit_of_work
 from services.errors import DomainError, FieldError, SessionInvalid, ValidationFailed
-from services.i18n import normalize_locale
 from state.i18n import label
-from state.session import resolve_cookie_header
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
 MAX_QUERY = 100
 MAX_FILTERS_JSON = 16_384
-
-
-def _locale(request: Request) -> str:
-    return normalize_locale(request.cookies.get("fincrm_locale") or request.headers.get("accept-language"))
 
 
 def _wants_html(request: Request) -> bool:
@@ -50,10 +44,7 @@ def _error(request: Request, exc: DomainError, locale: str) -> Response:
                 f'{html.escape(message)}</p><p><a id="export-back" href="/customers">'
                 f'{html.escape(label("lf.export_back", locale))}</a></p></body></html>')
         return HTMLResponse(page, status_code=exc.http_status, headers={"Cache-Control": "no-store"})
-    body: dict[str, Any] = {"error": exc.code, "message": message}
-    if isinstance(exc, ValidationFailed):
-        body["fields"] = [{"field": e.field, "code": e.code} for e in exc.errors]
-    return JSONResponse(body, status_code=exc.http_status, headers={"Cache-Control": "no-store"})
+    return error_response(exc, locale)
 
 
 def _filters(raw: str | None) -> Any:
@@ -73,8 +64,8 @@ def _filters(raw: str | None) -> Any:
 
 @router.get("/customers.{fmt}")
 def export_customers_file(fmt: str, request: Request, q: str = "", filters: str | None = None) -> Response:
-    locale = _locale(request)
-    actor = resolve_cookie_header(request.headers.get("cookie"))
+    locale = request_locale(request)
+    actor = request_actor(request)
     if actor is None:
         return _error(request, SessionInvalid(), locale)
     try:
@@ -88,6 +79,4 @@ def export_customers_file(fmt: str, request: Request, q: str = "", filters: str 
             uow.commit()  # the audit event of the export
     except DomainError as exc:
         return _error(request, exc, locale)
-    return Response(out.data, media_type=out.content_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{out.filename}\"; filename*=UTF-8''{quote(out.filename)}",
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Export-Rows": str(out.rows)})
+    return attachment(out.data, out.content_type, out.filename, **{"X-Export-Rows": str(out.rows)})

@@ -174,7 +174,7 @@ def test_record_consent_refuses_unknown_purpose_and_channel_from_the_form(uow_fa
 
 
 def test_download_names_survive_any_browser():
-    from fincrm_app.api.documents import content_disposition
+    from fincrm_app.api.cookie_auth import content_disposition
 
     value = content_disposition('理财合同 "v2".pdf')
     assert value.startswith('attachment; filename="____ _v2_.pdf"; ')

@@ -1,0 +1,47 @@
+"""What the page-facing HTTP routes (downloads, uploads) share: the UI's session cookie as the only
+identity, the user's language, domain errors as JSON, and files served safely as attachments."""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from services.errors import DomainError, ValidationFailed
+from services.i18n import normalize_locale
+from services.security.actor import Actor
+from state.i18n import LOCALE_COOKIE
+from state.session import resolve_cookie_header
+
+_NOT_ASCII_SAFE = re.compile(r'[^A-Za-z0-9 ._()\-]')
+
+
+def request_locale(request: Request) -> str:
+    return normalize_locale(request.cookies.get(LOCALE_COOKIE) or request.headers.get("accept-language"))
+
+
+def request_actor(request: Request) -> Actor | None:
+    """The actor behind the session cookie (resolved, and its idle deadline touched, on every request)."""
+    return resolve_cookie_header(request.headers.get("cookie"))
+
+
+def error_response(exc: DomainError, locale: str) -> JSONResponse:
+    body: dict = {"error": exc.code, "message": exc.message(locale)}
+    if isinstance(exc, ValidationFailed):
+        body["fields"] = [{"field": e.field, "code": e.code} for e in exc.errors]
+    return JSONResponse(body, status_code=exc.http_status, headers={"Cache-Control": "no-store"})
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name (no quote or newline can break the header) and the
+    original UTF-8 name for every modern browser."""
+    fallback = _NOT_ASCII_SAFE.sub("_", filename)[:150] or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def attachment(data: bytes, media_type: str, filename: str, **headers: str) -> Response:
+    """A download that is never cached and never sniffed into something the browser would run."""
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": content_disposition(filename), "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff", **headers})
