@@ -5,6 +5,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from ui_steps import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -12,16 +13,6 @@ MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
 MASKED_PHONE = re.compile(r"^\d{3}\*{4}\d{4}$")
 CUSTOMERS_URL = re.compile(r"/customers/?$")
 WRONG_CREDENTIALS_ZH = "用户名或密码错误。"
-
-
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login")
-    # Start from Chinese whatever the server's default locale (FINCRM_LOCALE) is.
-    page.click("#lang-zh_CN")
-    expect(page.locator("#login-submit")).to_have_text("登录")
-    page.fill("#login-username", username)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
 
 
 def sign_in_fails(page: Page, username: str, password: str, error: str = "invalid") -> None:

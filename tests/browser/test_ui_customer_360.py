@@ -7,30 +7,15 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
+from ui_steps import open_customer, sign_in_ok
 
 pytestmark = pytest.mark.browser
 
 
-def _sign_in_and_open_zhangsan(page: Page) -> None:
-    page.goto("/login")
-    page.click("#lang-zh_CN")
-    expect(page.locator("#login-submit")).to_have_text("登录")
-    page.fill("#login-username", "rm")
-    page.fill("#login-password", "demo1234")
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r"/customers/?$"))
-    page.fill("#customer-search", "zs")
-    page.press("#customer-search", "Enter")
-    row = page.locator("[id^=customer-row-]", has_text="张三").first
-    expect(row).to_be_visible()
-    row.click()
-    page.wait_for_url(re.compile(r"/customers/\d+/?$"))
-    expect(page.locator("#customer-name")).to_have_text("张三")
-
-
 def test_rm_sees_zhangsans_360_filters_transactions_and_logs_a_call_on_a_phone(phone_page: Page) -> None:
     page = phone_page
-    _sign_in_and_open_zhangsan(page)
+    sign_in_ok(page, "rm")
+    open_customer(page)
 
     # Header: money in the locale, risk, KYC and AML, open tickets.
     expect(page.locator("#customer-aum")).to_have_text(re.compile(r"^¥[\d,]+\.\d{2}$"))
@@ -87,10 +72,10 @@ def test_rm_sees_zhangsans_360_filters_transactions_and_logs_a_call_on_a_phone(p
     expect(page.locator("#timeline-list .tl-item").first.locator(".tl-title")).to_have_text(subject)
 
 
-
 def test_desktop_lays_the_360_out_in_columns_and_explains_a_tag(desktop_page: Page) -> None:
     page = desktop_page
-    _sign_in_and_open_zhangsan(page)
+    sign_in_ok(page, "rm")
+    open_customer(page)
     holdings, aum = page.locator("#chart-holdings"), page.locator("#chart-aum")
     expect(aum.locator(".js-plotly-plot")).to_have_count(1)
     hb, ab = holdings.bounding_box(), aum.bounding_box()

@@ -3,12 +3,12 @@ uploads a PDF to 张三, sees it listed and downloads it; records a marketing-co
 sees the card change. The download route refuses another branch's customer's document."""
 from __future__ import annotations
 
-import re
 import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from ui_steps import open_customer, sign_in_ok
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,26 +21,10 @@ def _pdf(marker: str) -> bytes:
             b"% " + marker.encode() + b"\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 
-def _sign_in_and_open_zhangsan(page: Page) -> None:
-    page.goto("/login")
-    page.click("#lang-zh_CN")
-    expect(page.locator("#login-submit")).to_have_text("登录")
-    page.fill("#login-username", "rm")
-    page.fill("#login-password", "demo1234")
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r"/customers/?$"))
-    page.fill("#customer-search", "zs")
-    page.press("#customer-search", "Enter")
-    row = page.locator("[id^=customer-row-]", has_text="张三").first
-    expect(row).to_be_visible()
-    row.click()
-    page.wait_for_url(re.compile(r"/customers/\d+/?$"))
-    expect(page.locator("#customer-name")).to_have_text("张三")
-
-
 def test_rm_uploads_and_downloads_a_document_and_records_a_consent_withdrawal_on_a_phone(phone_page: Page) -> None:
     page = phone_page
-    _sign_in_and_open_zhangsan(page)
+    sign_in_ok(page, "rm")
+    open_customer(page)
 
     # Nothing chosen, then a program renamed to .pdf: refused in Chinese, naming the field; nothing is listed.
     docs = page.locator("#documents-list .doc-item")

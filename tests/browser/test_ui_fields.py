@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
-
-
-
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.click("#lang-zh_CN")
-    expect(page.locator("#login-submit")).to_have_text("登录")
-    page.fill("#login-username", username)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
-
-pytestmark = pytest.mark.browser
+from ui_steps import sign_in
 
 
 def test_admin_creates_a_custom_field_and_an_rm_is_refused(desktop_page: Page) -> None:

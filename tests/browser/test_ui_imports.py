@@ -2,11 +2,11 @@
 row error, rejection of the whole file, "import the valid rows", result counts and the error report."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
+from ui_steps import sign_in_ok
 
 from services.validation.identity import make_id_number
 
@@ -26,17 +26,12 @@ def _file() -> bytes:
 
 def test_ops_imports_a_gb18030_file_and_confirms_the_valid_rows(desktop_page: Page) -> None:
     page = desktop_page
-    page.goto("/login")
-    page.click("#lang-zh_CN")
-    page.fill("#login-username", "ops")
-    page.fill("#login-password", "demo1234")
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r"/customers/?$"))
+    sign_in_ok(page, "ops")
     page.goto("/imports")
     # The demo seed's batch is in the history.
     expect(page.locator("[id^=import-batch-]").first).to_be_visible()
 
-    page.locator(f"#import-upload input[type=file]").set_input_files(
+    page.locator("#import-upload input[type=file]").set_input_files(
         files=[{"name": "core.csv", "mimeType": "text/csv", "buffer": _file()}])
     page.click("#import-upload-button")
     preview = page.locator("#import-preview tr")

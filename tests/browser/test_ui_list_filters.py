@@ -9,19 +9,11 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from ui_steps import sign_in
 
 pytestmark = pytest.mark.browser
 
 TOTAL_ZH = re.compile(r"共 (\d+) 位客户")
-
-
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.click("#lang-zh_CN")
-    expect(page.locator("#login-submit")).to_have_text("登录")
-    page.fill("#login-username", username)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
 
 
 def _total(page: Page) -> int:

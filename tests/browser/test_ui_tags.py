@@ -7,23 +7,14 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from ui_steps import sign_in_ok
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/login")
-    page.click("#lang-zh_CN")
-    expect(page.locator("#login-submit")).to_have_text("登录")
-    page.fill("#login-username", username)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r"/customers/?$"))
-
-
 def test_rm_cannot_administer_tag_rules(phone_page: Page) -> None:
     page = phone_page
-    sign_in(page, "rm", "demo1234")
+    sign_in_ok(page, "rm")
     page.goto("/admin/tags")
     expect(page.locator("#tags-page-error")).to_have_text("您无权执行此操作。")
     expect(page.locator("#rule-list")).to_have_count(0)
@@ -31,7 +22,7 @@ def test_rm_cannot_administer_tag_rules(phone_page: Page) -> None:
 
 def test_admin_builds_previews_saves_runs_and_deactivates_a_rule(desktop_page: Page) -> None:
     page = desktop_page
-    sign_in(page, "admin", "demo1234")
+    sign_in_ok(page, "admin")
     page.goto("/admin/tags")
     hnw = page.locator("#rule-row-hnw_potential")
     expect(hnw).to_contain_text("高净值潜力客户")

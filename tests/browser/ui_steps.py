@@ -1,0 +1,35 @@
+"""Steps the browser tests share: signing in as a person does, and opening 张三's 360 page."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+CUSTOMERS_URL = re.compile(r"/customers/?$")
+
+
+def sign_in(page: Page, username: str, password: str = "demo1234") -> None:
+    """Submit the login form (in Chinese, whatever the server's default locale); no wait for the result."""
+    page.goto("/login")
+    page.click("#lang-zh_CN")
+    expect(page.locator("#login-submit")).to_have_text("登录")
+    page.fill("#login-username", username)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+
+
+def sign_in_ok(page: Page, username: str, password: str = "demo1234") -> None:
+    """Sign in and land on the customer list."""
+    sign_in(page, username, password)
+    page.wait_for_url(CUSTOMERS_URL)
+
+
+def open_customer(page: Page, query: str = "zs", name: str = "张三") -> None:
+    """Search from the customer list and open the first row named `name`."""
+    page.fill("#customer-search", query)
+    page.press("#customer-search", "Enter")
+    row = page.locator("[id^=customer-row-]", has_text=name).first
+    expect(row).to_be_visible()
+    row.click()
+    page.wait_for_url(re.compile(r"/customers/\d+/?$"))
+    expect(page.locator("#customer-name")).to_have_text(name)
