@@ -16,6 +16,7 @@ from sqlmodel import Session, create_engine
 from services.settings import get_settings
 
 _engines: dict[str, Engine] = {}
+BUSY_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -25,7 +26,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
@@ -35,8 +36,10 @@ def _sqlite_begin(conn: Connection) -> None:
     # transaction that reads and then writes fails at once (SQLITE_BUSY, no busy wait) when another
     # connection committed in between; an immediate one waits its turn under busy_timeout instead.
     # Plain reads stay deferred so they never queue behind writers (WAL readers don't block).
-    immediate = conn.get_execution_options().get("fincrm_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    # How long to wait for the lock: the default, or less for best-effort writes that may give up.
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get('fincrm_busy_timeout_ms', BUSY_TIMEOUT_MS))}")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("fincrm_immediate", False) else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -69,9 +72,11 @@ def dispose_engines() -> None:
 class UnitOfWork:
     """One database transaction. Use cases never commit; the door (UI/API/CLI) does."""
 
-    def __init__(self, bind: Engine | Connection | None = None, *, readonly: bool = False):
+    def __init__(self, bind: Engine | Connection | None = None, *, readonly: bool = False,
+                 lock_timeout_ms: int | None = None):
         self._bind = bind if bind is not None else get_engine()
         self._readonly = readonly
+        self._lock_timeout_ms = lock_timeout_ms
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -81,8 +86,11 @@ class UnitOfWork:
             # releases a savepoint and the test's rollback still discards everything.
             kwargs["join_transaction_mode"] = "create_savepoint"
         self.session = Session(self._bind, **kwargs)
-        if isinstance(self._bind, Engine) and self._bind.dialect.name == "sqlite" and not self._readonly:
-            self.session.connection(execution_options={"fincrm_immediate": True})
+        if isinstance(self._bind, Engine) and self._bind.dialect.name == "sqlite":
+            options: dict = {"fincrm_immediate": not self._readonly}
+            if self._lock_timeout_ms is not None:
+                options["fincrm_busy_timeout_ms"] = self._lock_timeout_ms
+            self.session.connection(execution_options=options)
         return self
 
     def commit(self) -> None:
@@ -107,7 +115,9 @@ class UnitOfWork:
 
 
 @contextmanager
-def unit_of_work(bind: Engine | Connection | None = None, *, readonly: bool = False) -> Iterator[UnitOfWork]:
-    """A transaction. `readonly=True` for pure reads: on SQLite they then never wait for writers."""
-    with UnitOfWork(bind, readonly=readonly) as uow:
+def unit_of_work(bind: Engine | Connection | None = None, *, readonly: bool = False,
+                 lock_timeout_ms: int | None = None) -> Iterator[UnitOfWork]:
+    """A transaction. `readonly=True` for pure reads: on SQLite they then never wait for writers.
+    `lock_timeout_ms`: on SQLite, give up (OperationalError) after this long waiting for the write lock."""
+    with UnitOfWork(bind, readonly=readonly, lock_timeout_ms=lock_timeout_ms) as uow:
         yield uow

@@ -114,7 +114,7 @@ class FieldsAdminState(DataState):
     def _refresh(self, actor) -> None:
         loc = self._locale()
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 defs = cf.list_definitions(uow=uow, actor=actor, include_inactive=True)
         except DomainError as exc:
             self.fields = []
@@ -176,7 +176,7 @@ class FieldsAdminState(DataState):
         except ValueError:
             wanted = -1
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 defs = cf.list_definitions(uow=uow, actor=actor, include_inactive=True)
         except DomainError as exc:
             self.form_error = exc.message(loc)

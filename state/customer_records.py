@@ -132,7 +132,7 @@ class CustomerRecordsState(DataState):
         page = await self._page_state(customer_id)
         if page is not None:
             try:
-                with unit_of_work() as uow:
+                with unit_of_work(readonly=True) as uow:
                     page.documents = document_rows(c360.documents(uow=uow, actor=actor, customer_id=customer_id), loc)
             except DomainError:
                 log.warning("refreshing documents of customer %s failed", customer_id, exc_info=True)
@@ -184,7 +184,7 @@ class CustomerRecordsState(DataState):
         page = await self._page_state(customer_id)
         if page is not None:
             try:
-                with unit_of_work() as uow:
+                with unit_of_work(readonly=True) as uow:
                     page.consents = consent_rows(consent.current_consents(uow=uow, actor=actor,
                                                                           customer_id=customer_id), loc)
             except DomainError:

@@ -127,7 +127,7 @@ class CustomersState(DataState):
         if refresh_specs:
             self._specs = {}
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 result = self._search_page(uow, actor, self._filters)
         except DomainError as exc:
             self.rows = []
@@ -311,7 +311,7 @@ class CustomersState(DataState):
         candidate = [{"field": r.field, "op": r.op, "value": v} for r, v in zip(self.filter_rows, values)]
         previous_page, self.page = self.page, 1
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 self._specs = lf.field_specs(custom_fields.list_definitions(uow=uow, actor=actor))
                 filters = lf.build_filters(candidate, self._specs)
                 result = self._search_page(uow, actor, filters)  # the service validates again
@@ -893,7 +893,7 @@ class CustomerState(DataState):
         if same:
             self._tx_filters, self._tx_page = filters, tx_page
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 view = c360.customer_360(uow=uow, actor=actor, customer_id=customer_id)
                 self._customer_id = customer_id
                 self._show(view, loc)
@@ -930,7 +930,7 @@ class CustomerState(DataState):
 
     def _fetch_transactions(self, actor: Any, loc: str, filters: dict[str, Any], page: int) -> None:
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 result = c360.transactions(uow=uow, actor=actor, customer_id=self._customer_id,
                                            filters={**filters, "page": page, "page_size": TX_PAGE_SIZE})
             _check_ranges(filters)
@@ -1031,7 +1031,7 @@ class CustomerState(DataState):
         if not self.timeline_has_more or not self._timeline_before:
             return None
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 items = c360.timeline(uow=uow, actor=actor, customer_id=self._customer_id,
                                       request={"limit": TIMELINE_PAGE, "before": self._timeline_before})
         except DomainError as exc:
@@ -1077,7 +1077,7 @@ class CustomerState(DataState):
         self.qa_error = ""
         self.qa_dialog = ""
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 self._refresh_activity(uow, actor, loc, tickets=tickets)
                 if tickets:
                     view = c360.customer_360(uow=uow, actor=actor, customer_id=self._customer_id)

@@ -100,7 +100,7 @@ class ImportsState(DataState):
     # ---------------------------------------------------------------- loading
 
     def _load_lists(self, actor, loc: str) -> None:
-        with unit_of_work() as uow:
+        with unit_of_work(readonly=True) as uow:
             batches = imports.list_batches(uow=uow, actor=actor, limit=20)
             reviews = imports.review_items(uow=uow, actor=actor) if self.can_import else []
             owners = imports.assignable_owners(uow=uow, actor=actor) if self.can_import else []
@@ -190,7 +190,7 @@ class ImportsState(DataState):
 
     def _show_preview(self, actor, mapping: dict[str, str] | None) -> None:
         loc = self._locale()
-        with unit_of_work() as uow:
+        with unit_of_work(readonly=True) as uow:
             p = imports.preview(uow=uow, actor=actor, batch_id=self.batch_id, mapping=mapping)
         self._mapping = dict(p.mapping)
         self.headers = p.headers
@@ -253,7 +253,7 @@ class ImportsState(DataState):
         while not task.done():
             await asyncio.sleep(POLL_SECONDS)
             try:
-                with unit_of_work() as uow:
+                with unit_of_work(readonly=True) as uow:
                     view = imports.get_batch(uow=uow, actor=actor, batch_id=bid)
             except DomainError:
                 continue
@@ -290,7 +290,7 @@ class ImportsState(DataState):
         self.can_apply_valid = view.status == "rejected"
         self.error_lines = []
         if view.has_error_report:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 rows = imports.error_rows(uow=uow, actor=actor, batch_id=view.id, limit=20)
             col = 3 if loc == "zh_CN" else 4
             self.error_lines = [translate("import.row_n", loc, row=r[0]) + (f" [{r[1]}]" if r[1] else "")

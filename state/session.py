@@ -24,13 +24,14 @@ from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
+from sqlalchemy.exc import OperationalError
 from reflex.middleware import Middleware
 
 from services.db import unit_of_work
 from services.errors import SessionInvalid
 from services.i18n import LOCALES
 from services.security.actor import Actor
-from services.security.auth import SESSION_COOKIE, resolve_session
+from services.security.auth import SESSION_COOKIE, check_session, touch_session
 from services.settings import get_settings
 from state.i18n import LOCALE_COOKIE, locale_or_default
 
@@ -59,18 +60,29 @@ def session_token_from_cookie_header(header: Any) -> str | None:
 
 
 def resolve_cookie_header(header: Any, *, touch: bool = True) -> Actor | None:
-    """The actor behind the session cookie in `header`, or None. Commits the idle-deadline touch."""
+    """The actor behind the session cookie in `header`, or None.
+
+    This runs on every event of every page, so it only reads (a read-only unit of work never queues
+    behind a writer, e.g. a long import on SQLite); the once-a-minute idle-deadline touch is a separate,
+    best-effort write that gives up quickly rather than hold the page up.
+    """
     token = session_token_from_cookie_header(header)
     if token is None:
         return None
-    with unit_of_work() as uow:
+    with unit_of_work(readonly=True) as uow:
         try:
-            actor = resolve_session(uow=uow, token=token, touch=touch)
+            check = check_session(uow=uow, token=token)
         except SessionInvalid:
-            uow.commit()  # an idle-timed-out session is revoked for good
             return None
-        uow.commit()
-    return actor
+    if touch and check.touch_due:
+        try:
+            with unit_of_work(lock_timeout_ms=500) as uow:
+                touch_session(uow=uow, token=token)
+                uow.commit()
+        except OperationalError:
+            # The database is busy with a long write: the deadline slides on a later event instead.
+            log.info("session touch skipped: database busy")
+    return check.actor
 
 
 def login_redirect(path: str | None = None) -> rx.event.EventSpec:

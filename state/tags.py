@@ -177,7 +177,7 @@ class TagsAdminState(DataState):
 
     def _refresh(self, actor) -> None:
         loc = self._locale()
-        with unit_of_work() as uow:
+        with unit_of_work(readonly=True) as uow:
             rules = tags.list_rules(uow=uow, actor=actor)
             all_tags = tags.list_tags(uow=uow, actor=actor)
             catalogue = tags.field_catalogue(uow=uow, actor=actor)
@@ -249,7 +249,7 @@ class TagsAdminState(DataState):
         if not isinstance(rule_key, str) or len(rule_key) > 40:
             return None
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 rule = tags.get_rule(uow=uow, actor=actor, rule_key=rule_key)
         except DomainError as exc:
             self._fail(exc, page=True)
@@ -340,7 +340,7 @@ class TagsAdminState(DataState):
         loc = self._locale()
         self.form_error = self.preview_text = ""
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 result = tags.preview(uow=uow, actor=actor, definition=self._definition())
         except DomainError as exc:
             self._fail(exc)

@@ -57,7 +57,7 @@ class WebhooksState(DataState):
             return self._signed_out()
         loc = self._locale()
         try:
-            with unit_of_work() as uow:
+            with unit_of_work(readonly=True) as uow:
                 eps = webhooks.list_endpoints(uow=uow, actor=actor)
                 result = webhooks.list_deliveries(uow=uow, actor=actor, status=self.status_filter or None,
                                                   page=self.page, page_size=PAGE_SIZE)

@@ -29,7 +29,7 @@ def error_report(batch_id: int, request: Request) -> Response:
     if actor is None:
         return error_response(SessionInvalid(), locale)
     try:
-        with unit_of_work() as uow:
+        with unit_of_work(readonly=True) as uow:
             name, data = imports.error_report(uow=uow, actor=actor, batch_id=batch_id)
     except DomainError as exc:
         return error_response(exc, locale)

@@ -99,7 +99,7 @@ def _authenticate(security_scopes: SecurityScopes, request: Request, _token: str
     """The API client behind the bearer token, with every scope this operation needs (runs in a thread)."""
     locale = locale_of(request)
     try:
-        with unit_of_work() as uow:
+        with unit_of_work(readonly=True) as uow:
             return clients.authenticate_bearer(uow=uow, headers=request.headers, scopes=security_scopes.scopes)
     except TokenRejected as exc:
         code = {"insufficient_scope": "api.insufficient_scope", "missing_authorization": "api.missing_token"

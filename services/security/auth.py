@@ -108,8 +108,18 @@ def _attempt(uow: UnitOfWork, username: str, success: bool, ip: str | None) -> N
     uow.session.flush()
 
 
-def resolve_session(*, uow: UnitOfWork, token: str | None, touch: bool = True) -> Actor:
-    """The actor behind a session token, or SessionInvalid. Slides the idle deadline."""
+TOUCH_EVERY_SECONDS = 60  # the idle deadline slides at most once a minute: no write per event
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    actor: Actor
+    touch_due: bool  # the idle deadline should slide (see touch_session)
+
+
+def check_session(*, uow: UnitOfWork, token: str | None) -> SessionCheck:
+    """Read-only: the actor behind a session token, or SessionInvalid (unknown, revoked, expired, idle,
+    or a user no longer allowed). Writes nothing, so it can run in a read-only unit of work."""
     if not token or len(token) > 200:
         raise SessionInvalid()
     settings = get_settings()
@@ -118,16 +128,26 @@ def resolve_session(*, uow: UnitOfWork, token: str | None, touch: bool = True) -
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise SessionInvalid()
     if row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
-        row.revoked_at = now
-        uow.session.add(row)
-        raise SessionInvalid()
+        raise SessionInvalid()  # idle: refused on every check, whether or not the revocation is recorded
     user = uow.session.get(User, row.user_id)
     if user is None or not user.is_active or (user.is_demo and not settings.demo_mode):
         raise SessionInvalid()
-    # Touch at most once a minute: avoids a write per event.
-    if touch and (now - row.last_seen_at).total_seconds() > 60:
-        uow.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-    return actor_for_user(user, row.id)
+    due = (now - row.last_seen_at).total_seconds() > TOUCH_EVERY_SECONDS
+    return SessionCheck(actor_for_user(user, row.id), due)
+
+
+def touch_session(*, uow: UnitOfWork, token: str) -> None:
+    """Slide the idle deadline of a live session (no effect on a revoked one)."""
+    uow.session.execute(update(UserSession).where(
+        UserSession.id == _hash_token(token), UserSession.revoked_at.is_(None)).values(last_seen_at=utcnow()))
+
+
+def resolve_session(*, uow: UnitOfWork, token: str | None, touch: bool = True) -> Actor:
+    """The actor behind a session token, or SessionInvalid; slides the idle deadline when due."""
+    check = check_session(uow=uow, token=token)
+    if touch and check.touch_due:
+        touch_session(uow=uow, token=token)
+    return check.actor
 
 
 def sign_out(*, uow: UnitOfWork, token: str | None) -> None:
