@@ -14,7 +14,7 @@ from sqlalchemy import insert, text
 
 from services import migrations
 from services.customers.pinyin import search_keys
-from services.customers.search import id_blind_index, phone_blind_index
+from services.customers import pii
 from services.customers.service import customer_number
 from services.db import make_engine
 from services.customers.models import Customer
@@ -58,7 +58,6 @@ def build(customers: int, *, seed: int = 7) -> str:
     migrations.upgrade(url)
     engine = make_engine(url)
     rng = random.Random(seed)
-    cipher = get_cipher()
     now = ANCHOR
     with engine.begin() as conn:
         conn.execute(insert(Branch), [{"id": b, "code": f"B{b}", "name": f"分行{b}", "name_en": f"Branch {b}",
@@ -89,11 +88,8 @@ def build(customers: int, *, seed: int = 7) -> str:
             row = {
                 "id": cid, "customer_no": customer_number(cid), "kind": "individual", "name": name,
                 "name_pinyin": full, "name_initials": initials, "gender": "male" if int(number[16]) % 2 else "female",
-                "birth_date": birth.isoformat(), "id_type": "resident_id",
-                "id_number_enc": cipher.encrypt(number, context="customer.id_number"),
-                "id_number_bidx": id_blind_index("resident_id", number), "id_last4": number[-4:],
-                "phone_enc": cipher.encrypt(phone, context="customer.phone"),
-                "phone_bidx": phone_blind_index(phone), "phone_last4": phone[-4:], "email": None,
+                "birth_date": birth.isoformat(), **pii.id_number_columns("resident_id", number),
+                **pii.phone_columns(phone), "email": None,
                 "address": None, "occupation": None, "segment": "mass", "owner_id": owner, "team_id": team,
                 "branch_id": (team - 1) % 5 + 1, "source_channel": "branch", "status": "active", "version": 1,
                 "created_at": "2026-11-01 00:00:00.000000", "updated_at": "2026-11-01 00:00:00.000000",

@@ -17,12 +17,11 @@ from bench.report import emit, note
 from services import migrations
 from services.customers.models import Customer
 from services.customers.pinyin import search_keys
-from services.customers.search import id_blind_index, phone_blind_index
+from services.customers import pii
 from services.db import UnitOfWork, make_engine
 from services.imports import service as imports
 from services.org.models import Branch, Team
 from services.security.auth import actor_for_user
-from services.security.keys import get_cipher
 from services.security.models import User
 from services.types import utcnow
 from services.validation.identity import make_id_number
@@ -59,7 +58,6 @@ def _fresh(tag: str) -> tuple[str, object]:
 
 
 def _baseline(engine, rows: list[list[str]]) -> float:
-    cipher = get_cipher()
     t0 = time.perf_counter()
     now = utcnow()
     values = []
@@ -67,11 +65,8 @@ def _baseline(engine, rows: list[list[str]]) -> float:
         full, initials = search_keys(name, surname=True)
         values.append(dict(
             customer_no=f"C{i:09d}", kind="individual", name=name, name_pinyin=full, name_initials=initials,
-            birth_date=date.fromisoformat(birth), id_type="resident_id",
-            id_number_enc=cipher.encrypt(number, context="customer.id_number"),
-            id_number_bidx=id_blind_index("resident_id", number), id_last4=number[-4:],
-            phone_enc=cipher.encrypt(phone, context="customer.phone"), phone_bidx=phone_blind_index(phone),
-            phone_last4=phone[-4:], email=email, segment="mass", owner_id=1, team_id=1, branch_id=1,
+            birth_date=date.fromisoformat(birth), **pii.id_number_columns("resident_id", number),
+            **pii.phone_columns(phone), email=email, segment="mass", owner_id=1, team_id=1, branch_id=1,
             source_channel="branch", status="active", custom={}, version=1, created_at=now, updated_at=now))
     with engine.begin() as c:
         for i in range(0, len(values), 5000):

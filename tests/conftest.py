@@ -93,6 +93,19 @@ def backend(request) -> str:
 
 
 @pytest.fixture
+def empty_database_url(backend):
+    """A new, empty (unmigrated) database of the backend, dropped after the test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{_TMP_ROOT}/empty-{uuid.uuid4().hex[:8]}.db"
+        return
+    url, drop = _create_pg_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
 def engine(backend, database_urls):
     return database_urls(backend)[1]
 

@@ -82,9 +82,12 @@ class Customer(SQLModel, table=True):
     id_number_enc: str = Field(sa_type=String(255))
     id_number_bidx: str = Field(sa_type=String(32), unique=True, index=True)
     id_last4: str = Field(sa_type=String(4))
+    # Display masks, stored so lists never decrypt (see services/customers/pii.py).
+    id_number_masked: str = Field(sa_type=String(40))
     phone_enc: str | None = Field(default=None, sa_type=String(255))
     phone_bidx: str | None = Field(default=None, sa_type=String(32), index=True)
     phone_last4: str | None = Field(default=None, sa_type=String(4))
+    phone_masked: str | None = Field(default=None, sa_type=String(30))
     email: str | None = Field(default=None, sa_type=String(254))
     address: str | None = Field(default=None, sa_type=String(300))
     occupation: str | None = Field(default=None, sa_type=String(100))

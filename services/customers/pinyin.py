@@ -76,22 +76,12 @@ SURNAME_READINGS: dict[str, str] = {
 _MAX_SURNAME = max(len(k) for k in COMPOUND_SURNAMES)
 
 
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return (
-        0x4E00 <= o <= 0x9FFF  # CJK Unified Ideographs
-        or 0x3400 <= o <= 0x4DBF  # Extension A
-        or 0x20000 <= o <= 0x3134F  # Extensions B-G
-        or 0xF900 <= o <= 0xFAFF  # Compatibility Ideographs
-        or o == 0x3007  # 〇
-    )
-
+# Han characters: 〇, Extension A, Unified Ideographs, Compatibility Ideographs, Extensions B-G.
+_CJK_CLASS = r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+_HAS_CJK = re.compile(_CJK_CLASS)
 
 # Runs of CJK characters, and Latin words (letters only).
-_TOKEN = re.compile(
-    r"(?P<cjk>[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)"
-    r"|(?P<latin>[A-Za-z]+)"
-)
+_TOKEN = re.compile(rf"(?P<cjk>{_CJK_CLASS}+)|(?P<latin>[A-Za-z]+)")
 _LETTERS = re.compile(r"[a-z]+")
 
 
@@ -194,7 +184,7 @@ def prepare_query(q: str | None) -> tuple[QueryKind, str]:
     text = unicodedata.normalize("NFKC", q).strip()
     if not text:
         return QueryKind.OTHER, ""
-    if any(_is_cjk(c) for c in text):
+    if _HAS_CJK.search(text):
         return QueryKind.NAME, text
     compact = _SEPARATORS.sub("", text)
     upper = compact.upper()

@@ -5,9 +5,12 @@ costs the same at 5,000 or 1,000,000 customers; the total is counted up to a cap
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, false, func, or_, select, true
+from sqlalchemy import Connection, Dialect, Integer, String, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.customers.models import Customer
@@ -90,14 +93,60 @@ def match_condition(query: str) -> tuple[ColumnElement[bool], tuple]:
     return (where.params(**params) if params else where), order
 
 
+# The stored masks serve every role that sees these fields masked; the ciphertexts are there
+# for a role the policy lets see them in full.
 SUMMARY_COLUMNS = (Customer.id, Customer.customer_no, Customer.name, Customer.kind, Customer.segment,
-                   Customer.status, Customer.phone_enc, Customer.id_number_enc)
+                   Customer.status, Customer.phone_masked, Customer.id_number_masked, Customer.phone_enc,
+                   Customer.id_number_enc)
 
 
 @lru_cache(maxsize=None)
 def statements(kind: str, scope: Scope):
     """The page and capped-count statements for a query kind and scope kind, built once."""
     return build_statements(kind, scope)
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A statement compiled once for a dialect and executed as driver SQL.
+
+    The search box is the hottest read in the app, and SQLAlchemy's per-execution work
+    (cache key, parameter processing, result metadata) costs as much as the indexed lookup
+    itself. Only statements whose parameters and columns need no type conversion qualify
+    (`driver_statements` checks), so the rows are the same as through Core.
+    """
+    sql: str
+    names: tuple[str, ...]  # parameters in the order the driver wants them
+    positional: bool
+    defaults: dict[str, Any]  # values fixed in the statement (the count cap)
+
+    def execute(self, conn: Connection, params: dict[str, Any]):
+        values = {**self.defaults, **params}
+        args = self._pick(values) if self.positional else {k: values[k] for k in self.names}
+        return conn.exec_driver_sql(self.sql, args)
+
+    def __post_init__(self) -> None:
+        pick = itemgetter(*self.names) if self.names else (lambda values: ())
+        # itemgetter of one name returns the value itself, not a 1-tuple.
+        object.__setattr__(self, "_pick", pick if len(self.names) != 1 else (lambda values: (pick(values),)))
+
+
+@lru_cache(maxsize=256)  # keyed by dialect too: one entry per query kind, scope and engine
+def driver_statements(kind: str, scope: Scope, dialect: Dialect) -> tuple[DriverStatement, DriverStatement] | None:
+    """`statements(kind, scope)` compiled for the dialect, or None when one needs type conversion."""
+    out = []
+    for stmt in statements(kind, scope):
+        compiled = stmt.compile(dialect=dialect)
+        if any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in compiled.binds.values()):
+            return None
+        if any(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns):
+            return None
+        defaults = compiled.construct_params({k: None for k, b in compiled.binds.items() if b.required})
+        positional = compiled.positiontup is not None
+        names = tuple(compiled.positiontup) if positional else tuple(defaults)
+        out.append(DriverStatement(compiled.string, names, positional,
+                                   {k: v for k, v in defaults.items() if v is not None}))
+    return out[0], out[1]
 
 
 def build_statements(kind: str, scope: Scope, extra: ColumnElement[bool] | None = None):

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select, update
 from sqlmodel import Session
 
 from services.activities.models import Interaction
-from services.customers import custom_fields
+from services.customers import custom_fields, pii
 from services.customers import filters as customer_filters
 from services.customers import search as customer_search
 from services.customers.models import Customer, CustomerKind, IdType, Relationship
@@ -169,7 +169,6 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
         gender = gender or id_number_gender(number)
     if birth is not None and birth > date.today():
         errors.append(FieldError("birth_date", "value.future_date"))
-    cipher = get_cipher()
     bidx = customer_search.id_blind_index(req.id_type, number) if number else None
     if bidx:
         _check_unique_id(s, bidx, errors)
@@ -184,11 +183,8 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
     now = utcnow()
     row = Customer(
         customer_no=f"TMP{secrets.token_hex(8)}", kind=req.kind, name=req.name, name_pinyin=full,
-        name_initials=initials, gender=gender, birth_date=birth, id_type=req.id_type,
-        id_number_enc=cipher.encrypt(number, context=ID_CONTEXT), id_number_bidx=bidx, id_last4=number[-4:],
-        phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT) if phone else None,
-        phone_bidx=customer_search.phone_blind_index(phone) if phone else None,
-        phone_last4=phone[-4:] if phone else None, email=req.email, address=req.address,
+        name_initials=initials, gender=gender, birth_date=birth, **pii.id_number_columns(req.id_type, number),
+        **pii.phone_columns(phone), email=req.email, address=req.address,
         occupation=req.occupation, segment=req.segment, owner_id=owner.id, team_id=owner.team_id,
         branch_id=owner.branch_id, source_channel=req.source_channel, status=req.status, custom=custom, version=1,
         created_at=now, updated_at=now,
@@ -243,7 +239,6 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
 
     values: dict[str, Any] = {}
     audit_changes: dict[str, Any] = {}
-    cipher = get_cipher()
     id_type = given.get("id_type", row.id_type)
     if "id_number" in given or "id_type" in given or "phone" in given:
         old_number = _decrypt(row.id_number_enc, ID_CONTEXT) or ""
@@ -253,15 +248,11 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
         if number and ("id_number" in given or "id_type" in given):
             bidx = customer_search.id_blind_index(id_type, number)
             _check_unique_id(s, bidx, errors, exclude_id=row.id)
-            values.update(id_type=id_type, id_number_enc=cipher.encrypt(number, context=ID_CONTEXT),
-                          id_number_bidx=bidx, id_last4=number[-4:])
+            values.update(pii.id_number_columns(id_type, number))
             audit_changes["id_number"] = [mask_id_number(old_number), mask_id_number(number)]
         if "phone" in given:
             old_phone = _decrypt(row.phone_enc, PHONE_CONTEXT)
-            values.update(
-                phone_enc=cipher.encrypt(phone, context=PHONE_CONTEXT) if phone else None,
-                phone_bidx=customer_search.phone_blind_index(phone) if phone else None,
-                phone_last4=phone[-4:] if phone else None)
+            values.update(pii.phone_columns(phone))
             audit_changes["phone"] = [mask_phone(old_phone), mask_phone(phone)]
     if "owner_id" in given:
         owner = _resolve_owner(s, actor, given["owner_id"], errors)
@@ -325,15 +316,18 @@ def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: An
     s = uow.session
     kind, params = customer_search.prepare(req.query)
     scope, scope_value = scope_key(actor)
-    if filters:
-        extra = customer_filters.filter_condition(s, actor, filters)
-        page_stmt, count_stmt = customer_search.build_statements(kind, scope, extra)
-    else:
-        page_stmt, count_stmt = customer_search.statements(kind, scope)
     params.update(scope_value=scope_value, offset=(req.page - 1) * req.page_size, limit=req.page_size)
-    conn = s.connection()  # Core: the rows are tuples for views, no ORM objects needed
-    rows = conn.execute(page_stmt, params).all()
-    total = conn.execute(count_stmt, params).scalar_one()
+    conn = s.connection()  # Core or driver SQL: the rows are tuples for views, no ORM objects needed
+    prepared = None if filters else customer_search.driver_statements(kind, scope, conn.dialect)
+    if prepared is not None:
+        rows = prepared[0].execute(conn, params).all()
+        total = prepared[1].execute(conn, params).scalar_one()
+    else:
+        page_stmt, count_stmt = (
+            customer_search.build_statements(kind, scope, customer_filters.filter_condition(s, actor, filters))
+            if filters else customer_search.statements(kind, scope))
+        rows = conn.execute(page_stmt, params).all()
+        total = conn.execute(count_stmt, params).scalar_one()
     capped = total > customer_search.COUNT_CAP
     return CustomerPage(items=_summaries(actor, rows), page=req.page, page_size=req.page_size,
                         total=min(total, customer_search.COUNT_CAP), total_is_capped=capped)
@@ -341,16 +335,22 @@ def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: An
 
 def _summaries(actor: Actor, rows) -> list[CustomerSummary]:
     """Views for a page of SUMMARY_COLUMNS rows (plus owner and branch names), masked for the actor."""
-    phone_access, id_access = field_access(actor, "phone"), field_access(actor, "id_number")
-    out = []
-    for cid, no, name, kind, segment, status, phone_enc, id_enc, owner_name, branch_name in rows:
-        # model_construct: the values come from our own database and masking, not from a caller.
-        out.append(CustomerSummary.model_construct(
-            id=cid, customer_no=no, name=name, kind=kind, segment=segment, status=status,
-            phone=_present_with(phone_access, "phone", phone_enc, PHONE_CONTEXT),
-            id_number=_present_with(id_access, "id_number", id_enc, ID_CONTEXT),
-            owner_name=owner_name, branch_name=branch_name))
-    return out
+    phone = _list_value(field_access(actor, "phone"), PHONE_CONTEXT)
+    id_number = _list_value(field_access(actor, "id_number"), ID_CONTEXT)
+    return [CustomerSummary(cid, no, name, kind, segment, status, phone(phone_masked, phone_enc),
+                            id_number(id_masked, id_enc), owner_name, branch_name)
+            for (cid, no, name, kind, segment, status, phone_masked, id_masked, phone_enc, id_enc,
+                 owner_name, branch_name) in rows]
+
+
+def _list_value(access: Access, context: str):
+    """How a list shows a sensitive field for this access: (stored mask, ciphertext) -> value.
+    Masked roles get the stored mask, so a page decrypts nothing."""
+    if access is Access.HIDDEN:
+        return lambda masked, token: None
+    if access is Access.VISIBLE:
+        return lambda masked, token: _decrypt(token, context)
+    return lambda masked, token: masked
 
 
 def _profile(s: Session, actor: Actor, c: Customer) -> CustomerProfile:

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from services.activities.models import Interaction, Task
+from services.customers import pii
 from services.customers import search as customer_search
 from services.customers.models import Customer, Relationship
 from services.customers.pinyin import search_keys
@@ -369,16 +370,11 @@ class _Seeder:
                       email: str | None, address: str, occupation: str, gender: str | None, birth: date | None,
                       status: str, source: str, since: datetime) -> dict:
         cid = self._next_id("customer")
-        cipher = self.cipher
         full, initials = self._keys_for(name, kind == "individual")
         row = dict(
             id=cid, customer_no=customer_number(cid), kind=kind, name=name, name_pinyin=full,
-            name_initials=initials, gender=gender, birth_date=birth, id_type=id_type,
-            id_number_enc=cipher.encrypt(number, context=customer_search.ID_CONTEXT),
-            id_number_bidx=customer_search.id_blind_index(id_type, number), id_last4=number[-4:],
-            phone_enc=cipher.encrypt(phone, context=customer_search.PHONE_CONTEXT) if phone else None,
-            phone_bidx=customer_search.phone_blind_index(phone) if phone else None,
-            phone_last4=phone[-4:] if phone else None, email=email, address=address, occupation=occupation,
+            name_initials=initials, gender=gender, birth_date=birth, **pii.id_number_columns(id_type, number),
+            **pii.phone_columns(phone), email=email, address=address, occupation=occupation,
             segment="mass", owner_id=owner["id"], team_id=owner["team_id"], branch_id=owner["branch_id"],
             source_channel=source, status=status, version=1, created_at=since, updated_at=since,
         )

@@ -7,6 +7,7 @@ several roles gets the most open access any of them grants.
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 
 from sqlalchemy import false, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -132,7 +133,13 @@ CREATOR_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.OP
 
 
 def field_access(actor: Actor, field: str) -> Access:
-    return max((FIELD_POLICY.get(r, {}).get(field, Access.HIDDEN) for r in actor.roles), default=Access.HIDDEN)
+    roles = actor.roles
+    return _field_access(roles if isinstance(roles, frozenset) else frozenset(roles), field)
+
+
+@lru_cache(maxsize=1024)  # a handful of role sets times a handful of fields; asked on every list row
+def _field_access(roles: frozenset[str], field: str) -> Access:
+    return max((FIELD_POLICY.get(r, {}).get(field, Access.HIDDEN) for r in roles), default=Access.HIDDEN)
 
 
 def editable_fields(actor: Actor) -> frozenset[str]:

@@ -184,6 +184,20 @@ def test_update_uses_optimistic_locking_and_field_permissions(uow_factory, new_c
     assert json.loads(ev.changes)["phone"] == ["138****0001", "136****1111"]
 
 
+def test_lists_show_the_stored_masks_kept_in_step_with_edits(uow_factory, new_customer, actors, monkeypatch):
+    c = new_customer(name="冯二", phone="13800000001")
+    with uow_factory() as uow:
+        service.update_customer(uow=uow, actor=actors["ops_a"], customer_id=c.id, version=c.version,
+                                changes={"phone": "13600002222", "id_number": "11010519491231002X"})
+        uow.commit()
+    # A page for masked roles decrypts nothing: the masks are stored beside the ciphertexts.
+    monkeypatch.setattr(service, "_decrypt", lambda *a: pytest.fail("a masked list must not decrypt"))
+    for who in ("rm_a1", "compliance"):
+        with uow_factory() as uow:
+            [row] = service.search_customers(uow=uow, actor=actors[who], query="冯二").items
+        assert (row.phone, row.id_number) == ("136****2222", "110105********002X")
+
+
 def test_creating_for_an_rm_of_another_branch_is_refused(uow_factory, actors, org):
     with uow_factory() as uow, pytest.raises(ValidationFailed) as err:
         service.create_customer(uow=uow, actor=actors["bm_a"], data={

@@ -20,3 +20,38 @@ def test_upgrade_builds_the_schema_from_empty(engine):
     tables = set(inspect(engine).get_table_names())
     assert {"customer", "account", "holding", "transaction", "product", "relationship", "interaction", "task",
             "audit_event", "app_user", "user_session", "branch", "team", "alembic_version"} <= tables
+
+
+def test_display_mask_migration_fills_existing_customers(empty_database_url):
+    """Customers written before the masks existed get them from their decrypted values."""
+    from sqlalchemy import text
+
+    from services import migrations
+    from services.db import make_engine
+    from services.security.keys import get_cipher
+
+    migrations.upgrade(empty_database_url, "044bb17bc3fa")
+    cipher = get_cipher()
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO branch (id, code, name, name_en, city) VALUES (1, 'B1', '分行', 'Branch', '北京')"))
+            c.execute(text("INSERT INTO app_user (id, username, display_name, password_hash, roles, branch_id, "
+                           "is_active, is_demo, created_at) VALUES (1, 'rm', 'RM', '!', :roles, 1, :t, :f, "
+                           "'2026-01-01 00:00:00+00:00')"), {"roles": '["rm"]', "t": True, "f": False})
+            for cid, number, phone in ((1, "110101199003071234", "13856785678"), (2, "E12345678", None)):
+                c.execute(text(
+                    "INSERT INTO customer (id, customer_no, kind, name, name_pinyin, name_initials, id_type, "
+                    "id_number_enc, id_number_bidx, id_last4, phone_enc, segment, owner_id, branch_id, "
+                    "source_channel, status, version, custom, created_at, updated_at) VALUES (:id, :no, "
+                    "'individual', '张三', 'zhangsan', 'zs', 'resident_id', :enc, :bidx, :last4, :penc, 'mass', 1, 1, "
+                    "'branch', 'active', 1, '{}', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00')"),
+                    {"id": cid, "no": f"C{cid}", "enc": cipher.encrypt(number, context="customer.id_number"),
+                     "bidx": f"b{cid}", "last4": number[-4:],
+                     "penc": cipher.encrypt(phone, context="customer.phone") if phone else None})
+        migrations.upgrade(empty_database_url)
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT id, id_number_masked, phone_masked FROM customer ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, "110101********1234", "138****5678"), (2, "E1*****78", None)]
+    finally:
+        engine.dispose()

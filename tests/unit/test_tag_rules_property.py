@@ -132,7 +132,7 @@ def _write(connection, org, people: list[dict]) -> list[R.RawCustomer]:
         connection.execute(insert(Customer).values(
             id=cid, customer_no=f"P{cid}", kind="individual", name=f"客户{i}", name_pinyin="kehu", name_initials="kh",
             gender=p["gender"], birth_date=p["birth_date"], id_type="resident_id", id_number_enc="x",
-            id_number_bidx=f"prop{cid}", id_last4="0000", segment=p["segment"], owner_id=org.users["rm_a1"],
+            id_number_bidx=f"prop{cid}", id_last4="0000", id_number_masked="x", segment=p["segment"], owner_id=org.users["rm_a1"],
             team_id=None, branch_id=p["branch_id"], source_channel="branch", status="active",
             risk_level=p["risk_level"], kyc_status="verified", aml_risk="low", custom=p["custom"], version=1,
             created_at=AS_OF, updated_at=AS_OF))
