@@ -86,7 +86,7 @@ def _enum(field: str, value: str, loc: str) -> str:
 
 
 def _rows(s: Session, actor: Actor, ids: list[int], columns: list[str], defs: list, loc: str):
-    from services.customers.service import ID_CONTEXT, PHONE_CONTEXT, present, present_encrypted
+    from services.customers.service import ID_CONTEXT, PHONE_CONTEXT, present, present_stored_mask
 
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
@@ -101,8 +101,9 @@ def _rows(s: Session, actor: Actor, ids: list[int], columns: list[str], defs: li
             core = {
                 "customer_no": c.customer_no, "name": c.name, "kind": _enum("kind", c.kind, loc),
                 "segment": _enum("segment", c.segment, loc), "status": _enum("status", c.status, loc),
-                "phone": present_encrypted(actor, "phone", c.phone_enc, PHONE_CONTEXT),
-                "id_number": present_encrypted(actor, "id_number", c.id_number_enc, ID_CONTEXT),
+                "phone": present_stored_mask(actor, "phone", c.phone_masked, c.phone_enc, PHONE_CONTEXT),
+                "id_number": present_stored_mask(actor, "id_number", c.id_number_masked, c.id_number_enc,
+                                                 ID_CONTEXT),
                 "email": present(actor, "email", c.email), "owner": owner, "branch": branch,
                 "created_at": format_date(c.created_at.date(), loc),
             }

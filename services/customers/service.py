@@ -64,6 +64,13 @@ def present_encrypted(actor: Actor, field: str, token: str | None, context: str)
     return _present_with(field_access(actor, field), field, token, context)
 
 
+def present_stored_mask(actor: Actor, field: str, masked: str | None, token: str | None,
+                        context: str) -> str | None:
+    """For the ID number and phone, whose masks are stored: the mask, or the decrypted value for a
+    role that sees the field in full, or nothing."""
+    return _list_value(field_access(actor, field), context)(masked, token)
+
+
 def _present_with(access: Access, field: str, token: str | None, context: str) -> str | None:
     if token is None or access is Access.HIDDEN:
         return None
@@ -361,8 +368,8 @@ def _profile(s: Session, actor: Actor, c: Customer) -> CustomerProfile:
     return CustomerProfile(
         id=c.id, customer_no=c.customer_no, kind=c.kind, name=c.name, name_pinyin=c.name_pinyin,
         gender=c.gender, birth_date=c.birth_date, id_type=c.id_type,
-        id_number=present_encrypted(actor, "id_number", c.id_number_enc, ID_CONTEXT),
-        phone=present_encrypted(actor, "phone", c.phone_enc, PHONE_CONTEXT),
+        id_number=present_stored_mask(actor, "id_number", c.id_number_masked, c.id_number_enc, ID_CONTEXT),
+        phone=present_stored_mask(actor, "phone", c.phone_masked, c.phone_enc, PHONE_CONTEXT),
         email=present(actor, "email", c.email), address=present(actor, "address", c.address),
         occupation=c.occupation, segment=c.segment, source_channel=c.source_channel, status=c.status,
         owner_id=c.owner_id, owner_name=owner.display_name if owner else None, branch_id=c.branch_id,
