@@ -49,7 +49,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     cors_allowed_origins=_origins(_public_url),
     # We own the database engine (services/db.py); Reflex's db_url stays unset.
-    plugins=[],
+    # Radix Themes, declared explicitly with the app's theme (App(theme=...) is deprecated in 0.10).
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium",
+                                                         scaling="100%", appearance="light"))],
     disable_plugins=[SitemapPlugin],
     **_kwargs,
 )

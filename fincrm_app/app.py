@@ -72,8 +72,6 @@ def index() -> rx.Component:
 
 app = rx.App(
     api_transformer=api,
-    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", scaling="100%",
-                   appearance="light"),
     stylesheets=["/fincrm.css"],
     html_lang="zh-CN",
     head_components=[
