@@ -7,6 +7,7 @@ OR, each row with its own NOT); a rule nested deeper is shown as JSON instead.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -123,6 +124,7 @@ class TagsAdminState(DataState):
     form_error: str = ""
     notice: str = ""
     preview_text: str = ""
+    previewing: bool = False
     loaded: bool = False
     # the editor
     editor_open: bool = False
@@ -332,25 +334,38 @@ class TagsAdminState(DataState):
             return json.loads(self.nested_json)
         return rows_to_definition(self.combine, self.rows, self._catalogue)
 
-    @rx.event
-    def preview(self):
-        actor = self._actor()
-        if actor is None:
-            return self._signed_out()
-        loc = self._locale()
-        self.form_error = self.preview_text = ""
+    @rx.event(background=True)
+    async def preview(self):
+        """Counting a rule's matches scans the book (seconds at a million customers), so it runs in a
+        worker thread, off the state lock: the page stays responsive and the lock cannot expire."""
+        async with self:
+            actor = self._actor()
+            if actor is None:
+                yield self._signed_out()
+                return
+            if self.previewing:
+                return
+            loc = self._locale()
+            self.form_error = self.preview_text = ""
+            self.previewing = True
+        text, error = "", None
         try:
-            with unit_of_work(readonly=True) as uow:
-                result = tags.preview(uow=uow, actor=actor, definition=self._definition())
+            async with self:
+                definition = self._definition()
+            result = await asyncio.get_running_loop().run_in_executor(None, _preview, actor, definition)
+            text = label("tags.preview_result", loc, count=format_number(result.count, loc))
+            if result.sample:
+                text += " — " + label("tags.preview_sample", loc,
+                                      names="、".join(f"{s.name} ({s.customer_no})" for s in result.sample))
         except DomainError as exc:
-            self._fail(exc)
-            return None
-        text = label("tags.preview_result", loc, count=format_number(result.count, loc))
-        if result.sample:
-            text += " — " + label("tags.preview_sample", loc,
-                                  names="、".join(f"{s.name} ({s.customer_no})" for s in result.sample))
-        self.preview_text = text
-        return None
+            error = exc
+        finally:
+            async with self:
+                self.previewing = False
+                if error is not None:
+                    self._fail(error)
+                else:
+                    self.preview_text = text
 
     @rx.event
     def save(self):
@@ -415,3 +430,9 @@ class TagsAdminState(DataState):
                             added=format_number(result.added, loc), removed=format_number(result.removed, loc))
         self._refresh(actor)
         return None
+
+
+def _preview(actor, definition: dict):
+    """The preview in its own read-only unit of work (runs in a worker thread)."""
+    with unit_of_work(readonly=True) as uow:
+        return tags.preview(uow=uow, actor=actor, definition=definition)

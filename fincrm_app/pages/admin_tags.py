@@ -81,8 +81,8 @@ def _editor() -> rx.Component:
             rx.cond(S.preview_text != "", rx.el.div(S.preview_text, id="rule-preview", role="status",
                                                     class_name="card")),
             rx.el.div(
-                rx.el.button(t("tags.preview"), type="button", id="rule-preview-btn", class_name="btn",
-                             on_click=S.preview),
+                rx.el.button(rx.cond(S.previewing, t("tags.previewing"), t("tags.preview")), type="button",
+                             id="rule-preview-btn", class_name="btn", disabled=S.previewing, on_click=S.preview),
                 rx.el.button(t("tags.save"), type="button", id="rule-save", class_name="btn-primary",
                              on_click=S.save),
                 rx.el.button(t("tags.cancel"), type="button", id="rule-cancel", class_name="btn", on_click=S.cancel),

@@ -51,6 +51,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "tags.product_types": ("产品类型", "Product types"),
     "tags.any": ("不限", "Any"),
     "tags.preview": ("预览命中", "Preview"),
+    "tags.previewing": ("正在计算…", "Counting…"),
     "tags.save": ("保存", "Save"),
     "tags.cancel": ("取消", "Cancel"),
     "tags.preview_result": ("当前有 {count} 位客户满足条件", "{count} customers match now"),
