@@ -83,7 +83,7 @@ class Customer(SQLModel, table=True):
     id_number_bidx: str = Field(sa_type=String(32), unique=True, index=True)
     id_last4: str = Field(sa_type=String(4))
     # Display masks, stored so lists never decrypt (see services/customers/pii.py).
-    id_number_masked: str = Field(sa_type=String(40))
+    id_number_masked: str | None = Field(default=None, sa_type=String(40))
     phone_enc: str | None = Field(default=None, sa_type=String(255))
     phone_bidx: str | None = Field(default=None, sa_type=String(32), index=True)
     phone_last4: str | None = Field(default=None, sa_type=String(4))

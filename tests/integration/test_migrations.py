@@ -49,6 +49,10 @@ def test_display_mask_migration_fills_existing_customers(empty_database_url):
                     {"id": cid, "no": f"C{cid}", "enc": cipher.encrypt(number, context="customer.id_number"),
                      "bidx": f"b{cid}", "last4": number[-4:],
                      "penc": cipher.encrypt(phone, context="customer.phone") if phone else None})
+            # Rows elsewhere that point at the customers: the upgrade must not rebuild the customer table.
+            c.execute(text("INSERT INTO account (id, customer_id, kind, account_no_enc, account_no_bidx, "
+                           "account_no_last4, currency, balance, branch_id, opened_on, status) VALUES "
+                           "(1, 1, 'deposit', 'x', 'a1', '0001', 'CNY', 0, 1, '2026-01-01', 'open')"))
         migrations.upgrade(empty_database_url)
         with engine.connect() as c:
             rows = c.execute(text("SELECT id, id_number_masked, phone_masked FROM customer ORDER BY id")).all()
