@@ -169,6 +169,13 @@ def _merge_area_labels() -> None:
 _merge_area_labels()
 
 
+def ui_default_locale() -> str:
+    """The language a user sees until they choose one: the firm's FINCRM_LOCALE (never the browser's)."""
+    from services.settings import get_settings
+
+    return locale_or_default(get_settings().locale)
+
+
 def locale_or_default(value: object, default: str = "zh_CN") -> str:
     """A supported locale: the value if it is one, else the default (never trust the browser)."""
     if isinstance(value, str) and value in LOCALES:

@@ -32,12 +32,11 @@ from services.errors import SessionInvalid
 from services.i18n import LOCALES
 from services.security.actor import Actor
 from services.security.auth import SESSION_COOKIE, check_session, touch_session
-from services.settings import get_settings
-from state.i18n import LOCALE_COOKIE, locale_or_default
+from state.i18n import LOCALE_COOKIE, locale_or_default, ui_default_locale
 
 log = logging.getLogger(__name__)
 
-_DEFAULT_LOCALE = locale_or_default(get_settings().locale)
+_DEFAULT_LOCALE = ui_default_locale()
 _MAX_COOKIE_HEADER = 8192
 
 

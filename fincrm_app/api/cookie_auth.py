@@ -11,14 +11,17 @@ from fastapi.responses import JSONResponse, Response
 from services.errors import DomainError, ValidationFailed
 from services.i18n import normalize_locale
 from services.security.actor import Actor
-from state.i18n import LOCALE_COOKIE
+from state.i18n import LOCALE_COOKIE, ui_default_locale
 from state.session import resolve_cookie_header
 
 _NOT_ASCII_SAFE = re.compile(r'[^A-Za-z0-9 ._()\-]')
 
 
 def request_locale(request: Request) -> str:
-    return normalize_locale(request.cookies.get(LOCALE_COOKIE) or request.headers.get("accept-language"))
+    """The page's language, by the pages' own rule: the user's choice (the UI's locale cookie), else the
+    firm's default. Not Accept-Language: a download must speak the language of the page it came from."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    return normalize_locale(chosen) if chosen else ui_default_locale()
 
 
 def request_actor(request: Request) -> Actor | None:

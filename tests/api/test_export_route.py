@@ -48,6 +48,20 @@ def _get(http, cookie: str | None, fmt: str = "csv", locale: str = "zh_CN", acce
     return http.get(f"/exports/customers.{fmt}?{urlencode(params)}", headers=headers)
 
 
+def test_without_a_language_choice_the_export_speaks_the_firms_default_not_the_browsers(http, uow_factory, book,
+                                                                                         monkeypatch):
+    """The pages show FINCRM_LOCALE until the user picks a language; a download from them must match."""
+    from services.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "locale", "zh_CN")
+    cookie = session_cookie(uow_factory, "rm_a1")
+    r = http.get("/exports/customers.csv", headers={"Cookie": cookie, "Accept-Language": "en-US,en;q=0.9"})
+    assert r.status_code == 200, r.text
+    assert _csv(r.content)[0][:2] == ["客户号", "姓名"]
+    r = _get(http, cookie, locale="en")  # a language the user chose wins
+    assert _csv(r.content)[0][:2] == ["Customer no.", "Name"]
+
+
 def _exports(connection) -> int:
     return connection.execute(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "customer.export")).scalar_one()

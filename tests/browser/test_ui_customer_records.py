@@ -122,7 +122,8 @@ def test_download_route_needs_the_session_and_the_customers_scope(live_app) -> N
         assert ok.headers["content-type"] == "application/pdf"
         assert ok.headers["content-disposition"].startswith("attachment;")
         assert ok.headers["x-content-type-options"] == "nosniff"
-        refused = client.get(f"/documents/{foreign_doc}", headers={"Accept-Language": "en"})
+        client.cookies.set("fincrm_locale", "en")  # the UI's language choice, as after switching to English
+        refused = client.get(f"/documents/{foreign_doc}")
         assert refused.status_code == 403 and b"%PDF" not in refused.content
         assert refused.json()["message"] == "You are not permitted to do this."
         assert client.get("/documents/abc").status_code == 422
