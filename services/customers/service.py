@@ -160,6 +160,18 @@ def _resolve_owner(session: Session, actor: Actor, owner_id: int | None,
 # ---------------------------------------------------------------- use cases
 
 def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProfile:
+    """A new customer from a form or the API; returns the profile as the actor may see it."""
+    row = _create_customer(uow, actor, data)
+    return _profile(uow.session, actor, row)
+
+
+def create_customer_record(*, uow: UnitOfWork, actor: Actor, data: Any) -> int:
+    """`create_customer` for doors that create many and show none (imports): the same validation,
+    permissions, audit, outbox and tag rules; returns only the new id, skipping the profile view."""
+    return _create_customer(uow, actor, data).id
+
+
+def _create_customer(uow: UnitOfWork, actor: Actor, data: Any) -> Customer:
     if not any(actor.has_role(r) for r in CREATOR_ROLES):
         raise NotPermitted()
     req = parse(CustomerCreate, data)
@@ -209,7 +221,7 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
     audit.record(s, actor, "customer.create", entity_type="customer", entity_id=row.id, changes=changes)
     publish(s, "customer.created", _event_payload(row, changes))
     _reevaluate_tags(s, row.id, "customer.created")
-    return _profile(s, actor, row)
+    return row
 
 
 def _reevaluate_tags(s: Session, customer_id: int, reason: str) -> None:

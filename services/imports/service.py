@@ -641,7 +641,7 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
                     if p.action == "create":
                         data = {k: x for k, x in p.values.items()}
                         data["owner_id"] = p.owner_id
-                        customers.create_customer(uow=uow, actor=actor, data=data)
+                        customers.create_customer_record(uow=uow, actor=actor, data=data)
                     else:
                         customers.update_customer(uow=uow, actor=actor, customer_id=p.customer_id,
                                                   version=p.version, changes=p.changes)
@@ -749,7 +749,7 @@ def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any,
             raise ValidationFailed([FieldError("id_number", "value.required")])
         data = dict(values)
         data["owner_id"] = item.data.get("owner_id")
-        result_id = customers.create_customer(uow=uow, actor=actor, data=data).id
+        result_id = customers.create_customer_record(uow=uow, actor=actor, data=data)
         item.status = "created"
     elif decision == "merge":
         if isinstance(customer_id, bool) or customer_id not in (item.candidate_ids or []):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlmodel import Session
 
 from services.security.actor import Actor
@@ -40,9 +40,7 @@ def record(session: Session, actor: Actor, action: str, *, entity_type: str | No
     """Append one event in the current transaction. `changes` must already be masked."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    last = _head(session)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microsecond precision is what both databases keep, so the hash survives a round trip.
     now = utcnow()
@@ -56,7 +54,27 @@ def record(session: Session, actor: Actor, action: str, *, entity_type: str | No
     )
     session.add(event)
     session.flush()
+    session.info[_HEAD_KEY] = (session.get_transaction(), event)
     return event
+
+
+_HEAD_KEY = "fincrm.audit_head"
+
+
+def _head(session: Session) -> tuple[int, str] | None:
+    """(seq, hash) of the newest event. Within one transaction that has already appended, that is
+    the event it appended last: appends are serialised (SQLite's write lock, PostgreSQL's advisory
+    lock), so nobody else can have appended since. The remembered event is trusted only while it is
+    still part of the same transaction: a new transaction, or a rolled-back savepoint (which
+    expunges the event), means reading the head again."""
+    remembered = session.info.get(_HEAD_KEY)
+    if remembered is not None:
+        transaction, event = remembered
+        if transaction is session.get_transaction() and inspect(event).persistent:
+            return event.seq, event.hash
+    return session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
 
 
 @dataclass(frozen=True)

@@ -60,3 +60,27 @@ def test_a_use_case_that_fails_leaves_no_audit_event(uow_factory, connection):
         audit.record(uow.session, SYSTEM, "test.rolled_back")
         # no commit: the unit of work rolls back
     assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == before
+
+
+def test_appends_in_one_transaction_chain_through_rolled_back_savepoints(uow_factory):
+    """Within a transaction the head is remembered; a savepoint rolled back forgets what it appended."""
+    with uow_factory() as uow:
+        s = uow.session
+        first = audit.record(s, SYSTEM, "test.first")
+        sp = s.begin_nested()
+        audit.record(s, SYSTEM, "test.undone")
+        sp.rollback()
+        after = audit.record(s, SYSTEM, "test.after")
+        sp = s.begin_nested()
+        kept = audit.record(s, SYSTEM, "test.kept")
+        sp.commit()
+        last = audit.record(s, SYSTEM, "test.last")
+        assert [after.seq, kept.seq, last.seq] == [first.seq + 1, first.seq + 2, first.seq + 3]
+        assert (after.prev_hash, kept.prev_hash, last.prev_hash) == (first.hash, after.hash, kept.hash)
+        assert audit.verify(s).ok
+        uow.commit()
+    # A new transaction reads the head again.
+    with uow_factory() as uow:
+        nxt = audit.record(uow.session, SYSTEM, "test.next")
+        assert nxt.seq == last.seq + 1 and nxt.prev_hash == last.hash
+        assert audit.verify(uow.session).ok

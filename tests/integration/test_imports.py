@@ -155,7 +155,7 @@ def test_a_row_the_customer_service_refuses_rolls_back_the_rows_before_it(uow_fa
 
 
 def test_an_unexpected_failure_mid_batch_leaves_nothing(uow_factory, actors, org, monkeypatch):
-    real = customers.create_customer
+    real = customers.create_customer_record
     calls = {"n": 0}
 
     def failing(**kw):
@@ -164,7 +164,7 @@ def test_an_unexpected_failure_mid_batch_leaves_nothing(uow_factory, actors, org
             raise RuntimeError("disk full")
         return real(**kw)
 
-    monkeypatch.setattr(customers, "create_customer", failing)
+    monkeypatch.setattr(customers, "create_customer_record", failing)
     batch = upload(uow_factory, actors["ops_a"], csv_bytes(_rows(5)))
     with pytest.raises(DomainError) as exc:
         imports.run_import(uow_factory=uow_factory, actor=actors["ops_a"], batch_id=batch.id,
