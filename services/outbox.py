@@ -20,6 +20,7 @@ def publish(session: Session, event_type: str, payload: dict[str, Any]) -> Outbo
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     msg = OutboxMessage(event_type=event_type, payload=payload, created_at=utcnow())
+    # No flush of its own: the message is written with the transaction's next flush or at commit,
+    # together with other pending rows (a rolled-back savepoint drops it with them).
     session.add(msg)
-    session.flush()
     return msg
