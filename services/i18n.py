@@ -68,6 +68,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "value.unknown_field": {"en": "is not a known field", "zh_CN": "不是可识别的字段"},
     "value.not_editable": {"en": "may not be changed by you", "zh_CN": "您无权修改"},
     "value.duplicate": {"en": "already belongs to customer {customer_no}", "zh_CN": "已属于客户 {customer_no}"},
+    "value.duplicate_in_batch": {"en": "appears twice in this batch", "zh_CN": "在本批数据中重复出现"},
     "value.mismatch_id": {"en": "does not match the ID number", "zh_CN": "与证件号码不符"},
     "value.wrong_id_type": {"en": "does not fit this customer type", "zh_CN": "与客户类型不符"},
     "value.not_an_rm": {"en": "must be an active relationship manager you may assign",

@@ -434,18 +434,19 @@ def typed_value(field_type: str, stored: Any) -> Any:
 
 
 def collect_custom_values(session: Session, actor: Actor, *, kind: str, values: Any, current: dict | None,
-                          errors: list[FieldError]) -> dict:
+                          errors: list[FieldError], definitions: list[CustomFieldDefinition] | None = None) -> dict:
     """Like `clean_custom_values`, but appends field errors to `errors` (for use cases that
     gather every error of a form before refusing it). Returns the values to store."""
     try:
-        return clean_custom_values(session, actor, kind=kind, values=values, current=current)
+        return clean_custom_values(session, actor, kind=kind, values=values, current=current,
+                                   definitions=definitions)
     except ValidationFailed as exc:
         errors.extend(exc.errors)
         return dict(current or {})
 
 
 def clean_custom_values(session: Session, actor: Actor, *, kind: str, values: Any,
-                        current: dict | None) -> dict:
+                        current: dict | None, definitions: list[CustomFieldDefinition] | None = None) -> dict:
     """Validate custom values from any door and return the whole dict to store in Customer.custom.
 
     `values` maps field keys to raw values (None or "" clears a field); keys not given keep their
@@ -463,7 +464,9 @@ def clean_custom_values(session: Session, actor: Actor, *, kind: str, values: An
         raise ValidationFailed([FieldError("custom", "value.wrong_type")])
     if kind not in (CustomerKind.INDIVIDUAL, CustomerKind.INSTITUTION):
         raise ValidationFailed([FieldError("kind", "value.invalid_choice")])
-    defs = {d.key: d for d in all_definitions(session) if applies(d, kind)}
+    # `definitions`: the active ones, already loaded by a use case that validates many customers.
+    defs = {d.key: d for d in (all_definitions(session) if definitions is None else definitions)
+            if applies(d, kind)}
     errors: list[FieldError] = []
     for key, raw in values.items():
         valid_key = isinstance(key, str) and bool(KEY_RE.match(key))

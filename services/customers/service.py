@@ -3,11 +3,13 @@ permission, writes its audit event in the same transaction and returns masked vi
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from services.activities.models import Interaction
@@ -142,13 +144,19 @@ def _check_unique_id(session: Session, bidx: str, errors: list[FieldError], excl
 
 
 def _resolve_owner(session: Session, actor: Actor, owner_id: int | None,
-                   errors: list[FieldError]) -> User | None:
+                   errors: list[FieldError], known: dict[int, User | None] | None = None) -> User | None:
+    """The RM a customer is given to. `known`: users already loaded in this use case (bulk creates)."""
     if owner_id is None:
         if actor.kind != "user" or actor.id is None:
             errors.append(FieldError("owner_id", "value.required"))
             return None
         owner_id = actor.id
-    owner = session.get(User, owner_id)
+    if known is not None and owner_id in known:
+        owner = known[owner_id]
+    else:
+        owner = session.get(User, owner_id)
+        if known is not None:
+            known[owner_id] = owner
     ok = (owner is not None and owner.is_active and Role.RM in owner.roles and owner.branch_id is not None
           and can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id))
     if not ok:
@@ -161,21 +169,72 @@ def _resolve_owner(session: Session, actor: Actor, owner_id: int | None,
 
 def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProfile:
     """A new customer from a form or the API; returns the profile as the actor may see it."""
-    row = _create_customer(uow, actor, data)
-    return _profile(uow.session, actor, row)
+    _require_creator(actor)
+    s = uow.session
+    new = _prepare_new_customer(s, actor, data)
+    row = Customer(customer_no=f"TMP{secrets.token_hex(8)}", **new.values)
+    s.add(row)
+    s.flush()
+    row.customer_no = customer_number(row.id)
+    s.add(row)
+    s.flush()
+    _announce_created(s, actor, [(row.id, new)])
+    return _profile(s, actor, row)
 
 
-def create_customer_record(*, uow: UnitOfWork, actor: Actor, data: Any) -> int:
-    """`create_customer` for doors that create many and show none (imports): the same validation,
-    permissions, audit, outbox and tag rules; returns only the new id, skipping the profile view."""
-    return _create_customer(uow, actor, data).id
+def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[Any]) -> list[int | ValidationFailed]:
+    """Many new customers at once, for doors that create many and show none (imports).
+
+    Each item is validated exactly as by `create_customer` (same rules, permissions, audit, outbox and
+    tag rules); the valid ones are written together: one insert, one audit append. Returns, per item
+    in order, the new customer's id or the ValidationFailed that refused it (nothing of it written).
+    """
+    _require_creator(actor)
+    s = uow.session
+    owners: dict[int, User | None] = {}
+    definitions = custom_fields.all_definitions(s)
+    results: list[_NewCustomer | ValidationFailed] = []
+    seen: set[str] = set()
+    for data in items:
+        try:
+            new = _prepare_new_customer(s, actor, data, owners=owners, definitions=definitions)
+            if new.values["id_number_bidx"] in seen:
+                raise ValidationFailed([FieldError("id_number", "value.duplicate_in_batch")])
+            seen.add(new.values["id_number_bidx"])
+            results.append(new)
+        except ValidationFailed as exc:
+            results.append(exc)
+    fresh = [r for r in results if isinstance(r, _NewCustomer)]
+    if not fresh:
+        return results  # type: ignore[return-value]  (all refusals)
+    table = Customer.__table__
+    conn = s.connection()
+    ids = conn.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [{"customer_no": f"TMP{secrets.token_hex(8)}", **new.values} for new in fresh]).scalars().all()
+    conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(customer_no=bindparam("b_no")),
+                 [{"b_id": cid, "b_no": customer_number(cid)} for cid in ids])
+    _announce_created(s, actor, list(zip(ids, fresh)))
+    new_ids = iter(ids)
+    return [next(new_ids) if isinstance(r, _NewCustomer) else r for r in results]
 
 
-def _create_customer(uow: UnitOfWork, actor: Actor, data: Any) -> Customer:
+def _require_creator(actor: Actor) -> None:
     if not any(actor.has_role(r) for r in CREATOR_ROLES):
         raise NotPermitted()
+
+
+@dataclass
+class _NewCustomer:
+    values: dict[str, Any]  # Customer columns, all but id and customer_no
+    changes: dict[str, Any]  # masked: for the audit event and the outbox
+
+
+def _prepare_new_customer(s: Session, actor: Actor, data: Any, *, owners: dict[int, User | None] | None = None,
+                          definitions: list | None = None) -> _NewCustomer:
+    """Validate one new customer's data into the columns to write; raises ValidationFailed naming every
+    field at fault. Writes nothing."""
     req = parse(CustomerCreate, data)
-    s = uow.session
     errors: list[FieldError] = []
     number, phone = _validate_identity(req.kind, req.id_type, req.id_number, req.phone, errors)
     birth, gender = req.birth_date, req.gender
@@ -191,37 +250,36 @@ def _create_customer(uow: UnitOfWork, actor: Actor, data: Any) -> Customer:
     bidx = customer_search.id_blind_index(req.id_type, number) if number else None
     if bidx:
         _check_unique_id(s, bidx, errors)
-    owner = _resolve_owner(s, actor, req.owner_id, errors)
+    owner = _resolve_owner(s, actor, req.owner_id, errors, owners)
     custom = custom_fields.collect_custom_values(s, actor, kind=req.kind, values=req.custom, current=None,
-                                                 errors=errors)
+                                                 errors=errors, definitions=definitions)
     if errors:
         raise ValidationFailed(errors)
     assert number is not None and owner is not None and bidx is not None
 
     full, initials = search_keys(req.name, surname=req.kind == CustomerKind.INDIVIDUAL)
     now = utcnow()
-    row = Customer(
-        customer_no=f"TMP{secrets.token_hex(8)}", kind=req.kind, name=req.name, name_pinyin=full,
-        name_initials=initials, gender=gender, birth_date=birth, **pii.id_number_columns(req.id_type, number),
-        **pii.phone_columns(phone), email=req.email, address=req.address,
-        occupation=req.occupation, segment=req.segment, owner_id=owner.id, team_id=owner.team_id,
-        branch_id=owner.branch_id, source_channel=req.source_channel, status=req.status, custom=custom, version=1,
-        created_at=now, updated_at=now,
-    )
-    s.add(row)
-    s.flush()
-    row.customer_no = customer_number(row.id)
-    s.add(row)
-    s.flush()
+    values = dict(
+        kind=req.kind, name=req.name, name_pinyin=full, name_initials=initials, gender=gender, birth_date=birth,
+        **pii.id_number_columns(req.id_type, number), **pii.phone_columns(phone), email=req.email,
+        address=req.address, occupation=req.occupation, segment=req.segment, owner_id=owner.id,
+        team_id=owner.team_id, branch_id=owner.branch_id, source_channel=req.source_channel, status=req.status,
+        custom=custom, version=1, created_at=now, updated_at=now)
     changes = {k: _masked_change(k, v) for k, v in req.model_dump(exclude_none=True, exclude={"custom"}).items()}
     changes.update(custom_fields.audit_custom_changes(s, {}, custom))
     changes["id_number"] = mask_id_number(number) if req.id_type == IdType.RESIDENT_ID else "****"
     if phone:
         changes["phone"] = mask_phone(phone)
-    audit.record(s, actor, "customer.create", entity_type="customer", entity_id=row.id, changes=changes)
-    publish(s, "customer.created", _event_payload(row, changes))
-    _reevaluate_tags(s, row.id, "customer.created")
-    return row
+    return _NewCustomer(values, changes)
+
+
+def _announce_created(s: Session, actor: Actor, created: list[tuple[int, _NewCustomer]]) -> None:
+    """What every new customer gets once written: its audit event, its outbox message, its tags."""
+    audit.record_many(s, actor, [("customer.create", "customer", cid, new.changes) for cid, new in created])
+    for cid, new in created:
+        publish(s, "customer.created", _payload(cid, customer_number(cid), new.values["kind"], 1, new.changes))
+    for cid, _ in created:
+        _reevaluate_tags(s, cid, "customer.created")
 
 
 def _reevaluate_tags(s: Session, customer_id: int, reason: str) -> None:
@@ -232,9 +290,13 @@ def _reevaluate_tags(s: Session, customer_id: int, reason: str) -> None:
 
 
 def _event_payload(row: Customer, changes: dict) -> dict:
+    return _payload(row.id, row.customer_no, row.kind, row.version, changes)
+
+
+def _payload(customer_id: int, customer_no: str, kind: str, version: int, changes: dict) -> dict:
     """What other systems are told: identifiers and the (masked) change, never raw PII."""
-    return {"customer_id": row.id, "customer_no": row.customer_no, "kind": row.kind,
-            "version": row.version, "changes": changes}
+    return {"customer_id": customer_id, "customer_no": customer_no, "kind": kind, "version": version,
+            "changes": changes}
 
 
 def customer_number(customer_id: int) -> str:

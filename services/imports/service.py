@@ -7,9 +7,10 @@ How a batch runs (`run_import`), and why it is never half-written:
    matched to existing customers in bulk: ID number (blind index), else phone (blind index),
    else name + birth date. The plan per row is create / update / unchanged / review / error.
    Progress (`processed_rows`) is committed after every chunk, so a page on any worker can poll it.
-2. *Apply* (ONE transaction): creates go through `customers.create_customer`, updates through
-   `customers.update_customer` (the same validation, permission and audit as a form), each in a
-   savepoint so a row the service refuses becomes a row error instead of an exception. Rows that
+2. *Apply* (ONE transaction): creates go through `customers.create_customer_records` in batches of
+   `CREATE_BATCH` (each row validated as a form would be, the valid ones written with one insert and
+   one audit append), updates through `customers.update_customer`, each in a savepoint; either way a
+   row the service refuses becomes a row error instead of an exception. Rows that
    matched only by name + birth date go to the review queue (`ImportReviewItem`), never merged.
 3. *Decide*: if any row has an error and the caller did not ask for `apply_valid_rows`, the whole
    transaction is rolled back and the batch is `rejected` with its error report: nothing of the
@@ -66,6 +67,7 @@ IMPORT_ROLES = (Role.OPS, Role.BRANCH_MANAGER, Role.TEAM_LEAD, API_ROLE)
 OVERSIGHT_ROLES = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
 CHUNK = 1000
 APPLY_PROGRESS_EVERY = 200
+CREATE_BATCH = 500  # new customers written per bulk insert while applying
 REPORT_HEADER = ("row", "column", "field", "message_zh_CN", "message_en")
 # Fields an import may change on an existing customer (identity stays as matched).
 UPDATABLE = ("name", "gender", "birth_date", "phone", "email", "address", "occupation", "segment",
@@ -628,6 +630,22 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
     _set_live(bid, "apply", 0)
     with uow_factory() as uow:
         s = uow.session
+        creates: list[_Plan] = []
+
+        def create_pending() -> None:
+            """New customers go in bulk (each validated as a form would be; refusals become row errors)."""
+            try:
+                results: list = customers.create_customer_records(uow=uow, actor=actor, items=[
+                    {**p.values, "owner_id": p.owner_id} for p in creates])
+            except DomainError as exc:  # refused as a whole (e.g. the actor may not create customers)
+                results = [exc] * len(creates)
+            for p, result in zip(creates, results):
+                if isinstance(result, DomainError):
+                    errors.extend(_row_errors_from(result, p.row, col_of))
+                else:
+                    counts["create"] += 1
+            creates.clear()
+
         for i, p in enumerate(plans, start=1):
             if p.action == "unchanged":
                 counts["unchanged"] += 1
@@ -635,16 +653,15 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
                 s.add(ImportReviewItem(batch_id=bid, row_no=p.row, data=_review_data(p.values, p.owner_id),
                                        candidate_ids=p.candidates, status="open"))
                 counts["review"] += 1
+            elif p.action == "create":
+                creates.append(p)
+                if len(creates) == CREATE_BATCH:
+                    create_pending()
             else:
                 sp = s.begin_nested()
                 try:
-                    if p.action == "create":
-                        data = {k: x for k, x in p.values.items()}
-                        data["owner_id"] = p.owner_id
-                        customers.create_customer_record(uow=uow, actor=actor, data=data)
-                    else:
-                        customers.update_customer(uow=uow, actor=actor, customer_id=p.customer_id,
-                                                  version=p.version, changes=p.changes)
+                    customers.update_customer(uow=uow, actor=actor, customer_id=p.customer_id,
+                                              version=p.version, changes=p.changes)
                     sp.commit()
                     counts[p.action] += 1
                 except DomainError as exc:
@@ -652,6 +669,8 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
                     errors.extend(_row_errors_from(exc, p.row, col_of))
             if i % APPLY_PROGRESS_EVERY == 0:
                 _set_live(bid, "apply", i)
+        if creates:
+            create_pending()
         s.flush()
         rejected = bool(errors) and not apply_valid_rows
         if rejected:
@@ -749,7 +768,7 @@ def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any,
             raise ValidationFailed([FieldError("id_number", "value.required")])
         data = dict(values)
         data["owner_id"] = item.data.get("owner_id")
-        result_id = customers.create_customer_record(uow=uow, actor=actor, data=data)
+        result_id = customers.create_customer(uow=uow, actor=actor, data=data).id
         item.status = "created"
     elif decision == "merge":
         if isinstance(customer_id, bool) or customer_id not in (item.candidate_ids or []):

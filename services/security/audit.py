@@ -38,24 +38,37 @@ def _digest(prev_hash: str, seq: int, occurred_at: datetime, actor_kind: str, ac
 def record(session: Session, actor: Actor, action: str, *, entity_type: str | None = None,
            entity_id: Any = None, changes: dict | None = None) -> AuditEvent:
     """Append one event in the current transaction. `changes` must already be masked."""
+    return record_many(session, actor, [(action, entity_type, entity_id, changes)])[0]
+
+
+def record_many(session: Session, actor: Actor,
+                events: list[tuple[str, str | None, Any, dict | None]]) -> list[AuditEvent]:
+    """Append several events by one actor, in order, in the current transaction (bulk use cases):
+    (action, entity_type, entity_id, changes) each, `changes` already masked."""
+    if not events:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     last = _head(session)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microsecond precision is what both databases keep, so the hash survives a round trip.
     now = utcnow()
-    changes_json = _canonical(changes or {})
-    entity = None if entity_id is None else str(entity_id)
-    event = AuditEvent(
-        seq=seq, occurred_at=now, actor_kind=actor.kind, actor_id=actor.audit_id, actor_name=actor.name,
-        action=action, entity_type=entity_type, entity_id=entity, changes=changes_json, prev_hash=prev,
-        hash=_digest(prev, seq, now, actor.kind, actor.audit_id, actor.name, action, entity_type, entity,
-                     changes_json),
-    )
-    session.add(event)
+    out = []
+    for action, entity_type, entity_id, changes in events:
+        changes_json = _canonical(changes or {})
+        entity = None if entity_id is None else str(entity_id)
+        event = AuditEvent(
+            seq=seq, occurred_at=now, actor_kind=actor.kind, actor_id=actor.audit_id, actor_name=actor.name,
+            action=action, entity_type=entity_type, entity_id=entity, changes=changes_json, prev_hash=prev,
+            hash=_digest(prev, seq, now, actor.kind, actor.audit_id, actor.name, action, entity_type, entity,
+                         changes_json),
+        )
+        out.append(event)
+        seq, prev = seq + 1, event.hash
+    session.add_all(out)
     session.flush()
-    session.info[_HEAD_KEY] = (session.get_transaction(), event)
-    return event
+    session.info[_HEAD_KEY] = (session.get_transaction(), out[-1])
+    return out
 
 
 _HEAD_KEY = "fincrm.audit_head"

@@ -155,21 +155,22 @@ def test_a_row_the_customer_service_refuses_rolls_back_the_rows_before_it(uow_fa
 
 
 def test_an_unexpected_failure_mid_batch_leaves_nothing(uow_factory, actors, org, monkeypatch):
-    real = customers.create_customer_record
+    real = customers.create_customer_records
     calls = {"n": 0}
 
-    def failing(**kw):
+    def failing(**kw):  # the second bulk write fails after the first has written its customers
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:
             raise RuntimeError("disk full")
         return real(**kw)
 
-    monkeypatch.setattr(customers, "create_customer_record", failing)
+    monkeypatch.setattr(customers, "create_customer_records", failing)
+    monkeypatch.setattr(imports, "CREATE_BATCH", 2)
     batch = upload(uow_factory, actors["ops_a"], csv_bytes(_rows(5)))
     with pytest.raises(DomainError) as exc:
         imports.run_import(uow_factory=uow_factory, actor=actors["ops_a"], batch_id=batch.id,
                            default_owner_id=org.users["rm_a1"])
-    assert exc.value.code == "import.failed" and calls["n"] == 3
+    assert exc.value.code == "import.failed" and calls["n"] == 2
     assert _count(uow_factory) == 0
     with uow_factory() as uow:
         assert uow.session.get(ImportBatch, batch.id).status == "failed"
