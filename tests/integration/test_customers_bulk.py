@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from conftest import valid_id
 from services.customers import service
 from services.customers.models import Customer
 from services.errors import NotPermitted, ValidationFailed
@@ -15,6 +15,7 @@ from services.security import audit
 from services.security.models import AuditEvent
 from services.tags import service as tags
 from services.tags.models import CustomerTag
+from services.validation.identity import make_id_number
 
 COMPARED = ("kind", "name", "name_pinyin", "name_initials", "gender", "birth_date", "id_type", "id_number_bidx",
             "id_last4", "id_number_masked", "phone_bidx", "phone_last4", "phone_masked", "email", "segment",
@@ -22,7 +23,7 @@ COMPARED = ("kind", "name", "name_pinyin", "name_initials", "gender", "birth_dat
 
 
 def _person(seq: int, **extra) -> dict:
-    return {"name": "王小明", "id_type": "resident_id", "id_number": valid_id(seq), "phone": f"1390000{seq:04d}",
+    return {"name": "王小明", "id_type": "resident_id", "id_number": make_id_number("110105", date(1985, 6, 15), seq), "phone": f"1390000{seq:04d}",
             "email": f"w{seq}@example.com", **extra}
 
 
