@@ -26,3 +26,13 @@ def phone_columns(phone: str | None) -> dict[str, str | None]:
         return {"phone_enc": None, "phone_bidx": None, "phone_last4": None, "phone_masked": None}
     return {"phone_enc": get_cipher().encrypt(phone, context=PHONE_CONTEXT),
             "phone_bidx": phone_blind_index(phone), "phone_last4": phone[-4:], "phone_masked": mask_phone(phone)}
+
+
+def stored_id_number(customer) -> str:
+    """The customer's ID number in full, for the service's own comparisons (never for display)."""
+    return get_cipher().decrypt(customer.id_number_enc, context=ID_CONTEXT)
+
+
+def stored_phone(customer) -> str | None:
+    """The customer's phone in full, for the service's own comparisons (never for display)."""
+    return None if customer.phone_enc is None else get_cipher().decrypt(customer.phone_enc, context=PHONE_CONTEXT)

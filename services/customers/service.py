@@ -322,7 +322,7 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
     audit_changes: dict[str, Any] = {}
     id_type = given.get("id_type", row.id_type)
     if "id_number" in given or "id_type" in given or "phone" in given:
-        old_number = _decrypt(row.id_number_enc, ID_CONTEXT) or ""
+        old_number = pii.stored_id_number(row)
         number_in = given.get("id_number", old_number)
         phone_in = given.get("phone") if "phone" in given else None
         number, phone = _validate_identity(row.kind, id_type, number_in, phone_in, errors)
@@ -332,7 +332,7 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
             values.update(pii.id_number_columns(id_type, number))
             audit_changes["id_number"] = [mask_id_number(old_number), mask_id_number(number)]
         if "phone" in given:
-            old_phone = _decrypt(row.phone_enc, PHONE_CONTEXT)
+            old_phone = pii.stored_phone(row)
             values.update(pii.phone_columns(phone))
             audit_changes["phone"] = [mask_phone(old_phone), mask_phone(phone)]
     if "owner_id" in given:

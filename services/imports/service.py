@@ -42,7 +42,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session
 
 from services import documents
-from services.customers import custom_fields
+from services.customers import custom_fields, pii
 from services.customers import search as customer_search
 from services.customers import service as customers
 from services.customers.models import Customer, CustomFieldDefinition, Document, IdType
@@ -352,17 +352,13 @@ class _Plan:
     owner_id: int | None = None
 
 
-def _decrypt(token: str | None, context: str) -> str | None:
-    return None if token is None else get_cipher().decrypt(token, context=context)
-
-
 def _diff(c: Customer, values: dict) -> dict:
     out = {}
     for f in UPDATABLE:
         if f not in values:
             continue
         new = values[f]
-        old = _decrypt(c.phone_enc, customers.PHONE_CONTEXT) if f == "phone" else getattr(c, f)
+        old = pii.stored_phone(c) if f == "phone" else getattr(c, f)
         if new != old:
             out[f] = new
     current = c.custom or {}

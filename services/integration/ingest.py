@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from services.activities.models import BehaviourEvent, EventKind
-from services.customers import custom_fields
+from services.customers import custom_fields, pii
 from services.customers import search as customer_search
 from services.customers import service as customers
 from services.customers.models import Customer, IdType
@@ -184,7 +184,7 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
     if "kind" in given and given["kind"] != row.kind:
         errors.append(FieldError("kind", "value.not_editable"))
     changes: dict[str, Any] = {}
-    current_number = customers._decrypt(row.id_number_enc, customers.ID_CONTEXT)
+    current_number = pii.stored_id_number(row)
     try:
         if req.id_type == IdType.RESIDENT_ID:
             number = normalize_id_number(req.id_number)
@@ -197,7 +197,7 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
     except InvalidValue as exc:
         errors.append(FieldError("id_number", exc.code))
     if "phone" in given:
-        current_phone = customers._decrypt(row.phone_enc, customers.PHONE_CONTEXT)
+        current_phone = pii.stored_phone(row)
         try:
             phone = normalize_phone(req.phone) if req.phone else None
             if phone != current_phone:
