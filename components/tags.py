@@ -53,7 +53,7 @@ def rule_item(row: rx.Var, *, on_edit, on_toggle, on_run) -> rx.Component:
             ),
             class_name="form-actions",
         ),
-        class_name="item",
+        class_name="item rule-item",
         id="rule-row-" + key,
     )
 

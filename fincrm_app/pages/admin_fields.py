@@ -13,17 +13,21 @@ from state.custom_fields import APPLIES, ROLES, TYPES, FieldsAdminState as S
 
 def _field_row(row: rx.Var) -> rx.Component:
     return rx.el.div(
+        # Name and kind, then who may see and edit it, then its choices: one column, read top down.
         rx.el.div(
-            rx.el.span(row["label"], class_name="item-title"),
-            rx.el.span(row["key"], class_name="mono muted small"),
-            rx.el.span(row["type"], class_name="badge"),
-            rx.cond(row["required"] != "", rx.el.span(row["required"], class_name="badge")),
-            rx.cond(row["active"] == "", rx.el.span(t("fields.inactive"), class_name="badge danger")),
-            class_name="chips",
+            rx.el.div(
+                rx.el.span(row["label"], class_name="item-title"),
+                rx.el.span(row["key"], class_name="mono muted small"),
+                rx.el.span(row["type"], class_name="badge"),
+                rx.cond(row["required"] != "", rx.el.span(row["required"], class_name="badge")),
+                rx.cond(row["active"] == "", rx.el.span(t("fields.inactive"), class_name="badge danger")),
+                class_name="chips",
+            ),
+            rx.el.div(row["applies"], " · ", t("fields.col_visible"), ": ", row["visible"], " · ",
+                      t("fields.col_editable"), ": ", row["editable"], class_name="muted small"),
+            rx.cond(row["choices"] != "", rx.el.div(row["choices"], class_name="small")),
+            class_name="item-main",
         ),
-        rx.el.div(row["applies"], " · ", t("fields.col_visible"), ": ", row["visible"], " · ",
-                  t("fields.col_editable"), ": ", row["editable"], class_name="muted small"),
-        rx.cond(row["choices"] != "", rx.el.div(row["choices"], class_name="small")),
         rx.el.div(
             rx.el.button(t("fields.edit"), type="button", class_name="btn", id="field-edit-" + row["key"],
                          on_click=S.edit(row["id"])),

@@ -11,32 +11,52 @@ from state.webhooks import WebhooksState
 
 def _endpoint(row: rx.Var) -> rx.Component:
     return rx.el.div(
-        rx.el.span(row["name"], class_name="cell cell-name"),
-        rx.el.span(row["url"], class_name="cell mono"),
-        rx.el.span(row["events"], class_name="cell"),
-        rx.el.span(row["state"], class_name="cell badge"),
-        rx.cond(
-            WebhooksState.can_manage,
-            rx.el.button(rx.cond(row["active"] == "1", t("webhooks.disable"), t("webhooks.enable")),
-                         type="button", class_name="btn", id="endpoint-toggle-" + row["id"],
-                         on_click=WebhooksState.toggle_endpoint(row["id"], row["active"] != "1")),
+        rx.el.div(
+            rx.el.span(row["name"], class_name="item-title"),
+            rx.el.span(row["url"], class_name="mono small wrap-anywhere"),
+            rx.el.span(row["events"], class_name="muted small"),
+            class_name="item-main",
         ),
-        class_name="customer-row", id="endpoint-" + row["id"],
+        rx.el.div(
+            rx.el.span(row["state"], class_name="badge"),
+            rx.cond(
+                WebhooksState.can_manage,
+                rx.el.button(rx.cond(row["active"] == "1", t("webhooks.disable"), t("webhooks.enable")),
+                             type="button", class_name="btn", id="endpoint-toggle-" + row["id"],
+                             on_click=WebhooksState.toggle_endpoint(row["id"], row["active"] != "1")),
+            ),
+            class_name="form-actions",
+        ),
+        class_name="item", id="endpoint-" + row["id"],
     )
+
+
+def _labelled(key: str, control: rx.Component) -> rx.Component:
+    return rx.el.label(rx.el.span(t(key), class_name="field-label"), control, class_name="field")
 
 
 def _new_endpoint() -> rx.Component:
     return rx.form(
-        rx.el.input(name="name", placeholder=t("webhooks.name"), max_length=100, id="endpoint-name",
-                    class_name="search-input"),
-        rx.el.input(name="url", placeholder="https://…", max_length=500, id="endpoint-url", type="url",
-                    class_name="search-input"),
-        *[rx.el.label(rx.el.input(type="checkbox", name=f"event_{e}", default_checked=True), e,
-                      class_name="check") for e in EVENT_TYPES],
-        rx.el.button(t("webhooks.create"), type="submit", id="endpoint-create", class_name="btn-primary"),
+        rx.el.h3(t("webhooks.new_endpoint"), class_name="section-title"),
+        rx.el.div(
+            _labelled("webhooks.name", rx.el.input(name="name", max_length=100, id="endpoint-name",
+                                                   class_name="field-input", auto_complete="off")),
+            _labelled("webhooks.url", rx.el.input(name="url", placeholder="https://…", max_length=500,
+                                                  id="endpoint-url", type="url", class_name="field-input",
+                                                  auto_complete="off")),
+            class_name="form-grid",
+        ),
+        rx.el.fieldset(
+            rx.el.legend(t("webhooks.events"), class_name="field-label"),
+            *[rx.el.label(rx.el.input(type="checkbox", name=f"event_{e}", default_checked=True), e,
+                          class_name="check-chip") for e in EVENT_TYPES],
+            class_name="check-chips",
+        ),
+        rx.el.div(rx.el.button(t("webhooks.create"), type="submit", id="endpoint-create", class_name="btn-primary"),
+                  class_name="form-actions"),
         on_submit=WebhooksState.create_endpoint,
         reset_on_submit=True,
-        class_name="search-form",
+        class_name="card form-stack",
     )
 
 
@@ -73,14 +93,13 @@ def admin_webhooks_page() -> rx.Component:
             rx.cond(WebhooksState.error != "",
                     rx.el.div(WebhooksState.error, id="webhooks-error", role="alert", class_name="alert")),
             rx.el.h2(t("webhooks.endpoints"), class_name="section-title"),
-            rx.el.div(rx.foreach(WebhooksState.endpoints, _endpoint), class_name="customer-list", id="endpoint-list"),
+            rx.el.div(rx.foreach(WebhooksState.endpoints, _endpoint), class_name="card item-card", id="endpoint-list"),
             rx.cond(WebhooksState.loaded & (WebhooksState.endpoints.length() == 0),
                     rx.el.div(t("webhooks.no_endpoints"), class_name="empty")),
             rx.cond(WebhooksState.new_secret != "",
                     rx.el.div(t("webhooks.secret_once"), rx.el.code(WebhooksState.new_secret, id="endpoint-secret"),
                               class_name="alert", role="status")),
-            rx.cond(WebhooksState.can_manage,
-                    rx.el.div(rx.el.h3(t("webhooks.new_endpoint")), _new_endpoint())),
+            rx.cond(WebhooksState.can_manage, _new_endpoint()),
             rx.el.h2(t("webhooks.title"), class_name="section-title"),
             _filter(),
             rx.el.div(
