@@ -143,14 +143,18 @@ def _result_card() -> rx.Component:
 
 def _review_item(item: rx.Var) -> rx.Component:
     return rx.el.div(
-        rx.el.div(item["name"], " · ", item["birth_date"], class_name="item-title"),
-        rx.el.div(item["row"], " · ", item["id_number"], " · ", item["phone"], class_name="small muted mono"),
+        # The row from the file, then the customers it may be: one column, read top down.
         rx.el.div(
-            t("imports.candidates"),
-            rx.foreach(item["candidates"].to(list[dict[str, str]]), lambda c: rx.el.button(
-                t("imports.merge"), ": ", c["label"], type="button", class_name="btn",
-                on_click=ImportsState.decide(item["id"], "merge", c["id"]))),
-            class_name="chips",
+            rx.el.div(item["name"], " · ", item["birth_date"], class_name="item-title"),
+            rx.el.div(item["row"], " · ", item["id_number"], " · ", item["phone"], class_name="small muted mono"),
+            rx.el.div(
+                rx.el.span(t("imports.candidates"), class_name="small muted"),
+                rx.foreach(item["candidates"].to(list[dict[str, str]]), lambda c: rx.el.button(
+                    t("imports.merge"), ": ", c["label"], type="button", class_name="btn",
+                    on_click=ImportsState.decide(item["id"], "merge", c["id"]))),
+                class_name="chips",
+            ),
+            class_name="item-main",
         ),
         rx.el.div(
             rx.el.button(t("imports.create_new"), type="button", class_name="btn",
@@ -166,9 +170,12 @@ def _review_item(item: rx.Var) -> rx.Component:
 
 def _history_row(b: rx.Var) -> rx.Component:
     return rx.el.div(
-        rx.el.div(b["filename"], " · ", b["status"], class_name="item-title"),
-        rx.el.div(b["when"], " · ", b["source"], class_name="small muted"),
-        rx.el.div(b["counts"], class_name="small"),
+        rx.el.div(
+            rx.el.div(b["filename"], " · ", b["status"], class_name="item-title wrap-anywhere"),
+            rx.el.div(b["when"], " · ", b["source"], class_name="small muted"),
+            rx.el.div(b["counts"], class_name="small"),
+            class_name="item-main",
+        ),
         rx.cond(b["report"] != "", rx.el.a(t("imports.download_report"), href=b["report"], class_name="link small",
                                            download=True)),
         class_name="item",

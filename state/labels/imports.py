@@ -37,7 +37,7 @@ LABELS = {
                             "confirm importing the valid rows only."),
     "imports.review_queue": ("待复核（姓名与出生日期相同的客户）", "Review queue (same name and birth date)"),
     "imports.review_empty": ("没有待复核的记录。", "Nothing to review."),
-    "imports.candidates": ("可能是", "Possibly"),
+    "imports.candidates": ("可能与已有客户重复：", "May be the same person as:"),
     "imports.merge": ("合并到该客户", "Merge into this customer"),
     "imports.create_new": ("作为新客户", "Create as new"),
     "imports.dismiss": ("忽略", "Dismiss"),
