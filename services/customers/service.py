@@ -278,8 +278,9 @@ def _announce_created(s: Session, actor: Actor, created: list[tuple[int, _NewCus
     audit.record_many(s, actor, [("customer.create", "customer", cid, new.changes) for cid, new in created])
     for cid, new in created:
         publish(s, "customer.created", _payload(cid, customer_number(cid), new.values["kind"], 1, new.changes))
-    for cid, _ in created:
-        _reevaluate_tags(s, cid, "customer.created")
+    from services.tags import service as tags  # late: the tags domain builds on this one
+
+    tags.on_customers_changed(s, [cid for cid, _ in created], reason="customer.created")
 
 
 def _reevaluate_tags(s: Session, customer_id: int, reason: str) -> None:

@@ -498,11 +498,35 @@ def on_customer_changed(session: Session, customer_id: int, *, reason: str,
     - It does not check permissions: it is the system reacting to data the caller was allowed to write.
     Cost: one query for the rules, one for all their operands for this customer, one for the existing tags.
     """
-    if isinstance(customer_id, bool) or not isinstance(customer_id, int):
+    return on_customers_changed(session, [customer_id], reason=reason, as_of=as_of)
+
+
+def on_customers_changed(session: Session, customer_ids: list[int], *, reason: str,
+                         as_of: datetime | None = None) -> list[TagChange]:
+    """`on_customer_changed` for several customers changed by one use case (bulk creation): the rules are
+    read and prepared once, then each customer is evaluated as on its own."""
+    if any(isinstance(c, bool) or not isinstance(c, int) for c in customer_ids):
         raise ValueError("customer_id must be an int")
+    plan = _evaluation_plan(session)
+    if plan is None:
+        return []
+    as_of = as_of or R.default_as_of()
+    changes: list[TagChange] = []
+    for customer_id in customer_ids:
+        changes += _evaluate_customer(session, plan, customer_id, reason=reason, as_of=as_of)
+    return changes
+
+
+@dataclass(frozen=True)
+class _Plan:
+    trees: list  # (rule, tag, validated tree) for every current active rule that still validates
+    ops: dict  # the operands all of them read, by key
+
+
+def _evaluation_plan(session: Session) -> _Plan | None:
     rules_tags = _active_rules(session)
     if not rules_tags:
-        return []
+        return None
     custom = R.custom_field_types(session) if any(r.uses_custom for r, _ in rules_tags) else {}
     signature = tuple(sorted(custom.items()))
     trees = []
@@ -519,8 +543,12 @@ def on_customer_changed(session: Session, customer_id: int, *, reason: str,
                 _tree_cache.clear()
             _tree_cache[key] = tree
         trees.append((rule, tag, tree))
-    as_of = as_of or R.default_as_of()
-    ops = R.operands(t for _, _, t in trees)
+    return _Plan(trees, R.operands(t for _, _, t in trees))
+
+
+def _evaluate_customer(session: Session, plan: _Plan, customer_id: int, *, reason: str,
+                       as_of: datetime) -> list[TagChange]:
+    ops = plan.ops
     leaves = list(ops.values())
     conn = session.connection()
     row = conn.execute(R.operand_statement(conn.dialect.name, ops),
@@ -531,7 +559,7 @@ def on_customer_changed(session: Session, customer_id: int, *, reason: str,
     existing = {r[0]: (r[1], r[2]) for r in conn.execute(
         select(_CTT.c.tag_id, _CTT.c.rule_id, _CTT.c.evidence).where(_CTT.c.customer_id == customer_id)).all()}
     changes: list[TagChange] = []
-    for rule, tag, tree in trees:
+    for rule, tag, tree in plan.trees:
         has = existing.get(tag.id)
         if R.holds(tree, values):
             if has is None:
