@@ -630,8 +630,7 @@ def _notify_tags(session: Session, customer_ids: set[int], reason: str) -> None:
     """Let tag rules re-evaluate the customers a batch touched, once each, in the batch's transaction."""
     from services.tags import service as tags  # late: tags builds on customers, which this module uses
 
-    for cid in sorted(customer_ids):
-        tags.on_customer_changed(session, cid, reason=reason)
+    tags.on_customers_changed(session, sorted(customer_ids), reason=reason)
 
 
 # ---------------------------------------------------------------- interactions

@@ -503,8 +503,8 @@ def on_customer_changed(session: Session, customer_id: int, *, reason: str,
 
 def on_customers_changed(session: Session, customer_ids: list[int], *, reason: str,
                          as_of: datetime | None = None) -> list[TagChange]:
-    """`on_customer_changed` for several customers changed by one use case (bulk creation): the rules are
-    read and prepared once, then each customer is evaluated as on its own."""
+    """`on_customer_changed` for several customers changed by one use case (a bulk creation, an ingested
+    batch): the rules are read and prepared once, then each customer is evaluated as on its own."""
     if any(isinstance(c, bool) or not isinstance(c, int) for c in customer_ids):
         raise ValueError("customer_id must be an int")
     plan = _evaluation_plan(session)
