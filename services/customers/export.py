@@ -131,11 +131,11 @@ def export_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", filters:
 
     req = parse(SearchRequest, {"query": query if query is not None else "", "page": 1, "page_size": 20})
     s = uow.session
-    where, order = customer_search.match_condition(req.query)
+    where, order, params = customer_search.match_condition(req.query)
     condition = customer_filters.filter_condition(s, actor, filters)
     ids = list(s.execute(
         select(Customer.id).where(where, customer_scope_filter(actor, Customer), condition)
-        .order_by(*order).limit(MAX_ROWS + 1)).scalars())
+        .order_by(*order).limit(MAX_ROWS + 1), params).scalars())
     if len(ids) > MAX_ROWS:
         raise ValidationFailed([FieldError("filters", "export.too_many", {"count": f"{MAX_ROWS:,}+",
                                                                           "max": f"{MAX_ROWS:,}"})])

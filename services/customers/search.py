@@ -86,11 +86,13 @@ def template(kind: str) -> tuple[ColumnElement[bool], tuple]:
     return or_(c.customer_no == bindparam("q_upper", type_=String), starts(c.name)), (c.name, c.id)
 
 
-def match_condition(query: str) -> tuple[ColumnElement[bool], tuple]:
-    """The WHERE clause (values bound) for a search-box query and the ORDER BY its index serves."""
+def match_condition(query: str) -> tuple[ColumnElement[bool], tuple, dict]:
+    """The WHERE clause for a search-box query, the ORDER BY its index serves, and the parameter
+    values to execute the statement with (bound at execution: SQLAlchemy binds values into whole
+    statements only)."""
     kind, params = prepare(query)
     where, order = template(kind)
-    return (where.params(**params) if params else where), order
+    return where, order, params
 
 
 # The stored masks serve every role that sees these fields masked; the ciphertexts are there
@@ -173,13 +175,3 @@ def _scope_clause(scope: Scope) -> ColumnElement[bool]:
     value = bindparam("scope_value", type_=Integer)
     return {Scope.ALL: true(), Scope.BRANCH: Customer.branch_id == value, Scope.TEAM: Customer.team_id == value,
             Scope.OWN: Customer.owner_id == value}.get(scope, false())
-
-
-def search_statement(query: str, scope: ColumnElement[bool], offset: int, limit: int):
-    """Ids and capped count for an arbitrary scope or extra condition (export, filters, benchmarks)."""
-    where, order = match_condition(query)
-    ids = select(Customer.id).where(where, scope).order_by(*order).offset(offset).limit(limit)
-    count = select(func.count()).select_from(
-        select(Customer.id).where(where, scope).limit(COUNT_CAP + 1).subquery()
-    )
-    return ids, count
