@@ -5,6 +5,8 @@ the UI and the REST API give the same words.
 """
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -162,6 +164,42 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.priority": {"en": "Priority", "zh_CN": "优先级"},
     "field.description": {"en": "Description", "zh_CN": "描述"},
     "field.input": {"en": "Input", "zh_CN": "输入"},
+    # webhook endpoints, API clients, users (admin forms and the CLI)
+    "field.url": {"en": "URL", "zh_CN": "地址"},
+    "value.webhook_url": {"en": "must be an http:// or https:// address without a user name or password",
+                          "zh_CN": "须为 http:// 或 https:// 地址，且不含用户名和密码"},
+    "field.events": {"en": "Events", "zh_CN": "事件"},
+    "field.client_id": {"en": "Client ID", "zh_CN": "客户端标识"},
+    "field.scopes": {"en": "Scopes", "zh_CN": "权限范围"},
+    "field.default_owner_id": {"en": "Default relationship manager", "zh_CN": "默认客户经理"},
+    "field.display_name": {"en": "Display name", "zh_CN": "显示名称"},
+    "field.branch_code": {"en": "Branch code", "zh_CN": "分行代码"},
+    "field.team_id": {"en": "Team", "zh_CN": "团队"},
+    "field.locale": {"en": "Language", "zh_CN": "语言"},
+    "field.is_demo": {"en": "Demo user", "zh_CN": "演示用户"},
+    # relationships and households
+    "field.related_customer_id": {"en": "Related customer", "zh_CN": "关联客户"},
+    "field.share_pct": {"en": "Share (%)", "zh_CN": "持股比例（%）"},
+    "field.note": {"en": "Note", "zh_CN": "备注"},
+    "field.household_id": {"en": "Household", "zh_CN": "家庭"},
+    # accounts, holdings, transactions and events from the API
+    "field.account_no": {"en": "Account number", "zh_CN": "账号"},
+    "field.balance": {"en": "Balance", "zh_CN": "余额"},
+    "field.currency": {"en": "Currency", "zh_CN": "币种"},
+    "field.opened_on": {"en": "Opened on", "zh_CN": "开户日期"},
+    "field.product_code": {"en": "Product code", "zh_CN": "产品代码"},
+    "field.quantity": {"en": "Quantity", "zh_CN": "份额"},
+    "field.cost": {"en": "Cost", "zh_CN": "成本"},
+    "field.market_value": {"en": "Market value", "zh_CN": "市值"},
+    "field.as_of": {"en": "As of", "zh_CN": "估值日期"},
+    "field.external_ref": {"en": "External reference", "zh_CN": "外部流水号"},
+    "field.external_id": {"en": "External ID", "zh_CN": "外部编号"},
+    "field.customer_external_id": {"en": "Customer external ID", "zh_CN": "客户外部编号"},
+    "field.account_external_id": {"en": "Account external ID", "zh_CN": "账户外部编号"},
+    "field.amount": {"en": "Amount", "zh_CN": "金额"},
+    "field.booked_at": {"en": "Booked at", "zh_CN": "记账时间"},
+    "field.attributes": {"en": "Attributes", "zh_CN": "属性"},
+    "field.row_path": {"en": "row {row}, {field}", "zh_CN": "第 {row} 行 {field}"},
     # tags and tag rules (services.tags)
     "tag_rule.not_a_condition": {"en": "condition {path} is not a condition or a group",
                                  "zh_CN": "条件 {path} 不是有效的条件或条件组"},
@@ -360,7 +398,15 @@ def field_label(field: str, locale: str | None, params: dict | None = None) -> s
         return str(given)
     if f"field.{field}" not in MESSAGES and field.startswith("custom."):
         return field.removeprefix("custom.")
+    row = _ROW_PATH.fullmatch(field)
+    if row:  # "transactions[3].amount" from a batch: the row as people count it, then the field
+        return translate("field.row_path", loc, row=int(row.group(2)) + 1, field=field_label(row.group(3), loc))
+    if f"field.{field}" not in MESSAGES:
+        return field  # a key we have no name for: show it as sent rather than a message code
     return translate(f"field.{field}", loc)
+
+
+_ROW_PATH = re.compile(r"(\w+)\[(\d+)\]\.(\w+)")
 
 
 def translate(code: str, locale: str | None, **params) -> str:

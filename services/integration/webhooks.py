@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from services.customers.schemas import _Strict
 from services.db import UnitOfWork
 from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
+from services.validation.identity import InvalidValue
 from services.integration.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from services.outbox import EVENT_TYPES
 from services.security import audit
@@ -90,7 +91,7 @@ class EndpointCreate(_Strict):
     def _url(cls, v: str) -> str:
         parts = urlsplit(v)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-            raise ValueError("url")
+            raise InvalidValue("value.webhook_url", field="url")
         return v
 
     @field_validator("events")
