@@ -12,7 +12,7 @@ import reflex as rx
 
 from services.customers import custom_fields as cf
 from services.db import unit_of_work
-from services.errors import DomainError, SessionInvalid
+from services.errors import DomainError
 from state.i18n import label
 from state.session import DataState
 
@@ -103,13 +103,6 @@ class FieldsAdminState(DataState):
         self.f_position = "0"
         self.f_visible, self.f_editable = [], []
         self.form_version += 1
-
-    def _actor_or_redirect(self):
-        try:
-            return self._require_actor(), None
-        except SessionInvalid:
-            self._purge_all()
-            return None, self._signed_out()
 
     def _refresh(self, actor) -> None:
         loc = self._locale()

@@ -18,7 +18,7 @@ import reflex as rx
 from services import documents
 from services.customers import c360, consent
 from services.db import unit_of_work
-from services.errors import DomainError, FieldError, SessionInvalid, ValidationFailed
+from services.errors import DomainError, FieldError, ValidationFailed
 from state.customers import CustomerState, consent_rows, document_rows
 from state.i18n import label
 from state.session import DataState
@@ -74,13 +74,10 @@ class CustomerRecordsState(DataState):
         return value if 0 < value < 2**62 else None
 
     def _actor_or_redirect(self):
-        try:
-            actor = self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return None, self._signed_out()
-        self._mark_loaded(actor)
-        return actor, None
+        actor, redirect = super()._actor_or_redirect()
+        if actor is not None:
+            self._mark_loaded(actor)
+        return actor, redirect
 
     async def _page_state(self, customer_id: int) -> CustomerState | None:
         """CustomerState, if it shows this customer (then its lists are refreshed)."""

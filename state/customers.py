@@ -24,7 +24,7 @@ from services.customers.views import (CreditRatingView, Customer360, Customer360
                                       CustomerPage, DocumentView, HouseholdView, TagView, TicketView, TimelineItem,
                                       TransactionPage)
 from services.db import unit_of_work
-from services.errors import DomainError, FieldError, NotPermitted, SessionInvalid, ValidationFailed
+from services.errors import DomainError, FieldError, NotPermitted, ValidationFailed
 from services.i18n import format_date, format_datetime, format_money, format_number, translate
 from services.portfolio.models import TransactionKind
 from state import list_filters as lf
@@ -96,14 +96,6 @@ class CustomersState(DataState):
         self._specs = {}
         self._row_seq = 0
 
-    def _session(self):
-        """(actor, None) for this event, or (None, redirect to the login page)."""
-        try:
-            return self._require_actor(), None
-        except SessionInvalid:
-            self._purge_all()
-            return None, self._signed_out()
-
     def _search_page(self, uow: Any, actor: Any, filters: list[dict[str, Any]]) -> CustomerPage:
         if not self._specs:
             self._specs = lf.field_specs(custom_fields.list_definitions(uow=uow, actor=actor))
@@ -120,7 +112,7 @@ class CustomersState(DataState):
 
     def _fetch(self, *, refresh_specs: bool = False):
         """Load the current page for the current query and filters; returns a redirect when signed out."""
-        actor, stop = self._session()
+        actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
         loc = self._locale()
@@ -189,7 +181,7 @@ class CustomersState(DataState):
     def _search(self, value: Any):
         query = clean_query(value)
         if query is None:
-            actor, stop = self._session()
+            actor, stop = self._actor_or_redirect()
             if actor is None:
                 return stop
             self.list_error = translate("error.validation", self._locale())
@@ -238,7 +230,7 @@ class CustomersState(DataState):
     @rx.event
     def toggle_filters(self):
         """Open or close the panel; an empty panel opens with one condition row."""
-        actor, stop = self._session()
+        actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
         self.filters_open = not self.filters_open
@@ -248,7 +240,7 @@ class CustomersState(DataState):
 
     @rx.event
     def add_filter_row(self):
-        actor, stop = self._session()
+        actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
         if self._new_row(self._locale()):
@@ -257,7 +249,7 @@ class CustomersState(DataState):
 
     @rx.event
     def remove_filter_row(self, key: Any):
-        actor, stop = self._session()
+        actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
         index = self._row_index(key)
@@ -269,7 +261,7 @@ class CustomersState(DataState):
     @rx.event
     def set_filter_field(self, key: Any, field: Any):
         """A row's field select changed: offer that field's operators and values, clear the value."""
-        actor, stop = self._session()
+        actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
         index = self._row_index(key)
@@ -283,7 +275,7 @@ class CustomersState(DataState):
 
     @rx.event
     def set_filter_op(self, key: Any, op: Any):
-        actor, stop = self._session()
+        actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
         index = self._row_index(key)
@@ -300,7 +292,7 @@ class CustomersState(DataState):
     @rx.event
     def apply_filters(self, form_data: Any):
         """The panel's form: {"value-<row key>": str, ...}; fields and operators are the rows' own."""
-        actor, stop = self._session()
+        actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
         loc = self._locale()
@@ -875,11 +867,9 @@ class CustomerState(DataState):
             self.tickets = ticket_rows(c360.tickets(uow=uow, actor=actor, customer_id=self._customer_id), loc)
 
     def _load(self, *, keep_filters: bool = False):
-        try:
-            actor = self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
         loc = self._locale()
         customer_id = self._route_customer_id()
         filters, tx_page = dict(self._tx_filters), self._tx_page
@@ -919,11 +909,9 @@ class CustomerState(DataState):
 
     def _ready(self):
         """The actor and locale for an event on a loaded customer, or a redirect / None to stop."""
-        try:
-            actor = self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return None, None, self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return None, None, redirect
         if not self.found or self._customer_id <= 0:
             return None, None, None
         return actor, self._locale(), None
@@ -957,11 +945,9 @@ class CustomerState(DataState):
     @rx.event
     def reveal(self, field: Any):
         """Show one masked field in full (id_number or phone); the service checks the role and audits it."""
-        try:
-            actor = self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
         loc = self._locale()
         if field not in ("id_number", "phone") or not self.found or self._customer_id <= 0:
             self.reveal_error = translate("error.validation", loc)
@@ -1052,11 +1038,9 @@ class CustomerState(DataState):
     @rx.event
     def quick_action_open_change(self, is_open: Any):
         """The dialog asks to close (Escape, overlay, cancel): only closing is accepted from here."""
-        try:
-            self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
         if is_open is not True:
             self.qa_dialog = ""
             self.qa_error = ""

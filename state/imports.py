@@ -16,7 +16,7 @@ import reflex as rx
 
 from services.db import unit_of_work
 from services.documents import MAX_SIZE
-from services.errors import DomainError, SessionInvalid
+from services.errors import DomainError
 from services.i18n import field_label, format_datetime, format_number, translate
 from services.imports import service as imports
 from services.imports.mapping import FIELDS
@@ -89,13 +89,6 @@ class ImportsState(DataState):
         self.error_lines = []
         self.can_apply_valid = False
         self._mapping = {}
-
-    def _actor_or_redirect(self):
-        try:
-            return self._require_actor(), None
-        except SessionInvalid:
-            self._purge_all()
-            return None, self._signed_out()
 
     # ---------------------------------------------------------------- loading
 

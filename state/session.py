@@ -183,6 +183,15 @@ class DataState(AppState):
         self._purge()
         self._data_session = ""
 
+    def _actor_or_redirect(self) -> tuple[Actor | None, rx.event.EventSpec | None]:
+        """(actor, None) for this event, or (None, the redirect to the login page) after forgetting the
+        page's data: the one session check every data page's handlers start with."""
+        try:
+            return self._require_actor(), None
+        except SessionInvalid:
+            self._purge_all()
+            return None, self._signed_out()
+
 
 def _data_state_classes() -> list[type[DataState]]:
     out: list[type[DataState]] = []

@@ -15,7 +15,7 @@ from typing import Any
 import reflex as rx
 
 from services.db import unit_of_work
-from services.errors import DomainError, SessionInvalid
+from services.errors import DomainError
 from services.i18n import format_number
 from services.tags import service as tags
 from state.i18n import label
@@ -165,13 +165,6 @@ class TagsAdminState(DataState):
         self.form_error = ""
         self.preview_text = ""
 
-    def _actor(self):
-        try:
-            return self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return None
-
     def _row(self, data: dict[str, str]) -> dict[str, str]:
         self._next_rid += 1
         info = self._catalogue.get(data.get("field", ""))
@@ -211,9 +204,9 @@ class TagsAdminState(DataState):
     @rx.event
     def load(self):
         """on_load of /admin/tags."""
-        actor = self._actor()
+        actor, redirect = self._actor_or_redirect()
         if actor is None:
-            return self._signed_out()
+            return redirect
         self.page_error = ""
         try:
             self._refresh(actor)
@@ -232,8 +225,9 @@ class TagsAdminState(DataState):
 
     @rx.event
     def new_rule(self):
-        if self._actor() is None:
-            return self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
         self._close()
         self.editor_open = True
         self.editor_title = label("tags.editor_new", self._locale())
@@ -245,9 +239,9 @@ class TagsAdminState(DataState):
 
     @rx.event
     def edit(self, rule_key: Any):
-        actor = self._actor()
+        actor, redirect = self._actor_or_redirect()
         if actor is None:
-            return self._signed_out()
+            return redirect
         if not isinstance(rule_key, str) or len(rule_key) > 40:
             return None
         try:
@@ -339,9 +333,9 @@ class TagsAdminState(DataState):
         """Counting a rule's matches scans the book (seconds at a million customers), so it runs in a
         worker thread, off the state lock: the page stays responsive and the lock cannot expire."""
         async with self:
-            actor = self._actor()
+            actor, redirect = self._actor_or_redirect()
             if actor is None:
-                yield self._signed_out()
+                yield redirect
                 return
             if self.previewing:
                 return
@@ -369,9 +363,9 @@ class TagsAdminState(DataState):
 
     @rx.event
     def save(self):
-        actor = self._actor()
+        actor, redirect = self._actor_or_redirect()
         if actor is None:
-            return self._signed_out()
+            return redirect
         loc = self._locale()
         self.form_error = ""
         tag_code = self.f_tag_code.strip() if self.f_tag == NEW_TAG else self.f_tag
@@ -395,9 +389,9 @@ class TagsAdminState(DataState):
 
     @rx.event
     def toggle(self, rule_key: Any, active: Any):
-        actor = self._actor()
+        actor, redirect = self._actor_or_redirect()
         if actor is None:
-            return self._signed_out()
+            return redirect
         if not isinstance(rule_key, str) or len(rule_key) > 40 or not isinstance(active, bool):
             return None
         try:
@@ -413,9 +407,9 @@ class TagsAdminState(DataState):
 
     @rx.event
     def run(self, rule_key: Any):
-        actor = self._actor()
+        actor, redirect = self._actor_or_redirect()
         if actor is None:
-            return self._signed_out()
+            return redirect
         if not isinstance(rule_key, str) or len(rule_key) > 40:
             return None
         loc = self._locale()

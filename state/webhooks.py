@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from services.db import unit_of_work
-from services.errors import DomainError, SessionInvalid
+from services.errors import DomainError
 from services.i18n import format_datetime, format_number
 from services.integration import webhooks
 from services.outbox import EVENT_TYPES
@@ -50,11 +50,9 @@ class WebhooksState(DataState):
         self.loaded = False
 
     def _fetch(self):
-        try:
-            actor = self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
         loc = self._locale()
         try:
             with unit_of_work(readonly=True) as uow:
@@ -122,11 +120,9 @@ class WebhooksState(DataState):
     @rx.event
     def create_endpoint(self, form_data: Any):
         """New endpoint form: {"name", "url", "events": comma list}; the secret is shown once."""
-        try:
-            actor = self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
         form = form_data if isinstance(form_data, dict) else {}
         events = [e for e in EVENT_TYPES if form.get(f"event_{e}") in ("on", "true", True)]
         data = {"name": form.get("name"), "url": form.get("url"), "events": events}
@@ -143,11 +139,9 @@ class WebhooksState(DataState):
 
     @rx.event
     def toggle_endpoint(self, endpoint_id: Any, active: Any):
-        try:
-            actor = self._require_actor()
-        except SessionInvalid:
-            self._purge_all()
-            return self._signed_out()
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
         try:
             eid = int(endpoint_id) if isinstance(endpoint_id, str) and endpoint_id.isdigit() else endpoint_id
             with unit_of_work() as uow:
