@@ -13,6 +13,7 @@ import reflex as rx
 from services.customers import custom_fields as cf
 from services.db import unit_of_work
 from services.errors import DomainError
+from services.validation.input import whole_number
 from state.i18n import label
 from state.session import DataState
 
@@ -164,10 +165,7 @@ class FieldsAdminState(DataState):
         if redirect:
             return redirect
         loc = self._locale()
-        try:
-            wanted = int(field_id) if isinstance(field_id, (int, str)) and str(field_id).isdigit() else -1
-        except ValueError:
-            wanted = -1
+        wanted = whole_number(field_id) or -1
         try:
             with unit_of_work(readonly=True) as uow:
                 defs = cf.list_definitions(uow=uow, actor=actor, include_inactive=True)
@@ -224,7 +222,7 @@ class FieldsAdminState(DataState):
         if redirect:
             return redirect
         loc = self._locale()
-        wanted = int(field_id) if isinstance(field_id, str) and field_id.isdigit() and len(field_id) < 12 else field_id
+        wanted = whole_number(field_id) or field_id  # the service names a bad id in its error
         try:
             with unit_of_work() as uow:
                 view = cf.set_definition_active(uow=uow, actor=actor, field_id=wanted, active=active)

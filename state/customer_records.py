@@ -107,7 +107,7 @@ class CustomerRecordsState(DataState):
         if customer_id is None:
             self.doc_error = label("records.doc_no_file", loc)
             return None
-        if not isinstance(files, list) or len(files) != 1:
+        if not isinstance(files, list) or len(files) != 1 or not callable(getattr(files[0], "read", None)):
             self.doc_error = label("records.doc_no_file", loc)
             return rx.clear_selected_files(UPLOAD_ID)
         f = files[0]

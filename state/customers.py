@@ -27,6 +27,7 @@ from services.db import unit_of_work
 from services.errors import DomainError, FieldError, NotPermitted, ValidationFailed
 from services.i18n import format_date, format_datetime, format_money, format_number, translate
 from services.portfolio.models import TransactionKind
+from services.validation.input import whole_number
 from state import list_filters as lf
 from state.evidence import evidence_lines
 from state.i18n import LABELS, label
@@ -332,9 +333,8 @@ class CustomersState(DataState):
     @rx.event
     def remove_filter(self, index: Any):
         """Remove one applied filter (its chip's ×)."""
-        if isinstance(index, str) and index.isdigit() and len(index) < 3:
-            index = int(index)
-        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(self._filters):
+        index = whole_number(index, low=0, high=len(self._filters))
+        if index is not None:
             self._filters = self._filters[:index] + self._filters[index + 1:]
             self.filter_rows = []
             for f in self._filters:

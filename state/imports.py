@@ -20,6 +20,7 @@ from services.errors import DomainError
 from services.i18n import field_label, format_datetime, format_number, translate
 from services.imports import service as imports
 from services.imports.mapping import FIELDS
+from services.validation.input import whole_number
 from state.i18n import label
 from state.session import DataState
 
@@ -30,11 +31,7 @@ POLL_SECONDS = 0.5
 
 
 def _valid_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.isdigit() and len(value) < 13:
-        value = int(value)
-    return value if isinstance(value, int) and 0 < value < 2**62 else None
+    return whole_number(value)
 
 
 class ImportsState(DataState):
@@ -160,7 +157,7 @@ class ImportsState(DataState):
             return redirect
         loc = self._locale()
         self.upload_error = ""
-        if not isinstance(files, list) or len(files) != 1:
+        if not isinstance(files, list) or len(files) != 1 or not callable(getattr(files[0], "read", None)):
             self.upload_error = label("imports.no_file", loc)
             return None
         f = files[0]
@@ -256,11 +253,10 @@ class ImportsState(DataState):
             self.running = False
             try:
                 view = task.result()
-            except DomainError as exc:
+                self._show_result(actor, view, loc)
+                self._load_lists(actor, loc)
+            except DomainError as exc:  # the run, or reading its result back (e.g. the session ended)
                 self.run_error = exc.message(loc)
-                return
-            self._show_result(actor, view, loc)
-            self._load_lists(actor, loc)
 
     def _show_progress(self, view: imports.BatchView, loc: str) -> None:
         total = max(view.total_rows, 1)

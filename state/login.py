@@ -9,6 +9,7 @@ from typing import Any
 import reflex as rx
 
 from services.i18n import translate
+from services.validation.input import whole_number
 from state.session import AppState, resolve_cookie_header
 
 MAX_LOCK_MINUTES = 24 * 60
@@ -50,8 +51,7 @@ class LoginState(AppState):
         error = params.get("error")
         self.error_code = error if error in ("invalid", "locked") else ""
         minutes = params.get("minutes")
-        self.lock_minutes = (int(minutes) if isinstance(minutes, str) and minutes.isdigit()
-                             and 0 < len(minutes) <= 5 and 0 < int(minutes) <= MAX_LOCK_MINUTES else 0)
+        self.lock_minutes = whole_number(minutes, high=MAX_LOCK_MINUTES + 1) or 0
         if self.error_code == "locked" and self.lock_minutes == 0:
             self.lock_minutes = 15
         self.next_path = _safe_next(params.get("next"))

@@ -8,6 +8,7 @@ OR, each row with its own NOT); a rule nested deeper is shown as JSON instead.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import re
 from typing import Any
@@ -140,7 +141,8 @@ class TagsAdminState(DataState):
     f_color: str = "blue"
     combine: str = "all"
     rows: list[dict[str, str]] = []
-    nested_json: str = ""
+    nested_json: str = ""  # display only; what is saved is _nested_definition
+    _nested_definition: dict = {}
     _catalogue: dict[str, dict] = {}
     _next_rid: int = 0
 
@@ -162,6 +164,7 @@ class TagsAdminState(DataState):
         self.combine = "all"
         self.rows = []
         self.nested_json = ""
+        self._nested_definition = {}
         self.form_error = ""
         self.preview_text = ""
 
@@ -256,11 +259,14 @@ class TagsAdminState(DataState):
         self.editor_title = label("tags.editor_edit", self._locale(), rule_key=rule.rule_key)
         self.f_rule_key, self.f_name, self.f_tag = rule.rule_key, rule.name, rule.tag.code
         flat = definition_to_rows(rule.definition)
-        if flat is None:
-            self.nested_json = json.dumps(rule.definition, ensure_ascii=False, indent=2)[:8000]
+        if flat is None or len(flat[1]) > MAX_ROWS:
+            # Nested groups, or more conditions than the flat editor holds: shown as JSON and saved whole
+            # (never cut down, so saving a new name cannot drop a condition).
+            self._nested_definition = rule.definition
+            self.nested_json = json.dumps(rule.definition, ensure_ascii=False, indent=2)
         else:
             self.combine, rows = flat
-            self.rows = [self._row(r) for r in rows[:MAX_ROWS]]
+            self.rows = [self._row(r) for r in rows]
         self.form_version += 1
         self.notice = ""
         return None
@@ -325,7 +331,7 @@ class TagsAdminState(DataState):
 
     def _definition(self) -> dict:
         if self.nested_json:
-            return json.loads(self.nested_json)
+            return copy.deepcopy(self._nested_definition)
         return rows_to_definition(self.combine, self.rows, self._catalogue)
 
     @rx.event(background=True)

@@ -15,6 +15,7 @@ from services.errors import DomainError
 from services.i18n import format_datetime, format_number
 from services.integration import webhooks
 from services.outbox import EVENT_TYPES
+from services.validation.input import whole_number
 from state.i18n import label
 from state.session import DataState
 
@@ -143,7 +144,7 @@ class WebhooksState(DataState):
         if actor is None:
             return redirect
         try:
-            eid = int(endpoint_id) if isinstance(endpoint_id, str) and endpoint_id.isdigit() else endpoint_id
+            eid = whole_number(endpoint_id) or endpoint_id  # the service names a bad id in its error
             with unit_of_work() as uow:
                 webhooks.set_endpoint_active(uow=uow, actor=actor, endpoint_id=eid, active=active)
                 uow.commit()

@@ -15,6 +15,7 @@ from fincrm_app.api.cookie_auth import attachment, error_response, request_actor
 from services import documents
 from services.db import unit_of_work
 from services.errors import DomainError, SessionInvalid
+from services.validation.input import whole_number
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -24,7 +25,7 @@ def download(document_id: str, request: Request) -> Response:
     actor = request_actor(request)
     if actor is None:
         return error_response(SessionInvalid(), locale)
-    doc_id = int(document_id) if document_id.isdigit() and len(document_id) < 19 else None
+    doc_id = whole_number(document_id)
     try:
         with unit_of_work() as uow:
             name, content_type, data = documents.download_document(uow=uow, actor=actor, document_id=doc_id)

@@ -35,6 +35,7 @@ from services.i18n import normalize_locale, translate
 from services.integration import clients, idempotency, ingest
 from services.integration.clients import SCOPES, TOKEN_PATH, ApiCaller, TokenRejected
 from services.customers import service as customers
+from services.validation.input import whole_number
 
 MAX_BODY = 16 * 1024 * 1024  # a 10,000-row batch is about 3 MB
 MAX_SMALL_BODY = 64 * 1024
@@ -117,7 +118,7 @@ def caller(*scopes: str) -> Any:
 
 async def _read_body(request: Request, limit: int = MAX_SMALL_BODY) -> bytes:
     size = request.headers.get("content-length")
-    if size is not None and size.isdigit() and int(size) > limit:
+    if size is not None and (whole_number(size, low=0) or 0) > limit:
         raise ApiProblem(413, {"error": "api.body_too_large",
                                "message": translate("api.body_too_large", locale_of(request), max=limit),
                                "fields": []})

@@ -60,6 +60,7 @@ from services.security.masking import mask_id_number, mask_phone
 from services.security.models import Role, User
 from services.security.policy import API_ROLE, can_see_customer
 from services.types import utcnow
+from services.validation.input import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +177,9 @@ def _may_see_batch(s: Session, actor: Actor, batch: ImportBatch) -> bool:
         return False
     if batch.created_by == _who(actor) or batch.source == "inbox":
         return True
-    if actor.has_role(Role.OPS, Role.BRANCH_MANAGER) and batch.created_by and batch.created_by.isdigit():
-        creator = s.get(User, int(batch.created_by))
+    creator_id = whole_number(batch.created_by)
+    if actor.has_role(Role.OPS, Role.BRANCH_MANAGER) and creator_id is not None:
+        creator = s.get(User, creator_id)
         return creator is not None and creator.branch_id is not None and creator.branch_id == actor.branch_id
     return False
 

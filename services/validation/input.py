@@ -1,6 +1,8 @@
 """Turning pydantic validation errors into FinCRM's field errors (codes, not English text)."""
 from __future__ import annotations
 
+import re
+
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -61,3 +63,18 @@ def parse(model: type[M], data: Any) -> M:
                 params["choices"] = ctx["expected"]
             errors.append(FieldError(loc, code, params))
         raise ValidationFailed(errors) from None
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(value: Any, *, low: int = 1, high: int = 2**62) -> int | None:
+    """An int in [low, high) from untrusted input (an int, or text of ASCII digits), else None.
+
+    Not `str.isdigit()`: it accepts "²" and "①", which int() then refuses with a ValueError.
+    """
+    if isinstance(value, str) and _ASCII_DIGITS.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if low <= value < high else None

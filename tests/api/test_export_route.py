@@ -150,3 +150,12 @@ def test_export_sees_only_the_callers_scope(http, uow_factory, org, book):
         [{"field": "custom.private_banking", "op": "is_set", "value": True}]))
     assert r.status_code == 200
     assert [row[1] for row in _csv(r.content)[1:]] == ["别人的"]
+
+
+@pytest.mark.parametrize("document_id", ["%C2%B2", "%E2%91%A0", "1" * 40, "-1"])
+def test_a_document_id_that_is_not_plain_digits_is_refused_not_a_server_error(http, uow_factory, org, document_id):
+    """'²' and '①' pass str.isdigit() but int() refuses them: ids from a URL go through whole_number()."""
+    cookie = session_cookie(uow_factory, "rm_a1")
+    r = http.get(f"/documents/{document_id}", headers={"Cookie": cookie})
+    assert r.status_code in (404, 422), r.text
+    assert "message" in r.json()
