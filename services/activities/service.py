@@ -16,6 +16,7 @@ from services.security import audit
 from services.security.actor import Actor
 from services.types import utcnow
 from services.validation.input import parse
+from services.security.policy import require_customer_record_role
 
 # Service levels: how long a ticket may stay unresolved, by kind and priority.
 SLA = {
@@ -68,8 +69,9 @@ class TicketCreate(_Strict):
 
 
 def _staff(actor: Actor) -> None:
-    if actor.kind not in ("user", "api_client") or actor.id is None:
+    if actor.kind not in ("user", "api_client"):
         raise NotPermitted()
+    require_customer_record_role(actor)
 
 
 def log_interaction(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -> Interaction:

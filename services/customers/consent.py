@@ -18,9 +18,9 @@ from services.db import UnitOfWork
 from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
-from services.security.models import Role
 from services.types import utcnow
 from services.validation.input import parse
+from services.security.policy import require_customer_record_role
 
 PURPOSES = ("marketing", "data_sharing", "credit_inquiry", "profiling")
 CHANNELS = ("branch", "app", "online", "phone", "api")
@@ -91,8 +91,7 @@ def _load(s: Session, actor: Actor, customer_id: Any):
 
 def record_consent(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -> ConsentView:
     """Record one grant or withdrawal as a new row."""
-    if actor.roles and all(r == Role.AUDITOR for r in actor.roles):
-        raise NotPermitted()
+    require_customer_record_role(actor)
     s = uow.session
     customer = _load(s, actor, customer_id)
     req = parse(ConsentIn, data)

@@ -131,6 +131,17 @@ EDITABLE_FIELDS: dict[str, frozenset[str]] = {
 
 CREATOR_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.OPS, API_ROLE})
 
+# Who may add to a customer's records (interactions, tasks, tickets, consent, documents) within their scope:
+# the people who work with customers. Admins configure the system and auditors only read; neither writes
+# customer records, although both may see every customer.
+CUSTOMER_RECORD_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.APPROVER,
+                                   Role.OPS, API_ROLE})
+
+
+def require_customer_record_role(actor: Actor) -> None:
+    if actor.id is None or not actor.has_role(*CUSTOMER_RECORD_ROLES):
+        raise NotPermitted()
+
 
 def field_access(actor: Actor, field: str) -> Access:
     roles = actor.roles

@@ -196,3 +196,36 @@ def test_quick_action_bad_input_writes_nothing(uow_factory, actors, family, conn
         uow.commit()
     assert err.value.message("zh_CN") and err.value.message("en")
     assert connection.execute(select(AuditEvent.id)).all() == before
+
+
+def test_admins_and_auditors_see_customers_but_add_nothing_to_their_records(uow_factory, actors, family,
+                                                                           connection):
+    """Customer records are written by the roles that work with customers (CUSTOMER_RECORD_ROLES)."""
+    from services import documents
+    from services.customers import consent
+
+    h = family["husband"]
+    before = connection.execute(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)).scalar()
+    writes = [
+        lambda uow, a: activities.log_interaction(uow=uow, actor=a, customer_id=h.id,
+                                                  data={"kind": "call", "subject": "回访"}),
+        lambda uow, a: activities.add_task(uow=uow, actor=a, customer_id=h.id, data={"title": "回电"}),
+        lambda uow, a: activities.open_ticket(uow=uow, actor=a, customer_id=h.id, data={
+            "kind": "complaint", "subject": "投诉", "channel": "phone", "priority": "normal"}),
+        lambda uow, a: consent.record_consent(uow=uow, actor=a, customer_id=h.id, data={
+            "purpose": "marketing", "granted": True, "channel": "branch"}),
+        lambda uow, a: documents.upload_customer_document(uow=uow, actor=a, customer_id=h.id, filename="x.pdf",
+                                                          data=b"%PDF-1.4 x"),
+    ]
+    for who in ("admin", "auditor"):
+        with uow_factory() as uow:
+            assert c360.customer_360(uow=uow, actor=actors[who], customer_id=h.id).header.customer_id == h.id
+        for write in writes:
+            with uow_factory() as uow, pytest.raises(NotPermitted):
+                write(uow, actors[who])
+    with uow_factory() as uow:  # and the roles that do work with customers still may
+        activities.log_interaction(uow=uow, actor=actors["compliance"], customer_id=h.id,
+                                   data={"kind": "call", "subject": "核实"})
+        uow.commit()
+    after = connection.execute(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)).scalar()
+    assert after == (before or 0) + 1

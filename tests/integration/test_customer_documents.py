@@ -180,3 +180,24 @@ def test_download_names_survive_any_browser():
     assert value.startswith('attachment; filename="____ _v2_.pdf"; ')
     assert value.endswith("filename*=UTF-8''%E7%90%86%E8%B4%A2%E5%90%88%E5%90%8C%20%22v2%22.pdf")
     assert "\n" not in content_disposition("a\r\nSet-Cookie: x.pdf")
+
+
+def test_downloading_an_import_file_is_audited_like_a_customer_document(uow_factory, actors, connection):
+    """Import files carry whole batches of ID numbers and phones: reading one leaves a trace too."""
+    from services.imports import service as imports
+
+    csv_data = "姓名,证件号码,手机号\r\n张导入,110105198506150011,13900001111\r\n".encode("utf-8")
+    with uow_factory() as uow:
+        imports.upload(uow=uow, actor=actors["ops_a"], data=csv_data, filename="batch.csv")
+        uow.commit()
+    doc_id = connection.execute(select(Document.id).where(Document.kind == "import_source")
+                                .order_by(Document.id.desc()).limit(1)).scalar_one()
+    with uow_factory() as uow:
+        name, _, data = documents.download_document(uow=uow, actor=actors["compliance"], document_id=doc_id)
+        uow.commit()
+    assert name == "batch.csv" and data == csv_data
+    event = connection.execute(select(AuditEvent.entity_id, AuditEvent.changes)
+                               .where(AuditEvent.action == "document.download")
+                               .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    assert event is not None and event.entity_id == str(doc_id)
+    assert json.loads(event.changes)["kind"] == "import_source"
