@@ -163,7 +163,7 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
                        created_at=anchor)
         session.add(rule)
         session.flush()
-        matched, _ = _apply_batch(session, rule, tag, R.validate(rule.definition), ctx, None, None, announce=False)
+        matched, _, _ = _apply_batch(session, rule, tag, R.validate(rule.definition), ctx, None, None, announce=False)
         tagged += matched
     counts["customer_tags"] = tagged
     return counts

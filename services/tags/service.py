@@ -128,6 +128,7 @@ class RunResult(BaseModel):
     matched: int
     added: int
     removed: int
+    revised: int = 0  # kept the tag, now justified by this version (new evidence)
 
 
 # ---------------------------------------------------------------- helpers
@@ -332,8 +333,10 @@ def _write_changes(s: Session, rule: TagRule, tag: Tag, *, adds: dict[int, dict]
 
 
 def _apply_batch(s: Session, rule: TagRule, tag: Tag, tree: R.Node, ctx: R.Ctx,
-                 lo: int | None, hi: int | None, *, announce: bool = True) -> tuple[int, list[TagChange]]:
-    """Bring one rule's tag up to date for customers with lo <= id < hi (all when both are None)."""
+                 lo: int | None, hi: int | None, *, announce: bool = True) -> tuple[int, list[TagChange], int]:
+    """Bring one rule's tag up to date for customers with lo <= id < hi (all when both are None).
+    Returns (customers matched, tags added and removed, tags kept but now justified by this version);
+    the caller audits all three."""
     ops = R.operands([tree])
     cols = R.operand_columns(ctx, ops)
     id_filter = []
@@ -363,7 +366,7 @@ def _apply_batch(s: Session, rule: TagRule, tag: Tag, tree: R.Node, ctx: R.Ctx,
         s.execute(update(CustomerTag).where(CustomerTag.tag_id == tag.id, CustomerTag.customer_id == cid)
                   .values(rule_id=rule.id, rule_version=rule.version, evidence=matched[cid]))
     return len(matched), _write_changes(s, rule, tag, adds=adds, removes=removes, evidence_of_removed=removed_ev,
-                                        announce=announce)
+                                        announce=announce), len(stale)
 
 
 def run_rule_now(*, uow: UnitOfWork, actor: Actor, rule_key: Any, as_of: datetime | None = None) -> RunResult:
@@ -375,10 +378,10 @@ def run_rule_now(*, uow: UnitOfWork, actor: Actor, rule_key: Any, as_of: datetim
         raise ValidationFailed([FieldError("rule_key", "tag_rule.inactive")])
     tag = s.get(Tag, rule.tag_id)
     tree = _validated(s, rule.definition)
-    matched, changes = _apply_batch(s, rule, tag, tree, _ctx(s, as_of), None, None)
+    matched, changes, revised = _apply_batch(s, rule, tag, tree, _ctx(s, as_of), None, None)
     result = RunResult(rule_key=rule.rule_key, version=rule.version, matched=matched,
                        added=sum(c.action == "added" for c in changes),
-                       removed=sum(c.action == "removed" for c in changes))
+                       removed=sum(c.action == "removed" for c in changes), revised=revised)
     audit.record(s, actor, "tag_rule.run", entity_type="tag_rule", entity_id=rule.id, changes=result.model_dump())
     return result
 
@@ -417,13 +420,14 @@ def nightly_pass(uow_factory: Callable[[], UnitOfWork] = UnitOfWork, *, as_of: d
                         break  # edited or switched off meanwhile
                     tag = s.get(Tag, rule.tag_id)
                     tree = _validated(s, rule.definition)
-                    n, changes = _apply_batch(s, rule, tag, tree, _ctx(s, as_of), lo, lo + batch)
+                    n, changes, revised = _apply_batch(s, rule, tag, tree, _ctx(s, as_of), lo, lo + batch)
                     a = sum(c.action == "added" for c in changes)
                     r = len(changes) - a
-                    if changes:
+                    if changes or revised:
                         audit.record(s, SYSTEM, "tag_rule.nightly", entity_type="tag_rule", entity_id=rule.id,
                                      changes={"rule_key": rule.rule_key, "version": rule.version, "from_id": lo,
-                                              "to_id": lo + batch - 1, "added": a, "removed": r})
+                                              "to_id": lo + batch - 1, "added": a, "removed": r,
+                                              "revised": revised})
                     uow.commit()
                     matched, added, removed = matched + n, added + a, removed + r
             report.rules += 1
@@ -559,6 +563,7 @@ def _evaluate_customer(session: Session, plan: _Plan, customer_id: int, *, reaso
     existing = {r[0]: (r[1], r[2]) for r in conn.execute(
         select(_CTT.c.tag_id, _CTT.c.rule_id, _CTT.c.evidence).where(_CTT.c.customer_id == customer_id)).all()}
     changes: list[TagChange] = []
+    revised: list[dict] = []  # tags kept, now justified by a newer rule version
     for rule, tag, tree in plan.trees:
         has = existing.get(tag.id)
         if R.holds(tree, values):
@@ -570,14 +575,16 @@ def _evaluate_customer(session: Session, plan: _Plan, customer_id: int, *, reaso
                                                           CustomerTag.customer_id == customer_id)
                                 .values(rule_id=rule.id, rule_version=rule.version,
                                         evidence=R.evidence(tree, values)))
+                revised.append({"tag": tag.code, "action": "revised", "rule_key": rule.rule_key,
+                                "version": rule.version})
         elif has is not None and has[0] is not None:
             changes += _write_changes(session, rule, tag, adds={}, removes=[customer_id],
                                       evidence_of_removed={customer_id: R.evidence(tree, values)})
-    if changes:
+    if changes or revised:
         audit.record(session, SYSTEM, "customer.tags_changed", entity_type="customer", entity_id=customer_id,
                      changes={"reason": str(reason)[:60],
                               "changes": [{"tag": c.tag_code, "action": c.action, "rule_key": c.rule_key,
-                                           "version": c.rule_version} for c in changes]})
+                                           "version": c.rule_version} for c in changes] + revised})
     return changes
 
 

@@ -1,6 +1,7 @@
 """Tags from rules on a real database: rules, versions, previews, incremental and nightly application."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -201,7 +202,7 @@ def test_edit_makes_a_new_version_and_run_records_it(uow_factory, actors, new_cu
             "rule_key": "hnw_potential", "tag_code": "hnw_potential", "name": "高净值潜力 v2", "definition": looser})
         again = tags.run_rule_now(uow=uow, actor=actors["admin"], rule_key="hnw_potential", as_of=NOW)
         uow.commit()
-    assert v2.version == 2 and (again.added, again.removed) == (0, 0)
+    assert v2.version == 2 and (again.added, again.removed, again.revised) == (0, 0, 1)
     s = Session(connection)
     versions = s.execute(select(TagRule.version, TagRule.is_current).where(TagRule.rule_key == "hnw_potential")
                          .order_by(TagRule.version)).all()
@@ -289,3 +290,24 @@ def test_a_customer_update_reevaluates_tags_at_once(uow_factory, actors, new_cus
     with uow_factory() as uow:
         assert [t.code for t in tags_service.tags_for_customer(uow=uow, actor=actors["rm_a1"],
                                                                customer_id=c.id)] == ["vip_segment"]
+
+
+def test_a_kept_tag_newly_justified_by_a_later_version_is_audited(uow_factory, actors, new_customer, feed, hnw,
+                                                                   connection):
+    """The evidence behind a tag changes even when the tag stays: that leaves an audit event too."""
+    c = new_customer("rm_a1")
+    feed.deposit(c.id, "600000.00", NOW - timedelta(days=2))
+    feed.view(c.id, NOW - timedelta(days=2), n=3)
+    assert [ch.action for ch in _changed(uow_factory, c.id)] == ["added"]
+    looser = {"all": [HNW_RULE["all"][0], dict(HNW_RULE["all"][1], value=2)]}
+    with uow_factory() as uow:
+        tags.save_rule(uow=uow, actor=actors["admin"], data={
+            "rule_key": "hnw_potential", "tag_code": "hnw_potential", "name": "高净值潜力 v2", "definition": looser})
+        uow.commit()
+    assert _changed(uow_factory, c.id) == []  # nothing added or removed ...
+    event = connection.execute(select(AuditEvent.changes).where(AuditEvent.action == "customer.tags_changed",
+                                                                AuditEvent.entity_id == str(c.id))
+                               .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    assert json.loads(event)["changes"] == [  # ... but the new justification is on record
+        {"tag": "hnw_potential", "action": "revised", "rule_key": "hnw_potential", "version": 2}]
+    assert connection.execute(select(CustomerTag.rule_version).where(CustomerTag.customer_id == c.id)).scalar_one() == 2
