@@ -581,6 +581,10 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
         ).rowcount
         if claimed != 1:
             raise ImportRefused("import.batch_running", batch_id=batch.id)
+        # On record from the start: a run that never finishes (process killed) still shows who began it.
+        audit.record(s, actor, "import.start", entity_type="import_batch", entity_id=batch.id,
+                     changes={"rows": len(table.rows), "mapping": checked, "default_owner_id": default_owner_id,
+                              "apply_valid_rows": apply_valid_rows})
         uow.commit()
     bid = batch.id
     _set_live(bid, "check", 0)

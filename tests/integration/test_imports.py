@@ -174,6 +174,9 @@ def test_an_unexpected_failure_mid_batch_leaves_nothing(uow_factory, actors, org
     assert _count(uow_factory) == 0
     with uow_factory() as uow:
         assert uow.session.get(ImportBatch, batch.id).status == "failed"
+    # Who started the run is on record although the run wrote nothing.
+    assert _count(uow_factory, AuditEvent, AuditEvent.action == "import.start",
+                  AuditEvent.entity_id == str(batch.id)) == 1
 
 
 def test_duplicate_rows_and_ids_within_a_file_name_the_first_row(uow_factory, actors, org):
