@@ -1,4 +1,4 @@
-"""The `fincrm` command: database, demo data, users, audit.
+"""The `fincrm` command: database, demo data, users, API clients, audit.
 
 Every sub-command reads the same FINCRM_* settings as the app.
 """
@@ -48,6 +48,37 @@ def _cmd_user_create(args) -> int:
         user = create_user(uow=uow, actor=SYSTEM, data=data)
         uow.commit()
         print(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+    return 0
+
+
+def _cmd_client_create(args) -> int:
+    """Register another system as an API client; its secret is printed once and only its hash is kept."""
+    from sqlalchemy import select
+
+    from services.db import unit_of_work
+    from services.errors import FieldError, ValidationFailed
+    from services.integration.clients import create_client
+    from services.security.actor import SYSTEM
+    from services.security.models import User
+
+    with unit_of_work() as uow:
+        owner_id = None
+        unknown: list[FieldError] = []
+        if args.owner:
+            owner_id = uow.session.execute(select(User.id).where(User.username == args.owner)).scalar()
+            if owner_id is None:
+                unknown.append(FieldError("default_owner_id", "value.not_an_rm"))
+        try:
+            made = create_client(uow=uow, actor=SYSTEM, data={
+                "client_id": args.client_id, "name": args.name or args.client_id, "scopes": args.scope,
+                "default_owner_id": owner_id})
+        except ValidationFailed as exc:  # every fault at once, the unknown owner included
+            raise ValidationFailed(exc.errors + unknown) from None
+        if unknown:
+            raise ValidationFailed(unknown)  # nothing is committed
+        uow.commit()
+    print(f"created API client {made.client_id} (scopes: {' '.join(made.scopes)})")
+    print(f"client secret (shown once, store it now): {made.client_secret}")
     return 0
 
 
@@ -109,6 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("--team", type=int, help="team id (required for rm)")
     uc.add_argument("--password", help="omit to be prompted")
     uc.set_defaults(func=_cmd_user_create)
+
+    client = sub.add_parser("client", help="API clients (other systems)").add_subparsers(
+        dest="client_command", required=True)
+    cc = client.add_parser("create", help="register a system for OAuth2 client credentials")
+    cc.add_argument("client_id")
+    cc.add_argument("--name", help="what the system is, e.g. 'Core banking'")
+    cc.add_argument("--scope", action="append", required=True,
+                    help="customers:read, customers:write, accounts:write, transactions:write, events:write, "
+                         "interactions:write (repeatable)")
+    cc.add_argument("--owner", help="user name of the RM who gets customers the system creates without one")
+    cc.set_defaults(func=_cmd_client_create)
 
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
     av = audit.add_parser("verify", help="check the hash chain; exit 1 at the first broken link")

@@ -68,3 +68,26 @@ def test_seed_is_refused_outside_demo_mode(cli_env):
     fincrm("db", "upgrade", env=cli_env)
     proc = fincrm("seed", "--demo", env=cli_env, check=False)
     assert proc.returncode == 2 and "demo mode" in proc.stderr
+
+
+def test_client_create_registers_a_system_and_prints_its_secret_once(cli_env, tmp_path):
+    """Outside demo data, this is how a bank gets OAuth2 credentials for its core system."""
+    fincrm("db", "upgrade", env=cli_env)
+    out = fincrm("client", "create", "core-banking", "--name", "核心系统", "--scope", "customers:read",
+                 "--scope", "transactions:write", env=cli_env).stdout
+    assert "created API client core-banking" in out
+    secret = out.rsplit(": ", 1)[1].strip()
+    assert len(secret) >= 32
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        stored, scopes = db.execute(
+            "SELECT secret_hash, scopes FROM api_client WHERE client_id = 'core-banking'").fetchone()
+        actions = [r[0] for r in db.execute("SELECT action FROM audit_event ORDER BY seq")]
+    assert secret not in stored and "customers:read" in scopes and actions == ["api_client.create"]
+    again = fincrm("client", "create", "core-banking", "--scope", "nonsense", "--owner", "nobody", env=cli_env,
+                   check=False)
+    # Refused naming every field at fault, nothing written.
+    assert again.returncode == 2 and all(f in again.stderr for f in ("权限范围", "默认客户经理"))
+    taken = fincrm("client", "create", "core-banking", "--scope", "customers:read", env=cli_env, check=False)
+    assert taken.returncode == 2 and "客户端标识" in taken.stderr
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        assert db.execute("SELECT count(*) FROM api_client").fetchone() == (1,)
