@@ -33,7 +33,7 @@ from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account, mask_email, mask_id_number, mask_phone
 from services.security.models import Role, User
 from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, customer_scope_filter,
-                                      editable_fields, field_access, require_reveal, scope_key)
+                                      editable_fields, field_access, require_reveal, require_scope, scope_key)
 from services.types import utcnow
 from services.validation.identity import (InvalidValue, id_number_birth_date, id_number_gender,
                                           normalize_id_number, normalize_phone, normalize_uscc)
@@ -394,6 +394,7 @@ def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any)
 def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: Any = 1,
                      page_size: Any = 20, filters: Any = None) -> CustomerPage:
     """`filters`: [{"field": "segment" | "custom.<key>" | ..., "op": ..., "value": ...}] (customers.filters)."""
+    require_scope(actor, "customers:read")
     req = parse(SearchRequest, {"query": query, "page": page, "page_size": page_size})
     s = uow.session
     kind, params = customer_search.prepare(req.query)

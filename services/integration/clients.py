@@ -18,7 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from authlib.common.security import is_secure_transport
 from authlib.oauth2.rfc6749 import (AuthorizationServer, ClientMixin, OAuth2Payload, OAuth2Request,
@@ -64,8 +64,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def actor_for_client(client: ApiClient) -> Actor:
-    return Actor(kind="api_client", id=client.id, name=client.client_id, roles=frozenset({API_ROLE}))
+def actor_for_client(client: ApiClient, scopes: Iterable[str] | None = None) -> Actor:
+    """The client as an actor, scoped to what its token grants (by default, all the client was given)."""
+    granted = frozenset(client.scopes if scopes is None else scopes) & frozenset(client.scopes)
+    return Actor(kind="api_client", id=client.id, name=client.client_id, roles=frozenset({API_ROLE}),
+                 scopes=granted)
 
 
 # ---------------------------------------------------------------- admin use cases
@@ -400,7 +403,7 @@ def authenticate_bearer(*, uow: UnitOfWork, headers: Mapping[str, str], scopes: 
         return_error = error.error
         raise TokenRejected(status, return_error, error.get_error_description() or "", out) from None
     client = token.client
-    return ApiCaller(actor=actor_for_client(client), client_pk=client.id, client_id=client.client_id,
+    return ApiCaller(actor=actor_for_client(client, token.row.scopes), client_pk=client.id, client_id=client.client_id,
                      default_owner_id=client.default_owner_id, scopes=tuple(token.row.scopes))
 
 

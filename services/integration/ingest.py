@@ -36,7 +36,7 @@ from services.security import audit
 from services.security.actor import Actor
 from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account
-from services.security.policy import API_ROLE
+from services.security.policy import API_ROLE, require_scope
 from services.types import Money, utcnow
 from services.validation.identity import InvalidValue, normalize_id_number, normalize_phone, normalize_uscc
 from services.validation.input import parse
@@ -100,9 +100,10 @@ def _row_errors(prefix: str, index: int, exc: ValidationFailed) -> list[FieldErr
 
 # ---------------------------------------------------------------- external ids
 
-def _require_client(actor: Actor) -> None:
+def _require_client(actor: Actor, scope: str) -> None:
     if actor.kind != "api_client" or actor.id is None or not actor.has_role(API_ROLE):
         raise NotPermitted()
+    require_scope(actor, scope)
 
 
 def _check_external_id(value: Any, field_name: str) -> str:
@@ -164,7 +165,7 @@ class Upserted:
 def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: Any,
                     default_owner_id: int | None = None) -> Upserted:
     """PUT by the caller's id: create the customer, or change what differs (nothing if nothing does)."""
-    _require_client(actor)
+    _require_client(actor, "customers:write")
     ext = _check_external_id(external_id, "external_id")
     s = uow.session
     existing = _resolve(s, actor.id, "customer", [ext]).get(ext)
@@ -228,7 +229,7 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
 
 
 def get_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any) -> ApiCustomerDetail:
-    _require_client(actor)
+    _require_client(actor, "customers:read")
     cid = _customer_id(uow.session, actor, external_id)
     detail = customers.get_customer(uow=uow, actor=actor, customer_id=cid)
     audit.record(uow.session, actor, "customer.read", entity_type="customer", entity_id=cid)
@@ -237,7 +238,7 @@ def get_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any) -> ApiCusto
 
 def list_custom_fields(*, uow: UnitOfWork, actor: Actor) -> list[custom_fields.CustomFieldView]:
     """The active custom fields this client may see, with their types, choices, limits and whether it may set them."""
-    _require_client(actor)
+    _require_client(actor, "customers:read")
     return custom_fields.list_definitions(uow=uow, actor=actor)
 
 
@@ -266,7 +267,7 @@ def _account_view(actor: Actor, a: Account) -> AccountView:
 
 def upsert_account(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, account_external_id: Any,
                    data: Any) -> AccountUpserted:
-    _require_client(actor)
+    _require_client(actor, "accounts:write")
     s = uow.session
     cid = _customer_id(s, actor, customer_external_id)
     ext = _check_external_id(account_external_id, "account_external_id")
@@ -330,7 +331,7 @@ class HoldingRow(_Row):
 def upsert_holdings(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, account_external_id: Any,
                     data: Any) -> list[HoldingView]:
     """Set the positions of one account (one per product); positions not named stay as they are."""
-    _require_client(actor)
+    _require_client(actor, "accounts:write")
     s = uow.session
     cid = _customer_id(s, actor, customer_external_id)
     ext = _check_external_id(account_external_id, "account_external_id")
@@ -493,7 +494,7 @@ def _check_in_batch_duplicates(prefix: str, keys: list[str | None], errors: list
 
 def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
     """A batch of up to 10,000 bookings referencing customers and accounts by the caller's ids."""
-    _require_client(actor)
+    _require_client(actor, "transactions:write")
     s = uow.session
     rows = _batch_rows(data)
     parsed, errors = _parse_rows("rows", TransactionRow, rows)
@@ -584,7 +585,7 @@ class EventRow(_Row):
 
 def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
     """A batch of behaviour events (app page views, product views, searches)."""
-    _require_client(actor)
+    _require_client(actor, "events:write")
     s = uow.session
     rows = _batch_rows(data)
     parsed, errors = _parse_rows("rows", EventRow, rows)
@@ -636,7 +637,7 @@ def _notify_tags(session: Session, customer_ids: set[int], reason: str) -> None:
 # ---------------------------------------------------------------- interactions
 
 def add_interaction(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, data: Any) -> dict:
-    _require_client(actor)
+    _require_client(actor, "interactions:write")
     from services.activities import service as activities
 
     cid = _customer_id(uow.session, actor, customer_external_id)

@@ -16,6 +16,9 @@ class Actor:
     team_id: int | None = None
     locale: str = "zh_CN"
     session_id: str | None = None
+    # An API client's granted OAuth2 scopes (its token's); None for people and the system, whom scopes do
+    # not concern. Services check them (policy.require_scope), not only the HTTP door.
+    scopes: frozenset[str] | None = None
 
     def has_role(self, *roles: Role | str) -> bool:
         return any(str(r) in self.roles for r in roles)

@@ -138,6 +138,12 @@ CUSTOMER_RECORD_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER,
                                    Role.OPS, API_ROLE})
 
 
+def require_scope(actor: Actor, scope: str) -> None:
+    """An API client may do only what its token was granted; people and the system are not scoped."""
+    if actor.kind == "api_client" and (actor.scopes is None or scope not in actor.scopes):
+        raise NotPermitted()
+
+
 def require_customer_record_role(actor: Actor) -> None:
     if actor.id is None or not actor.has_role(*CUSTOMER_RECORD_ROLES):
         raise NotPermitted()
