@@ -222,3 +222,20 @@ def new_customer(uow_factory, actors):
         return profile
 
     return make
+
+
+@pytest.fixture
+def page_state(connection, monkeypatch):
+    """make(StateClass, actor): the page's State in a Reflex state tree, its units of work on the test's
+    transaction, signed in as `actor` (cookie resolution itself is covered by tests/security)."""
+    def make(state_cls, actor):
+        import reflex as rx
+
+        import services.db as db
+
+        monkeypatch.setattr(db, "get_engine", lambda url=None: connection)
+        monkeypatch.setattr(state_cls, "_require_actor", lambda self: actor)
+        root = rx.State(_reflex_internal_init=True)
+        return root.get_substate(state_cls.get_full_name().split(".")[1:])
+
+    return make

@@ -173,18 +173,11 @@ def test_built_filters_narrow_the_real_search_and_chips_read_well(uow_factory, a
 
 
 @pytest.fixture
-def list_state(connection, monkeypatch, actors):
-    """CustomersState in a state tree, its units of work on the test's transaction, signed in as rm_a1
-    (cookie resolution itself is covered by tests/security)."""
-    import reflex as rx
-
-    import services.db as db
+def list_state(page_state, actors):
+    """CustomersState signed in as rm_a1."""
     from state.customers import CustomersState
 
-    monkeypatch.setattr(db, "get_engine", lambda url=None: connection)
-    monkeypatch.setattr(CustomersState, "_require_actor", lambda self: actors["rm_a1"])
-    root = rx.State(_reflex_internal_init=True)
-    return root.get_substate(CustomersState.get_full_name().split(".")[1:])
+    return page_state(CustomersState, actors["rm_a1"])
 
 
 def _call(state, handler: str, *args):

@@ -10,16 +10,10 @@ MANY = {"any": [{"field": "age", "op": ">=", "value": 20 + i} for i in range(25)
 
 
 @pytest.fixture
-def tags_state(connection, monkeypatch, actors):
-    import reflex as rx
-
-    import services.db as db
+def tags_state(page_state, actors):
     from state.tags import TagsAdminState
 
-    monkeypatch.setattr(db, "get_engine", lambda url=None: connection)
-    monkeypatch.setattr(TagsAdminState, "_require_actor", lambda self: actors["admin"])
-    root = rx.State(_reflex_internal_init=True)
-    return root.get_substate(TagsAdminState.get_full_name().split(".")[1:])
+    return page_state(TagsAdminState, actors["admin"])
 
 
 def _call(state, handler: str, *args):
