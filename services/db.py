@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
+from services.errors import Refusal
 from services.settings import get_settings
 
 _engines: dict[str, Engine] = {}
@@ -107,6 +108,12 @@ class UnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
+        if exc is not None and isinstance(exc, Refusal) and not exc.audited:
+            # The refused operation is rolled back; its refusal is audited in a transaction of its own.
+            exc.audited = True
+            from services.security.refusals import record_refusal
+
+            record_refusal(self._bind, exc)
 
     @property
     def dialect(self) -> str:

@@ -124,9 +124,9 @@ def store(session: Session, *, data: bytes, filename: Any, content_type: str, ki
     if kind not in KINDS:
         raise ValidationFailed([FieldError("kind", "value.invalid_choice", {"choices": ", ".join(KINDS)})])
     if customer_id is None and not (actor.kind == "system" or actor.has_role(*BACK_OFFICE_ROLES)):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, entity_type="document")
     if customer_id is not None and not _may_access(session, actor, customer_id, None):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, entity_type="customer", entity_id=customer_id)
     digest = write_blob(bytes(data))
     doc = Document(customer_id=customer_id, kind=kind, filename=clean_filename(filename),
                    content_type=(content_type or "application/octet-stream")[:100], sha256=digest,
@@ -147,7 +147,7 @@ def open_document(session: Session, *, document_id: Any, actor: Actor) -> tuple[
     if doc is None:
         raise NotFound(what="document", id=document_id)
     if not _may_access(session, actor, doc.customer_id, doc.uploaded_by):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, entity_type="document", entity_id=document_id)
     return doc, read_blob(doc.sha256)
 
 

@@ -27,7 +27,22 @@ class DomainError(Exception):
         return translate(self.code, locale, **self.params)
 
 
-class NotPermitted(DomainError):
+class Refusal(DomainError):
+    """An actor was refused: the unit of work it leaves audits it as `access.refused`, after rolling
+    back (services/security/refusals.py). Carries who was refused and, where known, what for."""
+
+    def __init__(self, code: str | None = None, *, actor=None, permission=None, entity_type: str | None = None,
+                 entity_id=None, audit_details: dict | None = None, **params):
+        super().__init__(code, **params)
+        self.actor = actor
+        self.permission = permission
+        self.entity_type = entity_type
+        self.entity_id = entity_id
+        self.audit_details = audit_details
+        self.audited = False
+
+
+class NotPermitted(Refusal):
     code = "error.not_permitted"
     http_status = 403
 
@@ -35,6 +50,15 @@ class NotPermitted(DomainError):
 class NotFound(DomainError):
     code = "error.not_found"
     http_status = 404
+
+
+class OutOfScope(Refusal):
+    """A record that exists but lies outside the actor's data scope. It answers exactly as a record that
+    does not exist (same code, message and status), so nobody learns which ids exist; it is audited as
+    a refusal, unlike a plain NotFound."""
+
+    code = NotFound.code
+    http_status = NotFound.http_status
 
 
 class ConcurrentModification(DomainError):

@@ -59,6 +59,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "value.too_long": {"en": "is longer than {max} characters", "zh_CN": "超过 {max} 个字符"},
     "value.too_short": {"en": "must be at least {min} characters", "zh_CN": "至少需要 {min} 个字符"},
     "value.control_characters": {"en": "contains control characters", "zh_CN": "包含控制字符"},
+    "value.invisible_characters": {
+        "en": "contains invisible or text-direction characters (they make text display differently from what is stored)",
+        "zh_CN": "包含不可见字符或文字方向控制字符（会使显示内容与实际内容不一致）",
+    },
+    "value.invalid_encoding": {"en": "is not valid text (broken character encoding)", "zh_CN": "不是有效文本（字符编码错误）"},
     "value.duplicate_link": {"en": "is already linked this way", "zh_CN": "已存在相同的关联"},
     "value.share_only_for_owners": {"en": "a share applies to beneficial owners only",
                                     "zh_CN": "持股比例仅适用于受益所有人"},

@@ -121,6 +121,15 @@ def connection(engine):
             outer.rollback()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_refusal_limits():
+    """Each test starts with the audit's refusal rate limits unused (they are per process)."""
+    from services.security.refusals import limiter
+
+    limiter.reset()
+    yield
+
+
 @pytest.fixture
 def uow_factory(connection):
     """Units of work joined to the test's transaction: their commit() only releases a savepoint."""

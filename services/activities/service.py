@@ -70,7 +70,7 @@ class TicketCreate(_Strict):
 
 def _staff(actor: Actor) -> None:
     if actor.kind not in ("user", "api_client"):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
     require_customer_record_role(actor)
 
 

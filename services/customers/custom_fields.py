@@ -160,7 +160,7 @@ def can_edit(actor: Actor, d: CustomFieldDefinition) -> bool:
 
 def _require_admin(actor: Actor) -> None:
     if not actor.has_role(Role.ADMIN):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
 
 
 def applies(d: CustomFieldDefinition, kind: str) -> bool:

@@ -123,7 +123,7 @@ def export_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", filters:
                      fmt: Any = "csv", locale: Any = None) -> ExportFile:
     """The customers the actor's search would find (no paging, at most MAX_ROWS) as a file."""
     if actor.kind != "user" or actor.has_role(API_ROLE):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, entity_type="customer")
     if fmt not in FORMATS:
         raise ValidationFailed([FieldError("format", "export.bad_format")])
     loc = normalize_locale(locale if isinstance(locale, str) else actor.locale)

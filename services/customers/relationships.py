@@ -47,7 +47,7 @@ def _require_edit(actor: Actor) -> None:
     if not editable_fields(actor) & {"address", "name", "status"}:
         from services.errors import NotPermitted
 
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
 
 
 def add_relationship(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -> Relationship:

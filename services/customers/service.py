@@ -23,7 +23,7 @@ from services.customers.views import (AccountView, CustomerDetail, CustomerPage,
                                       CustomerSummary, HoldingView, InteractionView, RelationshipView,
                                       TransactionView)
 from services.db import UnitOfWork
-from services.errors import ConcurrentModification, FieldError, NotFound, NotPermitted, ValidationFailed
+from services.errors import ConcurrentModification, FieldError, NotFound, NotPermitted, OutOfScope, ValidationFailed
 from services.org.models import Branch, Team
 from services.outbox import publish
 from services.portfolio.models import Account, AccountKind, Holding, Product, Transaction
@@ -102,7 +102,8 @@ def load_customer(session: Session, actor: Actor, customer_id: Any) -> Customer:
     if row is None:
         raise NotFound(what="customer", id=customer_id)
     if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id):
-        raise NotPermitted()
+        # Answered as "not found", so that nobody learns which customer ids exist; audited as a refusal.
+        raise OutOfScope(actor=actor, entity_type="customer", entity_id=customer_id, what="customer", id=customer_id)
     return row
 
 
@@ -221,7 +222,7 @@ def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[An
 
 def _require_creator(actor: Actor) -> None:
     if not any(actor.has_role(r) for r in CREATOR_ROLES):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, entity_type="customer")
 
 
 @dataclass

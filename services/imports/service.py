@@ -167,7 +167,7 @@ def _who(actor: Actor) -> str:
 
 def require_importer(actor: Actor) -> None:
     if not actor.has_role(*IMPORT_ROLES):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
 
 
 def _may_see_batch(s: Session, actor: Actor, batch: ImportBatch) -> bool:
@@ -191,7 +191,7 @@ def _load_batch(s: Session, actor: Actor, batch_id: Any) -> ImportBatch:
     if batch is None:
         raise NotFound(what="import_batch", id=batch_id)
     if not _may_see_batch(s, actor, batch):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, entity_type="import_batch", entity_id=batch_id)
     return batch
 
 
@@ -323,7 +323,7 @@ def get_batch(*, uow: UnitOfWork, actor: Actor, batch_id: Any) -> BatchView:
 
 def list_batches(*, uow: UnitOfWork, actor: Actor, limit: int = 20) -> list[BatchView]:
     if not actor.has_role(*IMPORT_ROLES, *OVERSIGHT_ROLES):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
     s = uow.session
     rows = s.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(200)).scalars().all()
     return [_view(b) for b in rows if _may_see_batch(s, actor, b)][:max(1, min(limit, 100))]

@@ -102,7 +102,7 @@ def _row_errors(prefix: str, index: int, exc: ValidationFailed) -> list[FieldErr
 
 def _require_client(actor: Actor, scope: str) -> None:
     if actor.kind != "api_client" or actor.id is None or not actor.has_role(API_ROLE):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
     require_scope(actor, scope)
 
 

@@ -125,12 +125,12 @@ def _endpoint_view(e: WebhookEndpoint) -> EndpointView:
 
 def _require_admin(actor: Actor) -> None:
     if not actor.has_role(Role.ADMIN):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
 
 
 def _require_viewer(actor: Actor) -> None:
     if not actor.has_role(Role.ADMIN, Role.COMPLIANCE):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
 
 
 def create_endpoint(*, uow: UnitOfWork, actor: Actor, data: Any, secret: str | None = None) -> EndpointCreated:

@@ -141,12 +141,12 @@ CUSTOMER_RECORD_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER,
 def require_scope(actor: Actor, scope: str) -> None:
     """An API client may do only what its token was granted; people and the system are not scoped."""
     if actor.kind == "api_client" and (actor.scopes is None or scope not in actor.scopes):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, permission=scope)
 
 
 def require_customer_record_role(actor: Actor) -> None:
     if actor.id is None or not actor.has_role(*CUSTOMER_RECORD_ROLES):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
 
 
 def field_access(actor: Actor, field: str) -> Access:
@@ -168,9 +168,9 @@ def editable_fields(actor: Actor) -> frozenset[str]:
 
 def require_reveal(actor: Actor, field: str) -> None:
     if field not in SENSITIVE_FIELDS or field_access(actor, field) < Access.REVEALABLE:
-        raise NotPermitted()
+        raise NotPermitted(actor=actor, audit_details={"field": str(field)[:40]})
 
 
 def require_any_role(actor: Actor, *roles: Role) -> None:
     if not actor.has_role(*roles):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)

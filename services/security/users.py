@@ -41,7 +41,7 @@ class UserCreate(_Strict):
 
 def create_user(*, uow: UnitOfWork, actor: Actor, data: Any) -> User:
     if not actor.has_role(Role.ADMIN):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
     req = parse(UserCreate, data)
     s = uow.session
     errors: list[FieldError] = []

@@ -135,7 +135,7 @@ class RunResult(BaseModel):
 
 def _require_admin(actor: Actor) -> None:
     if not actor.has_role(Role.ADMIN):
-        raise NotPermitted()
+        raise NotPermitted(actor=actor)
 
 
 def _tag_view(t: Tag) -> TagView:

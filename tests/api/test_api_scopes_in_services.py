@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.customers import service as customers
-from services.errors import NotPermitted
+from services.errors import Refusal
 from services.integration import clients, ingest
 from services.integration.models import ApiClient
 
@@ -28,7 +28,7 @@ def test_a_token_without_a_scope_cannot_reach_the_use_case_through_any_door(uow_
         lambda uow, a: ingest.add_interaction(uow=uow, actor=a, customer_external_id="CB-1", data={}),
     ]
     for call in calls:
-        with uow_factory() as uow, pytest.raises(NotPermitted):
+        with uow_factory() as uow, pytest.raises(Refusal):
             call(uow, writer)
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         ingest.ingest_transactions(uow=uow, actor=reader, data={"rows": []})

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from services.customers import consent
 from services.customers.models import ConsentRecord
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.security.models import AuditEvent
 from services.types import utcnow
 
@@ -87,11 +87,11 @@ def test_consent_follows_customer_scope_and_auditors_only_read(uow_factory, acto
     p = new_customer(owner="rm_a1")
     data = {"purpose": "marketing", "granted": True, "channel": "branch"}
     for who in ("rm_b1", "rm_a2"):
-        with uow_factory() as uow, pytest.raises(NotPermitted):
+        with uow_factory() as uow, pytest.raises(Refusal):
             consent.record_consent(uow=uow, actor=actors[who], customer_id=p.id, data=data)
-        with uow_factory() as uow, pytest.raises(NotPermitted):
+        with uow_factory() as uow, pytest.raises(Refusal):
             consent.current_consents(uow=uow, actor=actors[who], customer_id=p.id)
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         consent.record_consent(uow=uow, actor=actors["auditor"], customer_id=p.id, data=data)
     with uow_factory() as uow:
         assert len(consent.consent_history(uow=uow, actor=actors["auditor"], customer_id=p.id)) == 0

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from services.customers import custom_fields as cf
 from services.customers import service
 from services.customers.models import Customer, CustomFieldDefinition
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.security.models import AuditEvent
 
 INCOME = {"key": "annual_income", "label": "年收入", "label_en": "Annual income", "field_type": "money",
@@ -47,7 +47,7 @@ def test_admin_defines_fields_and_only_admin_may(uow_factory, actors, connection
     ev = connection.execute(select(AuditEvent).where(AuditEvent.action == "custom_field.create")).one()
     assert json.loads(ev.changes)["key"] == "annual_income"
     for who in ("rm_a1", "compliance", "ops_a"):
-        with uow_factory() as uow, pytest.raises(NotPermitted):
+        with uow_factory() as uow, pytest.raises(Refusal):
             cf.create_definition(uow=uow, actor=actors[who], data=dict(PRIVATE))
 
 

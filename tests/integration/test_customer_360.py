@@ -12,7 +12,7 @@ from services.activities import service as activities
 from services.activities.models import BehaviourEvent, Interaction, Ticket
 from services.customers import c360
 from services.customers.models import CreditRating, Customer, Household, Relationship
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.portfolio.models import Account, AumSnapshot, Transaction
 from services.security.keys import get_cipher
 from services.security.models import AuditEvent
@@ -131,7 +131,7 @@ def test_bad_transaction_filters_are_refused(uow_factory, actors, family, bad):
 def test_other_branch_rm_gets_nothing(uow_factory, actors, family):
     h = family["husband"]
     for call in (c360.customer_360, c360.transactions, c360.timeline, c360.tickets, c360.documents):
-        with uow_factory() as uow, pytest.raises(NotPermitted):
+        with uow_factory() as uow, pytest.raises(Refusal):
             call(uow=uow, actor=actors["rm_b1"], customer_id=h.id)
 
 
@@ -221,7 +221,7 @@ def test_admins_and_auditors_see_customers_but_add_nothing_to_their_records(uow_
         with uow_factory() as uow:
             assert c360.customer_360(uow=uow, actor=actors[who], customer_id=h.id).header.customer_id == h.id
         for write in writes:
-            with uow_factory() as uow, pytest.raises(NotPermitted):
+            with uow_factory() as uow, pytest.raises(Refusal):
                 write(uow, actors[who])
     with uow_factory() as uow:  # and the roles that do work with customers still may
         activities.log_interaction(uow=uow, actor=actors["compliance"], customer_id=h.id,

@@ -13,7 +13,7 @@ from services.activities.models import Interaction, Task, Ticket
 from services.customers import c360
 from services.customers.models import Customer
 from services.customers.search import ACCOUNT_NO_CONTEXT
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction
 from services.security.keys import get_cipher
 from services.tags.models import CustomerTag, Tag
@@ -180,7 +180,7 @@ def test_quick_action_forms_validate_before_anything_is_written(uow_factory, act
                                        data=page.interaction_data({"kind": "visit", "subject": "s",
                                                                    "occurred_at": future}))
     assert in_future.value.message("zh_CN").startswith("发生时间")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(Refusal):
         with uow_factory() as uow:
             activities.open_ticket(uow=uow, actor=actors["rm_b1"], customer_id=rich_customer.id,
                                    data=page.ticket_data({"kind": "complaint", "subject": "s"}))
@@ -247,7 +247,7 @@ def test_custom_fields_and_consent_cards_follow_field_permissions(uow_factory, a
     assert [v.label_for("en") for v in rm_sees] == ["Annual income"]
     assert "1,200,000" in rm_sees[0].display("zh_CN")
     assert {v.key for v in compliance_sees} == {"annual_income", "aml_note"}
-    with pytest.raises(NotPermitted):
+    with pytest.raises(Refusal):
         with uow_factory() as uow:
             c360.custom_values(uow=uow, actor=actors["rm_b1"], customer_id=rich_customer.id)
 

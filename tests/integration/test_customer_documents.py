@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from services import documents
 from services.customers import c360
 from services.customers.models import Document
-from services.errors import NotFound, NotPermitted, ValidationFailed
+from services.errors import NotFound, Refusal, ValidationFailed
 from services.security.models import AuditEvent
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -75,14 +75,14 @@ def test_other_branch_rm_can_neither_upload_nor_download_nor_list(uow_factory, a
     doc_id = _upload(uow_factory, actors["rm_a1"], p.id, "id.png", PNG, kind="id_copy")
     before = _counts(connection)
     for foreign in (actors["rm_b1"], actors["rm_a1b"]):  # another branch's RM; a colleague's customer
-        with uow_factory() as uow, pytest.raises(NotPermitted):
+        with uow_factory() as uow, pytest.raises(Refusal):
             documents.download_document(uow=uow, actor=foreign, document_id=doc_id)
-        with uow_factory() as uow, pytest.raises(NotPermitted):
+        with uow_factory() as uow, pytest.raises(Refusal):
             c360.documents(uow=uow, actor=foreign, customer_id=p.id)
-        with pytest.raises(NotPermitted):
+        with pytest.raises(Refusal):
             _upload(uow_factory, foreign, p.id, "x.pdf", PDF)
     # Read-only auditors read but do not upload.
-    with pytest.raises(NotPermitted):
+    with pytest.raises(Refusal):
         _upload(uow_factory, actors["auditor"], p.id, "x.pdf", PDF)
     with uow_factory() as uow, pytest.raises(NotFound):
         documents.download_document(uow=uow, actor=actors["rm_a1"], document_id=doc_id + 1000)

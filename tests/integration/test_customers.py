@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from services.customers import service
 from services.customers.models import Customer
-from services.errors import ConcurrentModification, NotFound, NotPermitted, ValidationFailed
+from services.errors import ConcurrentModification, NotFound, Refusal, ValidationFailed
 from services.security.models import AuditEvent
 
 
@@ -39,7 +39,7 @@ def test_create_customer_encrypts_identity_and_audits_masked(uow_factory, new_cu
 
 def test_rm_asking_for_another_branchs_customer_is_not_permitted(uow_factory, new_customer, actors):
     other = new_customer(owner="rm_b1", name="李四")
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         service.get_customer(uow=uow, actor=actors["rm_a1"], customer_id=other.id)
 
 
@@ -93,7 +93,7 @@ def test_search_paginates_on_the_server(uow_factory, new_customer, actors):
 
 def test_reveal_is_refused_to_rm_and_audited_for_compliance(uow_factory, new_customer, actors, connection):
     c = new_customer(name="孙七", phone="13712340000")
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         service.reveal_field(uow=uow, actor=actors["rm_a1"], customer_id=c.id, field="id_number")
     before = _audit_count(uow_factory)
     with uow_factory() as uow:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from services.customers import service
 from services.customers.models import Customer
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.integration.models import OutboxMessage
 from services.security import audit
 from services.security.models import AuditEvent
@@ -96,7 +96,7 @@ def test_the_same_id_number_twice_in_one_batch_is_refused_the_second_time(uow_fa
 
 
 def test_roles_that_may_not_create_customers_are_refused(uow_factory, actors, org):
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         service.create_customer_records(uow=uow, actor=actors["compliance"], items=[_person(731)])
 
 

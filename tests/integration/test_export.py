@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.customers import custom_fields as cf
 from services.customers import export
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.security.actor import Actor
 from services.security.models import AuditEvent
 
@@ -81,7 +81,7 @@ def test_admin_export_hides_nothing_it_should_not_show(uow_factory, actors, book
 
 def test_export_refuses_api_clients_bad_format_and_too_many_rows(uow_factory, actors, book, monkeypatch):
     api = Actor(kind="api_client", id=1, name="core", roles=frozenset({"api"}))
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         export.export_customers(uow=uow, actor=api)
     with uow_factory() as uow, pytest.raises(ValidationFailed) as exc:
         export.export_customers(uow=uow, actor=actors["rm_a1"], fmt="xls")

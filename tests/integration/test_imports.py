@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from services.customers import service as customers
 from services.customers.models import Customer
-from services.errors import DomainError, NotPermitted, ValidationFailed
+from services.errors import DomainError, Refusal, ValidationFailed
 from services.imports import jobs
 from services.imports import service as imports
 from services.imports.models import ImportBatch, ImportReviewItem
@@ -262,13 +262,13 @@ def test_review_merge_only_into_a_listed_candidate(uow_factory, actors, org, new
 
 def test_who_may_import_and_see_a_batch(uow_factory, actors, org):
     for name in ("rm_a1", "admin", "compliance"):
-        with pytest.raises(NotPermitted):
+        with pytest.raises(Refusal):
             upload(uow_factory, actors[name], csv_bytes(_rows(1)))
     view = run(uow_factory, actors, org, csv_bytes(_rows(1)))
     with uow_factory() as uow:
         assert imports.get_batch(uow=uow, actor=actors["compliance"], batch_id=view.id).status == "done"
         assert imports.get_batch(uow=uow, actor=actors["bm_a"], batch_id=view.id).id == view.id  # same branch
-        with pytest.raises(NotPermitted):
+        with pytest.raises(Refusal):
             imports.get_batch(uow=uow, actor=actors["rm_a1"], batch_id=view.id)
     # The default owner must be an RM the importer may assign.
     batch = upload(uow_factory, actors["ops_a"], csv_bytes(_rows(1, start=300)))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from services.customers import custom_fields as cf
 from services.customers.models import Customer
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.imports import service as imports
 from services.imports.models import ImportBatch
 from services.security.models import AuditEvent
@@ -114,7 +114,7 @@ def test_mapping_offers_and_suggests_the_custom_fields_the_importer_may_see(uow_
         ("custom.annual_income", "年收入", "Annual income"), ("custom.private_banking", "是否私行客户",
                                                              "Private banking client"),
         ("custom.hobbies", "兴趣爱好", "Interests"), ("custom.vip_since", "贵宾起始日", "VIP since")]
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         imports.mapping_targets(uow=uow, actor=actors["rm_a1"])
     batch = upload(uow_factory, actors["ops_a"], csv_bytes(_rows(1), HEADER + ["风险偏好备注", "interests"]))
     with uow_factory() as uow:

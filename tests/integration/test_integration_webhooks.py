@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.integration import webhooks
 from services.types import utcnow
 
@@ -140,10 +140,10 @@ def test_unreachable_and_disabled_endpoints(uow_factory, actors, connection, rec
 
 def test_only_admins_manage_and_admins_or_compliance_view(uow_factory, actors):
     with uow_factory() as uow:
-        with pytest.raises(NotPermitted):
+        with pytest.raises(Refusal):
             webhooks.create_endpoint(uow=uow, actor=actors["compliance"],
                                      data={"name": "x", "url": "https://example.com/h", "events": ["customer.created"]})
-        with pytest.raises(NotPermitted):
+        with pytest.raises(Refusal):
             webhooks.list_deliveries(uow=uow, actor=actors["rm_a1"])
         with pytest.raises(ValidationFailed) as bad:
             webhooks.create_endpoint(uow=uow, actor=actors["admin"],

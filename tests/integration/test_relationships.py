@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from services.customers import relationships
 from services.customers.models import Customer, Relationship
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 
 
 def _links(connection, cid):
@@ -64,7 +64,7 @@ def test_bad_links_are_refused(uow_factory, actors, new_customer, data):
 
 def test_cannot_link_to_a_customer_outside_scope(uow_factory, actors, new_customer):
     mine, theirs = new_customer(name="陈一"), new_customer(owner="rm_b1", name="陈二")
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         relationships.add_relationship(uow=uow, actor=actors["rm_a1"], customer_id=mine.id,
                                        data={"related_customer_id": theirs.id, "kind": "spouse"})
 
@@ -78,6 +78,6 @@ def test_households(uow_factory, actors, new_customer, connection):
         uow.commit()
     assert hh.name == "孙氏家庭"
     # Another branch's RM cannot join a household they cannot see.
-    with uow_factory() as uow, pytest.raises(NotPermitted):
+    with uow_factory() as uow, pytest.raises(Refusal):
         relationships.assign_household(uow=uow, actor=actors["rm_b1"], customer_id=c.id,
                                        data={"household_id": hh.id})

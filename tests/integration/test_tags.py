@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from services.activities.models import BehaviourEvent
-from services.errors import NotPermitted, ValidationFailed
+from services.errors import Refusal, ValidationFailed
 from services.integration.models import OutboxMessage
 from services.portfolio.models import Account, Product, Transaction
 from services.security.models import AuditEvent
@@ -139,12 +139,12 @@ def test_non_premium_views_and_other_kinds_do_not_count(uow_factory, new_custome
 def test_only_admins_write_and_preview(uow_factory, actors, hnw):
     for who in ("rm_a1", "bm_a", "compliance", "auditor"):
         with uow_factory() as uow:
-            with pytest.raises(NotPermitted):
+            with pytest.raises(Refusal):
                 tags.save_rule(uow=uow, actor=actors[who], data={
                     "rule_key": "x_rule", "tag_code": "hnw_potential", "name": "x", "definition": HNW_RULE})
-            with pytest.raises(NotPermitted):
+            with pytest.raises(Refusal):
                 tags.preview(uow=uow, actor=actors[who], definition=HNW_RULE)
-            with pytest.raises(NotPermitted):
+            with pytest.raises(Refusal):
                 tags.set_rule_active(uow=uow, actor=actors[who], rule_key="hnw_potential", active=False)
 
 
@@ -248,7 +248,7 @@ def test_nightly_pass_in_batches_adds_and_removes(uow_factory, actors, new_custo
 def test_customers_out_of_scope_see_no_tags(uow_factory, actors, new_customer, hnw):
     c = new_customer("rm_a1")
     with uow_factory() as uow:
-        with pytest.raises(NotPermitted):
+        with pytest.raises(Refusal):
             tags.tags_for_customer(uow=uow, actor=actors["rm_b1"], customer_id=c.id)
         with pytest.raises(ValidationFailed):
             tags.tags_for_customer(uow=uow, actor=actors["rm_a1"], customer_id="1 or 1=1")
