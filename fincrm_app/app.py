@@ -70,8 +70,17 @@ def index() -> rx.Component:
     return rx.el.div(class_name="redirecting")
 
 
+def _guarded(asgi):
+    """Around everything the backend serves (our routes, Reflex's endpoints, the built pages): security
+    headers on every response, and uploads authenticated by the request's own session cookie."""
+    from fincrm_app.security_headers import SecurityHeaders
+    from fincrm_app.upload_guard import UploadGuard
+
+    return SecurityHeaders(UploadGuard(asgi, reflex_app=lambda: app))
+
+
 app = rx.App(
-    api_transformer=api,
+    api_transformer=[api, _guarded],
     stylesheets=["/fincrm.css"],
     html_lang="zh-CN",
     head_components=[

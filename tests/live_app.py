@@ -278,11 +278,21 @@ def _record(page: "Page", logs: list[str], name: str) -> None:
     page.on("response", lambda r: r.status >= 400 and logs.append(f"[{name}] HTTP {r.status}: {r.request.method} {r.url}"))
 
 
+# Every page reports Content-Security-Policy violations; a browser test that caused one fails: the app
+# sends a strict CSP (fincrm_app/security_headers.py), and anything it blocks is a broken page.
+_CSP_MARK = "fincrm-csp-violation"
+_CSP_LISTENER = ("document.addEventListener('securitypolicyviolation', e => console.error("
+                 f"'{_CSP_MARK} ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')))")
+
+
 def _open_page(request: pytest.FixtureRequest, browser: "Browser", live_app: LiveApp,
                name: str, **context_args) -> Iterator["Page"]:
     context = browser.new_context(base_url=live_app.url, **context_args)
     context.set_default_timeout(15_000)
+    context.add_init_script(_CSP_LISTENER)
     page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: _CSP_MARK in m.text and violations.append(m.text))
     item = request.node
     item.stash.setdefault(_PAGES, []).append((name, page))
     item.stash.setdefault(_LOGS, [])
@@ -292,6 +302,8 @@ def _open_page(request: pytest.FixtureRequest, browser: "Browser", live_app: Liv
         yield page
     finally:
         context.close()
+    if violations:
+        pytest.fail(f"the {name} page broke the Content-Security-Policy:\n" + "\n".join(violations), pytrace=False)
 
 
 _PAGES = pytest.StashKey[list]()

@@ -100,7 +100,7 @@ def record_refusal(bind: Any, exc: Any) -> None:
     from services.db import UnitOfWork
 
     actor: Actor = getattr(exc, "actor", None) or ANONYMOUS
-    admitted, suppressed = limiter.admit(source_of(actor))
+    admitted, suppressed = limiter.admit(source_of(actor, (getattr(exc, "audit_details", None) or {}).get("ip")))
     if not admitted:
         return
     details = _details(exc, getattr(exc, "audit_details", None))
