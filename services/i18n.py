@@ -28,9 +28,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "error.validation": {"en": "Please correct the input.", "zh_CN": "请更正输入内容。"},
     "auth.invalid_credentials": {"en": "Wrong user name or password.", "zh_CN": "用户名或密码错误。"},
-    "auth.locked": {
-        "en": "Too many failed sign-ins. The account is locked for {minutes} minutes.",
-        "zh_CN": "登录失败次数过多，账户已锁定 {minutes} 分钟。",
+    "auth.throttled": {
+        "en": "Too many failed sign-ins. Please try again in {minutes} minutes.",
+        "zh_CN": "登录失败次数过多，请 {minutes} 分钟后再试。",
     },
     "auth.session_invalid": {"en": "Please sign in again.", "zh_CN": "请重新登录。"},
     "auth.demo_user_refused": {
@@ -72,9 +72,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "value.invalid_choice": {"en": "must be one of: {choices}", "zh_CN": "必须为以下之一：{choices}"},
     "value.wrong_type": {"en": "has the wrong type", "zh_CN": "类型错误"},
     "value.future_date": {"en": "cannot be in the future", "zh_CN": "不能晚于今天"},
+    # hostile input (services/validation/{dates,json_input,input}.py, services/portfolio/conventions.py)
+    "value.date_out_of_range": {"en": "must be between {earliest} and {latest}",
+                                "zh_CN": "必须在 {earliest} 至 {latest} 之间"},
+    "value.too_deeply_nested": {"en": "nests arrays and objects more than {max} levels deep",
+                                "zh_CN": "数组和对象的嵌套超过 {max} 层"},
+    "transaction.amount_credit": {
+        "en": "must be above zero for a {kind} (money into the account is positive, money out negative)",
+        "zh_CN": "{kind} 的金额必须大于零（转入账户为正数，转出为负数）"},
+    "transaction.amount_debit": {
+        "en": "must be below zero for a {kind} (money into the account is positive, money out negative)",
+        "zh_CN": "{kind} 的金额必须小于零（转入账户为正数，转出为负数）"},
     "value.unknown_field": {"en": "is not a known field", "zh_CN": "不是可识别的字段"},
     "value.not_editable": {"en": "may not be changed by you", "zh_CN": "您无权修改"},
     "value.duplicate": {"en": "already belongs to customer {customer_no}", "zh_CN": "已属于客户 {customer_no}"},
+    "value.duplicate_elsewhere": {
+        "en": "already belongs to a customer outside your scope; ask their relationship manager or operations",
+        "zh_CN": "已属于您权限范围以外的客户，请联系其客户经理或运营部门",
+    },
     "value.duplicate_in_batch": {"en": "appears twice in this batch", "zh_CN": "在本批数据中重复出现"},
     "value.mismatch_id": {"en": "does not match the ID number", "zh_CN": "与证件号码不符"},
     "value.wrong_id_type": {"en": "does not fit this customer type", "zh_CN": "与客户类型不符"},

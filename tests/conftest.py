@@ -39,7 +39,7 @@ from services.settings import reset_settings  # noqa: E402
 reset_settings()
 
 # The running app (production build) and Chromium, shared by tests/browser and tests/security.
-pytest_plugins = ["live_app"]
+pytest_plugins = ["live_app", "api_app"]
 
 PG_URL = os.environ.get("FINCRM_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]

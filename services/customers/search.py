@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from services.customers.models import Customer
 from services.customers.pinyin import QueryKind, prepare_query
 from services.security.keys import get_cipher
-from services.security.policy import Scope
+from services.security.policy import Scope, client_customers
 from services.validation.identity import InvalidValue, normalize_id_number
 
 COUNT_CAP = 1000
@@ -173,5 +173,7 @@ def build_statements(kind: str, scope: Scope, extra: ColumnElement[bool] | None 
 
 def _scope_clause(scope: Scope) -> ColumnElement[bool]:
     value = bindparam("scope_value", type_=Integer)
+    if scope is Scope.CLIENT:
+        return client_customers(value, Customer.id)
     return {Scope.ALL: true(), Scope.BRANCH: Customer.branch_id == value, Scope.TEAM: Customer.team_id == value,
             Scope.OWN: Customer.owner_id == value}.get(scope, false())

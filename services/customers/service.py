@@ -32,8 +32,9 @@ from services.security.actor import Actor
 from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account, mask_email, mask_id_number, mask_phone
 from services.security.models import Role, User
-from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, customer_scope_filter,
-                                      editable_fields, field_access, require_reveal, require_scope, scope_key)
+from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, client_has_customer,
+                                      customer_scope_filter, editable_fields, field_access, require_reveal,
+                                      require_scope, scope_key)
 from services.types import utcnow
 from services.validation.identity import (InvalidValue, id_number_birth_date, id_number_gender,
                                           normalize_id_number, normalize_phone, normalize_uscc)
@@ -101,7 +102,8 @@ def load_customer(session: Session, actor: Actor, customer_id: Any) -> Customer:
     row = session.get(Customer, customer_id)
     if row is None:
         raise NotFound(what="customer", id=customer_id)
-    if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id):
+    if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id,
+                            linked_to_client=client_has_customer(session, actor, row.id)):
         # Answered as "not found", so that nobody learns which customer ids exist; audited as a refusal.
         raise OutOfScope(actor=actor, entity_type="customer", entity_id=customer_id, what="customer", id=customer_id)
     return row
@@ -136,12 +138,21 @@ def _validate_identity(kind: str, id_type: str, id_number: str, phone: str | Non
     return number, norm_phone
 
 
-def _check_unique_id(session: Session, bidx: str, errors: list[FieldError], exclude_id: int | None = None) -> None:
+def _check_unique_id(session: Session, actor: Actor, bidx: str, errors: list[FieldError],
+                     exclude_id: int | None = None) -> None:
+    """One customer per ID number. The error names the existing customer only to an actor who may see it:
+    anyone else learns that the number is taken, never by whom."""
     other = session.execute(
-        select(Customer.id, Customer.customer_no).where(Customer.id_number_bidx == bidx)
+        select(Customer.id, Customer.customer_no, Customer.owner_id, Customer.team_id, Customer.branch_id)
+        .where(Customer.id_number_bidx == bidx)
     ).first()
-    if other is not None and other[0] != exclude_id:
-        errors.append(FieldError("id_number", "value.duplicate", {"customer_no": other[1]}))
+    if other is None or other.id == exclude_id:
+        return
+    if can_see_customer(actor, owner_id=other.owner_id, team_id=other.team_id, branch_id=other.branch_id,
+                        linked_to_client=client_has_customer(session, actor, other.id)):
+        errors.append(FieldError("id_number", "value.duplicate", {"customer_no": other.customer_no}))
+    else:
+        errors.append(FieldError("id_number", "value.duplicate_elsewhere"))
 
 
 def _resolve_owner(session: Session, actor: Actor, owner_id: int | None,
@@ -158,8 +169,11 @@ def _resolve_owner(session: Session, actor: Actor, owner_id: int | None,
         owner = session.get(User, owner_id)
         if known is not None:
             known[owner_id] = owner
+    # A system of record assigns customers to any active RM (it knows the firm's book); people only within
+    # their own scope.
     ok = (owner is not None and owner.is_active and Role.RM in owner.roles and owner.branch_id is not None
-          and can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id))
+          and (actor.kind == "api_client"
+               or can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id)))
     if not ok:
         errors.append(FieldError("owner_id", "value.not_an_rm"))
         return None
@@ -250,7 +264,7 @@ def _prepare_new_customer(s: Session, actor: Actor, data: Any, *, owners: dict[i
         errors.append(FieldError("birth_date", "value.future_date"))
     bidx = customer_search.id_blind_index(req.id_type, number) if number else None
     if bidx:
-        _check_unique_id(s, bidx, errors)
+        _check_unique_id(s, actor, bidx, errors)
     owner = _resolve_owner(s, actor, req.owner_id, errors, owners)
     custom = custom_fields.collect_custom_values(s, actor, kind=req.kind, values=req.custom, current=None,
                                                  errors=errors, definitions=definitions)
@@ -330,7 +344,7 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
         number, phone = _validate_identity(row.kind, id_type, number_in, phone_in, errors)
         if number and ("id_number" in given or "id_type" in given):
             bidx = customer_search.id_blind_index(id_type, number)
-            _check_unique_id(s, bidx, errors, exclude_id=row.id)
+            _check_unique_id(s, actor, bidx, errors, exclude_id=row.id)
             values.update(pii.id_number_columns(id_type, number))
             audit_changes["id_number"] = [mask_id_number(old_number), mask_id_number(number)]
         if "phone" in given:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from enum import IntEnum
 from functools import lru_cache
 
-from sqlalchemy import false, true
+from typing import Any, Callable
+
+from sqlalchemy import exists, false, literal, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.errors import NotPermitted
@@ -23,10 +25,11 @@ API_ROLE = "api"
 
 class Scope(IntEnum):
     NONE = 0
-    OWN = 1
-    TEAM = 2
-    BRANCH = 3
-    ALL = 4
+    CLIENT = 1  # an API client: the customers it has linked to its own external ids, nothing else
+    OWN = 2
+    TEAM = 3
+    BRANCH = 4
+    ALL = 5
 
 
 ROLE_SCOPE: dict[str, Scope] = {
@@ -38,12 +41,30 @@ ROLE_SCOPE: dict[str, Scope] = {
     Role.COMPLIANCE: Scope.ALL,
     Role.ADMIN: Scope.ALL,
     Role.AUDITOR: Scope.ALL,
-    API_ROLE: Scope.ALL,
+    # A system of record sees what it sent (its external ids), never the rest of the book: a client that
+    # could search every branch would leak other systems' and other RMs' customers (hostile review, finding 2).
+    API_ROLE: Scope.CLIENT,
 }
 
 
 def scope_of(actor: Actor) -> Scope:
+    if actor.kind == "system":
+        return Scope.ALL  # the firm's own processes (the nightly pass, the core-banking inbox) act for all
     return max((ROLE_SCOPE.get(r, Scope.NONE) for r in actor.roles), default=Scope.NONE)
+
+
+def client_customers(client_pk: Any, customer_id_column: Any) -> ColumnElement[bool]:
+    """The customers an API client has linked to its own external ids (`client_pk` a value or a bind)."""
+    from services.integration.models import ExternalRef
+
+    return exists().where(ExternalRef.client_id == client_pk, ExternalRef.entity_type == "customer",
+                          ExternalRef.entity_id == customer_id_column)
+
+
+def client_has_customer(session: Any, actor: Actor, customer_id: int) -> Callable[[], bool]:
+    """For `can_see_customer`: does this API client have the customer under one of its external ids?"""
+    return lambda: actor.kind == "api_client" and actor.id is not None and session.execute(
+        select(literal(1)).where(client_customers(actor.id, literal(customer_id)))).first() is not None
 
 
 def customer_scope_filter(actor: Actor, customer_table) -> ColumnElement[bool]:
@@ -51,6 +72,8 @@ def customer_scope_filter(actor: Actor, customer_table) -> ColumnElement[bool]:
     scope = scope_of(actor)
     if scope is Scope.ALL:
         return true()
+    if scope is Scope.CLIENT and actor.kind == "api_client" and actor.id is not None:
+        return client_customers(actor.id, customer_table.id)
     if scope is Scope.BRANCH and actor.branch_id is not None:
         return customer_table.branch_id == actor.branch_id
     if scope is Scope.TEAM and actor.team_id is not None:
@@ -66,12 +89,18 @@ def scope_key(actor: Actor) -> tuple[Scope, int | None]:
     if scope is Scope.ALL:
         return scope, None
     value = {Scope.BRANCH: actor.branch_id, Scope.TEAM: actor.team_id,
-             Scope.OWN: actor.id if actor.kind == "user" else None}.get(scope)
+             Scope.OWN: actor.id if actor.kind == "user" else None,
+             Scope.CLIENT: actor.id if actor.kind == "api_client" else None}.get(scope)
     return (scope, value) if value is not None else (Scope.NONE, None)
 
 
-def can_see_customer(actor: Actor, *, owner_id: int, team_id: int | None, branch_id: int) -> bool:
+def can_see_customer(actor: Actor, *, owner_id: int, team_id: int | None, branch_id: int,
+                     linked_to_client: Callable[[], bool] | None = None) -> bool:
+    """Whether a customer (given by its owner, team and branch) lies in the actor's scope. For an API client
+    that depends on its external ids: `linked_to_client()` answers it (False when not given)."""
     scope = scope_of(actor)
+    if scope is Scope.CLIENT:
+        return actor.kind == "api_client" and linked_to_client is not None and linked_to_client()
     if scope is Scope.ALL:
         return True
     if scope is Scope.BRANCH:

@@ -1,4 +1,6 @@
-"""The mounted FastAPI app (`fincrm_app.app.api`) in-process, on the test's database transaction."""
+"""Fixtures for tests of the mounted FastAPI app (`fincrm_app.app.api`), in-process, on the test's database
+transaction: `http` (a test client), `api_client` / `make_client` (registered API clients), `auth` (a bearer
+token's headers). A plugin of the root conftest, so tests/api and tests/security share it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
