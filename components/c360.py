@@ -311,6 +311,8 @@ def household() -> rx.Component:
                         class_name="stats",
                     ),
                     rx.el.div(S.household["name"], class_name="muted small"),
+                    rx.cond(S.household["hidden"] != "",
+                            rx.el.div(S.household["hidden"], class_name="muted small", id="household-hidden")),
                     rx.el.ul(rx.foreach(S.household_members, _member), class_name="item-list",
                              id="household-members"),
                     class_name="stack",

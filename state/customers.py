@@ -515,8 +515,10 @@ def timeline_rows(items: list[TimelineItem], currency: str, locale: str) -> list
 def household_rows(hh: HouseholdView | None, currency: str, locale: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     if hh is None:
         return {}, []
-    summary = {"name": hh.name, "aum": format_money(hh.aum, currency, locale),
-               "liabilities": format_money(hh.liabilities, currency, locale)}
+    summary = {"name": hh.name,
+               "aum": DASH if hh.aum is None else format_money(hh.aum, currency, locale),
+               "liabilities": DASH if hh.liabilities is None else format_money(hh.liabilities, currency, locale),
+               "hidden": label("c360.household_hidden", locale, n=hh.hidden_members) if hh.hidden_members else ""}
     members = []
     for m in hh.members:
         if m.relation == "self":

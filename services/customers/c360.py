@@ -7,25 +7,30 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import Field
-from sqlalchemy import and_, func, select, type_coerce
-from sqlmodel import Session
+from sqlalchemy import Integer, and_, bindparam, func, select, type_coerce
 
 from services.activities.models import BehaviourEvent, Interaction, Ticket, TicketStatus
+from services.customers import search as customer_search
 from services.customers import service as customers
 from services.customers.models import CreditRating, Customer, Document, Household, Relationship
 from services.customers.schemas import _Strict
-from services.customers.views import (AmountByKey, CreditRatingView, Customer360, Customer360Header,
-                                      DocumentView, HouseholdMemberView, HouseholdView, MonthPoint, TagView,
-                                      TicketView, TimelineItem, TransactionPage, TransactionView)
+from services.customers.views import (AccountView, AmountByKey, CreditRatingView, Customer360, Customer360Header,
+                                      CustomerDetail, CustomerProfile, DocumentView, HoldingView,
+                                      HouseholdMemberView, HouseholdView, InteractionView, MonthPoint,
+                                      RelationshipView, TagView, TicketView, TimelineItem, TransactionPage,
+                                      TransactionView)
 from services.db import UnitOfWork
-from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction, TransactionKind
+from services.errors import FieldError, NotFound, OutOfScope, ValidationFailed
+from services.org.models import Branch, Team
+from services.portfolio.models import (Account, AccountKind, AumSnapshot, Holding, Product, Transaction,
+                                       TransactionKind)
 from services.security.actor import Actor
-from services.security.policy import can_see_customer
-from services.tags import service as tags_service
-from services.tags.models import CustomerTagChange, Tag
+from services.security.models import User
+from services.security.policy import Access, can_see_customer, editable_fields, field_access
+from services.tags.models import CustomerTag, CustomerTagChange, Tag
 from services.types import Money, utcnow
 from services.validation.input import parse
 
@@ -34,90 +39,229 @@ HISTORY_MONTHS = 24
 
 
 # ---------------------------------------------------------------- the first screen
+#
+# The first screen is the phone's most used page, so it is read with few, prebuilt statements: the
+# profile with owner, branch and team names and the open-ticket count in one row; accounts; holdings
+# with their products; the 20 latest transactions; relationships; the 20 latest interactions; tags;
+# AUM snapshots; credit ratings; and, for a household member only, the members with their totals in
+# one statement. Statements are built once (bound by customer id) and run as Core on the unit of
+# work's connection: no ORM identity map or attribute instrumentation for rows that only become views.
+# Scope, field policy and masking are those of services.customers.service (load_customer, present*).
+
+_CID = bindparam("cid", type_=Integer)
+_ASSET_EXCLUDED = tuple(customers.LIABILITY_KINDS | {AccountKind.INSURANCE})
+
+
+def _money_sum(column, *where) -> Any:
+    return type_coerce(select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery(), Money())
+
+
+_OPEN_TICKETS = (select(func.count()).select_from(Ticket)
+                 .where(Ticket.customer_id == Customer.id,
+                        Ticket.status.in_((TicketStatus.OPEN, TicketStatus.IN_PROGRESS))).scalar_subquery())
+_PROFILE = (select(Customer.id, Customer.customer_no, Customer.kind, Customer.name, Customer.name_pinyin,
+                   Customer.gender, Customer.birth_date, Customer.id_type, Customer.id_number_masked,
+                   Customer.id_number_enc, Customer.phone_masked, Customer.phone_enc, Customer.email,
+                   Customer.address, Customer.occupation, Customer.segment, Customer.source_channel, Customer.status,
+                   Customer.owner_id, Customer.team_id, Customer.branch_id, Customer.version, Customer.created_at,
+                   Customer.household_id, Customer.risk_level, Customer.risk_valid_until, Customer.kyc_status,
+                   Customer.aml_risk, Customer.legal_representative, User.display_name, Branch.name, Team.name,
+                   _OPEN_TICKETS)
+            .outerjoin(User, User.id == Customer.owner_id).outerjoin(Branch, Branch.id == Customer.branch_id)
+            .outerjoin(Team, Team.id == Customer.team_id).where(Customer.id == _CID))
+_ACCOUNTS = (select(Account.id, Account.kind, Account.account_no_enc, Account.currency, Account.balance,
+                    Account.status, Account.opened_on)
+             .where(Account.customer_id == _CID).order_by(Account.kind, Account.id))
+_HOLDINGS = (select(Holding.id, Holding.account_id, Product.code, Product.name, Product.name_en, Product.product_type,
+                    Product.risk_level, Holding.quantity, Holding.cost, Holding.market_value, Holding.currency,
+                    Holding.as_of)
+             .join(Product, Product.id == Holding.product_id)
+             .where(Holding.customer_id == _CID).order_by(Holding.market_value.desc()))
+_RECENT_TRANSACTIONS = (
+    select(Transaction.id, Transaction.account_id, Transaction.kind, Transaction.amount, Transaction.currency,
+           Transaction.booked_at, Transaction.channel, Transaction.description, Product.name)
+    .outerjoin(Product, Product.id == Transaction.product_id).where(Transaction.customer_id == _CID)
+    .order_by(Transaction.booked_at.desc(), Transaction.id.desc()).limit(customers.RECENT_TRANSACTIONS))
+_RELATIONSHIPS = (select(Relationship.kind, Customer.id, Customer.name, Customer.owner_id, Customer.team_id,
+                         Customer.branch_id)
+                  .join(Customer, Customer.id == Relationship.related_customer_id)
+                  .where(Relationship.customer_id == _CID).order_by(Relationship.id))
+_INTERACTIONS = (select(Interaction.id, Interaction.kind, Interaction.occurred_at, Interaction.subject,
+                        Interaction.notes, User.display_name)
+                 .join(User, User.id == Interaction.user_id).where(Interaction.customer_id == _CID)
+                 .order_by(Interaction.occurred_at.desc()).limit(customers.RECENT_INTERACTIONS))
+_TAGS = (select(Tag.code, Tag.name, Tag.name_en, Tag.color, CustomerTag.rule_version, CustomerTag.evidence,
+                CustomerTag.applied_at)
+         .join(Tag, Tag.id == CustomerTag.tag_id).where(CustomerTag.customer_id == _CID)
+         .order_by(CustomerTag.applied_at.desc(), Tag.code))
+_AUM_HISTORY = (select(AumSnapshot.month, AumSnapshot.aum, AumSnapshot.liabilities)
+                .where(AumSnapshot.customer_id == _CID).order_by(AumSnapshot.month.desc()).limit(HISTORY_MONTHS))
+_RATINGS = (select(CreditRating.rating, CreditRating.source, CreditRating.rated_on, CreditRating.valid_until,
+                   CreditRating.note)
+            .where(CreditRating.customer_id == _CID).order_by(CreditRating.rated_on.desc()).limit(12))
+_HOUSEHOLD = (select(Household.id, Household.name, Customer.id, Customer.name, Customer.owner_id, Customer.team_id,
+                     Customer.branch_id,
+                     type_coerce(_money_sum(Account.balance, Account.customer_id == Customer.id,
+                                            Account.kind.not_in(_ASSET_EXCLUDED))
+                                 + _money_sum(Holding.market_value, Holding.customer_id == Customer.id), Money()),
+                     _money_sum(Account.balance, Account.customer_id == Customer.id,
+                                Account.kind.in_(tuple(customers.LIABILITY_KINDS))))
+              .join(Customer, Customer.household_id == Household.id)
+              .where(Household.id == bindparam("household_id", type_=Integer)).order_by(Customer.id))
+
 
 def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer360:
-    s = uow.session
-    detail = customers.get_customer(uow=uow, actor=actor, customer_id=customer_id)
-    c = s.get(Customer, detail.profile.id)
-    today = date.today()
+    conn = uow.session.connection()
+    c = _scoped_profile_row(conn, actor, customer_id)
+    cid = {"cid": c.id}
+    account_field = field_access(actor, "account_no")
+    accounts = [AccountView(
+        id=a_id, kind=kind, account_no=customers._present_with(account_field, "account_no", token,
+                                                               customer_search.ACCOUNT_NO_CONTEXT),
+        currency=currency, balance=balance, is_liability=kind in customers.LIABILITY_KINDS, status=status,
+        opened_on=opened_on) for a_id, kind, token, currency, balance, status, opened_on in conn.execute(_ACCOUNTS, cid)]
+    holdings = [HoldingView(
+        id=h_id, account_id=account_id, product_code=code, product_name=pname, product_name_en=pname_en,
+        product_type=ptype, risk_level=risk, quantity=quantity, cost=cost, market_value=value, currency=currency,
+        as_of=as_of) for h_id, account_id, code, pname, pname_en, ptype, risk, quantity, cost, value, currency, as_of
+        in conn.execute(_HOLDINGS, cid)]
+    recent = [TransactionView(id=t_id, account_id=account_id, kind=kind, amount=amount, currency=currency,
+                              booked_at=booked_at, channel=channel, description=description, product_name=pname)
+              for t_id, account_id, kind, amount, currency, booked_at, channel, description, pname
+              in conn.execute(_RECENT_TRANSACTIONS, cid)]
+    related = conn.execute(_RELATIONSHIPS, cid).all()
+    relationships = []
+    for kind, other_id, other_name, owner_id, team_id, branch_id in related:
+        visible = can_see_customer(actor, owner_id=owner_id, team_id=team_id, branch_id=branch_id)
+        relationships.append(RelationshipView(
+            kind=kind, related_customer_id=other_id if visible else None,
+            related_name=other_name if visible else _masked_name(other_name)))
+    interactions = [InteractionView(id=i_id, kind=kind, occurred_at=at, subject=subject, notes=notes,
+                                    user_name=uname)
+                    for i_id, kind, at, subject, notes, uname in conn.execute(_INTERACTIONS, cid)]
+    # AUM: what the customer has with us; liabilities: what they owe (loans, cards). CNY only in v1.
+    zero = Decimal("0")
+    aum = sum((a.balance for a in accounts if a.kind not in _ASSET_EXCLUDED), zero)
+    aum += sum((h.market_value for h in holdings), zero)
+    liabilities = sum((a.balance for a in accounts if a.is_liability), zero)
+    detail = CustomerDetail(profile=_profile_view(actor, c), aum=aum, liabilities=liabilities, currency="CNY",
+                            accounts=accounts, holdings=holdings, recent_transactions=recent,
+                            relationships=relationships, interactions=interactions)
     header = Customer360Header(
         customer_id=c.id, name=c.name, customer_no=c.customer_no, kind=c.kind, segment=c.segment,
-        status=c.status, aum=detail.aum, liabilities=detail.liabilities,
-        tags=[TagView.model_validate(t.model_dump())
-              for t in tags_service.tags_for_customer(uow=uow, actor=actor, customer_id=c.id)],
-        currency=detail.currency, risk_level=c.risk_level, risk_valid_until=c.risk_valid_until,
-        risk_expired=c.risk_valid_until is not None and c.risk_valid_until < today,
+        status=c.status, aum=aum, liabilities=liabilities,
+        tags=[TagView(code=code, name=name, name_en=name_en, color=color, rule_version=version,
+                      evidence=evidence or {}, applied_at=applied_at)
+              for code, name, name_en, color, version, evidence, applied_at in conn.execute(_TAGS, cid)],
+        currency="CNY", risk_level=c.risk_level, risk_valid_until=c.risk_valid_until,
+        risk_expired=c.risk_valid_until is not None and c.risk_valid_until < date.today(),
         kyc_status=c.kyc_status, aml_risk=c.aml_risk, legal_representative=c.legal_representative)
     by_type: dict[str, Decimal] = {}
-    for h in detail.holdings:
-        by_type[h.product_type] = by_type.get(h.product_type, Decimal("0")) + h.market_value
-    for a in detail.accounts:
+    for h in holdings:
+        by_type[h.product_type] = by_type.get(h.product_type, zero) + h.market_value
+    for a in accounts:
         if a.kind == "deposit":
-            by_type["deposit"] = by_type.get("deposit", Decimal("0")) + a.balance
-    ratings = s.execute(select(CreditRating).where(CreditRating.customer_id == c.id)
-                        .order_by(CreditRating.rated_on.desc()).limit(12)).scalars().all()
-    open_tickets = s.execute(select(func.count()).select_from(Ticket).where(
-        Ticket.customer_id == c.id, Ticket.status.in_((TicketStatus.OPEN, TicketStatus.IN_PROGRESS)))).scalar_one()
+            by_type["deposit"] = by_type.get("deposit", zero) + a.balance
     return Customer360(
         header=header, detail=detail,
         holdings_by_type=[AmountByKey(key=k, amount=v) for k, v in sorted(by_type.items(), key=lambda kv: -kv[1])
                           if v > 0],
-        aum_history=aum_history(s, c.id),
-        household=household(s, actor, c),
-        credit_ratings=[CreditRatingView(rating=r.rating, source=r.source, rated_on=r.rated_on,
-                                         valid_until=r.valid_until, note=r.note) for r in ratings],
-        open_tickets=open_tickets)
+        aum_history=[MonthPoint(month=m, aum=a, liabilities=li)
+                     for m, a, li in reversed(conn.execute(_AUM_HISTORY, cid).all())],
+        household=None if c.household_id is None else _household(conn, actor, c.id, c.household_id, related),
+        credit_ratings=[CreditRatingView(rating=r, source=src, rated_on=on, valid_until=until, note=note)
+                        for r, src, on, until, note in conn.execute(_RATINGS, cid)],
+        open_tickets=c.open_tickets)
 
 
-def aum_history(s: Session, customer_id: int) -> list[MonthPoint]:
-    rows = s.execute(select(AumSnapshot.month, AumSnapshot.aum, AumSnapshot.liabilities)
-                     .where(AumSnapshot.customer_id == customer_id)
-                     .order_by(AumSnapshot.month.desc()).limit(HISTORY_MONTHS)).all()
-    return [MonthPoint(month=m, aum=a, liabilities=l) for m, a, l in reversed(rows)]
+def _scoped_profile_row(conn, actor: Actor, customer_id: Any):
+    """The profile row if the customer exists and lies in the actor's scope; refused exactly as
+    services.customers.service.load_customer refuses (bad id, not found, out of scope answered as not found)."""
+    if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not 0 < customer_id < 2**62:
+        raise ValidationFailed([FieldError("customer_id", "value.invalid")])
+    row = conn.execute(_PROFILE, {"cid": customer_id}).first()
+    if row is None:
+        raise NotFound(what="customer", id=customer_id)
+    if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id):
+        raise OutOfScope(actor=actor, entity_type="customer", entity_id=customer_id, what="customer", id=customer_id)
+    return _ProfileRow(*row)
 
 
-def _totals(s: Session, customer_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
-    """AUM and liabilities per customer, two grouped queries for the whole set."""
-    out = {cid: [Decimal("0"), Decimal("0")] for cid in customer_ids}
-    if not customer_ids:
-        return {}
-    accounts = s.execute(select(Account.customer_id, Account.kind, type_coerce(func.sum(Account.balance), Money()))
-                         .where(Account.customer_id.in_(customer_ids))
-                         .group_by(Account.customer_id, Account.kind)).all()
-    for cid, kind, amount in accounts:
-        if kind in customers.LIABILITY_KINDS:
-            out[cid][1] += amount
-        elif kind != "insurance":
-            out[cid][0] += amount
-    holdings = s.execute(select(Holding.customer_id, type_coerce(func.sum(Holding.market_value), Money()))
-                         .where(Holding.customer_id.in_(customer_ids)).group_by(Holding.customer_id)).all()
-    for cid, amount in holdings:
-        out[cid][0] += amount
-    return {cid: (v[0], v[1]) for cid, v in out.items()}
+class _ProfileRow(NamedTuple):
+    id: int
+    customer_no: str
+    kind: str
+    name: str
+    name_pinyin: str
+    gender: str | None
+    birth_date: date | None
+    id_type: str
+    id_number_masked: str | None
+    id_number_enc: str
+    phone_masked: str | None
+    phone_enc: str | None
+    email: str | None
+    address: str | None
+    occupation: str | None
+    segment: str
+    source_channel: str
+    status: str
+    owner_id: int
+    team_id: int | None
+    branch_id: int
+    version: int
+    created_at: datetime
+    household_id: int | None
+    risk_level: str | None
+    risk_valid_until: date | None
+    kyc_status: str
+    aml_risk: str
+    legal_representative: str | None
+    owner_name: str | None
+    branch_name: str | None
+    team_name: str | None
+    open_tickets: int
 
 
-def household(s: Session, actor: Actor, c: Customer) -> HouseholdView | None:
-    """The household roll-up. Members outside the actor's scope count in the totals but show no detail."""
-    if c.household_id is None:
+def _profile_view(actor: Actor, c: _ProfileRow) -> CustomerProfile:
+    """As services.customers.service._profile shows it, from the row already read."""
+    return CustomerProfile(
+        id=c.id, customer_no=c.customer_no, kind=c.kind, name=c.name, name_pinyin=c.name_pinyin,
+        gender=c.gender, birth_date=c.birth_date, id_type=c.id_type,
+        id_number=customers.present_stored_mask(actor, "id_number", c.id_number_masked, c.id_number_enc,
+                                                customers.ID_CONTEXT),
+        phone=customers.present_stored_mask(actor, "phone", c.phone_masked, c.phone_enc, customers.PHONE_CONTEXT),
+        email=customers.present(actor, "email", c.email), address=customers.present(actor, "address", c.address),
+        occupation=c.occupation, segment=c.segment, source_channel=c.source_channel, status=c.status,
+        owner_id=c.owner_id, owner_name=c.owner_name, branch_id=c.branch_id, branch_name=c.branch_name,
+        team_name=c.team_name if c.team_id else None, version=c.version, created_at=c.created_at,
+        revealable=[f for f in ("id_number", "phone") if field_access(actor, f) is Access.REVEALABLE],
+        editable=sorted(editable_fields(actor)))
+
+
+def _masked_name(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1)
+
+
+def _household(conn, actor: Actor, customer_id: int, household_id: int, related) -> HouseholdView | None:
+    """The household roll-up. Members outside the actor's scope show no detail, and then no totals either."""
+    rows = conn.execute(_HOUSEHOLD, {"household_id": household_id}).all()
+    if not rows:
         return None
-    hh = s.get(Household, c.household_id)
-    members = s.execute(select(Customer).where(Customer.household_id == c.household_id)
-                        .order_by(Customer.id)).scalars().all()
-    relation = dict(s.execute(select(Relationship.related_customer_id, Relationship.kind)
-                              .where(Relationship.customer_id == c.id)).all())
-    totals = _totals(s, [m.id for m in members])
-    views = []
-    for m in members:
-        visible = can_see_customer(actor, owner_id=m.owner_id, team_id=m.team_id, branch_id=m.branch_id)
-        aum, liab = totals[m.id]
-        views.append(HouseholdMemberView(
-            customer_id=m.id if visible else None,
-            name=m.name if visible else m.name[:1] + "*" * max(1, len(m.name) - 1),
-            relation="self" if m.id == c.id else relation.get(m.id),
+    relation = {other_id: kind for kind, other_id, *_ in related}
+    members = []
+    for _hid, _hname, m_id, m_name, owner_id, team_id, branch_id, aum, liab in rows:
+        visible = can_see_customer(actor, owner_id=owner_id, team_id=team_id, branch_id=branch_id)
+        members.append(HouseholdMemberView(
+            customer_id=m_id if visible else None, name=m_name if visible else _masked_name(m_name),
+            relation="self" if m_id == customer_id else relation.get(m_id),
             aum=aum if visible else None, liabilities=liab if visible else None))
-    return HouseholdView(id=hh.id, name=hh.name, members=views,
-                         aum=sum((t[0] for t in totals.values()), Decimal("0")),
-                         liabilities=sum((t[1] for t in totals.values()), Decimal("0")))
+    # Totals only to an actor who sees every member: a total beside the visible members' figures would
+    # give away the hidden ones' by subtraction.
+    hidden = sum(1 for m in members if m.customer_id is None)
+    return HouseholdView(id=rows[0][0], name=rows[0][1], members=members, hidden_members=hidden,
+                         aum=None if hidden else sum((r[7] for r in rows), Decimal("0")),
+                         liabilities=None if hidden else sum((r[8] for r in rows), Decimal("0")))
 
 
 # ---------------------------------------------------------------- transactions, paged and filtered

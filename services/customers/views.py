@@ -148,8 +148,11 @@ class HouseholdView(BaseModel):
     id: int
     name: str
     members: list[HouseholdMemberView]
-    aum: Decimal  # roll-up over all members (totals only, no member detail beyond scope)
-    liabilities: Decimal
+    # Roll-up over all members, shown only when the actor sees every member (else None: the total minus the
+    # visible members would reveal the others).
+    aum: Decimal | None
+    liabilities: Decimal | None
+    hidden_members: int = 0
 
 
 class CreditRatingView(BaseModel):

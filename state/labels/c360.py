@@ -37,6 +37,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "c360.household": ("家庭与关系人", "Household and relationships"),
     "c360.household_aum": ("家庭 AUM", "Household AUM"),
     "c360.household_liabilities": ("家庭负债", "Household liabilities"),
+    "c360.household_hidden": ("含 {n} 位您权限范围以外的成员，不显示家庭合计",
+                              "Includes {n} member(s) outside your scope, so the household totals are not shown"),
     "c360.household_members": ("家庭成员", "Members"),
     "c360.member_self": ("本人", "This customer"),
     "c360.member_masked": ("非您管辖的客户", "Outside your book"),

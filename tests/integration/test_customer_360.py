@@ -79,12 +79,18 @@ def test_header_and_household_roll_up(uow_factory, actors, family, connection):
     assert v.credit_ratings[0].rating == "AA"
     assert v.holdings_by_type[0].key == "deposit"
     hh = v.household
-    assert hh.aum == Decimal("1150000.00") and hh.liabilities == Decimal("1200000.00")
     members = {m.relation: m for m in hh.members}
     assert members["self"].customer_id == h.id and members["spouse"].aum == Decimal("300000.00")
-    # The son belongs to another branch: he counts in the totals, but the RM sees no detail.
+    # The son belongs to another branch: the RM sees no detail of him, and so no household totals (they
+    # would give his figures away by subtraction).
     assert members["child"].customer_id is None and members["child"].aum is None
     assert members["child"].name == "张**"
+    assert hh.aum is None and hh.liabilities is None and hh.hidden_members == 1
+    # Compliance sees every member, and the totals over all of them.
+    with uow_factory() as uow:
+        full = c360.customer_360(uow=uow, actor=actors["compliance"], customer_id=h.id).household
+    assert full.hidden_members == 0
+    assert full.aum == Decimal("1150000.00") and full.liabilities == Decimal("1200000.00")
 
 
 def test_tags_show_why(uow_factory, actors, family, connection):

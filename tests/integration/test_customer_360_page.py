@@ -219,7 +219,8 @@ def test_household_members_outside_scope_are_masked_without_links(uow_factory, a
     with uow_factory() as uow:
         view = c360.customer_360(uow=uow, actor=actors["rm_a1"], customer_id=me.id)
     summary, members = page.household_rows(view.household, "CNY", "en")
-    assert summary["name"] == "王氏家庭" and summary["aum"] == "CN¥0.00"
+    assert summary["name"] == "王氏家庭" and summary["aum"] == "—" and summary["liabilities"] == "—"
+    assert summary["hidden"] == "Includes 1 member(s) outside your scope, so the household totals are not shown"
     own = next(m for m in members if m["relation"] == "This customer")
     other = next(m for m in members if m is not own)
     assert own["href"] == "" and own["masked"] == ""
