@@ -885,7 +885,7 @@ class CustomerState(DataState):
         if same:
             self._tx_filters, self._tx_page = filters, tx_page
         try:
-            with unit_of_work(readonly=True) as uow:
+            with unit_of_work() as uow:  # opening a customer is an audited read
                 view = c360.customer_360(uow=uow, actor=actor, customer_id=customer_id)
                 self._customer_id = customer_id
                 self._show(view, loc)
@@ -901,6 +901,7 @@ class CustomerState(DataState):
                         consent.current_consents(uow=uow, actor=actor, customer_id=customer_id), loc)
                 except NotPermitted:
                     self.consents = []  # a role that may not read consent still sees the rest of the page
+                uow.commit()
         except DomainError as exc:
             self._purge()
             self._mark_loaded(actor)
@@ -1063,11 +1064,12 @@ class CustomerState(DataState):
         self.qa_error = ""
         self.qa_dialog = ""
         try:
-            with unit_of_work(readonly=True) as uow:
+            with unit_of_work(readonly=not tickets) as uow:
                 self._refresh_activity(uow, actor, loc, tickets=tickets)
                 if tickets:
                     view = c360.customer_360(uow=uow, actor=actor, customer_id=self._customer_id)
                     self.header = header_view(view.header, view.open_tickets, loc)
+                    uow.commit()  # the audited read of the refreshed header
         except DomainError:
             log.warning("refresh after %s failed for customer %s", name, self._customer_id, exc_info=True)
         return rx.toast.success(label(done_key, loc), id=f"qa-toast-{name}")

@@ -27,6 +27,7 @@ from services.errors import FieldError, NotFound, OutOfScope, ValidationFailed
 from services.org.models import Branch, Team
 from services.portfolio.models import (Account, AccountKind, AumSnapshot, Holding, Product, Transaction,
                                        TransactionKind)
+from services.security import audit
 from services.security.actor import Actor
 from services.security.models import User
 from services.security.policy import Access, can_see_customer, editable_fields, field_access
@@ -111,8 +112,12 @@ _HOUSEHOLD = (select(Household.id, Household.name, Customer.id, Customer.name, C
 
 
 def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer360:
+    """Everything the 360 page shows of one customer, as the actor may see it. Opening a customer is a read
+    of personal data and audited as such (`customer.read`, as the API's read is): the caller commits."""
     conn = uow.session.connection()
     c = _scoped_profile_row(conn, actor, customer_id)
+    audit.record(uow.session, actor, "customer.read", entity_type="customer", entity_id=c.id,
+                 changes={"view": "360"})
     cid = {"cid": c.id}
     account_field = field_access(actor, "account_no")
     accounts = [AccountView(

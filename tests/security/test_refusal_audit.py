@@ -76,3 +76,14 @@ def test_refusals_are_rate_limited_per_source_and_say_how_many_were_left_out(
     assert json.loads(last.changes)["suppressed"] == 7
     assert connection.execute(select(func.count()).select_from(AuditEvent)).scalar_one() > 0
     assert verify(Session(connection)).ok
+
+
+def test_opening_a_customers_360_is_an_audited_read(uow_factory, connection, actors, new_customer):
+    """Finding 11: the API's read of a customer was audited, opening the same customer's 360 page was not."""
+    mine = new_customer(name="林读")
+    with uow_factory() as uow:
+        c360.customer_360(uow=uow, actor=actors["rm_a1"], customer_id=mine.id)
+        uow.commit()
+    reads = connection.execute(select(AuditEvent.actor_id, AuditEvent.entity_id).where(
+        AuditEvent.action == "customer.read")).all()
+    assert reads == [(str(actors["rm_a1"].id), str(mine.id))]
