@@ -1,4 +1,6 @@
-"""Customer search at 1,000,000 customers: the service call against the same query as raw SQL.
+"""Customer search at 1,000,000 customers: the service call against the same query as raw SQL, for
+every data scope (the whole bank, the largest branch, the largest team, the largest RM book), for
+search-box queries and for list filters (core fields and custom fields, with and without a query).
 
 The baseline does what the service's SQL does (the page of ids in index order,
 the capped count, and the page's rows with owner and branch names) without the
@@ -20,7 +22,8 @@ import random
 
 
 from bench.datagen import build
-from bench.report import emit, note, percentiles, time_calls
+from bench.report import emit, note, percentiles, repeat_count, time_calls
+from services.customers import filters as customer_filters
 from services.customers import search as customer_search
 from services.customers import service
 from services.db import UnitOfWork, make_engine
@@ -28,29 +31,66 @@ from services.security.actor import Actor
 from services.security.policy import scope_key
 
 QUERIES = {"name_prefix": "张", "pinyin_initials": "zs", "pinyin_prefix": "zhangw", "phone_last4": "5678"}
+# List filters (services/customers/filters.py) as the customer list sends them, with and without a query.
+FILTERED = {
+    "filter_segment_kyc": ("", [{"field": "segment", "op": "in", "value": ["hnw", "uhnw"]},
+                                {"field": "kyc_status", "op": "eq", "value": "expired"}]),
+    "filter_aml_high": ("", [{"field": "aml_risk", "op": "eq", "value": "high"}]),
+    "filter_custom_choice": ("", [{"field": "custom.preferred_contact", "op": "eq", "value": "wechat"}]),
+    "filter_custom_multi_choice": ("", [{"field": "custom.investment_interests", "op": "contains",
+                                         "value": "gold"}]),
+    "name_prefix_and_segment": ("张", [{"field": "segment", "op": "eq", "value": "affluent"}]),
+    "pinyin_initials_and_custom_money": ("zs", [{"field": "custom.annual_income", "op": "gte",
+                                                 "value": "500000"}]),
+}
 
 
-def run(customers: int | None = None, repeat: int = 1000) -> None:
+def scope_actors(conn) -> dict[str, tuple[Actor, int]]:
+    """Actors of every data scope, each on the largest book of its kind (the hardest case), with its size."""
+    def largest(column: str) -> tuple[int, int]:
+        return tuple(conn.exec_driver_sql(
+            f"SELECT {column}, count(*) FROM customer GROUP BY {column} ORDER BY 2 DESC, 1 LIMIT 1").one())
+
+    total = conn.exec_driver_sql("SELECT count(*) FROM customer").scalar()
+    rm, rm_book = largest("owner_id")
+    team, team_book = largest("team_id")
+    branch, branch_book = largest("branch_id")
+    rm_team, rm_branch = conn.exec_driver_sql(f"SELECT team_id, branch_id FROM app_user WHERE id = {rm}").one()
+    return {
+        "all": (Actor(kind="user", id=10_000_000, name="bench-compliance", roles=frozenset({"compliance"})), total),
+        "branch": (Actor(kind="user", id=10_000_001, name="bench-manager", roles=frozenset({"branch_manager"}),
+                         branch_id=branch), branch_book),
+        "team": (Actor(kind="user", id=10_000_002, name="bench-lead", roles=frozenset({"team_lead"}),
+                       branch_id=branch, team_id=team), team_book),
+        "rm": (Actor(kind="user", id=rm, name=f"bench_rm{rm}", roles=frozenset({"rm"}), branch_id=rm_branch,
+                     team_id=rm_team), rm_book),
+    }
+
+
+def run(customers: int | None = None, repeat: int | None = None) -> None:
+    repeat = repeat_count(repeat, 1000)
     customers = customers or int(os.environ.get("FINCRM_BENCH_CUSTOMERS", "1000000"))
     url = build(customers)
     engine = make_engine(url)
-    actors = {
-        "all": Actor(kind="user", id=10_000_000, name="bench-compliance", roles=frozenset({"compliance"})),
-        "rm": Actor(kind="user", id=7, name="bench_rm7", roles=frozenset({"rm"}), branch_id=2, team_id=7),
-    }
+    with engine.connect() as conn:
+        actors = scope_actors(conn)
+    cases = {name: (q, None) for name, q in QUERIES.items()} | FILTERED
     rng = random.Random(1)
-    for scope_name, actor in actors.items():
-        for qname, q in QUERIES.items():
-            # The baseline is the same two statements the service runs (the page of rows with owner
-            # and branch names, and the capped count), compiled once with their values inlined.
-            kind, params = customer_search.prepare(q)
-            scope_kind, scope_value = scope_key(actor)
-            page_stmt, count_stmt = customer_search.statements(kind, scope_kind)
-            params.update(scope_value=scope_value, offset=0, limit=20)
-            page_sql = str(page_stmt.params(**params).compile(engine, compile_kwargs={"literal_binds": True}))
-            count_sql = str(count_stmt.params(**params).compile(engine, compile_kwargs={"literal_binds": True}))
+    for scope_name, (actor, book) in actors.items():
+        for qname, (q, filters) in cases.items():
             with UnitOfWork(engine, readonly=True) as uow:
                 conn = uow.session.connection()
+                # The baseline is the same two statements the service runs (the page of rows with owner
+                # and branch names, and the capped count), compiled once with their values inlined.
+                kind, params = customer_search.prepare(q)
+                scope_kind, scope_value = scope_key(actor)
+                page_stmt, count_stmt = (
+                    customer_search.build_statements(
+                        kind, scope_kind, customer_filters.filter_condition(uow.session, actor, filters))
+                    if filters else customer_search.statements(kind, scope_kind))
+                params.update(scope_value=scope_value, offset=0, limit=20)
+                page_sql = str(page_stmt.params(**params).compile(engine, compile_kwargs={"literal_binds": True}))
+                count_sql = str(count_stmt.params(**params).compile(engine, compile_kwargs={"literal_binds": True}))
 
                 def raw_sql() -> None:
                     conn.exec_driver_sql(page_sql).all()
@@ -64,7 +104,7 @@ def run(customers: int | None = None, repeat: int = 1000) -> None:
                     cursor.execute(count_sql).fetchone()
 
                 def service_call() -> None:
-                    service.search_customers(uow=uow, actor=actor, query=q, page=1, page_size=20)
+                    service.search_customers(uow=uow, actor=actor, query=q, page=1, page_size=20, filters=filters)
 
                 # Interleave in random order so all see the same cache state.
                 calls = [raw_sql, service_call, dbapi_sql]
@@ -72,14 +112,16 @@ def run(customers: int | None = None, repeat: int = 1000) -> None:
                 for _ in range(5):
                     for f in calls:
                         f()
-                for _ in range(repeat):
+                # A filter can make both sides scan much of the book: fewer samples keep the run in minutes.
+                for _ in range(max(repeat // 10, min(repeat, 20)) if filters else repeat):
                     rng.shuffle(calls)
                     for f in calls:
                         ms[f] += time_calls(f, 1, 0)
-                page = service.search_customers(uow=uow, actor=actor, query=q)
+                page = service.search_customers(uow=uow, actor=actor, query=q, filters=filters)
             svc, raw, dbapi = percentiles(ms[service_call]), percentiles(ms[raw_sql]), percentiles(ms[dbapi_sql])
             emit("customer_search", backend=engine.dialect.name, customers=customers, scope=scope_name,
-                 query=qname, matches=f"{page.total}{'+' if page.total_is_capped else ''}",
+                 scope_customers=book, query=qname, filtered=bool(filters),
+                 matches=f"{page.total}{'+' if page.total_is_capped else ''}",
                  service_p50_ms=svc["p50_ms"], service_p95_ms=svc["p95_ms"],
                  raw_sql_p50_ms=raw["p50_ms"], raw_sql_p95_ms=raw["p95_ms"],
                  ratio_p95=round(svc["p95_ms"] / raw["p95_ms"], 2), target_p95_ms=30, target_ratio=1.5,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import sys
@@ -13,6 +14,13 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     s = sorted(samples_ms)
     q = statistics.quantiles(s, n=100, method="inclusive")
     return {"p50_ms": round(q[49], 3), "p95_ms": round(q[94], 3), "n": len(s)}
+
+
+def repeat_count(given: int | None, default: int) -> int:
+    """Samples per figure: as given, else FINCRM_BENCH_REPEAT (the smoke test's few), else the figure's default."""
+    if given:
+        return given
+    return int(os.environ.get("FINCRM_BENCH_REPEAT") or default)
 
 
 def time_calls(fn: Callable[[], object], repeat: int, warmup: int = 5) -> list[float]:

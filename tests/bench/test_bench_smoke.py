@@ -1,0 +1,63 @@
+"""Every benchmark figure runs whole on tiny data, so a benchmark can never break unseen.
+
+Each figure runs as `make bench` runs it (`python -m bench <figure>`), alone, in an empty bench directory
+of its own: none may rely on data another figure built. Each must print its JSON lines, and every line
+a ratio against a baseline measured in the same run. The numbers themselves mean nothing at this size and
+are not checked (performance is measured by `make bench`, not asserted in tests).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = {
+    "FINCRM_BENCH_CUSTOMERS": "300",
+    "FINCRM_BENCH_TRANSACTIONS": "3000",
+    "FINCRM_BENCH_INGEST_BATCHES": "1",
+    "FINCRM_BENCH_INGEST_BATCH": "200",
+    "FINCRM_BENCH_INGEST_CUSTOMERS": "20",
+    "FINCRM_BENCH_IMPORT_ROWS": "60",
+    "FINCRM_BENCH_REPEAT": "5",
+}
+# The lines each figure prints (by their "figure" field).
+EXPECTED = {
+    "customer_search": {"customer_search"},
+    "customer_360": {"customer_360"},
+    "tags": {"tags_nightly", "tags_incremental"},
+    "ingest": {"ingest_transactions_service", "ingest_transactions_service_without_tag_rules",
+               "ingest_transactions_api"},
+    "imports": {"import_rows_per_second"},
+    "write_during_import": {"write_during_import"},
+}
+
+
+def _bench(args: list[str], bench_dir: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FINCRM_BENCH_")}
+    env.update(TINY, FINCRM_BENCH_DIR=str(bench_dir), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_every_figure_has_a_smoke_run(tmp_path):
+    listed = _bench(["--list"], tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert set(listed.stdout.split()) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("figure", sorted(EXPECTED))
+def test_figure_runs_alone_on_tiny_data(figure, tmp_path):
+    done = _bench([figure], tmp_path / figure)
+    assert done.returncode == 0, f"python -m bench {figure} failed:\n{done.stderr[-4000:]}"
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert {line["figure"] for line in lines} == EXPECTED[figure], done.stdout
+    for line in lines:
+        ratios = {k: v for k, v in line.items() if k.startswith("ratio")}
+        baselines = {k: v for k, v in line.items() if k.startswith(("baseline", "raw_"))}
+        assert ratios and all(isinstance(v, (int, float)) and v > 0 for v in ratios.values()), line
+        assert baselines and all(isinstance(v, (int, float)) and v > 0 for v in baselines.values()), line
