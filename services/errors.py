@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 
 @dataclass
@@ -71,13 +70,11 @@ class AuthenticationFailed(DomainError):
     http_status = 401
 
 
-class AccountLocked(DomainError):
-    code = "auth.locked"
-    http_status = 423
+class TooManyAttempts(DomainError):
+    """Failed credential checks reached a limit (services/security/throttle.py); params: minutes."""
 
-    def __init__(self, until: datetime, minutes: int):
-        super().__init__(minutes=minutes)
-        self.until = until
+    code = "auth.throttled"
+    http_status = 429
 
 
 class SessionInvalid(DomainError):

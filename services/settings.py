@@ -47,9 +47,13 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:3000"
     session_hours: float = Field(12.0, gt=0)
     session_idle_minutes: float = Field(30.0, gt=0)
-    lockout_threshold: int = Field(5, ge=1)
+    # Failed credential checks are throttled, never lock an account (services/security/throttle.py):
+    lockout_threshold: int = Field(5, ge=1)  # one name from one address (or one trusted browser)
+    lockout_source_threshold: int = Field(20, ge=1)  # one address, any names
+    lockout_account_threshold: int = Field(10, ge=1)  # one name from all untrusted addresses and browsers
     lockout_window_minutes: float = Field(15.0, gt=0)
     lockout_minutes: float = Field(15.0, gt=0)
+    lockout_trust_days: float = Field(30.0, gt=0)  # a browser/address where a name signed in stays trusted
     cookie_secure: bool = False
     log_level: str = "INFO"
 

@@ -25,8 +25,8 @@ def _safe_next(value: Any) -> str:
 
 
 class LoginState(AppState):
-    error_code: str = ""  # "", "invalid" or "locked"
-    lock_minutes: int = 0
+    error_code: str = ""  # "", "invalid" or "throttled"
+    lock_minutes: int = 0  # how long the throttled sign-in must wait
     next_path: str = "/customers"
 
     @rx.var
@@ -34,8 +34,8 @@ class LoginState(AppState):
         lang = self.lang
         if self.error_code == "invalid":
             return translate("auth.invalid_credentials", lang)
-        if self.error_code == "locked":
-            return translate("auth.locked", lang, minutes=self.lock_minutes)
+        if self.error_code == "throttled":
+            return translate("auth.throttled", lang, minutes=self.lock_minutes)
         if self.error_code == "expired":
             return translate("auth.session_invalid", lang)
         return ""
@@ -49,10 +49,10 @@ class LoginState(AppState):
         except (AttributeError, TypeError, ValueError):
             params = {}
         error = params.get("error")
-        self.error_code = error if error in ("invalid", "locked") else ""
+        self.error_code = error if error in ("invalid", "throttled") else ""
         minutes = params.get("minutes")
         self.lock_minutes = whole_number(minutes, high=MAX_LOCK_MINUTES + 1) or 0
-        if self.error_code == "locked" and self.lock_minutes == 0:
+        if self.error_code == "throttled" and self.lock_minutes == 0:
             self.lock_minutes = 15
         self.next_path = _safe_next(params.get("next"))
         if not self.error_code and resolve_cookie_header(self._cookie_header(), touch=False) is not None:

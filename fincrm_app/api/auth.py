@@ -3,6 +3,14 @@
 The login page posts a plain HTML form here (not a Reflex event), so the cookie
 is HttpOnly and page JavaScript never sees it. CSRF: the cookie is
 SameSite=Strict, and every POST must carry an Origin (or Referer) of our own site.
+
+The session cookie lives as long as the browser session, unless the user ticks "stay signed in":
+then it lasts as long as the server-side session. A second cookie, scoped to this route, marks the
+browser as one that signed in before (services/security/throttle.py: strangers' failures never hold
+back a trusted browser); it grants nothing by itself.
+
+The database work (argon2, and on SQLite possibly waiting for the write lock) runs in a worker
+thread: on the event loop it would stall every other request while it waits.
 """
 from __future__ import annotations
 
@@ -11,10 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from services.db import unit_of_work
-from services.errors import AccountLocked, AuthenticationFailed, DomainError
-from services.security.auth import SESSION_COOKIE, sign_in, sign_out
+from services.errors import DomainError, TooManyAttempts
+from services.security.auth import SESSION_COOKIE, SignIn, sign_in, sign_out
 from services.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +35,8 @@ MAX_PASSWORD = 256
 MAX_NEXT = 300
 MAX_BODY = 4096
 DEFAULT_NEXT = "/customers"
+DEVICE_COOKIE = "fincrm_device"
+DEVICE_COOKIE_PATH = "/auth/login"  # sent nowhere else
 
 
 def safe_next(value: str | None) -> str:
@@ -102,6 +113,20 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def _sign_in_now(username: str, password: str, ip: str | None, user_agent: str | None,
+                 device_token: str | None) -> SignIn | DomainError:
+    """In a worker thread: the sign-in, committed whatever the outcome (failures are counted and audited)."""
+    with unit_of_work() as uow:
+        try:
+            result = sign_in(uow=uow, username=username, password=password, ip=ip, user_agent=user_agent,
+                             device_token=device_token)
+        except DomainError as exc:
+            uow.commit()
+            return exc
+        uow.commit()
+        return result
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
     if not _same_origin(request):
@@ -112,28 +137,32 @@ async def login(request: Request) -> Response:
     username = form.get("username", "")
     password = form.get("password", "")
     target = safe_next(form.get("next"))
+    stay_signed_in = form.get("remember") == "1"
     if not username or not password or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         return _login_error("invalid")
 
-    settings = get_settings()
-    with unit_of_work() as uow:
-        try:
-            result = sign_in(uow=uow, username=username, password=password, ip=_client_ip(request),
-                             user_agent=request.headers.get("user-agent"))
-        except AccountLocked as exc:
-            uow.commit()  # the failed attempt and the lock are kept
-            return _login_error("locked", minutes=exc.params.get("minutes", 15))
-        except (AuthenticationFailed, DomainError):
-            uow.commit()  # failed attempts count towards the lockout
-            return _login_error("invalid")
-        uow.commit()
+    outcome = await run_in_threadpool(_sign_in_now, username, password, _client_ip(request),
+                                      request.headers.get("user-agent"), request.cookies.get(DEVICE_COOKIE))
+    if isinstance(outcome, TooManyAttempts):
+        return _login_error("throttled", minutes=outcome.params.get("minutes", 15))
+    if isinstance(outcome, DomainError):
+        return _login_error("invalid")
 
+    settings = get_settings()
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, result.token, max_age=int(settings.session_hours * 3600), path="/",
-        httponly=True, samesite="strict", secure=settings.cookie_secure,
-    )
+    # Without "stay signed in" a browser-session cookie (no Max-Age): closing the browser ends it.
+    lifetime = {"max_age": int(settings.session_hours * 3600)} if stay_signed_in else {}
+    response.set_cookie(SESSION_COOKIE, outcome.token, path="/", httponly=True, samesite="strict",
+                        secure=settings.cookie_secure, **lifetime)
+    response.set_cookie(DEVICE_COOKIE, outcome.device_token, max_age=int(settings.lockout_trust_days * 86400),
+                        path=DEVICE_COOKIE_PATH, httponly=True, samesite="strict", secure=settings.cookie_secure)
     return response
+
+
+def _sign_out_now(token: str) -> None:
+    with unit_of_work() as uow:
+        sign_out(uow=uow, token=token)
+        uow.commit()
 
 
 @router.post("/logout")
@@ -142,9 +171,7 @@ async def logout(request: Request) -> Response:
         return Response("Cross-site request refused.", status_code=403, media_type="text/plain")
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        with unit_of_work() as uow:
-            sign_out(uow=uow, token=token)
-            uow.commit()
+        await run_in_threadpool(_sign_out_now, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=get_settings().cookie_secure)

@@ -216,7 +216,10 @@ _TOKEN_FORM = {"requestBody": {"required": True, "content": {"application/x-www-
 
 @router.post("/oauth/token", tags=["auth"], summary="Get an access token (client credentials)",
              responses={200: {"model": TokenAnswer}, 400: {"description": "OAuth2 error"},
-                        401: {"description": "OAuth2 error (invalid_client)"}}, openapi_extra=_TOKEN_FORM)
+                        401: {"description": "OAuth2 error (invalid_client)"},
+                        429: {"description": "Too many failed client authentications from this address or for "
+                                             "this client (temporarily_unavailable; see Retry-After)"}},
+             openapi_extra=_TOKEN_FORM)
 async def token(request: Request) -> Response:
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     raw = await _read_body(request, clients.MAX_FORM_BYTES)

@@ -16,6 +16,18 @@ def _field(label_key: str, **props) -> rx.Component:
     )
 
 
+def _stay_signed_in() -> rx.Component:
+    """Unticked (the default), the session cookie ends with the browser session."""
+    return rx.el.label(
+        rx.el.input(type="checkbox", id="login-remember", name="remember", value="1",
+                    style={"width": "20px", "height": "20px", "margin": "0", "accent_color": "var(--accent)"}),
+        rx.el.span(t("login.stay_signed_in")),
+        # A whole-row tap target of 44 px, as the other controls on a phone.
+        style={"display": "flex", "align_items": "center", "gap": "10px", "min_height": "44px",
+               "font_size": "15px", "cursor": "pointer", "user_select": "none"},
+    )
+
+
 def login_page() -> rx.Component:
     return rx.el.div(
         rx.el.div(
@@ -33,6 +45,7 @@ def login_page() -> rx.Component:
                        spell_check=False),
                 _field("login.password", id="login-password", name="password", type="password",
                        auto_complete="current-password", max_length=256, required=True),
+                _stay_signed_in(),
                 rx.el.input(type="hidden", name="next", value=LoginState.next_path, read_only=True),
                 rx.el.button(t("login.submit"), type="submit", id="login-submit", class_name="btn-primary wide"),
                 action="/auth/login",

@@ -7,7 +7,9 @@ form) to Authlib's request objects and returns (status, body, headers) for the w
 
 - Secrets are argon2 hashes; an unknown client costs the same argon2 time as a wrong secret.
 - Bearer tokens are random; the database keeps only their SHA-256. They expire after an hour.
-- Failed client authentications count towards a lockout, like staff sign-ins.
+- Failed client authentications are throttled like staff sign-ins, per address and client id
+  (services/security/throttle.py): a stranger's wrong secrets hold back his own address, never the
+  client's own server, and each failure and throttled attempt is audited.
 - Demo clients work only in demo mode, like demo users.
 """
 from __future__ import annotations
@@ -27,16 +29,16 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from pydantic import Field, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from services.customers.schemas import _Strict
 from services.db import UnitOfWork
 from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.integration.models import ApiClient, ApiToken
-from services.security import audit
+from services.security import audit, throttle
 from services.security.actor import Actor
-from services.security.models import LoginAttempt, Role, User
+from services.security.models import Role, User
 from services.security.passwords import hash_password, verify_password
 from services.security.policy import API_ROLE, require_any_role
 from services.settings import get_settings
@@ -149,9 +151,10 @@ def disable_client(*, uow: UnitOfWork, actor: Actor, client_id: Any) -> None:
 class _Client(ClientMixin):
     """An ApiClient as Authlib sees it. `row=None` stands for an unknown client id."""
 
-    def __init__(self, row: ApiClient | None, usable: bool):
+    def __init__(self, row: ApiClient | None, usable: bool, server: "_Server"):
         self.row = row
         self.usable = usable
+        self.server = server
 
     def get_client_id(self) -> str:
         return self.row.client_id if self.row else ""
@@ -172,9 +175,12 @@ class _Client(ClientMixin):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
+        if self.server.assessment is not None and self.server.assessment.throttled is not None:
+            return False  # refused unchecked, for every id alike: a flood costs no argon2 time
         # Always one argon2 verification: unknown ids and wrong secrets take the same time.
         ok = verify_password(self.row.secret_hash if self.row else None, client_secret or "")
-        return ok and self.usable
+        self.server.authenticated = ok and self.usable
+        return self.server.authenticated
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method in ("client_secret_basic", "client_secret_post")
@@ -219,24 +225,29 @@ class _Grant(ClientCredentialsGrant):
 
 
 class _Server(AuthorizationServer):
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, ip: str | None):
         super().__init__(scopes_supported=list(SCOPES))
         self.session = session
-        self.attempted_client_id: str | None = None
+        self.ip = ip
+        self.client: _Client | None = None
+        self.attempt: throttle.Attempt | None = None
+        self.assessment: throttle.Assessment | None = None
+        self.authenticated: bool | None = None  # None: the secret was never checked
         self.register_grant(_Grant)
         self.register_token_generator("default", BearerTokenGenerator(
             access_token_generator=lambda **_: secrets.token_urlsafe(32),
             expires_generator=TOKEN_LIFETIME_SECONDS))
 
     def query_client(self, client_id: str) -> _Client:
-        self.attempted_client_id = client_id
         row = None
         if isinstance(client_id, str) and 0 < len(client_id) <= 64 and "\x00" not in client_id:
             row = self.session.execute(select(ApiClient).where(ApiClient.client_id == client_id)
                                        ).scalar_one_or_none()
-        usable = (row is not None and row.is_active and (not row.is_demo or get_settings().demo_mode)
-                  and not _locked(self.session, client_id))
-        return _Client(row, usable)
+        usable = row is not None and row.is_active and (not row.is_demo or get_settings().demo_mode)
+        self.attempt = throttle.Attempt.of(_attempt_name(client_id if isinstance(client_id, str) else ""), self.ip)
+        self.assessment = throttle.assess(self.session, self.attempt)
+        self.client = _Client(row, usable, self)
+        return self.client
 
     def save_token(self, token: dict, request: _Request) -> None:
         client: _Client = request.client
@@ -268,16 +279,13 @@ def _attempt_name(client_id: str) -> str:
     return ("client:" + client_id.replace("\x00", "?"))[:64]
 
 
-def _locked(session: Session, client_id: str) -> bool:
-    settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.lockout_window_minutes)
-    name = _attempt_name(client_id)
-    last_ok = session.execute(select(func.max(LoginAttempt.at)).where(
-        LoginAttempt.username == name, LoginAttempt.success.is_(True))).scalar()
-    floor = max(since, last_ok) if last_ok else since
-    failures = session.execute(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == name, LoginAttempt.success.is_(False), LoginAttempt.at > floor)).scalar_one()
-    return failures >= settings.lockout_threshold
+def _throttled_response(throttled: throttle.Throttled) -> OAuthResponse:
+    """429 with Retry-After (RFC 6585); `temporarily_unavailable` is the OAuth 2.0 error for a server that
+    cannot answer now. The same for every client id, known or not."""
+    seconds = throttled.seconds()
+    return OAuthResponse(429, {"error": "temporarily_unavailable", "error_description":
+                               f"Too many failed client authentications; retry after {seconds} seconds."},
+                         [("Retry-After", str(seconds))])
 
 
 def token_uri() -> str:
@@ -291,22 +299,36 @@ def token_uri() -> str:
 
 def issue_token(*, uow: UnitOfWork, method: str, headers: Mapping[str, str], form: Mapping[str, str],
                 ip: str | None = None) -> OAuthResponse:
-    """The token endpoint. The caller commits whatever the outcome (failures count towards lockout)."""
+    """The token endpoint. The caller commits whatever the outcome: failed secrets are counted and
+    audited (and throttled, per address and client id: services/security/throttle.py)."""
     s = uow.session
-    server = _Server(s)
+    server = _Server(s, ip)
     try:
         request = _Request(method, token_uri(), headers, form)
     except OAuth2Error as error:
         return server.handle_error_response(None, error)
     response = server.create_token_response(request)
-    attempted = server.attempted_client_id
-    if attempted:
-        ok = response.status == 200
-        s.add(LoginAttempt(username=_attempt_name(attempted), at=utcnow(), success=ok, ip=(ip or "")[:64] or None))
-        if ok:
-            client = request.client.row
-            audit.record(s, actor_for_client(client), "api_client.token", entity_type="api_client",
-                         entity_id=client.id, changes={"scopes": response.body.get("scope", "").split()})
+    client, attempt, assessment = server.client, server.attempt, server.assessment
+    if client is not None and attempt is not None and assessment is not None:
+        entity_id = client.row.id if client.row is not None else None
+        name = attempt.credential.removeprefix("client:")
+        if assessment.throttled is not None:
+            throttle.audit_refused(s, "auth.throttled", attempt, entity_type="api_client", entity_id=entity_id,
+                                   name=name, details={"door": "token", **assessment.throttled.audit_details()})
+            response = _throttled_response(assessment.throttled)
+        elif server.authenticated:
+            throttle.record_success(s, attempt)
+            if response.status == 200:
+                audit.record(s, actor_for_client(client.row), "api_client.token", entity_type="api_client",
+                             entity_id=client.row.id, changes={"scopes": response.body.get("scope", "").split()})
+        elif server.authenticated is False:
+            started = throttle.record_failure(s, attempt, assessment)
+            throttle.audit_refused(s, "auth.client_secret_failed", attempt, entity_type="api_client",
+                                   entity_id=entity_id, name=name,
+                                   details={"throttle_started": list(started)} if started else {})
+            now_throttled = throttle.assess(s, attempt).throttled if started else None
+            if now_throttled is not None:  # this failure reached a limit: say so now, not at the next try
+                response = _throttled_response(now_throttled)
         s.flush()
     response.headers = [(k, v) for k, v in response.headers if k.lower() != "content-type"]
     return response

@@ -1,4 +1,4 @@
-"""Sign-in, server-side sessions, lockout and sign-out.
+"""Sign-in, server-side sessions and sign-out (failed sign-ins are throttled: throttle.py).
 
 The browser holds only a random session token in an HttpOnly cookie; the
 database keeps its SHA-256, the expiry and the idle deadline. Every event a
@@ -11,13 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from services.db import UnitOfWork
-from services.errors import AccountLocked, AuthenticationFailed, DomainError, SessionInvalid
-from services.security import audit
+from services.errors import AuthenticationFailed, DomainError, SessionInvalid, TooManyAttempts
+from services.security import audit, throttle
 from services.security.actor import Actor
-from services.security.models import LoginAttempt, User, UserSession
+from services.security.models import User, UserSession
 from services.security.passwords import verify_password
 from services.settings import get_settings
 from services.types import utcnow
@@ -40,72 +40,68 @@ class SignIn:
     token: str
     actor: Actor
     expires_at: datetime
-
-
-def _recent_failures(uow: UnitOfWork, username: str, since: datetime) -> int:
-    last_success = uow.session.execute(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.success.is_(True))
-    ).scalar()
-    floor = max(since, last_success) if last_success else since
-    return uow.session.execute(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username, LoginAttempt.success.is_(False), LoginAttempt.at > floor)
-    ).scalar_one()
+    device_token: str  # the browser's device cookie (services/security/throttle.py), new or kept
 
 
 def sign_in(*, uow: UnitOfWork, username: str, password: str, ip: str | None = None,
-            user_agent: str | None = None) -> SignIn:
-    """Check the credentials and open a session. The caller commits, whatever the outcome,
-    so failed attempts are counted; on failure it commits before re-raising."""
+            user_agent: str | None = None, device_token: str | None = None) -> SignIn:
+    """Check the credentials and open a session. The caller commits whatever the outcome, so failed
+    attempts are counted and audited; on failure it commits before re-raising.
+
+    Failures are throttled per address, browser and name (throttle.py), never by locking the account,
+    and a name that does not exist goes through the same steps as one that does: the same look-up, the
+    same argon2 verification (none when throttled), the same count, the same answer."""
     settings = get_settings()
-    now = utcnow()
+    s = uow.session
     username = (username if isinstance(username, str) else "").strip()[:64]
     password = password if isinstance(password, str) else ""
     # A NUL byte cannot name any user (and PostgreSQL refuses it in a query): treat it as unknown.
-    user = None if "\x00" in username else uow.session.execute(
+    user = None if "\x00" in username else s.execute(
         select(User).where(User.username == username)).scalar_one_or_none()
+    device = throttle.device_digest(device_token)
+    attempt = throttle.Attempt.of(username, ip, device)
+    assessment = throttle.assess(s, attempt)
+    if assessment.throttled is not None:
+        _audit_failure(s, "auth.throttled", attempt, user, username,
+                       {"door": "sign_in", **assessment.throttled.audit_details()})
+        raise TooManyAttempts(minutes=assessment.throttled.minutes())
+
     # Verify first, always: unknown user and wrong password cost the same argon2 time.
     password_ok = verify_password(user.password_hash if user else None, password)
-
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        _attempt(uow, username, False, ip)
-        raise AccountLocked(user.locked_until, minutes)
-
+    refusal: DomainError | None = None
     if user is None or not password_ok or not user.is_active:
-        _attempt(uow, username, False, ip)
-        if user is not None:
-            window_start = now - timedelta(minutes=settings.lockout_window_minutes)
-            if _recent_failures(uow, username, window_start) >= settings.lockout_threshold:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                uow.session.add(user)
-                audit.record(uow.session, actor_for_user(user), "user.locked", entity_type="user",
-                             entity_id=user.id, changes={"locked_until": user.locked_until.isoformat()})
-                raise AccountLocked(user.locked_until, int(settings.lockout_minutes))
-        raise AuthenticationFailed()
+        refusal = AuthenticationFailed()
+    elif user.is_demo and not settings.demo_mode:
+        refusal = DomainError("auth.demo_user_refused")
+    if refusal is not None:
+        started = throttle.record_failure(s, attempt, assessment)
+        details = {"refused": refusal.code, **({"throttle_started": list(started)} if started else {})}
+        _audit_failure(s, "auth.sign_in_failed", attempt, user, username, details)
+        now_throttled = throttle.assess(s, attempt).throttled if started else None
+        if now_throttled is not None:  # this failure reached a limit: say so now, not at the next try
+            raise TooManyAttempts(minutes=now_throttled.minutes())
+        raise refusal
 
-    if user.is_demo and not settings.demo_mode:
-        _attempt(uow, username, False, ip)
-        raise DomainError("auth.demo_user_refused")
-
+    now = utcnow()
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
     row = UserSession(id=_hash_token(token), user_id=user.id, created_at=now, last_seen_at=now,
                       expires_at=expires, ip=(ip or "")[:64] or None, user_agent=(user_agent or "")[:255] or None)
-    uow.session.add(row)
-    user.locked_until = None
-    uow.session.add(user)
-    _attempt(uow, username, True, ip)
+    s.add(row)
+    # The browser that signed in becomes trusted for this name (kept if it already had a device cookie).
+    if device is None:
+        device_token = throttle.new_device_token()
+        attempt = throttle.Attempt.of(username, ip, throttle.device_digest(device_token))
+    throttle.record_success(s, attempt)
     actor = actor_for_user(user, row.id)
-    audit.record(uow.session, actor, "user.sign_in", entity_type="user", entity_id=user.id,
-                 changes={"ip": ip})
-    return SignIn(token=token, actor=actor, expires_at=expires)
+    audit.record(s, actor, "user.sign_in", entity_type="user", entity_id=user.id, changes={"ip": ip})
+    return SignIn(token=token, actor=actor, expires_at=expires, device_token=device_token)
 
 
-def _attempt(uow: UnitOfWork, username: str, success: bool, ip: str | None) -> None:
-    uow.session.add(LoginAttempt(username=username.replace("\x00", "?"), at=utcnow(), success=success,
-                                 ip=(ip or "")[:64] or None))
-    uow.session.flush()
+def _audit_failure(session, action: str, attempt: throttle.Attempt, user: User | None, username: str,
+                   details: dict) -> None:
+    throttle.audit_refused(session, action, attempt, entity_type="user",
+                           entity_id=user.id if user is not None else None, name=username, details=details)
 
 
 TOUCH_EVERY_SECONDS = 60  # the idle deadline slides at most once a minute: no write per event

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.types import UTCDateTime, utcnow
@@ -54,13 +54,29 @@ class UserSession(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
+    """One credential check: a staff sign-in (`username` as typed) or an API client's secret
+    (`client:<client id>`). services/security/throttle.py counts them per address, browser and name."""
+
     __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_ip_at", "ip", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(sa_type=String(64), index=True)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     success: bool
     ip: str | None = Field(default=None, sa_type=String(64))
+    device: str | None = Field(default=None, sa_type=String(64))  # SHA-256 of the browser's device cookie
+
+
+class CredentialThrottle(SQLModel, table=True):
+    """A limit reached: attempts matching `key` (a name from one address, a name from one browser,
+    one address, or one name from everywhere) are refused unchecked until `until`."""
+
+    __tablename__ = "credential_throttle"
+
+    key: str = Field(sa_type=String(200), primary_key=True)
+    started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class AuditEvent(SQLModel, table=True):

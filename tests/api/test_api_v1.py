@@ -58,14 +58,16 @@ def test_bad_secret_unknown_client_and_foreign_scope_get_no_token(http, api_clie
     assert count(app_db, "api_token") == 0
 
 
-def test_repeated_bad_secrets_lock_the_client(http, api_client):
+def test_repeated_bad_secrets_throttle_the_client_from_that_address(http, api_client):
+    """From the address that sent them (other addresses: tests/security/test_credential_throttle.py)."""
     from services.settings import get_settings
 
     for _ in range(get_settings().lockout_threshold):
         http.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(api_client.client_id, "x"))
     right = http.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
                       auth=(api_client.client_id, api_client.secret))
-    assert right.status_code == 401
+    assert right.status_code == 429 and right.json()["error"] == "temporarily_unavailable"
+    assert int(right.headers["retry-after"]) > 0 and "access_token" not in right.json()
 
 
 def test_missing_unknown_and_expired_tokens_get_401_with_a_challenge(http, api_client, app_db):

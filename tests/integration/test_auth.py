@@ -1,4 +1,4 @@
-"""Sign-in, lockout, sessions and sign-out, on a real database."""
+"""Sign-in, throttling of failures, sessions and sign-out, on a real database."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from services.errors import AccountLocked, AuthenticationFailed, SessionInvalid
+from services.errors import AuthenticationFailed, SessionInvalid, TooManyAttempts
 from services.security import auth
 from services.security.models import User, UserSession
 from services.settings import get_settings
@@ -14,11 +14,11 @@ from services.settings import get_settings
 PASSWORD = "correct horse 1"
 
 
-def _sign_in(uow_factory, username, password):
+def _sign_in(uow_factory, username, password, ip="127.0.0.1"):
     """What the login route does: commit even when sign-in fails, so attempts count."""
     with uow_factory() as uow:
         try:
-            result = auth.sign_in(uow=uow, username=username, password=password, ip="127.0.0.1")
+            result = auth.sign_in(uow=uow, username=username, password=password, ip=ip)
         except Exception:
             uow.commit()
             raise
@@ -42,23 +42,37 @@ def test_unknown_user_and_wrong_password_say_the_same(uow_factory, org):
     assert a.value.message("zh_CN") == b.value.message("zh_CN")
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(uow_factory, org, connection):
+def test_five_failures_throttle_that_name_from_that_address_for_fifteen_minutes(uow_factory, org, monkeypatch):
+    """Not an account lock any more (a stranger could set it off by name): the name is throttled from the
+    address that failed; tests/security/test_credential_throttle.py covers the attacks."""
     for _ in range(4):
         with pytest.raises(AuthenticationFailed):
             _sign_in(uow_factory, "rm_a2", "wrong")
-    with pytest.raises(AccountLocked) as locked:
+    with pytest.raises(TooManyAttempts) as throttled:
         _sign_in(uow_factory, "rm_a2", "wrong")
-    assert locked.value.params["minutes"] == 15
-    assert "15" in locked.value.message("en") and "锁定" in locked.value.message("zh_CN")
-    # Even the right password is refused while locked.
-    with pytest.raises(AccountLocked):
+    assert throttled.value.params["minutes"] == 15 and throttled.value.http_status == 429
+    assert "15" in throttled.value.message("en") and "15 分钟后再试" in throttled.value.message("zh_CN")
+    # Even the right password is refused (unchecked) from that address while it lasts...
+    with pytest.raises(TooManyAttempts):
         _sign_in(uow_factory, "rm_a2", PASSWORD)
-    # After the lock expires the right password works again.
+    # ...not from another one...
+    assert _sign_in(uow_factory, "rm_a2", PASSWORD, ip="10.1.2.3").actor.name == "rm_a2"
+    # ...and when the limit has run out, from that address again.
+    from services.security import throttle
     from services.types import utcnow
 
-    connection.execute(update(User).where(User.username == "rm_a2").values(
-        locked_until=utcnow() - timedelta(minutes=1)))
+    monkeypatch.setattr(throttle, "utcnow", lambda: utcnow() + timedelta(minutes=16))
     assert _sign_in(uow_factory, "rm_a2", PASSWORD).actor.name == "rm_a2"
+
+
+def test_sign_in_gives_the_browser_a_device_token_and_keeps_the_one_it_has(uow_factory, org):
+    first = _sign_in(uow_factory, "rm_a1", PASSWORD)
+    assert len(first.device_token) >= 32
+    with uow_factory() as uow:
+        again = auth.sign_in(uow=uow, username="rm_a1", password=PASSWORD, device_token=first.device_token)
+        forged = auth.sign_in(uow=uow, username="rm_a1", password=PASSWORD, device_token="<not ours>")
+    assert again.device_token == first.device_token
+    assert forged.device_token not in (first.device_token, "<not ours>")
 
 
 def test_sign_out_revokes_the_session_at_once(uow_factory, org):
