@@ -10,7 +10,6 @@ with a link back to the list, anything else gets JSON.
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +19,7 @@ from fincrm_app.api.cookie_auth import attachment, error_response, request_actor
 from services.customers.export import export_customers
 from services.db import unit_of_work
 from services.errors import DomainError, FieldError, SessionInvalid, ValidationFailed
+from services.validation.json_input import INVALID, load_json
 from state.i18n import label
 
 router = APIRouter(prefix="/exports", tags=["exports"])
@@ -54,14 +54,18 @@ def _filters(raw: str | None) -> Any:
     if len(raw) > MAX_FILTERS_JSON:
         raise ValidationFailed([FieldError("filters", "value.too_long", {"max": MAX_FILTERS_JSON})])
     try:
-        value = json.loads(raw)
-    except ValueError:
-        raise ValidationFailed([FieldError("filters", "value.wrong_type")]) from None
+        value = load_json(raw, field="filters")  # bounded nesting, no broken text (lone surrogates)
+    except ValidationFailed as exc:  # one parameter: name it, whatever inside it was wrong
+        first = exc.errors[0]
+        code = "value.wrong_type" if first.code == INVALID else first.code
+        raise ValidationFailed([FieldError("filters", code, first.params)]) from None
     if not isinstance(value, list):
         raise ValidationFailed([FieldError("filters", "value.wrong_type")])
     return value
 
 
+# A plain `def` route: FastAPI runs it in its threadpool, so the session lookup, the query and the file
+# building never hold the event loop (tests/api/test_api_hostile_input.py checks it).
 @router.get("/customers.{fmt}")
 def export_customers_file(fmt: str, request: Request, q: str = "", filters: str | None = None) -> Response:
     locale = request_locale(request)

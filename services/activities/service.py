@@ -1,7 +1,7 @@
 """Quick actions from the 360 page: log a call or visit, add a task, open a ticket."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -15,6 +15,7 @@ from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
 from services.types import utcnow
+from services.validation.dates import CLOCK_SKEW, BusinessTime
 from services.validation.input import parse
 from services.security.policy import require_customer_record_role
 
@@ -30,27 +31,17 @@ SLA = {
 TICKET_CHANNELS = ("branch", "phone", "app", "online", "letter", "regulator")
 
 
-def _aware(v: datetime | None) -> datetime | None:
-    if v is not None and v.tzinfo is None:
-        raise ValueError("naive")
-    return v
-
-
 class InteractionCreate(_Strict):
     kind: InteractionKind
     subject: str = Field(min_length=1, max_length=200)
     notes: str | None = Field(default=None, max_length=4000)
-    occurred_at: datetime | None = None
-
-    _tz = field_validator("occurred_at")(_aware)
+    occurred_at: BusinessTime | None = None  # default now; at most CLOCK_SKEW ahead
 
 
 class TaskCreate(_Strict):
     title: str = Field(min_length=1, max_length=200)
-    due_at: datetime | None = None
+    due_at: BusinessTime | None = None
     priority: TaskPriority = TaskPriority.NORMAL
-
-    _tz = field_validator("due_at")(_aware)
 
 
 class TicketCreate(_Strict):
@@ -81,7 +72,7 @@ def log_interaction(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: An
     req = parse(InteractionCreate, data)
     now = utcnow()
     when = req.occurred_at or now
-    if when > now + timedelta(minutes=5):
+    if when > now + CLOCK_SKEW:
         raise ValidationFailed([FieldError("occurred_at", "value.future_date")])
     user_id = actor.id if actor.kind == "user" else c.owner_id
     row = Interaction(customer_id=c.id, user_id=user_id, kind=req.kind, occurred_at=when, subject=req.subject,

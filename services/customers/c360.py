@@ -33,6 +33,7 @@ from services.security.models import User
 from services.security.policy import Access, can_see_customer, editable_fields, field_access
 from services.tags.models import CustomerTag, CustomerTagChange, Tag
 from services.types import Money, utcnow
+from services.validation.dates import BusinessDate
 from services.validation.input import parse
 
 LARGE_TRANSACTION = Decimal("50000")  # the timeline shows bookings of at least this much
@@ -274,8 +275,8 @@ def _household(conn, actor: Actor, customer_id: int, household_id: int, related)
 class TransactionFilter(_Strict):
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=20, ge=1, le=100)
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: BusinessDate | None = None  # 1900-2200: beyond, the UTC conversion overflows
+    date_to: BusinessDate | None = None
     kinds: list[TransactionKind] = Field(default_factory=list, max_length=20)
     min_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e13"))  # on the absolute amount
     max_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e13"))

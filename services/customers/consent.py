@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -19,23 +19,21 @@ from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
 from services.types import utcnow
-from services.validation.input import parse
+from services.validation.dates import CLOCK_SKEW, BusinessTime
+from services.validation.input import StrictInput, parse
 from services.security.policy import require_customer_record_role
 
 PURPOSES = ("marketing", "data_sharing", "credit_inquiry", "profiling")
 CHANNELS = ("branch", "app", "online", "phone", "api")
 MAX_HISTORY = 200
 MAX_BACKDATE = timedelta(days=3650)  # paper consent captured later, but not older than ten years
-_CLOCK_SKEW = timedelta(minutes=5)
 
 
-class ConsentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ConsentIn(StrictInput):
     purpose: Literal["marketing", "data_sharing", "credit_inquiry", "profiling"]
     granted: bool
     channel: Literal["branch", "app", "online", "phone", "api"]
-    recorded_at: datetime | None = None  # when the customer gave or withdrew it; default now
+    recorded_at: BusinessTime | None = None  # when the customer gave or withdrew it; default now
     evidence: str | None = Field(default=None, max_length=200)  # form number, call recording id ...
 
     @field_validator("granted", mode="before")
@@ -47,16 +45,9 @@ class ConsentIn(BaseModel):
 
     @field_validator("evidence", mode="before")
     @classmethod
-    def _no_control(cls, v: Any) -> Any:
-        if isinstance(v, str) and any(ord(ch) < 32 for ch in v):
+    def _one_line(cls, v: Any) -> Any:
+        if isinstance(v, str) and any(ch in v for ch in "\t\n\r"):  # a reference, not a note
             raise ValueError("control")
-        return v
-
-    @field_validator("recorded_at")
-    @classmethod
-    def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("naive")
         return v
 
 
@@ -97,7 +88,7 @@ def record_consent(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any
     req = parse(ConsentIn, data)
     now = utcnow()
     when = req.recorded_at or now
-    if when > now + _CLOCK_SKEW:
+    if when > now + CLOCK_SKEW:
         raise ValidationFailed([FieldError("recorded_at", "value.future_date")])
     if when < now - MAX_BACKDATE:
         raise ValidationFailed([FieldError("recorded_at", "value.invalid")])

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -38,7 +38,8 @@ from services.security.actor import Actor
 from services.security.models import Role
 from services.security.policy import API_ROLE, CREATOR_ROLES
 from services.types import utcnow
-from services.validation.input import parse
+from services.validation.input import StrictInput, parse
+from services.validation.text import text_problem
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 CHOICE_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,39}$"
@@ -49,11 +50,12 @@ MAX_DEFINITIONS = 200
 MAX_CHOICES = 50
 DEFAULT_TEXT_MAX = 500
 MAX_TEXT = 2000
-MAX_ABS = Decimal("1e15")  # numbers and money stay below a quadrillion
+# Numbers and money stay below 900 trillion: a definition's minimum and maximum are stored as integers of
+# ten-thousandths (ScaledDecimal(4), a 64-bit column), which holds at most about 922 trillion.
+MAX_ABS = Decimal("9e14")
 DECIMALS = {CustomFieldType.NUMBER: 4, CustomFieldType.MONEY: 2}
 NUMERIC_TYPES = (CustomFieldType.NUMBER, CustomFieldType.MONEY)
 CHOICE_TYPES = (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MULTI_SPLIT = re.compile(r"[,;，；、|]")
 
 RoleName = Literal["rm", "team_lead", "branch_manager", "compliance", "approver", "ops", "admin", "auditor",
@@ -62,15 +64,7 @@ RoleName = Literal["rm", "team_lead", "branch_manager", "compliance", "approver"
 
 # ---------------------------------------------------------------- input schemas
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_control_characters(cls, v: Any) -> Any:
-        if isinstance(v, str) and _CONTROL.search(v):
-            raise ValueError("control")
-        return v
+_Strict = StrictInput  # no control, invisible or bidi characters in labels (services/validation/text.py)
 
 
 class ChoiceIn(_Strict):
@@ -197,8 +191,10 @@ def _check_definition(field_type: str, spec: _DefinitionFields, errors: list[Fie
         places = DECIMALS[CustomFieldType(field_type)]
         for name in ("min_value", "max_value"):
             v = getattr(spec, name)
-            if v is not None and (v != v.quantize(Decimal(1).scaleb(-places)) or abs(v) >= MAX_ABS):
+            if v is not None and v != v.quantize(Decimal(1).scaleb(-places)):
                 errors.append(FieldError(name, "value.too_many_decimals", {"places": places}))
+            elif v is not None and abs(v) >= MAX_ABS:
+                errors.append(FieldError(name, *_beyond_max_abs(v)))
         if spec.min_value is not None and spec.max_value is not None and spec.min_value > spec.max_value:
             errors.append(FieldError("max_value", "custom_field.min_above_max"))
     else:
@@ -353,12 +349,20 @@ def _decimal(d: CustomFieldDefinition, raw: Any) -> Decimal:
         value = Decimal(raw)
     except (InvalidOperation, ValueError):
         raise BadValue("value.not_a_number") from None
-    if not value.is_finite() or abs(value) >= MAX_ABS:
+    if not value.is_finite():
         raise BadValue("value.not_a_number")
+    if abs(value) >= MAX_ABS:
+        code, params = _beyond_max_abs(value)
+        raise BadValue(code, **params)
     places = DECIMALS[CustomFieldType(d.field_type)]
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise BadValue("value.too_many_decimals", places=places)
     return value
+
+
+def _beyond_max_abs(value: Decimal) -> tuple[str, dict]:
+    limit = format_number(MAX_ABS - 1, "en")
+    return ("value.above_max", {"max": limit}) if value > 0 else ("value.below_min", {"min": "-" + limit})
 
 
 def choice_value(d: CustomFieldDefinition, raw: Any) -> str:
@@ -380,8 +384,9 @@ def parse_value(d: CustomFieldDefinition, raw: Any, *, check_range: bool = True)
     if t == CustomFieldType.TEXT:
         if not isinstance(raw, str):
             raise BadValue("value.wrong_type")
-        if _CONTROL.search(raw):
-            raise BadValue("value.control_characters")
+        problem = text_problem(raw)
+        if problem:
+            raise BadValue(problem)
         text = raw.strip()
         limit = d.max_length or DEFAULT_TEXT_MAX
         if len(text) > limit:

@@ -20,6 +20,7 @@ from services.customers.models import (AmlRisk, Customer, CustomerKind, Customer
                                        Segment, SourceChannel)
 from services.errors import FieldError, ValidationFailed
 from services.security.actor import Actor
+from services.validation.text import text_problem
 
 MAX_FILTERS = 10
 MAX_IN_VALUES = 50
@@ -91,6 +92,8 @@ def _custom(dialect: str, d, op: str, value: Any) -> ColumnElement[bool]:
     if op == "contains":  # text: substring, case-insensitive
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise cf.BadValue("value.wrong_type")
+        if text_problem(value):
+            raise cf.BadValue(text_problem(value))
         return text.ilike(f"%{_like_escape(value.strip())}%", escape="\\")
     if op == "in":  # choice
         if not isinstance(value, list) or not 0 < len(value) <= MAX_IN_VALUES:
@@ -121,6 +124,9 @@ def filter_condition(session: Session, actor: Actor, filters: Any) -> ColumnElem
     for item in filters:
         if not isinstance(item, dict) or set(item) - {"field", "op", "value"} or not isinstance(item.get("field"), str):
             errors.append(FieldError("filters", "value.wrong_type"))
+            continue
+        if text_problem(item["field"]):  # it would be echoed in the error, audited, and sent to the database
+            errors.append(FieldError("filters", text_problem(item["field"])))
             continue
         field, op, value = item["field"], item.get("op", "eq"), item.get("value")
         try:

@@ -2,27 +2,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from services.customers.models import CustomerKind, CustomerStatus, Gender, IdType, Segment, SourceChannel
+from services.validation.dates import BusinessDate
+from services.validation.input import RowId, StrictInput
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_control_characters(cls, v: Any) -> Any:
-        # NUL and other C0 controls are never meaningful in a CRM field (PostgreSQL rejects NUL outright).
-        if isinstance(v, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in v):
-            raise ValueError("control")
-        return v
+# The strict base every input model of the services builds on (the name other modules import).
+_Strict = StrictInput
 
 
 def _check_email(v: str | None) -> str | None:
@@ -37,7 +29,7 @@ class CustomerCreate(_Strict):
     kind: CustomerKind = CustomerKind.INDIVIDUAL
     name: str = Field(min_length=1, max_length=200)
     gender: Gender | None = None
-    birth_date: date | None = None
+    birth_date: BusinessDate | None = None
     id_type: IdType
     id_number: str = Field(min_length=1, max_length=40)
     phone: str | None = Field(default=None, max_length=30)
@@ -47,7 +39,7 @@ class CustomerCreate(_Strict):
     segment: Segment = Segment.MASS
     source_channel: SourceChannel = SourceChannel.BRANCH
     status: CustomerStatus = CustomerStatus.ACTIVE
-    owner_id: int | None = Field(default=None, gt=0)
+    owner_id: RowId | None = None
     custom: dict[str, Any] | None = None  # custom field values by key; checked by custom_fields.clean_custom_values
 
     _email = field_validator("email")(_check_email)
@@ -58,7 +50,7 @@ class CustomerUpdate(_Strict):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     gender: Gender | None = None
-    birth_date: date | None = None
+    birth_date: BusinessDate | None = None
     id_type: IdType | None = None
     id_number: str | None = Field(default=None, min_length=1, max_length=40)
     phone: str | None = Field(default=None, max_length=30)
@@ -68,7 +60,7 @@ class CustomerUpdate(_Strict):
     segment: Segment | None = None
     source_channel: SourceChannel | None = None
     status: CustomerStatus | None = None
-    owner_id: int | None = Field(default=None, gt=0)
+    owner_id: RowId | None = None
     custom: dict[str, Any] | None = None  # custom field values by key; checked by custom_fields.clean_custom_values
 
     _email = field_validator("email")(_check_email)

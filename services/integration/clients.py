@@ -43,7 +43,7 @@ from services.security.passwords import hash_password, verify_password
 from services.security.policy import API_ROLE, require_any_role
 from services.settings import get_settings
 from services.types import utcnow
-from services.validation.input import parse
+from services.validation.input import RowId, parse
 
 TOKEN_LIFETIME_SECONDS = 3600
 TOKEN_PATH = "/api/v1/oauth/token"
@@ -79,7 +79,7 @@ class ApiClientCreate(_Strict):
     client_id: str = Field(min_length=3, max_length=40)
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
-    default_owner_id: int | None = Field(default=None, gt=0)
+    default_owner_id: RowId | None = None
 
     @field_validator("client_id")
     @classmethod

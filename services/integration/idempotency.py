@@ -31,9 +31,11 @@ class Replay:
 
 
 def request_hash(body: Any) -> str:
-    """A stable hash of the request body (key order does not matter)."""
+    """A stable hash of the request body (key order does not matter). Never fails on text: a lone
+    surrogate (which the API refuses anyway, services/validation/json_input.py) is hashed as its code
+    point ('surrogatepass'); every other body hashes exactly as plain UTF-8."""
     canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check_key(key: Any) -> str:

@@ -10,14 +10,13 @@ and sender reference) are skipped and counted as duplicates.
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
@@ -31,6 +30,7 @@ from services.customers.views import AccountView, CustomerDetail, CustomerProfil
 from services.db import UnitOfWork
 from services.errors import DomainError, FieldError, NotFound, NotPermitted, ValidationFailed
 from services.integration.models import ExternalRef
+from services.portfolio import conventions
 from services.portfolio.models import Account, AccountKind, AccountStatus, Holding, Product, Transaction, TransactionKind
 from services.security import audit
 from services.security.actor import Actor
@@ -38,8 +38,10 @@ from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account
 from services.security.policy import API_ROLE, require_scope
 from services.types import Money, utcnow
+from services.validation.dates import CLOCK_SKEW, BusinessDate, BusinessTime
 from services.validation.identity import InvalidValue, normalize_id_number, normalize_phone, normalize_uscc
-from services.validation.input import parse
+from services.validation.input import StoredInt, parse
+from services.validation.text import text_problem
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +49,14 @@ MAX_BATCH = 10_000
 MAX_HOLDINGS = 1_000
 MAX_ROW_ERRORS = 200
 _CHUNK = 900  # IN (...) lists stay well under every database's parameter limit
-LIABILITY_KINDS = frozenset({AccountKind.LOAN, AccountKind.CREDIT_CARD})
+LIABILITY_KINDS = conventions.LIABILITY_KINDS
 
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ADAPTERS: dict[type, TypeAdapter] = {}
 
 
 class _Row(BaseModel):
-    """A batch row: strict about unknown fields; control characters are checked after validation
-    (one regex per string, not a Python validator per field: batches are large)."""
+    """A batch row: strict about unknown fields; text (control, invisible and bidi characters) is checked
+    after validation (one regex per string, not a Python validator per field: batches are large)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -107,9 +107,11 @@ def _require_client(actor: Actor, scope: str) -> None:
 
 
 def _check_external_id(value: Any, field_name: str) -> str:
-    if (not isinstance(value, str) or not 1 <= len(value) <= 100 or value != value.strip()
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+    if not isinstance(value, str) or not 1 <= len(value) <= 100 or value != value.strip():
         raise ValidationFailed([FieldError(field_name, "value.invalid")])
+    problem = text_problem(value)
+    if problem:
+        raise ValidationFailed([FieldError(field_name, problem)])
     return value
 
 
@@ -248,7 +250,7 @@ class AccountUpsert(_Strict):
     kind: AccountKind
     account_no: str = Field(min_length=6, max_length=34, pattern=r"^[0-9A-Z]+$")
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    opened_on: date
+    opened_on: BusinessDate
     status: AccountStatus = AccountStatus.OPEN
     balance: Decimal | None = Field(default=None, max_digits=15, decimal_places=2)
 
@@ -325,7 +327,7 @@ class HoldingRow(_Row):
     quantity: Decimal = Field(ge=0, max_digits=18, decimal_places=4)
     cost: Decimal = Field(max_digits=15, decimal_places=2)
     market_value: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
-    as_of: date
+    as_of: BusinessDate
 
 
 def upsert_holdings(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, account_external_id: Any,
@@ -412,13 +414,21 @@ def _parse_rows(prefix: str, model: type[BaseModel], rows: list) -> tuple[list, 
                 if len(errors) < MAX_ROW_ERRORS:
                     errors.extend(_row_errors(prefix, i, exc))
     text_fields = [name for name, f in model.model_fields.items() if f.annotation in (str, str | None)]
+    dict_fields = [name for name, f in model.model_fields.items() if getattr(f.annotation, "__origin__", None) is dict]
     for i, row in enumerate(parsed):
         if row is None:
             continue
         for name in text_fields:
             value = getattr(row, name)
-            if value is not None and _CONTROL.search(value) and len(errors) < MAX_ROW_ERRORS:
-                errors.append(FieldError(f"{prefix}[{i}].{name}", "value.control_characters"))
+            problem = value is not None and text_problem(value)
+            if problem and len(errors) < MAX_ROW_ERRORS:
+                errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
+        for name in dict_fields:
+            for key, value in getattr(row, name).items():
+                problem = text_problem(key) or (isinstance(value, str) and text_problem(value))
+                if problem and len(errors) < MAX_ROW_ERRORS:
+                    errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
+                    break
     return parsed, errors
 
 
@@ -433,12 +443,6 @@ def _batch_rows(data: Any) -> list:
     return rows
 
 
-def _aware(v: datetime) -> datetime:
-    if v.tzinfo is None:
-        raise ValueError("naive")
-    return v
-
-
 class TransactionRow(_Row):
     external_ref: str = Field(min_length=1, max_length=64)
     customer_external_id: str = Field(min_length=1, max_length=100)
@@ -446,12 +450,10 @@ class TransactionRow(_Row):
     kind: TransactionKind
     amount: Decimal = Field(max_digits=15, decimal_places=2)
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    booked_at: datetime
+    booked_at: BusinessTime  # and at most CLOCK_SKEW ahead of now (checked with the batch)
     channel: str = Field(default="api", pattern=r"^[a-z_]{1,16}$")
     description: str | None = Field(default=None, max_length=200)
     product_code: str | None = Field(default=None, min_length=1, max_length=32)
-
-    _tz = field_validator("booked_at")(_aware)
 
     @field_validator("amount")
     @classmethod
@@ -510,7 +512,7 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
             acc_info[aid] = (ac_cust, cur, kind)
     products = _products(s, {r.product_code for r in ok if r.product_code})
     now = utcnow()
-    latest = now + timedelta(minutes=5)
+    latest = now + CLOCK_SKEW
     for i, r in enumerate(parsed):
         if r is None or len(errors) >= MAX_ROW_ERRORS:
             continue
@@ -525,6 +527,8 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
         elif r.currency != acc_info[aid][1]:
             errors.append(FieldError(f"rows[{i}].currency", "api.currency_mismatch",
                                      {"currency": acc_info[aid][1]}))
+        if aid is not None and (problem := conventions.sign_problem(r.kind, acc_info[aid][2], r.amount)):
+            errors.append(FieldError(f"rows[{i}].amount", problem, {"kind": r.kind.value}))
         if r.product_code and r.product_code not in products:
             errors.append(FieldError(f"rows[{i}].product_code", "api.unknown_reference"))
         if r.booked_at > latest:
@@ -546,8 +550,9 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
                        "kind": r.kind.value, "amount": r.amount, "currency": r.currency, "booked_at": r.booked_at,
                        "channel": r.channel, "description": r.description, "source": source,
                        "external_ref": r.external_ref, "created_at": now})
-        # Balances: deposit-like accounts hold what the customer has, loans and cards what is owed.
-        deltas[aid] += -r.amount if acc_info[aid][2] in LIABILITY_KINDS else r.amount
+        # Balances: deposit-like accounts hold what the customer has, loans and cards what is owed
+        # (amounts are signed from the account's side: services/portfolio/conventions.py).
+        deltas[aid] += -r.amount if conventions.is_liability(acc_info[aid][2]) else r.amount
         touched.add(cid)
     if values:
         s.execute(insert(Transaction.__table__), values)
@@ -565,15 +570,22 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
     return result
 
 
+def _not_an_int(v: Any) -> Any:
+    if isinstance(v, int):  # an int too large for StoredInt must not slip through as a float
+        raise ValueError("int")
+    return v
+
+
+_Fraction = Annotated[float, BeforeValidator(_not_an_int), Field(allow_inf_nan=False)]
+
+
 class EventRow(_Row):
     external_id: str = Field(min_length=1, max_length=64)
     customer_external_id: str = Field(min_length=1, max_length=100)
     kind: EventKind
-    occurred_at: datetime
+    occurred_at: BusinessTime
     product_code: str | None = Field(default=None, min_length=1, max_length=32)
-    attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict, max_length=20)
-
-    _tz = field_validator("occurred_at")(_aware)
+    attributes: dict[str, str | StoredInt | _Fraction | bool | None] = Field(default_factory=dict, max_length=20)
 
     @field_validator("attributes")
     @classmethod
@@ -593,7 +605,7 @@ def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
     ok = [r for r in parsed if r is not None]
     cust = _resolve(s, actor.id, "customer", (r.customer_external_id for r in ok))
     products = _products(s, {r.product_code for r in ok if r.product_code})
-    latest = utcnow() + timedelta(minutes=5)
+    latest = utcnow() + CLOCK_SKEW
     for i, r in enumerate(parsed):
         if r is None or len(errors) >= MAX_ROW_ERRORS:
             continue

@@ -14,7 +14,7 @@ from services.security import audit
 from services.security.actor import Actor
 from services.security.models import Role, User
 from services.security.passwords import MIN_LENGTH, hash_password
-from services.validation.input import parse
+from services.validation.input import RowId, parse
 from services.customers.schemas import _Strict
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
@@ -26,7 +26,7 @@ class UserCreate(_Strict):
     password: str = Field(min_length=MIN_LENGTH, max_length=256)
     roles: list[Role] = Field(min_length=1)
     branch_code: str | None = Field(default=None, max_length=16)
-    team_id: int | None = Field(default=None, gt=0)
+    team_id: RowId | None = None
     locale: str | None = Field(default=None, max_length=10)
     is_demo: bool = False
 

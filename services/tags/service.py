@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
@@ -29,7 +29,7 @@ from services.security.policy import customer_scope_filter
 from services.tags import rules as R
 from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule
 from services.types import utcnow
-from services.validation.input import parse
+from services.validation.input import StrictInput, parse
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ BATCH_CUSTOMERS = 5000  # nightly pass: customers per transaction
 
 # ---------------------------------------------------------------- inputs
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Input(StrictInput):
+    """Tag and rule input: plain visible text (StrictInput), on one line."""
 
     @field_validator("*", mode="before")
     @classmethod

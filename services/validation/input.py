@@ -1,15 +1,49 @@
-"""Turning pydantic validation errors into FinCRM's field errors (codes, not English text)."""
+"""Untrusted input into FinCRM's types: the strict base of every input model, bounded integers, and
+pydantic validation errors as FinCRM's field errors (codes, not English text)."""
 from __future__ import annotations
 
 import re
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.errors import FieldError, ValidationFailed
+from services.validation.text import text_problem
 
 M = TypeVar("M", bound=BaseModel)
+
+# Integers a caller sends end up in database columns, where an int beyond the column's range is an
+# OverflowError (SQLite) or a DataError (PostgreSQL), a server error either way. Ids are INTEGER
+# columns (32-bit on PostgreSQL); nothing FinCRM stores is wider than a 64-bit signed integer.
+ID_LIMIT = 2**31
+INT64_LIMIT = 2**63
+
+RowId = Annotated[int, Field(gt=0, lt=ID_LIMIT)]
+"""The id of a row (a user, team, customer, household ...): 1 .. 2**31-1."""
+
+StoredInt = Annotated[int, Field(gt=-INT64_LIMIT, lt=INT64_LIMIT)]
+"""Any other integer kept as it was sent (for example in a JSON attribute): a 64-bit signed integer."""
+
+
+class StrictInput(BaseModel):
+    """The base of every model that validates input from outside: unknown fields are refused,
+    text is stripped, and no text field may hold control, invisible or bidirectional-override
+    characters or lone surrogates (services/validation/text.py says why)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_text(cls, v: Any) -> Any:
+        items = v if isinstance(v, (list, tuple)) else (v,)
+        for item in items:
+            if isinstance(item, str):
+                problem = text_problem(item)
+                if problem:
+                    raise ValueError(problem)
+        return v
+
 
 _TYPE_CODES = {
     "missing": "value.required",
@@ -24,7 +58,38 @@ _TYPE_CODES = {
     "date_from_datetime_parsing": "value.invalid",
     "date_parsing": "value.invalid",
     "date_type": "value.invalid",
+    "string_unicode": "value.invalid_encoding",
 }
+# Reasons a validator gives as ValueError(<reason>), and the message code each stands for.
+_REASON_CODES = {
+    "email": "email.format",
+    "control": "value.control_characters",
+    "share": "value.share_only_for_owners",
+    "naive": "value.needs_timezone",
+    "channel": "value.invalid_choice",
+}
+_TEXT_CODES = frozenset({"value.control_characters", "value.invisible_characters", "value.invalid_encoding"})
+
+
+def _int_bounds(kind: str, ctx: dict) -> tuple[str, dict] | None:
+    """An integer out of its range as 'must be at least / at most N' (inclusive bounds, as people read them)."""
+    if kind == "greater_than" and isinstance(ctx.get("gt"), int):
+        return "value.below_min", {"min": ctx["gt"] + 1}
+    if kind == "greater_than_equal" and isinstance(ctx.get("ge"), int):
+        return "value.below_min", {"min": ctx["ge"]}
+    if kind == "less_than" and isinstance(ctx.get("lt"), int):
+        return "value.above_max", {"max": ctx["lt"] - 1}
+    if kind == "less_than_equal" and isinstance(ctx.get("le"), int):
+        return "value.above_max", {"max": ctx["le"]}
+    return None
+
+
+def _field_name(err: dict) -> str:
+    """The top-level field the form or API caller sent; an unknown key that is not plain text (it would
+    break the error message itself) is named as 'input'."""
+    loc = next((p for p in err.get("loc", ()) if p != "__root__"), "input")
+    loc = str(loc)
+    return "input" if text_problem(loc) or len(loc) > 100 else loc
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -36,25 +101,22 @@ def parse(model: type[M], data: Any) -> M:
     except ValidationError as exc:
         errors: list[FieldError] = []
         for err in exc.errors():
-            # Name the top-level field: that is what the form or API caller sent.
-            loc = next((str(p) for p in err.get("loc", ()) if p != "__root__"), "input")
+            loc = _field_name(err)
             ctx = err.get("ctx") or {}
-            if "error" in ctx and hasattr(ctx["error"], "code"):
-                code = ctx["error"].code  # our InvalidValue from a field validator
-            elif "error" in ctx and str(ctx["error"]) == "email":
-                code = "email.format"
-            elif "error" in ctx and str(ctx["error"]) == "control":
-                code = "value.control_characters"
-            elif "error" in ctx and str(ctx["error"]) == "share":
-                code = "value.share_only_for_owners"
-            elif "error" in ctx and str(ctx["error"]) == "naive":
-                code = "value.needs_timezone"
-            elif "error" in ctx and str(ctx["error"]) == "channel":
-                code = "value.invalid_choice"
+            kind = err.get("type", "")
+            reason = ctx.get("error")
+            params: dict = {}
+            if reason is not None and hasattr(reason, "code"):
+                code = reason.code  # our InvalidValue from a field validator
+                params = dict(getattr(reason, "params", None) or {})
+            elif reason is not None and str(reason) in _REASON_CODES:
+                code = _REASON_CODES[str(reason)]
+            elif reason is not None and str(reason) in _TEXT_CODES:
+                code = str(reason)
+            elif isinstance(err.get("input"), int) and _int_bounds(kind, ctx):
+                code, params = _int_bounds(kind, ctx)
             else:
-                kind = err.get("type", "")
                 code = _TYPE_CODES.get(kind, "value.wrong_type" if kind.endswith("_type") else "value.invalid")
-            params = {}
             if code == "value.too_long":
                 params["max"] = ctx.get("max_length")
             if code == "value.too_short":
@@ -62,7 +124,17 @@ def parse(model: type[M], data: Any) -> M:
             if code == "value.invalid_choice" and "expected" in ctx:
                 params["choices"] = ctx["expected"]
             errors.append(FieldError(loc, code, params))
-        raise ValidationFailed(errors) from None
+        raise ValidationFailed(_one_per_field(errors)) from None
+
+
+def _one_per_field(errors: list[FieldError]) -> list[FieldError]:
+    """One error per field: a union (str | int | ...) fails once per member; the first that says more than
+    'wrong type' speaks for the field."""
+    chosen: dict[str, FieldError] = {}
+    for e in errors:
+        if e.field not in chosen or (chosen[e.field].code == "value.wrong_type" and e.code != "value.wrong_type"):
+            chosen[e.field] = e
+    return list(chosen.values())
 
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,18}")

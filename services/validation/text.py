@@ -16,6 +16,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # characters (ZWSP, ZWNJ, ZWJ, word joiner, invisible operators, BOM, Mongolian vowel separator).
 _INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# All three at once: one search for the usual clean value (ingest checks every text field of 10,000 rows).
+_ANY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                  "\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]")
 
 CONTROL = "value.control_characters"
 INVISIBLE = "value.invisible_characters"
@@ -24,6 +27,8 @@ ENCODING = "value.invalid_encoding"
 
 def text_problem(value: str) -> str | None:
     """The message code of what is wrong with `value`, or None when it is plain visible text."""
+    if not _ANY.search(value):
+        return None
     if _SURROGATE.search(value):
         return ENCODING
     if _CONTROL.search(value):
