@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from pydantic import Field
-from sqlalchemy import Integer, and_, bindparam, func, select, type_coerce
+from sqlalchemy import Integer, and_, bindparam, func, not_, or_, select, type_coerce
 
 from services.activities.models import BehaviourEvent, Interaction, Ticket, TicketStatus
 from services.customers import search as customer_search
@@ -30,7 +30,8 @@ from services.portfolio.models import (Account, AccountKind, AumSnapshot, Holdin
 from services.security import audit
 from services.security.actor import Actor
 from services.security.models import User
-from services.security.policy import Access, can_see_customer, editable_fields, field_access
+from services.security.policy import (Access, can_see_customer, client_has_customer, editable_fields,
+                                      field_access)
 from services.tags.models import CustomerTag, CustomerTagChange, Tag
 from services.types import Money, utcnow
 from services.validation.dates import BusinessDate
@@ -46,8 +47,9 @@ HISTORY_MONTHS = 24
 # profile with owner, branch and team names and the open-ticket count in one row; accounts; holdings
 # with their products; the 20 latest transactions; relationships; the 20 latest interactions; tags;
 # AUM snapshots; credit ratings; and, for a household member only, the members with their totals in
-# one statement. Statements are built once (bound by customer id) and run as Core on the unit of
-# work's connection: no ORM identity map or attribute instrumentation for rows that only become views.
+# one statement. Statements are built once (bound by customer id, no expanding IN lists, so SQLAlchemy's
+# compiled cache serves them whole) and run as Core on the unit of work's connection: no ORM identity map
+# or attribute instrumentation for rows that only become views.
 # Scope, field policy and masking are those of services.customers.service (load_customer, present*).
 
 _CID = bindparam("cid", type_=Integer)
@@ -58,9 +60,15 @@ def _money_sum(column, *where) -> Any:
     return type_coerce(select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery(), Money())
 
 
+def _one_of(column, values) -> Any:
+    """`column IN (values)` for a fixed list, written as ORs of plain binds: an IN list is an "expanding"
+    parameter that SQLAlchemy re-renders into the SQL text on every execution."""
+    return or_(*(column == v for v in values))
+
+
 _OPEN_TICKETS = (select(func.count()).select_from(Ticket)
                  .where(Ticket.customer_id == Customer.id,
-                        Ticket.status.in_((TicketStatus.OPEN, TicketStatus.IN_PROGRESS))).scalar_subquery())
+                        _one_of(Ticket.status, (TicketStatus.OPEN, TicketStatus.IN_PROGRESS))).scalar_subquery())
 _PROFILE = (select(Customer.id, Customer.customer_no, Customer.kind, Customer.name, Customer.name_pinyin,
                    Customer.gender, Customer.birth_date, Customer.id_type, Customer.id_number_masked,
                    Customer.id_number_enc, Customer.phone_masked, Customer.phone_enc, Customer.email,
@@ -104,10 +112,10 @@ _RATINGS = (select(CreditRating.rating, CreditRating.source, CreditRating.rated_
 _HOUSEHOLD = (select(Household.id, Household.name, Customer.id, Customer.name, Customer.owner_id, Customer.team_id,
                      Customer.branch_id,
                      type_coerce(_money_sum(Account.balance, Account.customer_id == Customer.id,
-                                            Account.kind.not_in(_ASSET_EXCLUDED))
+                                            not_(_one_of(Account.kind, _ASSET_EXCLUDED)))
                                  + _money_sum(Holding.market_value, Holding.customer_id == Customer.id), Money()),
                      _money_sum(Account.balance, Account.customer_id == Customer.id,
-                                Account.kind.in_(tuple(customers.LIABILITY_KINDS))))
+                                _one_of(Account.kind, tuple(customers.LIABILITY_KINDS))))
               .join(Customer, Customer.household_id == Household.id)
               .where(Household.id == bindparam("household_id", type_=Integer)).order_by(Customer.id))
 
@@ -138,7 +146,8 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
     related = conn.execute(_RELATIONSHIPS, cid).all()
     relationships = []
     for kind, other_id, other_name, owner_id, team_id, branch_id in related:
-        visible = can_see_customer(actor, owner_id=owner_id, team_id=team_id, branch_id=branch_id)
+        visible = can_see_customer(actor, owner_id=owner_id, team_id=team_id, branch_id=branch_id,
+                                   linked_to_client=client_has_customer(conn, actor, other_id))
         relationships.append(RelationshipView(
             kind=kind, related_customer_id=other_id if visible else None,
             related_name=other_name if visible else _masked_name(other_name)))
@@ -185,12 +194,14 @@ def _scoped_profile_row(conn, actor: Actor, customer_id: Any):
     services.customers.service.load_customer refuses (bad id, not found, out of scope answered as not found)."""
     if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not 0 < customer_id < 2**62:
         raise ValidationFailed([FieldError("customer_id", "value.invalid")])
-    row = conn.execute(_PROFILE, {"cid": customer_id}).first()
-    if row is None:
+    found = conn.execute(_PROFILE, {"cid": customer_id}).first()
+    if found is None:
         raise NotFound(what="customer", id=customer_id)
-    if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id):
+    row = _ProfileRow(*found)
+    if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id,
+                            linked_to_client=client_has_customer(conn, actor, row.id)):
         raise OutOfScope(actor=actor, entity_type="customer", entity_id=customer_id, what="customer", id=customer_id)
-    return _ProfileRow(*row)
+    return row
 
 
 class _ProfileRow(NamedTuple):
@@ -257,7 +268,8 @@ def _household(conn, actor: Actor, customer_id: int, household_id: int, related)
     relation = {other_id: kind for kind, other_id, *_ in related}
     members = []
     for _hid, _hname, m_id, m_name, owner_id, team_id, branch_id, aum, liab in rows:
-        visible = can_see_customer(actor, owner_id=owner_id, team_id=team_id, branch_id=branch_id)
+        visible = can_see_customer(actor, owner_id=owner_id, team_id=team_id, branch_id=branch_id,
+                                   linked_to_client=client_has_customer(conn, actor, m_id))
         members.append(HouseholdMemberView(
             customer_id=m_id if visible else None, name=m_name if visible else _masked_name(m_name),
             relation="self" if m_id == customer_id else relation.get(m_id),
