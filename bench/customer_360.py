@@ -114,16 +114,20 @@ def run(repeat: int | None = None) -> None:
                     state["i"] += 1
                     replay(conn, per_customer[heavy[state["i"] % len(heavy)]][1])
 
-                svc_ms, raw_ms = [], []
+                svc_ms, raw_ms, svc_cpu, raw_cpu = [], [], [], []
                 for _ in range(max(1, repeat // 20)):  # interleave blocks so both see the same cache state
-                    svc_ms += time_calls(svc, 20, 2)
-                    raw_ms += time_calls(raw, 20, 2)
+                    svc_ms += time_calls(svc, 20, 2, svc_cpu)
+                    raw_ms += time_calls(raw, 20, 2, raw_cpu)
                 s, r = percentiles(svc_ms), percentiles(raw_ms)
+                sc, rc = percentiles(svc_cpu), percentiles(raw_cpu)
                 emit("customer_360", backend=engine.dialect.name, customers=customers, transactions=transactions,
                      customer_transactions=history, call=call_name, actor=actor_name, statements=statements,
                      service_p50_ms=s["p50_ms"], service_p95_ms=s["p95_ms"],
                      raw_sql_p50_ms=r["p50_ms"], raw_sql_p95_ms=r["p95_ms"],
-                     ratio_p95=round(s["p95_ms"] / r["p95_ms"], 2), target_p95_ms=50, target_ratio=2,
+                     ratio_p95=round(s["p95_ms"] / r["p95_ms"], 2),
+                     service_cpu_p50_ms=sc["p50_ms"], service_cpu_p95_ms=sc["p95_ms"],
+                     raw_sql_cpu_p50_ms=rc["p50_ms"], raw_sql_cpu_p95_ms=rc["p95_ms"],
+                     ratio_cpu_p95=round(sc["p95_ms"] / rc["p95_ms"], 2), target_p95_ms=50, target_ratio=2,
                      n=s["n"])
     engine.dispose()
     note("customer_360 done")

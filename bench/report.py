@@ -23,19 +23,35 @@ def repeat_count(given: int | None, default: int) -> int:
     return int(os.environ.get("FINCRM_BENCH_REPEAT") or default)
 
 
-def time_calls(fn: Callable[[], object], repeat: int, warmup: int = 5) -> list[float]:
+def time_calls(fn: Callable[[], object], repeat: int, warmup: int = 5,
+               cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock milliseconds per call; with `cpu`, this process's CPU milliseconds per call are appended
+    there too (SQLite runs in-process, so its work counts: on a shared, loaded machine the CPU figure is the
+    steadier one, wall clock also counts the time other processes had the core)."""
     for _ in range(warmup):
         fn()
     out = []
     for _ in range(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         out.append((time.perf_counter() - t0) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c0) * 1000)
     return out
 
 
+def load_average() -> float | None:
+    """The 1-minute load average while the figure ran (other people's work on a shared machine shows here)."""
+    try:
+        return round(os.getloadavg()[0], 1)
+    except OSError:
+        return None
+
+
 def emit(figure: str, **fields) -> None:
-    line = {"figure": figure, **fields, "python": platform.python_version(), "machine": platform.machine()}
+    line = {"figure": figure, **fields, "load_average": load_average(), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "machine": platform.machine()}
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
