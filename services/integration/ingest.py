@@ -38,7 +38,7 @@ from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account
 from services.security.policy import API_ROLE, require_scope
 from services.types import Money, utcnow
-from services.validation.dates import CLOCK_SKEW, BusinessDate, BusinessTime
+from services.validation.dates import CLOCK_SKEW, EARLIEST, BusinessDate, BusinessTime
 from services.validation.identity import InvalidValue, normalize_id_number, normalize_phone, normalize_uscc
 from services.validation.input import StoredInt, parse
 from services.validation.text import text_problem
@@ -443,14 +443,19 @@ def _batch_rows(data: Any) -> list:
     return rows
 
 
+_AMOUNT_DOC = conventions.describe()
+_TIME_DOC = (f"With a time zone; from {EARLIEST.isoformat()} on, and at most {CLOCK_SKEW.seconds // 60} minutes "
+             f"ahead of the server's clock.")
+
+
 class TransactionRow(_Row):
     external_ref: str = Field(min_length=1, max_length=64)
     customer_external_id: str = Field(min_length=1, max_length=100)
     account_external_id: str = Field(min_length=1, max_length=100)
     kind: TransactionKind
-    amount: Decimal = Field(max_digits=15, decimal_places=2)
+    amount: Decimal = Field(max_digits=15, decimal_places=2, description=_AMOUNT_DOC)
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    booked_at: BusinessTime  # and at most CLOCK_SKEW ahead of now (checked with the batch)
+    booked_at: BusinessTime = Field(description=_TIME_DOC)  # CLOCK_SKEW ahead at most: checked with the batch
     channel: str = Field(default="api", pattern=r"^[a-z_]{1,16}$")
     description: str | None = Field(default=None, max_length=200)
     product_code: str | None = Field(default=None, min_length=1, max_length=32)
@@ -583,7 +588,7 @@ class EventRow(_Row):
     external_id: str = Field(min_length=1, max_length=64)
     customer_external_id: str = Field(min_length=1, max_length=100)
     kind: EventKind
-    occurred_at: BusinessTime
+    occurred_at: BusinessTime = Field(description=_TIME_DOC)
     product_code: str | None = Field(default=None, min_length=1, max_length=32)
     attributes: dict[str, str | StoredInt | _Fraction | bool | None] = Field(default_factory=dict, max_length=20)
 

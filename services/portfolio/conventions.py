@@ -50,3 +50,15 @@ def sign_problem(kind: K | str, account_kind: str, amount) -> str | None:
     if sign == DEBIT and amount >= 0:
         return "transaction.amount_debit"
     return None
+
+
+def describe() -> str:
+    """The convention in words, from the table (the API's documentation of a transaction's amount)."""
+    def kinds(signs: tuple[int, int]) -> str:
+        return ", ".join(k.value for k, s in AMOUNT_SIGN.items() if s == signs)
+
+    mixed = "; ".join(f"{k.value} is {'positive' if a == CREDIT else 'negative'} on deposit-like accounts and "
+                      f"{'positive' if b == CREDIT else 'negative'} on loans and credit cards"
+                      for k, (a, b) in AMOUNT_SIGN.items() if a != b)
+    return (f"Signed from the account's side: money into the account positive, money out negative, never zero. "
+            f"Positive: {kinds((CREDIT, CREDIT))}. Negative: {kinds((DEBIT, DEBIT))}. {mixed.capitalize()}.")
