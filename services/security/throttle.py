@@ -172,7 +172,9 @@ def record_failure(session: Session, attempt: Attempt, assessment: Assessment) -
         floor = window_start
         ended = session.execute(select(CredentialThrottle.until).where(CredentialThrottle.key == key)).scalar()
         if ended is not None:
-            floor = max(floor, ended)  # a limit that ran out starts a fresh count
+            # Failures before a limit ended were answered by it: a fresh count (and none while it lasts,
+            # for the attempts it does not hold back, so they cannot prolong it).
+            floor = max(floor, ended)
         if success_resets:
             last_ok = session.execute(select(func.max(LoginAttempt.at)).where(
                 *match, LoginAttempt.success.is_(True))).scalar()
