@@ -147,7 +147,7 @@ class FieldsAdminState(DataState):
     @rx.event
     def change_locale(self, locale: Any):
         self._apply_locale(locale)
-        return self.load()
+        return FieldsAdminState.load  # a chained event: handlers run off the loop, never call one directly
 
     @rx.event
     def new_field(self):

@@ -17,7 +17,10 @@ Security model (see /work/shared/DESIGN.md, "Security model"):
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
+import inspect
 import logging
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -93,7 +96,32 @@ def login_redirect(path: str | None = None) -> rx.event.EventSpec:
     return rx.redirect(target, replace=True)
 
 
-class AppState(rx.State):
+def _off_the_loop(fn: Any) -> Any:
+    """The handler `fn`, run in a worker thread. Reflex runs a plain (sync) handler on the event loop, so a
+    handler waiting for the database (a SQLite write lock held by an import, a slow query) would stall every
+    page, sign-in and /ping of the process. The state stays locked for this event meanwhile, so the thread
+    is the only one touching it."""
+    @functools.wraps(fn)
+    async def handler(self, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, self, *args, **kwargs)
+
+    return handler
+
+
+class _HandlersOffTheLoop:
+    """Base of every FinCRM state: its plain handlers run off the event loop (`_off_the_loop`). Async
+    handlers, generators and background tasks already cooperate with the loop and stay as written."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        for name, value in list(cls.__dict__.items()):
+            if (not name.startswith("_") and inspect.isfunction(value)
+                    and not inspect.iscoroutinefunction(value) and not inspect.isgeneratorfunction(value)
+                    and not inspect.isasyncgenfunction(value)):
+                setattr(cls, name, _off_the_loop(value))
+        super().__init_subclass__(**kwargs)
+
+
+class AppState(_HandlersOffTheLoop, rx.State):
     """Display data about the signed-in user, the locale, and the login guard."""
 
     user_name: str = ""
@@ -224,7 +252,7 @@ class SessionGuard(Middleware):
             header = root.router.headers.cookie or ""
         except AttributeError:
             header = ""
-        actor = resolve_cookie_header(header, touch=False)
+        actor = await asyncio.to_thread(resolve_cookie_header, header, touch=False)  # never on the loop
         current = actor.session_id if actor is not None else None
         for sub in loaded:
             if sub._data_session != current:

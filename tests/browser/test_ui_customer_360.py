@@ -169,6 +169,7 @@ def test_quick_actions_and_paging_handlers_refuse_foreign_customers_and_bad_argu
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, scenario()).result()
     sent = json.dumps(frames, ensure_ascii=False)
-    assert "您无权执行此操作。" in sent  # the load was refused, in the user's language
+    # Refused in the user's language, exactly as a customer that does not exist (nobody learns which ids exist).
+    assert f"未找到：客户 {foreign.id}。" in sent
     assert foreign.name not in sent and foreign.customer_no not in sent
     assert _counts(live_app.db_url, foreign.id) == before

@@ -3,6 +3,7 @@ rows) is shown as JSON and saved whole, never cut down."""
 from __future__ import annotations
 
 import pytest
+from state_helpers import call_handler
 
 from services.tags import service as tags
 
@@ -17,7 +18,7 @@ def tags_state(page_state, actors):
 
 
 def _call(state, handler: str, *args):
-    return getattr(type(state), handler).fn(state, *args)
+    return call_handler(state, handler, *args)
 
 
 def test_a_rule_with_more_conditions_than_editor_rows_is_saved_whole(tags_state, uow_factory, actors):

@@ -33,9 +33,9 @@ NOT_PERMITTED = {"您无权执行此操作。", "You are not permitted to do thi
 def not_found(what: str, id_: Any) -> set[str]:
     """What a refused or missing record reads as, in either language (the live app's default locale comes
     from its environment)."""
-    from services.i18n import translate
+    from services.errors import NotFound
 
-    return {translate("error.not_found", loc, what=what, id=id_) for loc in ("zh_CN", "en")}
+    return {NotFound(what=what, id=id_).message(loc) for loc in ("zh_CN", "en")}
 SESSION_COOKIE = "fincrm_session"
 
 

@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from services.customers import c360
 from services.errors import NotFound, NotPermitted, OutOfScope
-from services.i18n import translate
 from services.security import refusals
 from services.security.audit import verify
 from services.security.models import AuditEvent
@@ -35,7 +34,8 @@ def test_foreign_customer_is_refused_as_not_found_and_audited(uow_factory, conne
     assert refused.value.code == missing.value.code == "error.not_found"
     assert refused.value.http_status == missing.value.http_status == 404
     for loc in ("zh_CN", "en"):
-        assert refused.value.message(loc) == translate("error.not_found", loc, what="customer", id=foreign.id)
+        assert refused.value.message(loc) == missing.value.message(loc).replace(str(missing_id), str(foreign.id))
+    assert refused.value.message("zh_CN") == f"未找到：客户 {foreign.id}。"
 
     events = _refusals(connection)
     assert len(events) == 1  # the missing id is no refusal

@@ -12,8 +12,10 @@ same kind of socket, that data does show when it is allowed - so silence is not 
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import httpx
 import pytest
 from socket_client import (APP_STATE, DATA_STATE, DETAIL_STATE, HYDRATE, LIST_STATE, SESSION_COOKIE,
                            RawSocket, _redirected_to_login, customer_facts, leaks, not_found, run, sign_in,
