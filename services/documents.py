@@ -8,9 +8,15 @@ every read goes through a `Document` row and its permission check.
 
 Who may store or open what:
 - a document attached to a customer: anyone who may see that customer (the customer's data scope);
-- a document attached to no customer (import sources, import error reports): the roles that run
-  imports or oversee them (`BACK_OFFICE_ROLES`), and only the person who stored it unless the
-  actor's scope covers it (compliance, admin, auditor, or the system).
+- import sources and import error reports (attached to no customer): stored by the roles that run
+  imports (`BACK_OFFICE_ROLES`, or the system); read by the imports domain's one rule
+  (services.imports.files: whoever may see the batch, the source in full only to those whose field
+  policy lets them see every sensitive field it carries, masked for everyone else).
+
+File names are display text: no path, no control characters, and no bidirectional overrides or
+zero-width characters (services.validation.text.strip_invisible), which would make
+`invoice\u202efdp.exe` show as `invoiceexe.pdf`. They are cleaned, not refused, so one rule holds for
+every door, the unattended inbox included; names stored before are cleaned again when served.
 """
 from __future__ import annotations
 
@@ -31,8 +37,10 @@ from services.security.models import Role
 from services.security.policy import can_see_customer, require_customer_record_role
 from services.settings import get_settings
 from services.types import utcnow
+from services.validation.text import strip_invisible
 
 KINDS = ("id_copy", "contract", "disclosure", "import_source", "import_report", "other")
+IMPORT_KINDS = ("import_source", "import_report")  # read through services.imports.files
 MAX_SIZE = 100 * 1024 * 1024  # 100 MB
 BACK_OFFICE_ROLES = (Role.OPS, Role.BRANCH_MANAGER, Role.TEAM_LEAD, Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
 OVERSIGHT_ROLES = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
@@ -55,10 +63,10 @@ def sha256_of(data: bytes) -> str:
 
 
 def clean_filename(filename: Any) -> str:
-    """A display file name: no path, no control characters, at most 255 characters."""
+    """A display file name: no path, no control or invisible characters, at most 255 characters."""
     if not isinstance(filename, str):
         return "file"
-    name = _UNSAFE_NAME.sub("_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    name = _UNSAFE_NAME.sub("_", strip_invisible(filename[-1000:]).replace("\\", "/").rsplit("/", 1)[-1]).strip()
     return (name or "file")[:255]
 
 
@@ -139,14 +147,20 @@ def store(session: Session, *, data: bytes, filename: Any, content_type: str, ki
     return doc
 
 
-def open_document(session: Session, *, document_id: Any, actor: Actor) -> tuple[Document, bytes]:
-    """The Document row and its bytes, if the actor may read it."""
+def _document(session: Session, document_id: Any) -> Document:
     if isinstance(document_id, bool) or not isinstance(document_id, int) or not 0 < document_id < 2**62:
         raise ValidationFailed([FieldError("document_id", "value.invalid")])
     doc = session.get(Document, document_id)
     if doc is None:
         raise NotFound(what="document", id=document_id)
-    if not _may_access(session, actor, doc.customer_id, doc.uploaded_by):
+    return doc
+
+
+def open_document(session: Session, *, document_id: Any, actor: Actor) -> tuple[Document, bytes]:
+    """A customer document's row and bytes, if the actor may read it. Import files are not opened here:
+    they are read only through services.imports.files, which may have to mask them."""
+    doc = _document(session, document_id)
+    if doc.kind in IMPORT_KINDS or not _may_access(session, actor, doc.customer_id, doc.uploaded_by):
         raise NotPermitted(actor=actor, entity_type="document", entity_id=document_id)
     return doc, read_blob(doc.sha256)
 
@@ -174,7 +188,8 @@ def _safe_upload_name(filename: Any) -> str:
     the name has to be shortened."""
     if not isinstance(filename, str):
         return "file"
-    name = _RISKY_NAME.sub("_", _UNSAFE_NAME.sub("_", filename.replace("\\", "/").rsplit("/", 1)[-1][-1000:]))
+    name = strip_invisible(filename[-2000:]).replace("\\", "/").rsplit("/", 1)[-1][-1000:]
+    name = _RISKY_NAME.sub("_", _UNSAFE_NAME.sub("_", name))
     name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
@@ -239,10 +254,17 @@ def download_document(*, uow: Any, actor: Actor, document_id: Any) -> tuple[str,
     caller's transaction (the caller commits): customer documents, and import files and their error
     reports too, which carry whole batches of ID numbers and phones."""
     s = uow.session
+    doc = _document(s, document_id)
+    if doc.kind in IMPORT_KINDS and doc.customer_id is None:
+        # The imports domain decides who may read its files and in which form (raw, or masked).
+        from services.imports import files
+
+        return files.download(s, actor, doc)
     doc, data = open_document(s, document_id=document_id, actor=actor)
+    name = strip_invisible(doc.filename) or "file"
     audit.record(s, actor, "document.download", entity_type="document", entity_id=doc.id,
-                 changes={"customer_id": doc.customer_id, "kind": doc.kind, "filename": doc.filename,
+                 changes={"customer_id": doc.customer_id, "kind": doc.kind, "filename": name,
                           "sha256": doc.sha256})
-    ext = doc.filename.rpartition(".")[2].lower() if "." in doc.filename else ""
+    ext = name.rpartition(".")[2].lower() if "." in name else ""
     content_type = CUSTOMER_TYPES.get(ext) if doc.customer_id is not None else None
-    return doc.filename, content_type or doc.content_type or "application/octet-stream", data
+    return name, content_type or doc.content_type or "application/octet-stream", data

@@ -339,6 +339,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "import.malformed_xlsx": {"en": "The workbook is damaged or not an XLSX file ({detail}).",
                               "zh_CN": "工作簿已损坏或不是 XLSX 文件（{detail}）。"},
     "import.formula_header": {"en": "The header row contains formulas.", "zh_CN": "表头行包含公式。"},
+    "import.inflated_too_large": {
+        "en": "The workbook unpacks to more than {max_mb} MB, or is packed unusually densely (over {ratio}:1); "
+              "split it or save it as CSV.",
+        "zh_CN": "该工作簿解压后超过 {max_mb} MB，或压缩比异常（超过 {ratio}:1）；请拆分后再导入，或另存为 CSV。"},
     "import.unsupported_format": {"en": "Old .xls workbooks are not supported; save as .xlsx or CSV.",
                                   "zh_CN": "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV。"},
     "import.formula": {"en": "contains a formula or a value starting with = + - @, which is refused",
@@ -368,6 +372,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "import.batch_finished": {"en": "Batch {batch_id} has already been imported.", "zh_CN": "批次 {batch_id} 已导入完成。"},
     "import.batch_running": {"en": "Batch {batch_id} is running.", "zh_CN": "批次 {batch_id} 正在导入。"},
     "import.failed": {"en": "The import failed; nothing was written.", "zh_CN": "导入失败，未写入任何数据。"},
+    "import.interrupted": {"en": "The import was interrupted (the server stopped while it ran); nothing was written. "
+                                 "Run it again.",
+                           "zh_CN": "导入被中断（运行期间服务器停止），未写入任何数据。请重新导入。"},
     "import.rejected_with_errors": {
         "en": "Some rows have errors, so nothing was imported. Fix the file, or import the valid rows only.",
         "zh_CN": "部分行有错误，因此未导入任何数据。请修正文件，或仅导入有效行。"},

@@ -4,6 +4,11 @@ with its error report, the review queue and the history.
 Thin like every page state: each handler resolves the actor from the session cookie, validates
 its arguments and calls services.imports.service. The file itself never enters the state: it goes
 to the document store at once, and the state keeps the batch id and one page of preview rows.
+
+Reflex runs handlers on the event loop that serves every socket of the worker. Parsing a file
+and waiting for the database (SQLite queues writers behind a running import) would stall them all,
+so every service call here runs in a worker thread (`asyncio.to_thread`) and only its result is
+written into the state.
 """
 from __future__ import annotations
 
@@ -87,14 +92,17 @@ class ImportsState(DataState):
         self.can_apply_valid = False
         self._mapping = {}
 
+    async def _actor(self):
+        """`_actor_or_redirect` (the session lookup is a database read) in a worker thread; the state
+        stays locked for this event meanwhile, so that thread is the only one touching it."""
+        return await asyncio.to_thread(self._actor_or_redirect)
+
     # ---------------------------------------------------------------- loading
 
-    def _load_lists(self, actor, loc: str) -> None:
-        with unit_of_work(readonly=True) as uow:
-            batches = imports.list_batches(uow=uow, actor=actor, limit=20)
-            reviews = imports.review_items(uow=uow, actor=actor) if self.can_import else []
-            owners = imports.assignable_owners(uow=uow, actor=actor) if self.can_import else []
-            custom = imports.mapping_targets(uow=uow, actor=actor) if self.can_import else []
+    async def _load_lists(self, actor, loc: str) -> None:
+        self._apply_lists(*await asyncio.to_thread(_fetch_lists, actor, self.can_import), loc)
+
+    def _apply_lists(self, batches, reviews, owners, custom, loc: str) -> None:
         self.history = [self._batch_row(b, loc) for b in batches]
         self.reviews = [{
             "id": str(r.id), "row": label("imports.row", loc) + f" {r.row_no} · #{r.batch_id}", "name": r.name,
@@ -116,11 +124,13 @@ class ImportsState(DataState):
                     ("imports.created", b.created_count), ("imports.updated", b.updated_count),
                     ("imports.unchanged", b.unchanged_count), ("imports.review", b.review_count),
                     ("imports.error_rows", b.error_count))),
-                "report": f"/imports/{b.id}/error-report" if b.has_error_report else ""}
+                "report": f"/imports/{b.id}/error-report" if b.has_error_report else "",
+                # Not finished: open it again (an interrupted run is failed by the services and may be re-run).
+                "resumable": "1" if self.can_import and b.status in imports.RESUMABLE else ""}
 
     @rx.event
-    def load(self):
-        actor, redirect = self._actor_or_redirect()
+    async def load(self):
+        actor, redirect = await self._actor()
         if actor is None:
             return redirect
         loc = self._locale()
@@ -128,21 +138,21 @@ class ImportsState(DataState):
         self.can_import = actor.has_role(*imports.IMPORT_ROLES)
         self.page_error = "" if self.can_import else label("imports.not_permitted", loc)
         try:
-            self._load_lists(actor, loc)
+            await self._load_lists(actor, loc)
         except DomainError as exc:
             self.page_error = exc.message(loc)
         return None
 
     @rx.event
-    def change_locale(self, locale: Any):
+    async def change_locale(self, locale: Any):
         self._apply_locale(locale)
-        actor, redirect = self._actor_or_redirect()
+        actor, redirect = await self._actor()
         if actor is None:
             return redirect
         try:
-            self._load_lists(actor, self._locale())
+            await self._load_lists(actor, self._locale())
             if self.batch_id and not self.running:
-                self._show_preview(actor, self._mapping)
+                await self._show_preview(actor, self._mapping)
         except DomainError as exc:
             self.page_error = exc.message(self._locale())
         return None
@@ -152,7 +162,7 @@ class ImportsState(DataState):
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
         """The file chosen in the upload box: stored, a pending batch opened, the preview shown."""
-        actor, redirect = self._actor_or_redirect()
+        actor, redirect = await self._actor()
         if actor is None:
             return redirect
         loc = self._locale()
@@ -167,21 +177,45 @@ class ImportsState(DataState):
             return None
         self._reset_batch()
         try:
-            with unit_of_work() as uow:
-                view = imports.upload(uow=uow, actor=actor, data=data, filename=getattr(f, "filename", "") or "")
-                uow.commit()
+            view, p = await asyncio.to_thread(_upload_and_preview, actor, data, getattr(f, "filename", "") or "")
             self.batch_id = view.id
             self.filename = view.filename
-            self._show_preview(actor, None)
+            self._apply_preview(p)
         except DomainError as exc:
             self.upload_error = exc.message(loc)
             self._reset_batch()
         return rx.clear_selected_files("import-upload")
 
-    def _show_preview(self, actor, mapping: dict[str, str] | None) -> None:
+    @rx.event
+    async def open_batch(self, batch_id: Any):
+        """Open an unfinished batch from the history again (mapping, preview, run): a pending one, a
+        rejected one, or one whose run failed or was interrupted."""
+        actor, redirect = await self._actor()
+        if actor is None:
+            return redirect
+        bid = _valid_id(batch_id)
+        if bid is None or self.running or not self.can_import:
+            return None
         loc = self._locale()
-        with unit_of_work(readonly=True) as uow:
-            p = imports.preview(uow=uow, actor=actor, batch_id=self.batch_id, mapping=mapping)
+        try:
+            view, p = await asyncio.to_thread(_batch_and_preview, actor, bid)
+        except DomainError as exc:
+            self.page_error = exc.message(loc)
+            return None
+        if view.status not in imports.RESUMABLE:
+            return None
+        self._reset_batch()
+        self.page_error = ""
+        self.batch_id = view.id
+        self.filename = view.filename
+        self._apply_preview(p)
+        return None
+
+    async def _show_preview(self, actor, mapping: dict[str, str] | None) -> None:
+        self._apply_preview(await asyncio.to_thread(_preview, actor, self.batch_id, mapping))
+
+    def _apply_preview(self, p: imports.Preview) -> None:
+        loc = self._locale()
         self._mapping = dict(p.mapping)
         self.headers = p.headers
         self.mapping_rows = [{"column": h, "field": p.mapping.get(h, IGNORE)} for h in p.headers]
@@ -193,10 +227,10 @@ class ImportsState(DataState):
         } for r in p.rows]
 
     @rx.event
-    def set_field(self, column: Any, field: Any):
+    async def set_field(self, column: Any, field: Any):
         """Map one file column to a customer field, a custom field the actor may see (as offered
         in `field_options`; the service checks again) or to nothing."""
-        actor, redirect = self._actor_or_redirect()
+        actor, redirect = await self._actor()
         if actor is None:
             return redirect
         if (not self.batch_id or self.running or not isinstance(column, str) or column not in self.headers
@@ -208,7 +242,7 @@ class ImportsState(DataState):
         if field != IGNORE:
             mapping[column] = field
         try:
-            self._show_preview(actor, mapping)
+            await self._show_preview(actor, mapping)
         except DomainError as exc:
             self.mapping_error = exc.message(self._locale())
         return None
@@ -224,7 +258,7 @@ class ImportsState(DataState):
     async def start_import(self, apply_valid_rows: Any = False):
         """Run the batch in a worker thread; poll its progress into the page every half second."""
         async with self:
-            actor, redirect = self._actor_or_redirect()
+            actor, redirect = await self._actor()
             if actor is None:
                 yield redirect
                 return
@@ -233,6 +267,7 @@ class ImportsState(DataState):
                 return
             owner = _valid_id(self.default_owner) if self.default_owner else None
             bid, mapping, apply_valid = self.batch_id, dict(self._mapping), apply_valid_rows is True
+            can_import = self.can_import
             self.running = True
             self.run_error = ""
             self.progress_pct = 0
@@ -243,20 +278,24 @@ class ImportsState(DataState):
         while not task.done():
             await asyncio.sleep(POLL_SECONDS)
             try:
-                with unit_of_work(readonly=True) as uow:
-                    view = imports.get_batch(uow=uow, actor=actor, batch_id=bid)
+                view = await asyncio.to_thread(_batch, actor, bid)
             except DomainError:
                 continue
             async with self:
                 self._show_progress(view, loc)
+        try:
+            view = await task
+            report = await asyncio.to_thread(_report_lines, actor, view, loc) if view.has_error_report else []
+            lists = await asyncio.to_thread(_fetch_lists, actor, can_import)
+        except DomainError as exc:  # the run, or reading its result back (e.g. the session ended)
+            async with self:
+                self.running = False
+                self.run_error = exc.message(loc)
+            return
         async with self:
             self.running = False
-            try:
-                view = task.result()
-                self._show_result(actor, view, loc)
-                self._load_lists(actor, loc)
-            except DomainError as exc:  # the run, or reading its result back (e.g. the session ended)
-                self.run_error = exc.message(loc)
+            self._show_result(view, report, loc)
+            self._apply_lists(*lists, loc)
 
     def _show_progress(self, view: imports.BatchView, loc: str) -> None:
         total = max(view.total_rows, 1)
@@ -266,7 +305,7 @@ class ImportsState(DataState):
         self.progress_text = label("imports.progress", loc, phase=label(f"imports.phase.{phase}", loc),
                                    done=format_number(view.processed_rows, loc), total=format_number(view.total_rows, loc))
 
-    def _show_result(self, actor, view: imports.BatchView, loc: str) -> None:
+    def _show_result(self, view: imports.BatchView, error_lines: list[str], loc: str) -> None:
         self.progress_pct = 100
         self.result = {"status": label(f"imports.status.{view.status}", loc), "status_code": view.status,
                        "created": format_number(view.created_count, loc),
@@ -277,19 +316,13 @@ class ImportsState(DataState):
                        "message": translate(view.message, loc) if view.message else ""}
         self.report_url = f"/imports/{view.id}/error-report" if view.has_error_report else ""
         self.can_apply_valid = view.status == "rejected"
-        self.error_lines = []
-        if view.has_error_report:
-            with unit_of_work(readonly=True) as uow:
-                rows = imports.error_rows(uow=uow, actor=actor, batch_id=view.id, limit=20)
-            col = 3 if loc == "zh_CN" else 4
-            self.error_lines = [translate("import.row_n", loc, row=r[0]) + (f" [{r[1]}]" if r[1] else "")
-                                + f" {r[col]}" for r in rows]
+        self.error_lines = error_lines
 
     # ---------------------------------------------------------------- review queue
 
     @rx.event
-    def decide(self, item_id: Any, decision: Any, customer_id: Any = None):
-        actor, redirect = self._actor_or_redirect()
+    async def decide(self, item_id: Any, decision: Any, customer_id: Any = None):
+        actor, redirect = await self._actor()
         if actor is None:
             return redirect
         loc = self._locale()
@@ -298,14 +331,58 @@ class ImportsState(DataState):
             self.page_error = translate("error.validation", loc)
             return None
         try:
-            with unit_of_work() as uow:
-                imports.decide_review(uow=uow, actor=actor, item_id=iid, decision=decision, customer_id=cid)
-                uow.commit()
+            await asyncio.to_thread(_decide, actor, iid, decision, cid)
             self.page_error = ""
-            self._load_lists(actor, loc)
+            await self._load_lists(actor, loc)
         except DomainError as exc:
             self.page_error = exc.message(loc)
         return None
+
+
+# ---------------------------------------------------------------- service calls (run in worker threads)
+
+
+def _fetch_lists(actor, can_import: bool):
+    with unit_of_work(readonly=True) as uow:
+        batches = imports.list_batches(uow=uow, actor=actor, limit=20)
+        reviews = imports.review_items(uow=uow, actor=actor) if can_import else []
+        owners = imports.assignable_owners(uow=uow, actor=actor) if can_import else []
+        custom = imports.mapping_targets(uow=uow, actor=actor) if can_import else []
+    return batches, reviews, owners, custom
+
+
+def _preview(actor, batch_id: int, mapping: dict[str, str] | None) -> imports.Preview:
+    with unit_of_work(readonly=True) as uow:
+        return imports.preview(uow=uow, actor=actor, batch_id=batch_id, mapping=mapping)
+
+
+def _upload_and_preview(actor, data: bytes, filename: str) -> tuple[imports.BatchView, imports.Preview]:
+    with unit_of_work() as uow:
+        view = imports.upload(uow=uow, actor=actor, data=data, filename=filename)
+        uow.commit()
+    return view, _preview(actor, view.id, None)
+
+
+def _batch(actor, batch_id: int) -> imports.BatchView:
+    with unit_of_work(readonly=True) as uow:
+        return imports.get_batch(uow=uow, actor=actor, batch_id=batch_id)
+
+
+def _batch_and_preview(actor, batch_id: int) -> tuple[imports.BatchView, imports.Preview]:
+    return _batch(actor, batch_id), _preview(actor, batch_id, None)
+
+
+def _report_lines(actor, view: imports.BatchView, loc: str) -> list[str]:
+    with unit_of_work(readonly=True) as uow:
+        rows = imports.error_rows(uow=uow, actor=actor, batch_id=view.id, limit=20)
+    col = 3 if loc == "zh_CN" else 4
+    return [translate("import.row_n", loc, row=r[0]) + (f" [{r[1]}]" if r[1] else "") + f" {r[col]}" for r in rows]
+
+
+def _decide(actor, item_id: int, decision: str, customer_id: int | None) -> None:
+    with unit_of_work() as uow:
+        imports.decide_review(uow=uow, actor=actor, item_id=item_id, decision=decision, customer_id=customer_id)
+        uow.commit()
 
 
 def _run_import(actor, batch_id: int, mapping: dict, owner: int | None, apply_valid: bool) -> imports.BatchView:

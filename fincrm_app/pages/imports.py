@@ -176,8 +176,15 @@ def _history_row(b: rx.Var) -> rx.Component:
             rx.el.div(b["counts"], class_name="small"),
             class_name="item-main",
         ),
-        rx.cond(b["report"] != "", rx.el.a(t("imports.download_report"), href=b["report"], class_name="link small",
-                                           download=True)),
+        rx.el.div(
+            rx.cond(b["report"] != "", rx.el.a(t("imports.download_report"), href=b["report"],
+                                               class_name="link small", download=True, reload_document=True)),
+            # Unfinished (pending, rejected, failed or interrupted): open it again and run it.
+            rx.cond(b["resumable"] != "", rx.el.button(t("imports.resume"), type="button", class_name="btn",
+                                                       id="import-resume-" + b["id"].to(str),
+                                                       on_click=ImportsState.open_batch(b["id"]))),
+            class_name="form-actions",
+        ),
         class_name="item",
         id="import-batch-" + b["id"].to(str),
     )

@@ -132,4 +132,17 @@ def _scan_job() -> None:
     scan_inbox()
 
 
-JOBS = [Job(id="imports.inbox", func=_scan_job, trigger="interval", trigger_args={"minutes": 1})]
+def _interrupted_job() -> None:
+    """Fail (audited) the runs whose process died, so they can be run again (services.imports.runs)."""
+    from services.imports import service
+
+    service.fail_interrupted_runs(uow_factory=UnitOfWork)
+
+
+JOBS = [
+    Job(id="imports.inbox", func=_scan_job, trigger="interval", trigger_args={"minutes": 1}),
+    # Once when the scheduler starts (a "date" trigger without a date fires at once), then every minute:
+    # a run is failed only when no live process holds its run lock, so another worker's run is safe.
+    Job(id="imports.interrupted.startup", func=_interrupted_job, trigger="date"),
+    Job(id="imports.interrupted", func=_interrupted_job, trigger="interval", trigger_args={"minutes": 1}),
+]

@@ -8,6 +8,14 @@ is reported per row by `cell_problem` (formulas) so one bad cell does not refuse
 Encodings: a BOM decides; otherwise strict UTF-8, then strict GB18030 (a superset of GBK and
 GB2312, what Excel on Chinese Windows writes). A file that is neither (or binary) is refused
 with a clear message rather than read as mojibake.
+
+Hostile files: an XLSX is a zip archive, and a few dozen KB can inflate to gigabytes of XML (an
+86 KB workbook of 60 MB of empty rows once stalled the app). So the archive's declared sizes are
+checked before anything is parsed (the total, and how densely each large part is packed), and the
+bytes actually inflated are counted while parsing against the same budget. Every row counts
+against `MAX_ROWS`, empty or missing ones too (a sheet may jump from row 1 to row 1,000,000 in one
+element), and a row wider than `MAX_COLUMNS` refuses the file before its cells are walked. Parsing
+is CPU work of seconds for a large file: callers run it in a worker thread, never on an event loop.
 """
 from __future__ import annotations
 
@@ -25,6 +33,12 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 100
 MAX_CELL = 1000
 PREVIEW_ROWS = 20
+# A 200,000-row sheet of a dozen columns inflates to about 150 MB of XML; Excel packs real sheets
+# 5-20:1. A part larger than RATIO_FROM bytes packed denser than MAX_RATIO:1 is a bomb, not a sheet.
+MAX_INFLATED = 256 * 2**20
+MAX_RATIO = 100
+RATIO_FROM = 8 * 2**20
+MAX_PARTS = 1000
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
@@ -128,6 +142,8 @@ def _read_csv(data: bytes, limit: int | None) -> Table:
         record = 0
         for raw in reader:
             record += 1  # rows as a spreadsheet numbers them (a quoted cell may span lines)
+            if record > MAX_ROWS + 1:  # every row counts, empty ones too
+                raise ImportFileError("import.too_many_rows", max=MAX_ROWS)
             if headers is None:
                 if not any(c.strip() for c in raw):
                     continue
@@ -139,8 +155,6 @@ def _read_csv(data: bytes, limit: int | None) -> Table:
             if limit is not None and len(rows) >= limit:
                 truncated = True
                 break
-            if len(rows) >= MAX_ROWS:
-                raise ImportFileError("import.too_many_rows", max=MAX_ROWS)
             rows.append((record, [c.strip() for c in raw]))
     except csv.Error as exc:
         raise ImportFileError("import.malformed_line", line=reader.line_num, detail=str(exc)[:100]) from None
@@ -166,11 +180,82 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _read_xlsx(data: bytes, limit: int | None) -> Table:
-    from openpyxl import load_workbook
+class _InflateBudget:
+    """Bytes an archive may still inflate while it is parsed (shared by all its parts)."""
 
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise ImportFileError("import.inflated_too_large", max_mb=MAX_INFLATED // 2**20, ratio=MAX_RATIO)
+
+
+class _CountedPart(io.RawIOBase):
+    """One part of the archive as openpyxl reads it, counting what it inflates: never more than
+    the directory declared for the part, never more than the archive's budget."""
+
+    def __init__(self, raw, declared: int, budget: _InflateBudget):
+        self._raw, self._left, self._budget = raw, declared, budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._raw.read(len(buffer))
+        if len(data) > self._left:
+            raise ImportFileError("import.inflated_too_large", max_mb=MAX_INFLATED // 2**20, ratio=MAX_RATIO)
+        self._left -= len(data)
+        self._budget.spend(len(data))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _BoundedArchive(zipfile.ZipFile):
+    """The workbook's zip archive, refused before parsing when its directory promises too much, and
+    counted while parsing (`_CountedPart`) in case a part inflates to more than it declared."""
+
+    def __init__(self, data: bytes):
+        super().__init__(io.BytesIO(data))
+        parts = self.infolist()
+        if len(parts) > MAX_PARTS:
+            raise ImportFileError("import.malformed_xlsx", detail=f"more than {MAX_PARTS} parts")
+        total = sum(p.file_size for p in parts)
+        dense = any(p.file_size > RATIO_FROM and p.file_size > MAX_RATIO * max(p.compress_size, 1) for p in parts)
+        if total > MAX_INFLATED or dense:
+            raise ImportFileError("import.inflated_too_large", max_mb=MAX_INFLATED // 2**20, ratio=MAX_RATIO)
+        self._budget = _InflateBudget(MAX_INFLATED)
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
+        raw = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode != "r":
+            return raw
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        return io.BufferedReader(_CountedPart(raw, info.file_size, self._budget))
+
+
+def _open_workbook(data: bytes):
+    """openpyxl's read-only workbook over a `_BoundedArchive` (its ExcelReader, given our archive)."""
+    from openpyxl.reader.excel import ExcelReader
+
+    archive = _BoundedArchive(data)
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+    reader.archive.close()
+    reader.archive, reader.valid_files = archive, archive.namelist()
+    reader.read()
+    return reader.wb
+
+
+def _read_xlsx(data: bytes, limit: int | None) -> Table:
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        wb = _open_workbook(data)
+    except ImportFileError:
+        raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise ImportFileError("import.malformed_xlsx", detail=type(exc).__name__) from None
     except Exception as exc:  # openpyxl raises many kinds on damaged archives
@@ -179,13 +264,20 @@ def _read_xlsx(data: bytes, limit: int | None) -> Table:
         ws = wb.worksheets[0] if wb.worksheets else None
         if ws is None:
             raise ImportFileError("import.empty")
+        # The sheet's own <dimension> is not trusted: A1:XFD1048576 would pad every row (and every
+        # missing row) to 16,384 cells; each row is read as wide as its own last cell instead.
+        ws.reset_dimensions()
         headers = None
         rows: list[tuple[int, list[str]]] = []
         formulas: dict[tuple[int, int], str] = {}
         truncated = False
         for row_no, cells in enumerate(ws.iter_rows(min_row=1), start=1):
+            if row_no > MAX_ROWS + 1:  # every row counts, empty and missing ones too
+                raise ImportFileError("import.too_many_rows", max=MAX_ROWS)
             if not cells:
                 continue
+            if len(cells) > MAX_COLUMNS:
+                raise ImportFileError("import.too_many_columns", max=MAX_COLUMNS)
             values = []
             for col, cell in enumerate(cells):
                 v = cell.value
@@ -207,8 +299,6 @@ def _read_xlsx(data: bytes, limit: int | None) -> Table:
             if limit is not None and len(rows) >= limit:
                 truncated = True
                 break
-            if len(rows) >= MAX_ROWS:
-                raise ImportFileError("import.too_many_rows", max=MAX_ROWS)
             rows.append((row_no, values))
     finally:
         wb.close()

@@ -49,6 +49,7 @@ from services.customers.models import Customer, CustomFieldDefinition, Document,
 from services.db import UnitOfWork
 from services.errors import DomainError, FieldError, NotFound, NotPermitted, ValidationFailed
 from services.i18n import field_label, translate
+from services.imports import files, runs
 from services.imports import mapping as mappings
 from services.imports.models import ImportBatch, ImportReviewItem
 from services.imports.reader import PREVIEW_ROWS, ImportFileError, Table, read_table
@@ -61,10 +62,12 @@ from services.security.models import Role, User
 from services.security.policy import API_ROLE, can_see_customer
 from services.types import utcnow
 from services.validation.input import whole_number
+from services.validation.text import strip_invisible
 
 log = logging.getLogger(__name__)
 
 IMPORT_ROLES = (Role.OPS, Role.BRANCH_MANAGER, Role.TEAM_LEAD, API_ROLE)
+RESUMABLE = ("pending", "rejected", "failed")  # statuses a batch can be run (again) from
 OVERSIGHT_ROLES = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
 CHUNK = 1000
 APPLY_PROGRESS_EVERY = 200
@@ -201,7 +204,7 @@ def _view(b: ImportBatch, duplicate_of: int | None = None) -> BatchView:
         live = _live.get(b.id) if b.status == "running" else None
     if live is not None:
         phase, processed = live
-    return BatchView(id=b.id, source=b.source, filename=b.filename, status=b.status, phase=phase,
+    return BatchView(id=b.id, source=b.source, filename=strip_invisible(b.filename), status=b.status, phase=phase,
                      total_rows=b.total_rows, processed_rows=processed, created_count=b.created_count,
                      updated_count=b.updated_count, unchanged_count=b.unchanged_count, review_count=b.review_count,
                      error_count=b.error_count, has_error_report=b.error_report_sha256 is not None,
@@ -309,10 +312,12 @@ def preview(*, uow: UnitOfWork, actor: Actor, batch_id: Any, mapping: Any = None
     columns = {}
     for col, f in checked.items():
         columns.setdefault(f, table.headers.index(col))
+    # Shown masked to everyone: the preview goes into a page's public state, and a preview is no reveal.
+    mask = files.CellMask(s, actor, table.headers, checked)
     rows = []
     for row_no, cells in table.rows:
         res = validate_row(row_no, cells, columns, table.headers, custom=spec)
-        rows.append(PreviewRow(row_no, [c[:60] for c in cells[:len(table.headers)]], res.errors))
+        rows.append(PreviewRow(row_no, [c[:60] for c in mask.row(cells[:len(table.headers)])], res.errors))
     return Preview(batch=_view(batch), headers=table.headers, mapping=checked, rows=rows,
                    mapping_errors=mapping_errors)
 
@@ -527,7 +532,8 @@ def error_report_csv(errors: list[RowError]) -> bytes:
 
 
 def _field_message(e: RowError, locale: str) -> str:
-    text = translate(e.code, locale, **e.params)
+    # A message may echo a cell ("13800138000" is not a known value): never an identifier in full.
+    text = files.masked_identifiers(translate(e.code, locale, **e.params))
     if e.field == "row":
         return text
     return f"{field_label(e.field, locale, e.params)}: {text}"
@@ -542,68 +548,139 @@ def describe(e: RowError, locale: str) -> str:
 
 def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id: Any, mapping: Any = None,
                default_owner_id: Any = None, apply_valid_rows: Any = False) -> BatchView:
-    """Run a pending (or rejected) batch; see the module docstring. Commits its own transactions."""
+    """Run a pending (or rejected, or failed) batch; see the module docstring. Commits its own transactions.
+
+    The run holds the batch's run lock (services.imports.runs) from before it claims the batch until
+    after its last commit; a batch left "running" by a process that died is failed here (audited)
+    and run again."""
     require_importer(actor)
     if not isinstance(apply_valid_rows, bool):
         raise ValidationFailed([FieldError("apply_valid_rows", "value.wrong_type")])
     if default_owner_id is not None and (isinstance(default_owner_id, bool) or not isinstance(default_owner_id, int)
                                          or not 0 < default_owner_id < 2**62):
         raise ValidationFailed([FieldError("owner_id", "value.invalid")])
-    # Claim the batch: one run at a time, never a finished one again.
-    with uow_factory() as uow:
+    with _read_only(uow_factory) as uow:
         s = uow.session
         batch = _load_batch(s, actor, batch_id)
-        if batch.status == "done":
+        if batch.status == "done":  # checked again when the batch is claimed
             raise ImportRefused("import.batch_finished", batch_id=batch.id)
-        if batch.status == "running":
-            raise ImportRefused("import.batch_running", batch_id=batch.id)
-        done = _done_batch_with(s, batch.sha256, exclude=batch.id)
-        if done is not None:
-            raise ImportRefused("import.already_imported", batch_id=done.id,
-                               when=done.finished_at.date().isoformat() if done.finished_at else "")
-        data = _source_bytes(batch)
-        table = read_table(data, batch.filename)
-        spec = _custom_spec(s, actor)
-        checked = mappings.check(batch.mapping if mapping is None else mapping, table.headers, _custom_labels(spec))
-        if "owner" not in checked.values() and default_owner_id is None:
-            raise ValidationFailed([FieldError("owner", "value.required")])
-        if default_owner_id is not None:
-            owner = s.get(User, default_owner_id)
-            if (owner is None or not owner.is_active or Role.RM not in owner.roles or owner.branch_id is None
-                    or not can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id,
-                                            branch_id=owner.branch_id)):
-                raise ValidationFailed([FieldError("owner_id", "value.not_an_rm")])
-        claimed = s.execute(
-            update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status.in_(("pending", "rejected",
-                                                                                           "failed")))
-            .values(status="running", mapping=checked, total_rows=len(table.rows), processed_rows=0,
-                    message=None)
-        ).rowcount
-        if claimed != 1:
-            raise ImportRefused("import.batch_running", batch_id=batch.id)
-        # On record from the start: a run that never finishes (process killed) still shows who began it.
-        audit.record(s, actor, "import.start", entity_type="import_batch", entity_id=batch.id,
-                     changes={"rows": len(table.rows), "mapping": checked, "default_owner_id": default_owner_id,
-                              "apply_valid_rows": apply_valid_rows})
-        uow.commit()
-    bid = batch.id
-    _set_live(bid, "check", 0)
-    try:
-        return _run(uow_factory, actor, bid, table, checked, default_owner_id, apply_valid_rows, spec)
-    except BaseException as exc:
-        log.exception("import batch %s failed", bid)
+        bid, filename, sha, was_running = batch.id, batch.filename, batch.sha256, batch.status == "running"
+        stored_mapping = dict(batch.mapping or {})
+        bind = s.get_bind()
+    with runs.run_lock(bind, bid) as held:
+        if not held:
+            raise ImportRefused("import.batch_running", batch_id=bid)
+        # The file is parsed outside any transaction: on SQLite a write transaction would hold the
+        # database's write lock (sign-ins, every other writer) for as long as a large file takes to read.
+        table = read_table(documents.read_blob(sha), filename)
+        if was_running:  # we hold its run lock, so the process that was running it is gone
+            with uow_factory() as uow:
+                _fail_interrupted(uow.session, bid)
+                uow.commit()
+        # Claim the batch: one run at a time, never a finished one again.
         with uow_factory() as uow:
-            uow.session.execute(update(ImportBatch).where(ImportBatch.id == bid).values(
-                status="failed", finished_at=utcnow(),
-                message=(exc.code if isinstance(exc, DomainError) else "import.failed")))
-            audit.record(uow.session, actor, "import.failed", entity_type="import_batch", entity_id=bid,
-                         changes={"error": type(exc).__name__})
+            s = uow.session
+            batch = _load_batch(s, actor, bid)
+            if batch.status == "done":
+                raise ImportRefused("import.batch_finished", batch_id=batch.id)
+            done = _done_batch_with(s, batch.sha256, exclude=batch.id)
+            if done is not None:
+                raise ImportRefused("import.already_imported", batch_id=done.id,
+                                    when=done.finished_at.date().isoformat() if done.finished_at else "")
+            spec = _custom_spec(s, actor)
+            checked = mappings.check(stored_mapping if mapping is None else mapping, table.headers,
+                                     _custom_labels(spec))
+            if "owner" not in checked.values() and default_owner_id is None:
+                raise ValidationFailed([FieldError("owner", "value.required")])
+            if default_owner_id is not None:
+                owner = s.get(User, default_owner_id)
+                if (owner is None or not owner.is_active or Role.RM not in owner.roles or owner.branch_id is None
+                        or not can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id,
+                                                branch_id=owner.branch_id)):
+                    raise ValidationFailed([FieldError("owner_id", "value.not_an_rm")])
+            claimed = s.execute(
+                update(ImportBatch).where(ImportBatch.id == batch.id,
+                                          ImportBatch.status.in_(("pending", "rejected", "failed")))
+                .values(status="running", mapping=checked, total_rows=len(table.rows), processed_rows=0,
+                        message=None)
+            ).rowcount
+            if claimed != 1:
+                raise ImportRefused("import.batch_running", batch_id=batch.id)
+            # On record from the start: a run that never finishes (process killed) still shows who began it.
+            audit.record(s, actor, "import.start", entity_type="import_batch", entity_id=batch.id,
+                         changes={"rows": len(table.rows), "mapping": checked, "default_owner_id": default_owner_id,
+                                  "apply_valid_rows": apply_valid_rows})
             uow.commit()
-        if isinstance(exc, DomainError):
-            raise
-        raise ImportRefused("import.failed") from exc
-    finally:
-        _clear_live(bid)
+        _set_live(bid, "check", 0)
+        try:
+            return _run(uow_factory, actor, bid, table, checked, default_owner_id, apply_valid_rows, spec)
+        except BaseException as exc:
+            log.exception("import batch %s failed", bid)
+            with uow_factory() as uow:
+                uow.session.execute(update(ImportBatch).where(ImportBatch.id == bid,
+                                                              ImportBatch.status == "running").values(
+                    status="failed", finished_at=utcnow(),
+                    message=(exc.code if isinstance(exc, DomainError) else "import.failed")))
+                audit.record(uow.session, actor, "import.failed", entity_type="import_batch", entity_id=bid,
+                             changes={"error": type(exc).__name__})
+                uow.commit()
+            if isinstance(exc, DomainError):
+                raise
+            raise ImportRefused("import.failed") from exc
+        finally:
+            _clear_live(bid)
+
+
+def _read_only(uow_factory: Callable[..., UnitOfWork]) -> UnitOfWork:
+    """A unit of work for reading only, when the factory can make one: on SQLite it then never queues
+    behind a writer (another worker's apply holds the write lock for as long as it runs)."""
+    try:
+        return uow_factory(readonly=True)
+    except TypeError:  # a factory of one kind only (a test's savepoints, the seed's session)
+        return uow_factory()
+
+
+# ---------------------------------------------------------------- interrupted runs
+
+INTERRUPTED_BY = Actor(kind="system", id=None, name="import-watchdog")
+
+
+def _fail_interrupted(s: Session, batch_id: int) -> bool:
+    """Mark a batch whose run was interrupted as failed, audited with the reason. The caller holds the
+    batch's run lock, so no live process is running it. True when it was still "running"."""
+    batch = s.get(ImportBatch, batch_id)
+    failed = s.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == "running")
+                       .values(status="failed", message="import.interrupted", finished_at=utcnow())).rowcount
+    if failed != 1:
+        return False
+    audit.record(s, INTERRUPTED_BY, "import.failed", entity_type="import_batch", entity_id=batch_id,
+                 changes={"reason": "interrupted", "detail": "the process running it stopped before it finished; "
+                                                             "nothing of the file was written",
+                          "processed_rows": batch.processed_rows if batch else None,
+                          "total_rows": batch.total_rows if batch else None})
+    return True
+
+
+def fail_interrupted_runs(*, uow_factory: Callable[[], UnitOfWork]) -> list[int]:
+    """Fail (audited) every batch left "running" by a process that died, so it can be run again; a
+    run that a live process holds, in this worker or another, is left alone. Run at start-up and
+    every minute by the scheduler; safe to run anywhere, any number of times."""
+    with _read_only(uow_factory) as uow:
+        running = list(uow.session.execute(select(ImportBatch.id).where(ImportBatch.status == "running")
+                                           .order_by(ImportBatch.id)).scalars())
+        bind = uow.session.get_bind()
+    failed = []
+    for bid in running:
+        with runs.run_lock(bind, bid) as held:
+            if not held:
+                continue  # a live run
+            with uow_factory() as uow:
+                if _fail_interrupted(uow.session, bid):
+                    failed.append(bid)
+                uow.commit()
+    if failed:
+        log.warning("import batches %s were interrupted (their process stopped); marked failed", failed)
+    return failed
 
 
 def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, str],
@@ -686,7 +763,9 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
                       error_count=len({e.row for e in errors}),
                       error_report_sha256=report.sha256 if report else None,
                       message="import.rejected_with_errors" if rejected else None, finished_at=utcnow())
-        s.execute(update(ImportBatch).where(ImportBatch.id == bid).values(**values))
+        if s.execute(update(ImportBatch).where(ImportBatch.id == bid, ImportBatch.status == "running")
+                     .values(**values)).rowcount != 1:
+            raise ImportRefused("import.interrupted")  # failed meanwhile: roll the whole apply back
         audit.record(s, actor, "import.rejected" if rejected else "import.run", entity_type="import_batch",
                      entity_id=bid, changes={k: v for k, v in values.items() if k.endswith("_count")}
                      | {"apply_valid_rows": apply_valid_rows})
@@ -700,17 +779,23 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
 
 
 def error_report(*, uow: UnitOfWork, actor: Actor, batch_id: Any) -> tuple[str, bytes]:
-    """(file name, CSV bytes) of a batch's error report."""
+    """(file name, CSV bytes) of a batch's error report, by the same rule and with the same audit event as
+    the report's download through /documents (services.imports.files); the caller commits."""
     s = uow.session
     batch = _load_batch(s, actor, batch_id)
-    if batch.error_report_sha256 is None:
+    doc = files.report_document(s, batch)
+    if doc is None:
         raise NotFound(what="error_report", id=batch.id)
-    return f"import-{batch.id}-errors.csv", documents.read_blob(batch.error_report_sha256)
+    name, _, data = files.download(s, actor, doc)
+    return name, data
 
 
 def error_rows(*, uow: UnitOfWork, actor: Actor, batch_id: Any, limit: int = 50) -> list[list[str]]:
-    """The first rows of the report (for showing on the page)."""
-    _, data = error_report(uow=uow, actor=actor, batch_id=batch_id)
+    """The first rows of the report, for showing on the page next to the run's result (not a download)."""
+    batch = _load_batch(uow.session, actor, batch_id)
+    if batch.error_report_sha256 is None:
+        raise NotFound(what="error_report", id=batch.id)
+    data = files.report_bytes(actor, documents.read_blob(batch.error_report_sha256))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     return rows[1:1 + limit]
 

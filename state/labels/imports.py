@@ -43,6 +43,7 @@ LABELS = {
     "imports.dismiss": ("忽略", "Dismiss"),
     "imports.history": ("导入记录", "Import history"),
     "imports.history_empty": ("还没有导入记录。", "No imports yet."),
+    "imports.resume": ("重新打开", "Open again"),
     "imports.file": ("文件", "File"),
     "imports.when": ("时间", "When"),
     "imports.status": ("状态", "Status"),

@@ -183,7 +183,8 @@ def test_download_names_survive_any_browser():
 
 
 def test_downloading_an_import_file_is_audited_like_a_customer_document(uow_factory, actors, connection):
-    """Import files carry whole batches of ID numbers and phones: reading one leaves a trace too."""
+    """Import files carry whole batches of ID numbers and phones: reading one leaves a trace too, and
+    reading it in full (compliance may see both fields in full) is audited as a reveal."""
     from services.imports import service as imports
 
     csv_data = "姓名,证件号码,手机号\r\n张导入,110105198506150011,13900001111\r\n".encode("utf-8")
@@ -197,7 +198,8 @@ def test_downloading_an_import_file_is_audited_like_a_customer_document(uow_fact
         uow.commit()
     assert name == "batch.csv" and data == csv_data
     event = connection.execute(select(AuditEvent.entity_id, AuditEvent.changes)
-                               .where(AuditEvent.action == "document.download")
+                               .where(AuditEvent.action == "document.reveal")
                                .order_by(AuditEvent.seq.desc()).limit(1)).first()
     assert event is not None and event.entity_id == str(doc_id)
     assert json.loads(event.changes)["kind"] == "import_source"
+    assert json.loads(event.changes)["fields"] == ["id_number", "phone", "email", "address"]
