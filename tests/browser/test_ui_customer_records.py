@@ -201,7 +201,7 @@ def test_consent_handlers_refuse_a_foreign_customer_and_hostile_arguments_over_a
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(asyncio.run, scenario()).result()
         sent = json.dumps(frames, ensure_ascii=False)
-        assert f"未找到：客户 {foreign.id}。" in sent  # the foreign customer, refused as a missing one would be
+        assert f"未找到：客户 {foreign}。" in sent  # the foreign customer, refused as a missing one would be
         assert "授权用途" in sent  # the unknown purpose, named
         assert "import_source" not in sent
         assert (consent_rows(foreign), consent_rows(own)) == before
