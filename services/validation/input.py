@@ -3,12 +3,13 @@ pydantic validation errors as FinCRM's field errors (codes, not English text).""
 from __future__ import annotations
 
 import re
-
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.errors import FieldError, ValidationFailed
+from services.validation.dates import OUT_OF_RANGE, RANGE_PARAMS
 from services.validation.text import text_problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,6 +60,7 @@ _TYPE_CODES = {
     "date_parsing": "value.invalid",
     "date_type": "value.invalid",
     "string_unicode": "value.invalid_encoding",
+    "timezone_aware": "value.needs_timezone",
 }
 # Reasons a validator gives as ValueError(<reason>), and the message code each stands for.
 _REASON_CODES = {
@@ -82,6 +84,17 @@ def _int_bounds(kind: str, ctx: dict) -> tuple[str, dict] | None:
     if kind == "less_than_equal" and isinstance(ctx.get("le"), int):
         return "value.above_max", {"max": ctx["le"]}
     return None
+
+
+def _date_bounds(kind: str, ctx: dict) -> bool:
+    """A date or time outside its range (services/validation/dates.py): pydantic gives the bound as a date,
+    a datetime or its ISO text."""
+    bound = next((ctx[k] for k in ("ge", "le", "gt", "lt") if k in ctx), None)
+    return kind.startswith(("greater_than", "less_than")) and (
+        isinstance(bound, date) or (isinstance(bound, str) and _ISO_DATE.match(bound) is not None))
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _field_name(err: dict) -> str:
@@ -113,6 +126,8 @@ def parse(model: type[M], data: Any) -> M:
                 code = _REASON_CODES[str(reason)]
             elif reason is not None and str(reason) in _TEXT_CODES:
                 code = str(reason)
+            elif _date_bounds(kind, ctx):
+                code, params = OUT_OF_RANGE, dict(RANGE_PARAMS)
             elif isinstance(err.get("input"), int) and _int_bounds(kind, ctx):
                 code, params = _int_bounds(kind, ctx)
             else:

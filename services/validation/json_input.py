@@ -8,11 +8,13 @@ reads it next.
   hash, pydantic, the audit's JSON, the error response).
 - A lone surrogate ("\\ud800", legal JSON escape syntax but not text) is refused naming where it is: it
   cannot be encoded as UTF-8, so hashing, storing or even echoing it in an error message fails.
-- NaN and Infinity (not JSON, though Python's parser accepts them) are refused.
+- NaN and Infinity (not JSON, though Python's parser accepts them) are refused, and so is a number that
+  only a float's infinity can hold (1e999).
 """
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -23,8 +25,11 @@ MAX_DEPTH = 32
 INVALID = "api.invalid_json"
 TOO_DEEP = "value.too_deeply_nested"
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Where a parsed value may hold one: UTF-8 bytes cannot carry a surrogate, so only a "\ud8..".."\udf.." escape
+# makes one (a bytes search, one byte a character); text may also hold one as it is.
+_MAY_HOLD_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+_MAY_HOLD_SURROGATE_TEXT = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 
 def nesting_exceeds(value: Any, max_depth: int = MAX_DEPTH) -> bool:
@@ -35,11 +40,12 @@ def nesting_exceeds(value: Any, max_depth: int = MAX_DEPTH) -> bool:
         depth += 1
         if depth > max_depth:
             return True
-        below = []
+        below: list = []
         for container in level:
-            for item in (container.values() if type(container) is dict else container):
-                if type(item) is dict or type(item) is list:
-                    below.append(item)
+            items = container.values() if type(container) is dict else container
+            kinds = set(map(type, items))  # C speed: most containers of a batch hold only scalars
+            if dict in kinds or list in kinds:
+                below.extend(item for item in items if type(item) is dict or type(item) is list)
         level = below
     return False
 
@@ -74,6 +80,13 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e999: a number in JSON's grammar, infinity in Python's
+        raise ValueError(f"{literal} is out of range")
+    return value
+
+
 def load_json(raw: bytes | str, *, field: str = "body", max_depth: int = MAX_DEPTH) -> Any:
     """The JSON value in `raw`, or ValidationFailed naming `field` (for broken text, the path to it
     inside the body, like 'rows[3].description')."""
@@ -82,7 +95,7 @@ def load_json(raw: bytes | str, *, field: str = "body", max_depth: int = MAX_DEP
     except UnicodeDecodeError:
         raise ValidationFailed([FieldError(field, INVALID)]) from None
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError:
         value, deep = None, True
     except ValueError:
@@ -91,8 +104,9 @@ def load_json(raw: bytes | str, *, field: str = "body", max_depth: int = MAX_DEP
         deep = nesting_exceeds(value, max_depth)
     if deep:
         raise ValidationFailed([FieldError(field, TOO_DEEP, {"max": max_depth})])
-    # Surrogates come only from "\ud8..".."\udf.." escapes (UTF-8 cannot carry them): most bodies skip the walk.
-    if _SURROGATE_ESCAPE.search(text) or _SURROGATE.search(text):
+    suspect = (_MAY_HOLD_SURROGATE_BYTES.search(raw) if isinstance(raw, (bytes, bytearray))
+               else _MAY_HOLD_SURROGATE_TEXT.search(text))
+    if suspect:  # most bodies skip the walk
         where = unencodable_at(value, "" if field == "body" else field)
         if where is not None:
             raise ValidationFailed([FieldError(where or field, ENCODING)])

@@ -38,7 +38,8 @@ def test_a_lone_surrogate_is_named_where_it_is():
     assert load_json(b'"\\ud83d\\ude00"') == "\U0001F600"  # a pair is one character, and fine
 
 
-@pytest.mark.parametrize("raw", [b"[NaN]", b"[Infinity]", b"-Infinity", b"\xff\xfe", b"1" * 5000, b"{", b""])
+@pytest.mark.parametrize("raw", [b"[NaN]", b"[Infinity]", b"-Infinity", b"[1e999]", b"\xff\xfe", b"1" * 5000, b"{",
+                                 b""])
 def test_what_is_not_json_is_refused_as_invalid(raw):
     assert _refused(raw) == [("body", "api.invalid_json")]
 
