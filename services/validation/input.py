@@ -87,14 +87,11 @@ def _int_bounds(kind: str, ctx: dict) -> tuple[str, dict] | None:
 
 
 def _date_bounds(kind: str, ctx: dict) -> bool:
-    """A date or time outside its range (services/validation/dates.py): pydantic gives the bound as a date,
-    a datetime or its ISO text."""
+    """A date or time outside the business range (services/validation/dates.py). pydantic gives the bound
+    as a date, a datetime or its ISO text; a field with bounds of its own gets the plain 'is not valid'."""
     bound = next((ctx[k] for k in ("ge", "le", "gt", "lt") if k in ctx), None)
-    return kind.startswith(("greater_than", "less_than")) and (
-        isinstance(bound, date) or (isinstance(bound, str) and _ISO_DATE.match(bound) is not None))
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+    day = bound.isoformat()[:10] if isinstance(bound, date) else str(bound)[:10]
+    return kind.startswith(("greater_than", "less_than")) and day in RANGE_PARAMS.values()
 
 
 def _field_name(err: dict) -> str:
