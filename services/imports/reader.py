@@ -12,7 +12,7 @@ with a clear message rather than read as mojibake.
 Hostile files: an XLSX is a zip archive, and a few dozen KB can inflate to gigabytes of XML (an
 86 KB workbook of 60 MB of empty rows once stalled the app). So the archive's declared sizes are
 checked before anything is parsed (the total, and how densely each large part is packed), and the
-bytes actually inflated are counted while parsing against the same budget. Every row counts
+bytes each part actually inflates are counted while parsing, never past what it declared. Every row counts
 against `MAX_ROWS`, empty or missing ones too (a sheet may jump from row 1 to row 1,000,000 in one
 element), and a row wider than `MAX_COLUMNS` refuses the file before its cells are walked. Parsing
 is CPU work of seconds for a large file: callers run it in a worker thread, never on an event loop.
@@ -28,6 +28,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from services.errors import DomainError
+from services.validation.text import strip_invisible
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 100
@@ -108,7 +109,8 @@ def _unique_headers(raw: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for i, h in enumerate(raw, start=1):
-        name = (h or "").strip().lstrip("\ufeff")[:100] or f"#{i}"
+        # Column names are shown on the mapping screen: no bidi overrides or zero-width characters.
+        name = strip_invisible(h or "").strip()[:100] or f"#{i}"
         if name in seen:
             seen[name] += 1
             name = f"{name} ({seen[name]})"
@@ -180,24 +182,16 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-class _InflateBudget:
-    """Bytes an archive may still inflate while it is parsed (shared by all its parts)."""
-
-    def __init__(self, limit: int):
-        self.left = limit
-
-    def spend(self, n: int) -> None:
-        self.left -= n
-        if self.left < 0:
-            raise ImportFileError("import.inflated_too_large", max_mb=MAX_INFLATED // 2**20, ratio=MAX_RATIO)
+def _too_large() -> ImportFileError:
+    return ImportFileError("import.inflated_too_large", max_mb=MAX_INFLATED // 2**20, ratio=MAX_RATIO)
 
 
 class _CountedPart(io.RawIOBase):
-    """One part of the archive as openpyxl reads it, counting what it inflates: never more than
-    the directory declared for the part, never more than the archive's budget."""
+    """One part of the archive as openpyxl reads it, counting what it inflates: never more than the
+    directory declared for the part (which the whole archive's declared total bounds)."""
 
-    def __init__(self, raw, declared: int, budget: _InflateBudget):
-        self._raw, self._left, self._budget = raw, declared, budget
+    def __init__(self, raw, declared: int):
+        self._raw, self._left = raw, declared
 
     def readable(self) -> bool:
         return True
@@ -205,9 +199,8 @@ class _CountedPart(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self._raw.read(len(buffer))
         if len(data) > self._left:
-            raise ImportFileError("import.inflated_too_large", max_mb=MAX_INFLATED // 2**20, ratio=MAX_RATIO)
+            raise _too_large()
         self._left -= len(data)
-        self._budget.spend(len(data))
         buffer[:len(data)] = data
         return len(data)
 
@@ -228,15 +221,14 @@ class _BoundedArchive(zipfile.ZipFile):
         total = sum(p.file_size for p in parts)
         dense = any(p.file_size > RATIO_FROM and p.file_size > MAX_RATIO * max(p.compress_size, 1) for p in parts)
         if total > MAX_INFLATED or dense:
-            raise ImportFileError("import.inflated_too_large", max_mb=MAX_INFLATED // 2**20, ratio=MAX_RATIO)
-        self._budget = _InflateBudget(MAX_INFLATED)
+            raise _too_large()
 
     def open(self, name, mode="r", pwd=None, *, force_zip64=False):
         raw = super().open(name, mode, pwd, force_zip64=force_zip64)
         if mode != "r":
             return raw
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
-        return io.BufferedReader(_CountedPart(raw, info.file_size, self._budget))
+        return io.BufferedReader(_CountedPart(raw, info.file_size))
 
 
 def _open_workbook(data: bytes):
