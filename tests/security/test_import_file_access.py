@@ -11,7 +11,7 @@ from datetime import date
 from urllib.parse import unquote
 
 import pytest
-from import_attack_helpers import http, session_cookie  # noqa: F401
+from import_attack_helpers import http, session_cookie, where_it_ran  # noqa: F401
 from sqlalchemy import select
 
 from services import documents
@@ -153,6 +153,16 @@ def test_the_error_report_is_read_by_one_rule_and_audited_through_either_route(
         assert seen_after_first is not None and seen_after_first[:2] == ("document.download", user)
         assert seen_after_first[2]["batch_ids"] == [view.id]
         assert _last_event(connection, report_doc)[:2] == ("document.download", user)
+
+
+def test_the_download_routes_use_the_database_off_the_event_loop(http, uow_factory, actors, org,  # noqa: F811
+                                                                connection, where_it_ran):  # noqa: F811
+    view = _rejected_batch(uow_factory, actors, org)
+    cookie = session_cookie(uow_factory, "ops_a")
+    where_it_ran.calls.clear()
+    for path in (f"/documents/{_doc_id(connection, 'import_source')}", f"/imports/{view.id}/error-report"):
+        assert http.get(path, headers={"Cookie": cookie}).status_code == 200
+    assert "database" in where_it_ran.names() and where_it_ran.on_loop() == []
 
 
 SPOOFED = "invoice\u202efdp.csv"
