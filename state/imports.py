@@ -18,6 +18,7 @@ import logging
 from typing import Any
 
 import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
 
 from services.db import unit_of_work
 from services.documents import MAX_SIZE
@@ -279,7 +280,7 @@ class ImportsState(DataState):
             await asyncio.sleep(POLL_SECONDS)
             try:
                 view = await asyncio.to_thread(_batch, actor, bid)
-            except DomainError:
+            except (DomainError, SQLAlchemyError):  # progress is best effort; the result is read below
                 continue
             async with self:
                 self._show_progress(view, loc)
@@ -291,6 +292,12 @@ class ImportsState(DataState):
             async with self:
                 self.running = False
                 self.run_error = exc.message(loc)
+            return
+        except Exception:  # e.g. the database gave up waiting: the page must not stay "running"
+            log.exception("import batch %s: the run or reading its result failed", bid)
+            async with self:
+                self.running = False
+                self.run_error = translate("error.generic", loc)
             return
         async with self:
             self.running = False

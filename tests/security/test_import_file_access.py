@@ -217,3 +217,22 @@ def test_customer_document_names_are_cleaned_the_same_way(name, expected, uow_fa
         doc = documents.upload_customer_document(uow=uow, actor=actors["rm_a1"], customer_id=customer.id,
                                                  filename=name, data=pdf)
     assert doc.filename == expected
+
+
+def test_the_review_queue_shows_id_numbers_and_phones_masked_to_every_importer(page_state, uow_factory, actors,
+                                                                               org, new_customer):
+    from state.imports import ImportsState
+
+    new_customer(name="王五", birth_date=date(1985, 6, 15))
+    other_id = make_id_number("110105", date(1985, 6, 15), 777)
+    data = ("姓名,证件号码,手机号,出生日期\r\n" f"王五,{other_id},{SPARE},1985-06-15\r\n").encode("utf-8")
+    batch = _upload(uow_factory, actors["ops_a"], data)
+    view = imports.run_import(uow_factory=uow_factory, actor=actors["ops_a"], batch_id=batch.id,
+                              default_owner_id=org.users["rm_a1"])
+    assert view.review_count == 1
+    for name in ("ops_a", "bm_a"):
+        state = page_state(ImportsState, actors[name])
+        asyncio.run(ImportsState.load.fn(state))
+        shown = json.dumps(state.reviews, ensure_ascii=False)
+        assert len(state.reviews) == 1 and other_id not in shown and SPARE not in shown
+        assert "137****3333" in shown and other_id[:6] + "********" + other_id[-4:] in shown
