@@ -1,8 +1,8 @@
 """An import batch's stored files, the uploaded source and its error report: who may read them, and in
 which form. One rule for every door: /documents/<id>, /imports/<id>/error-report and the import page.
 
-Who: whoever may see a batch the file belongs to (`service._may_see_batch`: the importer, importers of
-the same branch, inbox batches for every importer, and compliance, admin and auditor). A file belongs to
+Who: whoever may see a batch the file belongs to (`access.may_see_batch`: the importer, operations and
+branch managers of the same branch, inbox batches for every importer, and compliance, admin and auditor). A file belongs to
 a batch by content (SHA-256), so the same bytes kept for two batches are readable by the people of either.
 
 How: a source file carries whole columns of ID numbers and phones.
@@ -37,6 +37,7 @@ from services.customers.models import Document
 from services.customers.service import present
 from services.errors import NotPermitted
 from services.imports import mapping as mappings
+from services.imports.access import may_see_batch
 from services.imports.models import ImportBatch
 from services.imports.reader import read_table
 from services.security import audit
@@ -119,10 +120,7 @@ def batches_of(s: Session, doc: Document) -> list[ImportBatch]:
 
 
 def _require_batch_reader(s: Session, actor: Actor, doc: Document) -> list[ImportBatch]:
-    from services.imports.service import _may_see_batch
-
-    batches = batches_of(s, doc)
-    seen = [b for b in batches if _may_see_batch(s, actor, b)]
+    seen = [b for b in batches_of(s, doc) if may_see_batch(s, actor, b)]
     if not seen:
         raise NotPermitted(actor=actor, entity_type="document", entity_id=doc.id)
     return seen

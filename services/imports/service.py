@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from services import documents
@@ -51,6 +51,9 @@ from services.errors import DomainError, FieldError, NotFound, NotPermitted, Val
 from services.i18n import field_label, translate
 from services.imports import files, runs
 from services.imports import mapping as mappings
+from services.imports.access import IMPORT_ROLES, OVERSIGHT_ROLES, require_importer
+from services.imports.access import may_see_batch as _may_see_batch
+from services.imports.access import who as _who
 from services.imports.models import ImportBatch, ImportReviewItem
 from services.imports.reader import PREVIEW_ROWS, ImportFileError, Table, read_table
 from services.imports.validate import CustomSpec, RowError, validate_row
@@ -59,16 +62,13 @@ from services.security.actor import Actor
 from services.security.keys import get_cipher
 from services.security.masking import mask_id_number, mask_phone
 from services.security.models import Role, User
-from services.security.policy import API_ROLE, can_see_customer
+from services.security.policy import can_see_customer
 from services.types import utcnow
-from services.validation.input import whole_number
 from services.validation.text import strip_invisible
 
 log = logging.getLogger(__name__)
 
-IMPORT_ROLES = (Role.OPS, Role.BRANCH_MANAGER, Role.TEAM_LEAD, API_ROLE)
 RESUMABLE = ("pending", "rejected", "failed")  # statuses a batch can be run (again) from
-OVERSIGHT_ROLES = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
 CHUNK = 1000
 APPLY_PROGRESS_EVERY = 200
 CREATE_BATCH = 500  # new customers written per bulk insert while applying
@@ -162,29 +162,6 @@ def _clear_live(batch_id: int) -> None:
 
 
 # ---------------------------------------------------------------- permission
-
-
-def _who(actor: Actor) -> str:
-    return actor.audit_id if actor.audit_id is not None else f"{actor.kind}:{actor.name}"
-
-
-def require_importer(actor: Actor) -> None:
-    if not actor.has_role(*IMPORT_ROLES):
-        raise NotPermitted(actor=actor)
-
-
-def _may_see_batch(s: Session, actor: Actor, batch: ImportBatch) -> bool:
-    if actor.kind == "system" or actor.has_role(*OVERSIGHT_ROLES, API_ROLE):
-        return True
-    if not actor.has_role(*IMPORT_ROLES):
-        return False
-    if batch.created_by == _who(actor) or batch.source == "inbox":
-        return True
-    creator_id = whole_number(batch.created_by)
-    if actor.has_role(Role.OPS, Role.BRANCH_MANAGER) and creator_id is not None:
-        creator = s.get(User, creator_id)
-        return creator is not None and creator.branch_id is not None and creator.branch_id == actor.branch_id
-    return False
 
 
 def _load_batch(s: Session, actor: Actor, batch_id: Any) -> ImportBatch:
