@@ -9,6 +9,8 @@ The file itself never enters the state: it goes straight to the document store.
 """
 from __future__ import annotations
 
+import asyncio
+
 import logging
 import re
 from typing import Any
@@ -98,8 +100,9 @@ class CustomerRecordsState(DataState):
 
     @rx.event
     async def upload_document(self, files: list[rx.UploadFile]):
-        """The file chosen in the documents card: checked and stored by the service, then listed."""
-        actor, redirect = self._actor_or_redirect()
+        """The file chosen in the documents card: checked and stored by the service, then listed.
+        Async for the file read and the page state; every database step runs in a worker thread."""
+        actor, redirect = await asyncio.to_thread(self._actor_or_redirect)
         if actor is None:
             return redirect
         loc = self._locale()
@@ -117,11 +120,8 @@ class CustomerRecordsState(DataState):
             return rx.clear_selected_files(UPLOAD_ID)
         kind = self.doc_kind if self.doc_kind in DOC_KINDS else "other"
         try:
-            with unit_of_work() as uow:
-                documents.upload_customer_document(uow=uow, actor=actor, customer_id=customer_id,
-                                                   filename=getattr(f, "filename", None) or "", data=data,
-                                                   kind=kind)
-                uow.commit()
+            await asyncio.to_thread(_store_document, actor, customer_id, getattr(f, "filename", None) or "", data,
+                                    kind)
         except DomainError as exc:
             self.doc_error = exc.message(loc)
             return rx.clear_selected_files(UPLOAD_ID)
@@ -129,8 +129,7 @@ class CustomerRecordsState(DataState):
         page = await self._page_state(customer_id)
         if page is not None:
             try:
-                with unit_of_work(readonly=True) as uow:
-                    page.documents = document_rows(c360.documents(uow=uow, actor=actor, customer_id=customer_id), loc)
+                page.documents = await asyncio.to_thread(_document_rows, actor, customer_id, loc)
             except DomainError:
                 log.warning("refreshing documents of customer %s failed", customer_id, exc_info=True)
         return [rx.clear_selected_files(UPLOAD_ID),
@@ -160,8 +159,9 @@ class CustomerRecordsState(DataState):
 
     @rx.event
     async def record_consent(self, form_data: Any):
-        """The consent dialog: one grant or withdrawal, recorded (and audited) by the service."""
-        actor, redirect = self._actor_or_redirect()
+        """The consent dialog: one grant or withdrawal, recorded (and audited) by the service. Async for the
+        page state; every database step runs in a worker thread."""
+        actor, redirect = await asyncio.to_thread(self._actor_or_redirect)
         if actor is None:
             return redirect
         loc = self._locale()
@@ -170,9 +170,7 @@ class CustomerRecordsState(DataState):
             if customer_id is None:
                 raise ValidationFailed([FieldError("customer_id", "value.invalid")])
             data = consent_data(form_data)
-            with unit_of_work() as uow:
-                consent.record_consent(uow=uow, actor=actor, customer_id=customer_id, data=data)
-                uow.commit()
+            await asyncio.to_thread(_record_consent, actor, customer_id, data)
         except DomainError as exc:
             self.consent_error = exc.message(loc)
             return None
@@ -181,9 +179,32 @@ class CustomerRecordsState(DataState):
         page = await self._page_state(customer_id)
         if page is not None:
             try:
-                with unit_of_work(readonly=True) as uow:
-                    page.consents = consent_rows(consent.current_consents(uow=uow, actor=actor,
-                                                                          customer_id=customer_id), loc)
+                page.consents = await asyncio.to_thread(_consent_rows, actor, customer_id, loc)
             except DomainError:
                 log.warning("refreshing consents of customer %s failed", customer_id, exc_info=True)
         return rx.toast.success(label("records.consent_saved", loc), id="consent-toast")
+
+
+# ---------------------------------------------------------------- database steps (run in worker threads)
+
+def _store_document(actor, customer_id: int, filename: str, data: bytes, kind: str) -> None:
+    with unit_of_work() as uow:
+        documents.upload_customer_document(uow=uow, actor=actor, customer_id=customer_id, filename=filename,
+                                           data=data, kind=kind)
+        uow.commit()
+
+
+def _document_rows(actor, customer_id: int, loc: str) -> list:
+    with unit_of_work(readonly=True) as uow:
+        return document_rows(c360.documents(uow=uow, actor=actor, customer_id=customer_id), loc)
+
+
+def _record_consent(actor, customer_id: int, data: dict) -> None:
+    with unit_of_work() as uow:
+        consent.record_consent(uow=uow, actor=actor, customer_id=customer_id, data=data)
+        uow.commit()
+
+
+def _consent_rows(actor, customer_id: int, loc: str) -> list:
+    with unit_of_work(readonly=True) as uow:
+        return consent_rows(consent.current_consents(uow=uow, actor=actor, customer_id=customer_id), loc)

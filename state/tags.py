@@ -339,7 +339,7 @@ class TagsAdminState(DataState):
         """Counting a rule's matches scans the book (seconds at a million customers), so it runs in a
         worker thread, off the state lock: the page stays responsive and the lock cannot expire."""
         async with self:
-            actor, redirect = self._actor_or_redirect()
+            actor, redirect = await asyncio.to_thread(self._actor_or_redirect)  # the session, off the loop
             if actor is None:
                 yield redirect
                 return
