@@ -24,6 +24,12 @@ FINCRM_HOST ?= 127.0.0.1
 FINCRM_PUBLIC_URL ?= http://localhost:$(FINCRM_PORT)
 export FINCRM_PORT FINCRM_HOST FINCRM_PUBLIC_URL
 
+# Demo mode is asked for, never guessed from the database: the app targets run the demo (generated keys,
+# demo users, demo data) unless FINCRM_DEMO says otherwise. `FINCRM_DEMO=0 make run` serves a real
+# installation: keys required, no demo data (README: "Running without demo data").
+APP_TARGETS := run migrate seed serve
+$(APP_TARGETS): export FINCRM_DEMO ?= 1
+
 # Reflex toolchain: bun from .tools (installed by `make tools`), never Reflex's internet installer.
 export PATH := $(TOOLS)/node_modules/.bin:$(PATH)
 export REFLEX_USE_SYSTEM_BUN := 1
@@ -38,6 +44,7 @@ VENV_STAMP := $(VENV)/.fincrm-installed-$(PYPROJECT_HASH)
 
 help:
 	@echo "make run          set up everything, migrate, seed demo data (first run), serve on $(FINCRM_PUBLIC_URL)"
+	@echo "                  (demo mode; FINCRM_DEMO=0 make run for a real installation, see the README)"
 	@echo "make test         set up everything and run the whole test suite"
 	@echo "make bench        run the benchmarks (one JSON line per figure)"
 	@echo "make venv|tools|system-deps|migrate|seed|serve|clean|distclean"
@@ -115,7 +122,10 @@ migrate: venv
 	$(FINCRM) db upgrade
 
 seed: migrate
-	$(FINCRM) seed --demo --if-empty
+	@case "$$(printf '%s' "$$FINCRM_DEMO" | tr '[:upper:]' '[:lower:]')" in \
+	  1|true|t|yes|y|on) $(FINCRM) seed --demo --if-empty ;; \
+	  *) echo "FINCRM_DEMO=$$FINCRM_DEMO: demo mode is off, no demo data seeded" ;; \
+	esac
 
 run: venv tools system-deps migrate seed serve
 

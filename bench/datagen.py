@@ -275,7 +275,7 @@ def build(customers: int, *, seed: int = 7) -> str:
 
 
 def _products_and_rules(db: _Loader) -> None:
-    from services.tags.demo import PREMIUM_CODES, RULES
+    from services.demo.tags import PREMIUM_CODES, RULES
 
     db.insert("product", [
         {"id": i, "code": code, "name": name, "name_en": name_en, "product_type": ptype, "risk_level": risk,
@@ -624,6 +624,6 @@ def _activity(db: _Loader, segs, rng: random.Random) -> None:
 
 
 def _premium_codes() -> tuple[str, ...]:
-    from services.tags.demo import PREMIUM_CODES
+    from services.demo.tags import PREMIUM_CODES
 
     return PREMIUM_CODES

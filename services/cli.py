@@ -9,6 +9,7 @@ import getpass
 import sys
 
 from services.errors import DomainError
+from services import bootstrap
 from services.settings import ConfigurationError, configure_logging, get_settings
 
 
@@ -21,19 +22,30 @@ def _cmd_db_upgrade(args) -> int:
 
 
 def _cmd_seed(args) -> int:
-    from services.demo import seed
-
+    # The one door from production code into services.demo: demo code is imported only here, only when asked.
     settings = get_settings()
     if not args.demo:
         print("only demo data can be seeded: use `fincrm seed --demo`", file=sys.stderr)
         return 2
     if not settings.demo_mode:
-        print("refusing to seed demo data outside demo mode: demo data is for the embedded default "
-              "database, or set FINCRM_DEMO=1", file=sys.stderr)
+        print("refusing to seed demo data outside demo mode: set FINCRM_DEMO=1 (make run does) for a demo "
+              "installation", file=sys.stderr)
         return 2
-    result = seed.seed_demo(customers=args.customers, seed=args.seed, if_empty=args.if_empty)
+    from services.demo import seed
+
+    options = {"seed": args.seed} if args.seed is not None else {}
+    result = seed.seed_demo(customers=args.customers, anchor=args.anchor, if_empty=args.if_empty, **options)
     print(result)
     return 0
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _cmd_user_create(args) -> int:
@@ -126,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="load demo data")
     seed.add_argument("--demo", action="store_true", help="the deterministic demo data set")
     seed.add_argument("--customers", type=int, default=5000)
-    seed.add_argument("--seed", type=int, default=20261129)
+    seed.add_argument("--seed", type=int, default=None, help="random seed (default 20261129)")
+    seed.add_argument("--anchor", type=_day, default=None, metavar="YYYY-MM-DD",
+                      help="the day the demo data is a snapshot of (default: today in FINCRM_TIMEZONE)")
     seed.add_argument("--if-empty", action="store_true", help="do nothing when data already exists")
     seed.set_defaults(func=_cmd_seed)
 
@@ -167,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         get_settings().check_startable()
         configure_logging()
+        bootstrap.configure()
         return args.func(args)
     except ConfigurationError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -36,7 +36,7 @@ from services.security.actor import Actor
 from services.security.models import Role
 from services.security.policy import can_see_customer, require_customer_record_role
 from services.settings import get_settings
-from services.types import utcnow
+from services import clock
 from services.validation.text import strip_invisible
 
 KINDS = ("id_copy", "contract", "disclosure", "import_source", "import_report", "other")
@@ -138,7 +138,7 @@ def store(session: Session, *, data: bytes, filename: Any, content_type: str, ki
     digest = write_blob(bytes(data))
     doc = Document(customer_id=customer_id, kind=kind, filename=clean_filename(filename),
                    content_type=(content_type or "application/octet-stream")[:100], sha256=digest,
-                   size=len(data), uploaded_by=_who(actor), uploaded_at=utcnow())
+                   size=len(data), uploaded_by=_who(actor), uploaded_at=clock.now())
     session.add(doc)
     session.flush()
     audit.record(session, actor, "document.store", entity_type="document", entity_id=doc.id,

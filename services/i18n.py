@@ -15,6 +15,8 @@ from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.numbers import format_currency, format_decimal
 
+from services import clock
+
 LOCALES = ("zh_CN", "en")
 DEFAULT_LOCALE = "zh_CN"
 
@@ -159,6 +161,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.kyc_status": {"en": "KYC status", "zh_CN": "KYC 状态"},
     "field.aml_risk": {"en": "AML risk", "zh_CN": "反洗钱风险"},
     "field.risk_level": {"en": "Risk tolerance level", "zh_CN": "风险承受等级"},
+    "field.valid_until": {"en": "Valid until", "zh_CN": "有效期至"},
     "field.status": {"en": "Status", "zh_CN": "状态"},
     "field.customer_id": {"en": "Customer", "zh_CN": "客户"},
     "field.query": {"en": "Search", "zh_CN": "搜索"},
@@ -474,7 +477,9 @@ def format_date(value: date | None, locale: str | None) -> str:
     return _format_date(value, format="medium", locale=_babel_locale(locale))
 
 
-def format_datetime(value: datetime | None, locale: str | None, tz: str = "Asia/Shanghai") -> str:
+def format_datetime(value: datetime | None, locale: str | None, tz: str | None = None) -> str:
+    """A stored time as people read it: in the firm's time zone (FINCRM_TIMEZONE) unless `tz` names another."""
     if value is None:
         return ""
-    return _format_datetime(value, format="medium", tzinfo=ZoneInfo(tz), locale=_babel_locale(locale))
+    zone = ZoneInfo(tz) if tz else clock.zone()
+    return _format_datetime(value, format="medium", tzinfo=zone, locale=_babel_locale(locale))

@@ -93,7 +93,7 @@ def start(jobs: list[Job] | None = None, *, retry_seconds: int = 30) -> None:
             timer.daemon = True
             timer.start()
             return
-        sched = BackgroundScheduler(timezone=get_settings().timezone)
+        sched = BackgroundScheduler(timezone=get_settings().zone)  # the firm's zone: 02:00 is 02:00 there
         for job in jobs if jobs is not None else all_jobs():
             sched.add_job(_guarded(job), job.trigger, id=job.id, replace_existing=True, coalesce=True,
                           max_instances=1, **job.trigger_args)

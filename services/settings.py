@@ -1,8 +1,9 @@
 """FinCRM settings: every knob is a FINCRM_* environment variable, read once.
 
-Outside demo mode nothing secret has a default; in demo mode the secret key and
-the encryption keys are generated once and kept in the data directory so a
-restart can still decrypt what the first run wrote.
+Demo mode is on only when FINCRM_DEMO says so (`make run` does); the database URL
+never decides it. Outside demo mode nothing secret has a default; in demo mode the
+secret key and the encryption keys are generated once and kept in the data
+directory so a restart can still decrypt what the first run wrote.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/fincrm.db"
@@ -38,10 +40,11 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     encryption_keys: str | None = None
     redis_url: str | None = None
-    # None means "decide from the database": demo is on for the embedded default only.
-    demo: bool | None = None
+    # Demo mode (generated keys, demo users, `fincrm seed --demo`) is asked for, never guessed from the
+    # database: `make run` sets FINCRM_DEMO=1; an installation that does not is a real one.
+    demo: bool = False
     locale: str = "zh_CN"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = "Asia/Shanghai"  # the firm's zone: "today" and local dates (services/clock.py)
     data_dir: Path = Path("./data")
     inbox_dir: Path = Path("./data/inbox")  # core-banking batch files, scanned every minute
     public_url: str = "http://localhost:3000"
@@ -57,11 +60,22 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     log_level: str = "INFO"
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}: use an IANA name such as Asia/Shanghai") from None
+        return v
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)  # ZoneInfo caches instances: cheap on every call
+
     @property
     def demo_mode(self) -> bool:
-        if self.demo is not None:
-            return self.demo
-        return self.database_url == DEFAULT_DATABASE_URL
+        return self.demo
 
     @property
     def is_sqlite(self) -> bool:

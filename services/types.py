@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
+from services import clock
+
 
 class ScaledDecimal(TypeDecorator):
     """A Decimal stored as a scaled integer.
@@ -76,4 +78,6 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the one clock: the models' default_factory for creation times (services call
+    services.clock.now() directly)."""
+    return clock.now()

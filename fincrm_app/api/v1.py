@@ -31,7 +31,7 @@ from services.customers.views import AccountView, CustomerPage, HoldingView
 from services.db import unit_of_work
 from services.errors import DomainError, ValidationFailed
 from services.i18n import normalize_locale, translate
-from services.integration import clients, idempotency, ingest
+from services.integration import clients, idempotency, ingest, receiver
 from services.integration.clients import SCOPES, TOKEN_PATH, ApiCaller, TokenRejected
 from services.customers import service as customers
 from services.validation.input import whole_number
@@ -378,18 +378,22 @@ async def post_events(request: Request, who: ApiCaller = caller("events:write"))
 
 # ---------------------------------------------------------------- demo receiver
 
-@router.post("/demo/webhook-receiver", include_in_schema=False)
+@router.post(receiver.RECEIVER_PATH.removeprefix("/api/v1"), include_in_schema=False)
 async def demo_webhook_receiver(request: Request) -> Response:
-    """Demo mode only: the seeded webhook endpoint points here; it checks the signature like a receiver would."""
-    from services.integration.demo import DEMO_WEBHOOK_SECRET
-    from services.integration.webhooks import verify_signature
+    """Demo mode only: the seeded webhook endpoint points here; it checks the signature like a receiver
+    would, with the secret stored with the endpoints registered for this URL."""
     from services.settings import get_settings
 
     if not get_settings().demo_mode:
         return Response(status_code=404)
     body = await _read_body(request, MAX_BODY)
-    ok = verify_signature(DEMO_WEBHOOK_SECRET, request.headers.get("x-fincrm-timestamp", ""), body,
-                          request.headers.get("x-fincrm-signature", ""))
+
+    def check() -> bool:
+        with unit_of_work(readonly=True) as uow:
+            return receiver.verify_own_delivery(uow=uow, timestamp=request.headers.get("x-fincrm-timestamp", ""),
+                                                body=body, signature=request.headers.get("x-fincrm-signature", ""))
+
+    ok = await run_in_threadpool(check)
     return Response(status_code=204 if ok else 401)
 
 

@@ -18,7 +18,7 @@ from services.db import UnitOfWork
 from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
-from services.types import utcnow
+from services import clock
 from services.validation.dates import CLOCK_SKEW, BusinessTime
 from services.validation.input import StrictInput, parse
 from services.security.policy import require_customer_record_role
@@ -86,7 +86,7 @@ def record_consent(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any
     s = uow.session
     customer = _load(s, actor, customer_id)
     req = parse(ConsentIn, data)
-    now = utcnow()
+    now = clock.now()
     when = req.recorded_at or now
     if when > now + CLOCK_SKEW:
         raise ValidationFailed([FieldError("recorded_at", "value.future_date")])

@@ -37,7 +37,7 @@ from services.security import audit
 from services.security.actor import Actor
 from services.security.models import Role
 from services.security.policy import API_ROLE, CREATOR_ROLES
-from services.types import utcnow
+from services import clock
 from services.validation.input import StrictInput, parse
 from services.validation.text import text_problem
 
@@ -235,7 +235,7 @@ def create_definition(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomFiel
         applies_to=req.applies_to, choices=[c.model_dump() for c in req.choices], required=req.required,
         min_value=req.min_value, max_value=req.max_value, max_length=req.max_length,
         visible_to=sorted(set(req.visible_to)), editable_by=sorted(set(req.editable_by)), active=True,
-        position=req.position, created_at=utcnow())
+        position=req.position, created_at=clock.now())
     s.add(d)
     s.flush()
     audit.record(s, actor, "custom_field.create", entity_type="custom_field", entity_id=d.id,

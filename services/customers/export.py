@@ -31,7 +31,7 @@ from services.security import audit
 from services.security.actor import Actor
 from services.security.models import User
 from services.security.policy import API_ROLE, Access, customer_scope_filter, field_access
-from services.types import utcnow
+from services import clock
 from services.validation.input import parse
 
 MAX_ROWS = 10_000
@@ -105,7 +105,7 @@ def _rows(s: Session, actor: Actor, ids: list[int], columns: list[str], defs: li
                 "id_number": present_stored_mask(actor, "id_number", c.id_number_masked, c.id_number_enc,
                                                  ID_CONTEXT),
                 "email": present(actor, "email", c.email), "owner": owner, "branch": branch,
-                "created_at": format_date(c.created_at.date(), loc),
+                "created_at": format_date(clock.local_date(c.created_at), loc),
             }
             custom = c.custom or {}
             out = [core[k] for k in columns]
@@ -144,7 +144,7 @@ def export_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", filters:
     defs = cf.visible_definitions(s, actor)
     headers = [(en if loc == "en" else zh) for k, zh, en in CORE_COLUMNS if k in columns]
     headers += [(d.label_en if loc == "en" else d.label) for d in defs]
-    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")  # a file name people read: the firm's time
     rows = _rows(s, actor, ids, columns, defs, loc)
     if fmt == "csv":
         buf = io.StringIO()

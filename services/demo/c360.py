@@ -16,6 +16,7 @@ from faker import Faker
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
+from services import clock
 from services.activities.models import Ticket
 from services.activities.service import SLA
 from services.customers.models import CreditRating, Customer, Household, Relationship
@@ -43,7 +44,7 @@ def _prev_month(d: date) -> date:
 def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str, int]:
     fake = Faker("zh_CN")
     fake.seed_instance(rng.randrange(1 << 30))
-    today = anchor.date()
+    today = clock.local_date(anchor)  # the anchor day in the firm's zone (its UTC date is the day before)
     customers = session.execute(select(Customer.id, Customer.kind, Customer.name, Customer.owner_id,
                                        Customer.created_at)).all()
     kind_of = {c.id: c.kind for c in customers}

@@ -1,9 +1,11 @@
 """Deterministic demo data for a Chinese bank's wealth business.
 
 ``seed_demo()`` builds the whole data set in memory from ``random.Random(seed)`` and a
-seeded ``Faker("zh_CN")`` (no wall-clock randomness; every date is relative to the fixed
-:data:`ANCHOR` date), then writes it with bulk ``INSERT ... executemany`` in one
-transaction, with ids assigned here. Any error rolls everything back.
+seeded ``Faker("zh_CN")`` (no wall-clock randomness; every date is relative to the anchor
+day, the snapshot's "today": the clock's today unless given), then writes it with bulk
+``INSERT ... executemany`` in one transaction, with ids assigned here. Any error rolls
+everything back. While it writes, the clock is fixed at the start of the anchor day, so
+what the feature seeders create through real use cases is stamped at the anchor too.
 
 What it makes (for ``customers=5000``): 5 branches, 12 teams, 60 RMs plus team leads,
 branch managers and the named demo users (password ``demo1234``), about 1,000 households
@@ -13,7 +15,9 @@ cards), holdings, about 40 transactions per customer over the 24 months before t
 interactions and tasks, and one ``demo.seed`` audit event.
 
 Only the ciphertexts differ between runs (AES-GCM uses random nonces); the plaintexts,
-blind indexes and everything else are identical for the same seed and keys.
+blind indexes and everything else are identical for the same seed, anchor, time zone and keys.
+
+Production code never imports this package: the `fincrm seed` command is its one door.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +34,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services import clock
 from services.activities.models import Interaction, Task
 from services.customers import pii
 from services.customers import search as customer_search
@@ -47,15 +52,9 @@ from services.security.models import User
 from services.security.passwords import hash_password
 from services.validation.identity import USCC_CHARSET, make_id_number, normalize_phone, uscc_check_char
 
-__all__ = ["seed_demo", "SeedResult", "DemoDataExists", "ANCHOR", "DEMO_PASSWORD"]
+__all__ = ["seed_demo", "SeedResult", "DemoDataExists", "DEMO_PASSWORD", "DEFAULT_SEED"]
 
-ANCHOR = date(2026, 11, 1)
-UTC = timezone.utc
-CST = timezone(timedelta(hours=8), "CST")
-ANCHOR_DT = datetime(2026, 11, 1, 0, 0, tzinfo=CST).astimezone(UTC)  # midnight Beijing time
-TX_START = date(ANCHOR.year - 2, ANCHOR.month, ANCHOR.day)  # transactions: 24 months before the anchor
-TX_START_DT = datetime(TX_START.year, TX_START.month, TX_START.day, tzinfo=CST).astimezone(UTC)
-TX_DAYS = (ANCHOR - TX_START).days
+DEFAULT_SEED = 20261129
 DEMO_PASSWORD = "demo1234"
 TX_PER_CUSTOMER = 40
 MAX_TX_PER_CUSTOMER = 600
@@ -99,6 +98,7 @@ class SeedResult:
     tasks: int = 0
     elapsed_seconds: float = 0.0
     seed: int | None = None
+    anchor: date | None = None  # the snapshot's day
     features: dict = field(default_factory=dict)  # counts from FEATURE_SEEDERS
 
     def counts(self) -> dict[str, int]:
@@ -111,7 +111,7 @@ class SeedResult:
             return f"demo data not seeded: {self.reason}"
         c = self.counts()
         return (
-            f"demo data seeded in {self.elapsed_seconds:.1f} s (seed {self.seed}): "
+            f"demo data seeded in {self.elapsed_seconds:.1f} s (seed {self.seed}, as of {self.anchor}): "
             f"{c['branches']} branches, {c['teams']} teams, {c['users']} users, "
             f"{c['customers']:,} customers ({c['individuals']:,} individuals, {c['institutions']:,} institutions, "
             f"{c['households']:,} households), {c['relationships']:,} relationships, {c['products']} products, "
@@ -130,6 +130,13 @@ def _money(cents: int) -> Decimal:
 
 def _cents(yuan: float) -> int:
     return int(round(yuan * 100))
+
+
+def _years_before(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return d.replace(year=d.year - years, day=28)
 
 
 def _luhn(digits: str) -> str:
@@ -182,9 +189,15 @@ class _Unit:
 # ---------------------------------------------------------------- the seeder
 
 class _Seeder:
-    def __init__(self, n_customers: int, seed: int, offsets: dict[str, int]):
+    def __init__(self, n_customers: int, seed: int, offsets: dict[str, int], anchor: date):
         self.n = max(0, int(n_customers))
         self.seed = seed
+        # The snapshot's day and the instants derived from it, in the firm's time zone.
+        self.anchor = anchor
+        self.anchor_dt = clock.start_of_day(anchor)
+        self.tx_start = _years_before(anchor, 2)  # transactions: the 24 months before the anchor
+        self.tx_start_dt = clock.start_of_day(self.tx_start)
+        self.tx_days = (anchor - self.tx_start).days
         self.rng = random.Random(seed)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
@@ -226,7 +239,7 @@ class _Seeder:
             row["_city"] = self.branch_by_code[code]["city"]
             self.rows["team"].append(row)
             self.teams.append(row)
-        created = ANCHOR_DT - timedelta(days=1000)
+        created = self.anchor_dt - timedelta(days=1000)
 
         def user(username, display, roles, branch_id, team_id):
             row = dict(id=self._next_id("app_user"), username=username, display_name=display, password_hash=pw,
@@ -390,7 +403,7 @@ class _Seeder:
             max_days = max(60, min(3650 * 2, (age - 18) * 365))
             days = rng.randint(60 if status == "active" else 800, max(800, max_days) if status == "dormant"
                                else max_days)
-        since = ANCHOR_DT - timedelta(days=days, seconds=rng.randrange(9 * 3600, 18 * 3600))
+        since = self.anchor_dt - timedelta(days=days, seconds=rng.randrange(9 * 3600, 18 * 3600))
         return status, since
 
     def build_individuals(self, units: list[_Unit]) -> list[dict]:
@@ -414,8 +427,8 @@ class _Seeder:
                     father_surname = surname  # single mother: the child takes her surname
                 if not zhangsan_done and owner is self.demo_rm and p.role == "single" and p.male:
                     name, zhangsan_done = "张三", True
-                birth = date(ANCHOR.year - p.age, 1, 1) + timedelta(days=rng.randrange(365))
-                if birth >= date(ANCHOR.year - p.age + 1, ANCHOR.month, ANCHOR.day):
+                birth = date(self.anchor.year - p.age, 1, 1) + timedelta(days=rng.randrange(365))
+                if birth >= _years_before(self.anchor, p.age - 1):
                     birth = birth - timedelta(days=365)
                 if rng.random() < 0.65:
                     region = rng.choice(N.CITY_DISTRICTS[city][1])[0]
@@ -528,7 +541,7 @@ class _Seeder:
                     break
             assert all(ch in USCC_CHARSET for ch in number)
             status = _weighted(rng, [("active", 92), ("dormant", 6), ("prospect", 2)])
-            since = ANCHOR_DT - timedelta(days=rng.randint(30 if status == "prospect" else 120,
+            since = self.anchor_dt - timedelta(days=rng.randint(30 if status == "prospect" else 120,
                                                            90 if status == "prospect" else 3650),
                                           seconds=rng.randrange(9 * 3600, 18 * 3600))
             row = self._customer_row(
@@ -616,7 +629,7 @@ class _Seeder:
         rng = self.rng
         person: _Person | None = cust["_person"]
         individual = person is not None
-        since = cust["created_at"].astimezone(CST).date()
+        since = clock.local_date(cust["created_at"])
         dormant = cust["status"] == "dormant"
         # -- how the money is split: cash on deposit vs. products held
         if aum < 30_000 or cust["status"] == "prospect":
@@ -654,7 +667,7 @@ class _Seeder:
         def account_for(kind: str) -> dict:
             acc = accounts_by_kind.get(kind)
             if acc is None:
-                opened = since + timedelta(days=rng.randint(0, max(0, (ANCHOR - since).days - 30)))
+                opened = since + timedelta(days=rng.randint(0, max(0, (self.anchor - since).days - 30)))
                 acc = self._account(cust, kind, opened, 0, dep_status if kind != "insurance" else "open")
                 accounts_by_kind[kind] = acc
             return acc
@@ -722,7 +735,7 @@ class _Seeder:
             cost_cents = _cents(cost)
         self.rows["holding"].append(dict(
             id=self._next_id("holding"), account_id=acc["id"], customer_id=cust["id"], product_id=product["id"],
-            quantity=quantity, cost=cost_cents, market_value=mv, currency="CNY", as_of=ANCHOR))
+            quantity=quantity, cost=cost_cents, market_value=mv, currency="CNY", as_of=self.anchor))
         return mv
 
     def _transactions(self, cust, aum, n_tx, dormant, deposit, held, card, loan, loan_product, loan_principal,
@@ -752,20 +765,20 @@ class _Seeder:
             menu.append(("loan_repayment", loan, loan_product, 1.2))
         cum = list(_accumulate(w for *_, w in menu))
         # Window: the 24 months before the anchor, from the account's opening; dormant customers stopped a year ago.
-        last_day = TX_DAYS - (365 if dormant else 0)
+        last_day = self.tx_days - (365 if dormant else 0)
         out: list[dict] = []
         card_owed = 0
         repaid = 0
 
         def add(kind, acc, product, cents, desc, channel, lo=None):
-            start = max(0, (acc["opened_on"] - TX_START).days)
+            start = max(0, (acc["opened_on"] - self.tx_start).days)
             if lo is not None:
                 start = max(start, lo)
             if start >= last_day:
                 return None
             day = rng.randrange(start, last_day)
             secs = rng.randrange(8 * 3600, 22 * 3600)
-            booked = TX_START_DT + timedelta(days=day, seconds=secs)
+            booked = self.tx_start_dt + timedelta(days=day, seconds=secs)
             row = dict(account_id=acc["id"], customer_id=cust["id"], product_id=product["id"] if product else None,
                        kind=kind, amount=cents, currency="CNY", booked_at=booked, channel=channel,
                        description=desc, created_at=booked)
@@ -773,12 +786,12 @@ class _Seeder:
             return row
 
         if loan is not None:  # the drawdown, if it falls inside the window
-            lo_day = (loan["opened_on"] - TX_START).days
+            lo_day = (loan["opened_on"] - self.tx_start).days
             if 0 <= lo_day < last_day:
                 row = add("loan_drawdown", loan, loan_product, _cents(loan_principal),
                           f"{loan_product['name']}放款", "counter", lo=lo_day)
                 if row is not None:
-                    row["booked_at"] = TX_START_DT + timedelta(days=lo_day, hours=10)
+                    row["booked_at"] = self.tx_start_dt + timedelta(days=lo_day, hours=10)
         inst_in = ("货款收入", "服务费收入", "投资收益划入", "往来款转入")
         inst_out = ("支付供应商货款", "代发工资", "税费缴纳", "房租水电", "往来款转出")
         for _ in range(n_tx):
@@ -847,7 +860,7 @@ class _Seeder:
         if card is not None:
             card["balance"] = min(card_owed, _cents(rng.uniform(0, 60_000))) if card_owed else 0
         if loan is not None:
-            months = max(0, (ANCHOR - loan["opened_on"]).days // 30)
+            months = max(0, (self.anchor - loan["opened_on"]).days // 30)
             term_months = max(1, (loan_product["term_days"] or 1095) // 30)
             remaining = loan_principal * max(0.05, 1 - months / term_months * 0.9)
             loan["balance"] = _cents(remaining)
@@ -859,21 +872,21 @@ class _Seeder:
         for c in customers:
             owner = c["_owner"]
             n = rng.choice((0, 1, 2, 3, 3, 4, 4, 5, 6)) if c["status"] != "prospect" else rng.choice((1, 2))
-            since_day = max(0, (ANCHOR_DT - c["created_at"]).days)
+            since_day = max(0, (self.anchor_dt - c["created_at"]).days)
             span = min(365, since_day)
             for _ in range(n):
                 if span <= 0:
                     break
                 kind = _weighted(rng, kinds)
                 subject, notes = rng.choice(N.INTERACTION_TEXTS[kind])
-                at = ANCHOR_DT - timedelta(days=rng.randrange(span), seconds=rng.randrange(6 * 3600, 16 * 3600))
+                at = self.anchor_dt - timedelta(days=rng.randrange(span), seconds=rng.randrange(6 * 3600, 16 * 3600))
                 self.rows["interaction"].append(dict(
                     id=self._next_id("interaction"), customer_id=c["id"], user_id=owner["id"], kind=kind,
                     occurred_at=at, subject=subject, notes=notes, created_at=at))
             if rng.random() < 0.6:
                 for _ in range(1 if rng.random() < 0.8 else 2):
-                    due = ANCHOR_DT + timedelta(days=rng.randint(-60, 45), hours=rng.randint(9, 18) - 8)
-                    if due < ANCHOR_DT:
+                    due = self.anchor_dt + timedelta(days=rng.randint(-60, 45), hours=rng.randint(9, 18) - 8)
+                    if due < self.anchor_dt:
                         status = _weighted(rng, [("done", 80), ("open", 15), ("cancelled", 5)])
                     else:
                         status = _weighted(rng, [("open", 95), ("done", 5)])
@@ -933,13 +946,14 @@ def _has_data(session: Session) -> bool:
             or session.execute(select(User.id).limit(1)).first() is not None)
 
 
-# Later features extend the demo data from their own module: `seed(session, *, rng, anchor) -> dict`
-# of counts, run in the same transaction after the core data, in this order.
-FEATURE_SEEDERS = ("services.demo.c360", "services.customers.demo", "services.tags.demo", "services.integration.demo",
-                   "services.imports.demo")
+# Later features extend the demo data from their own module in this package (never from the domain's:
+# production code does not import demo code): `seed(session, *, rng, anchor) -> dict` of counts, `anchor`
+# the start of the anchor day (UTC), run in the same transaction after the core data, in this order.
+FEATURE_SEEDERS = ("services.demo.c360", "services.demo.customers", "services.demo.tags", "services.demo.integration",
+                   "services.demo.imports")
 
 
-def _seed_features(session: Session, seed: int) -> dict:
+def _seed_features(session: Session, seed: int, anchor: datetime) -> dict:
     import importlib
     import importlib.util
 
@@ -948,22 +962,26 @@ def _seed_features(session: Session, seed: int) -> dict:
         if importlib.util.find_spec(name) is None:
             continue
         module = importlib.import_module(name)
-        counts.update(module.seed(session, rng=random.Random(seed * 100 + i), anchor=ANCHOR_DT) or {})
+        counts.update(module.seed(session, rng=random.Random(seed * 100 + i), anchor=anchor) or {})
         session.flush()
     return counts
 
 
-def seed_demo(*, customers: int = 5000, seed: int = 20261129, if_empty: bool = False,
-              engine: Engine | None = None) -> SeedResult:
-    """Seed the deterministic demo data set in one transaction and return what was written."""
+def seed_demo(*, customers: int = 5000, seed: int = DEFAULT_SEED, anchor: date | None = None,
+              if_empty: bool = False, engine: Engine | None = None) -> SeedResult:
+    """Seed the deterministic demo data set in one transaction and return what was written.
+
+    `anchor` is the snapshot's day (default: the clock's today, so a fresh demo is current); the data set
+    is the same for the same seed and anchor."""
     from services.db import get_engine
 
     started = time.perf_counter()
+    anchor = anchor or clock.today()
     engine = engine or get_engine()
     with Session(engine) as session:
         if if_empty and _has_data(session):
             return SeedResult(skipped=True, reason="the database already has customers or users", seed=seed,
-                              elapsed_seconds=time.perf_counter() - started)
+                              anchor=anchor, elapsed_seconds=time.perf_counter() - started)
         usernames = [u[0] for u in N.DEMO_USERS]
         clash = session.execute(select(User.username).where(User.username.in_(usernames)).limit(1)).first()
         clash = clash or session.execute(
@@ -973,10 +991,10 @@ def seed_demo(*, customers: int = 5000, seed: int = 20261129, if_empty: bool = F
         offsets = {name: session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one()
                    for name, model in _TABLES}
 
-    seeder = _Seeder(customers, seed, offsets)
+    seeder = _Seeder(customers, seed, offsets, anchor)
     seeder.build()
 
-    with Session(engine) as session:
+    with clock.fixed(seeder.anchor_dt), Session(engine) as session:
         try:
             for name, model in _TABLES:
                 rows = _clean_rows(name, seeder.rows[name])
@@ -995,11 +1013,12 @@ def seed_demo(*, customers: int = 5000, seed: int = 20261129, if_empty: bool = F
                 households=seeder.households, relationships=len(seeder.rows["relationship"]),
                 products=len(seeder.rows["product"]), accounts=len(seeder.rows["account"]),
                 holdings=len(seeder.rows["holding"]), transactions=len(seeder.rows["transaction"]),
-                interactions=len(seeder.rows["interaction"]), tasks=len(seeder.rows["task"]), seed=seed)
-            feature_counts = _seed_features(session, seed)
+                interactions=len(seeder.rows["interaction"]), tasks=len(seeder.rows["task"]), seed=seed,
+                anchor=anchor)
+            feature_counts = _seed_features(session, seed, seeder.anchor_dt)
             result.features = feature_counts
             audit.record(session, SYSTEM, "demo.seed", entity_type="demo", entity_id=seed,
-                         changes={"seed": seed, "anchor": ANCHOR.isoformat(), **result.counts(),
+                         changes={"seed": seed, "anchor": anchor.isoformat(), **result.counts(),
                                   **feature_counts})
             session.commit()
         except BaseException:
@@ -1007,3 +1026,13 @@ def seed_demo(*, customers: int = 5000, seed: int = 20261129, if_empty: bool = F
             raise
     result.elapsed_seconds = time.perf_counter() - started
     return result
+
+
+def __getattr__(name: str):
+    # Transitional (issue 8, "one clock"): services/tags/rules.py's default_as_of still imports ANCHOR_DT
+    # here in demo mode, and that file is being rewritten by another change. Until it calls clock.now()
+    # itself, the name answers the clock's now, so tag rules already measure from the clock and never from
+    # a demo anchor. Delete this function together with that import.
+    if name == "ANCHOR_DT":
+        return clock.now()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from services import clock
 from services.db import UnitOfWork
 from services.errors import DomainError
 from services.i18n import translate
@@ -65,7 +66,7 @@ def _move(p: Path, dest_dir: Path, note: str) -> None:
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / p.name
     if target.exists():
-        target = dest_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{p.name}"
+        target = dest_dir / f"{clock.local_now():%Y%m%d-%H%M%S}-{p.name}"
     shutil.move(str(p), target)
     target.with_name(target.name + ".result.txt").write_text(note + "\n", encoding="utf-8")
 
@@ -111,6 +112,8 @@ def scan_inbox(folder: Path | None = None, *, uow_factory: Callable[[], UnitOfWo
         return []
     factory = uow_factory or UnitOfWork
     results = []
+    # File modification times are the file system's clock, not the firm's: compare them with the real time,
+    # so a clock fixed by a test or the demo seed cannot make a half-written file look settled.
     for p in _ready_files(folder, time.time(), settle_seconds):
         try:
             r = process_file(p, uow_factory=factory)

@@ -63,7 +63,7 @@ from services.security.keys import get_cipher
 from services.security.masking import mask_id_number, mask_phone
 from services.security.models import Role, User
 from services.security.policy import can_see_customer
-from services.types import utcnow
+from services import clock
 from services.validation.text import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -247,14 +247,14 @@ def upload(*, uow: UnitOfWork, actor: Actor, data: Any, filename: Any, source: s
     done = _done_batch_with(s, sha)
     if done is not None:
         raise ImportRefused("import.already_imported", batch_id=done.id,
-                           when=done.finished_at.date().isoformat() if done.finished_at else "")
+                           when=clock.local_date(done.finished_at).isoformat() if done.finished_at else "")
     doc = documents.store(s, data=bytes(data), filename=name, kind="import_source", actor=actor,
                           content_type="text/csv" if table.format == "csv" else
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     batch = ImportBatch(source=source, filename=name, sha256=doc.sha256, encoding=table.encoding,
                         mapping=mappings.suggest(table.headers, _custom_names(_custom_spec(s, actor))),
                         status="pending", created_by=_who(actor),
-                        created_at=utcnow())
+                        created_at=clock.now())
     s.add(batch)
     s.flush()
     audit.record(s, actor, "import.upload", entity_type="import_batch", entity_id=batch.id,
@@ -563,7 +563,7 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
             done = _done_batch_with(s, batch.sha256, exclude=batch.id)
             if done is not None:
                 raise ImportRefused("import.already_imported", batch_id=done.id,
-                                    when=done.finished_at.date().isoformat() if done.finished_at else "")
+                                    when=clock.local_date(done.finished_at).isoformat() if done.finished_at else "")
             spec = _custom_spec(s, actor)
             checked = mappings.check(stored_mapping if mapping is None else mapping, table.headers,
                                      _custom_labels(spec))
@@ -596,7 +596,7 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
             with uow_factory() as uow:
                 uow.session.execute(update(ImportBatch).where(ImportBatch.id == bid,
                                                               ImportBatch.status == "running").values(
-                    status="failed", finished_at=utcnow(),
+                    status="failed", finished_at=clock.now(),
                     message=(exc.code if isinstance(exc, DomainError) else "import.failed")))
                 audit.record(uow.session, actor, "import.failed", entity_type="import_batch", entity_id=bid,
                              changes={"error": type(exc).__name__})
@@ -627,7 +627,7 @@ def _fail_interrupted(s: Session, batch_id: int) -> bool:
     batch's run lock, so no live process is running it. True when it was still "running"."""
     batch = s.get(ImportBatch, batch_id)
     failed = s.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == "running")
-                       .values(status="failed", message="import.interrupted", finished_at=utcnow())).rowcount
+                       .values(status="failed", message="import.interrupted", finished_at=clock.now())).rowcount
     if failed != 1:
         return False
     audit.record(s, INTERRUPTED_BY, "import.failed", entity_type="import_batch", entity_id=batch_id,
@@ -669,7 +669,7 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
     seen_ids: dict = {}
     seen_rows: dict = {}
     owner_cache: dict = {}
-    today = date.today()
+    today = clock.today()
     # 1. check, in chunks, committing progress
     for start in range(0, len(table.rows), CHUNK):
         chunk = table.rows[start:start + CHUNK]
@@ -739,7 +739,7 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
                       unchanged_count=counts["unchanged"], review_count=counts["review"],
                       error_count=len({e.row for e in errors}),
                       error_report_sha256=report.sha256 if report else None,
-                      message="import.rejected_with_errors" if rejected else None, finished_at=utcnow())
+                      message="import.rejected_with_errors" if rejected else None, finished_at=clock.now())
         if s.execute(update(ImportBatch).where(ImportBatch.id == bid, ImportBatch.status == "running")
                      .values(**values)).rowcount != 1:
             raise ImportRefused("import.interrupted")  # failed meanwhile: roll the whole apply back
@@ -847,7 +847,7 @@ def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any,
     else:
         item.status = "dismissed"
     item.decided_by = _who(actor)
-    item.decided_at = utcnow()
+    item.decided_at = clock.now()
     s.add(item)
     s.flush()
     audit.record(s, actor, "import.review", entity_type="import_review_item", entity_id=item.id,

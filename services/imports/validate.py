@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from services import clock
 from services.customers import custom_fields
 from services.customers.models import (CustomerKind, CustomerStatus, CustomFieldDefinition, CustomFieldType, Gender,
                                        IdType, Segment, SourceChannel)
@@ -111,7 +112,7 @@ def parse_date(raw: str, *, today: date | None = None, future_ok: bool = False) 
                 raise InvalidValue("date.invalid", field="date") from None
             if d.year < 1900:
                 raise InvalidValue("date.invalid", field="date")
-            if not future_ok and d > (today or date.today()):
+            if not future_ok and d > (today or clock.today()):
                 raise InvalidValue("value.future_date", field="date")
             return d
     raise InvalidValue("date.format", field="date")

@@ -42,7 +42,7 @@ from services.security.models import Role, User
 from services.security.passwords import hash_password, verify_password
 from services.security.policy import API_ROLE, require_any_role
 from services.settings import get_settings
-from services.types import utcnow
+from services import clock
 from services.validation.input import RowId, parse
 
 TOKEN_LIFETIME_SECONDS = 3600
@@ -251,7 +251,7 @@ class _Server(AuthorizationServer):
 
     def save_token(self, token: dict, request: _Request) -> None:
         client: _Client = request.client
-        now = utcnow()
+        now = clock.now()
         row = ApiToken(id=hash_token(token["access_token"]), client_id=client.row.id,
                        scopes=token.get("scope", "").split(), issued_at=now,
                        expires_at=now + timedelta(seconds=int(token["expires_in"])))
@@ -351,7 +351,7 @@ class _Token(TokenMixin):
         return int((self.row.expires_at - self.row.issued_at).total_seconds())
 
     def is_expired(self) -> bool:
-        return self.row.expires_at <= utcnow()
+        return self.row.expires_at <= clock.now()
 
     def is_revoked(self) -> bool:
         return (self.row.revoked_at is not None or not self.client.is_active

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from services.errors import DomainError, FieldError, ValidationFailed
 from services.integration.models import IdempotencyRecord
-from services.types import utcnow
+from services import clock
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
@@ -58,5 +58,5 @@ def lookup(session: Session, *, client_pk: int, key: str, body_hash: str) -> Rep
 def remember(session: Session, *, client_pk: int, key: str, body_hash: str, status_code: int,
              response: dict) -> None:
     session.add(IdempotencyRecord(client_id=client_pk, key=key, request_hash=body_hash, status_code=status_code,
-                                  response=response, created_at=utcnow()))
+                                  response=response, created_at=clock.now()))
     session.flush()

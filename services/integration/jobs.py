@@ -9,7 +9,7 @@ from services.db import UnitOfWork
 from services.integration import webhooks
 from services.integration.models import ApiToken, IdempotencyRecord
 from services.scheduler import Job
-from services.types import utcnow
+from services import clock
 
 IDEMPOTENCY_DAYS = 7
 
@@ -19,7 +19,7 @@ def dispatch_webhooks() -> None:
 
 
 def purge_expired() -> None:
-    now = utcnow()
+    now = clock.now()
     with UnitOfWork() as uow:
         uow.session.execute(delete(ApiToken).where(ApiToken.expires_at < now - timedelta(days=1)))
         uow.session.execute(delete(IdempotencyRecord).where(

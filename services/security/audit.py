@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from services.security.actor import Actor
 from services.security.models import AuditEvent
-from services.types import utcnow
+from services import clock
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 715_551_001  # advisory lock that serialises appends on PostgreSQL
@@ -52,7 +52,7 @@ def record_many(session: Session, actor: Actor,
     last = _head(session)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microsecond precision is what both databases keep, so the hash survives a round trip.
-    now = utcnow()
+    now = clock.now()
     out = []
     for action, entity_type, entity_id, changes in events:
         changes_json = _canonical(changes or {})

@@ -20,7 +20,7 @@ from services.security.actor import Actor
 from services.security.models import User, UserSession
 from services.security.passwords import verify_password
 from services.settings import get_settings
-from services.types import utcnow
+from services import clock
 
 SESSION_COOKIE = "fincrm_session"
 
@@ -82,7 +82,7 @@ def sign_in(*, uow: UnitOfWork, username: str, password: str, ip: str | None = N
             raise TooManyAttempts(minutes=now_throttled.minutes())
         raise refusal
 
-    now = utcnow()
+    now = clock.now()
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
     row = UserSession(id=_hash_token(token), user_id=user.id, created_at=now, last_seen_at=now,
@@ -119,7 +119,7 @@ def check_session(*, uow: UnitOfWork, token: str | None) -> SessionCheck:
     if not token or len(token) > 200:
         raise SessionInvalid()
     settings = get_settings()
-    now = utcnow()
+    now = clock.now()
     row = uow.session.get(UserSession, _hash_token(token))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise SessionInvalid()
@@ -135,7 +135,7 @@ def check_session(*, uow: UnitOfWork, token: str | None) -> SessionCheck:
 def touch_session(*, uow: UnitOfWork, token: str) -> None:
     """Slide the idle deadline of a live session (no effect on a revoked one)."""
     uow.session.execute(update(UserSession).where(
-        UserSession.id == _hash_token(token), UserSession.revoked_at.is_(None)).values(last_seen_at=utcnow()))
+        UserSession.id == _hash_token(token), UserSession.revoked_at.is_(None)).values(last_seen_at=clock.now()))
 
 
 def resolve_session(*, uow: UnitOfWork, token: str | None, touch: bool = True) -> Actor:
@@ -152,7 +152,7 @@ def sign_out(*, uow: UnitOfWork, token: str | None) -> None:
     row = uow.session.get(UserSession, _hash_token(token))
     if row is None or row.revoked_at is not None:
         return
-    row.revoked_at = utcnow()
+    row.revoked_at = clock.now()
     uow.session.add(row)
     user = uow.session.get(User, row.user_id)
     if user is not None:

@@ -41,7 +41,7 @@ from services.security.keys import get_cipher
 from services.security.models import CredentialThrottle, LoginAttempt
 from services.security.refusals import record_failed_credential
 from services.settings import get_settings
-from services.types import utcnow
+from services import clock
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,10 @@ class Throttled:
     limits: tuple[str, ...]
 
     def minutes(self, now: datetime | None = None) -> int:
-        return max(1, math.ceil((self.until - (now or utcnow())).total_seconds() / 60))
+        return max(1, math.ceil((self.until - (now or clock.now())).total_seconds() / 60))
 
     def seconds(self, now: datetime | None = None) -> int:
-        return max(1, math.ceil((self.until - (now or utcnow())).total_seconds()))
+        return max(1, math.ceil((self.until - (now or clock.now())).total_seconds()))
 
     def audit_details(self) -> dict:
         return {"limits": list(self.limits), "until": self.until.isoformat()}
@@ -121,7 +121,7 @@ def _succeeded_since(session: Session, since: datetime, credential: str, **match
 def assess(session: Session, attempt: Attempt) -> Assessment:
     """Read-only: is this attempt trusted, and is it throttled now?"""
     settings = get_settings()
-    now = utcnow()
+    now = clock.now()
     trusted_since = now - timedelta(days=settings.lockout_trust_days)
     trusted_device = attempt.device is not None and _succeeded_since(
         session, trusted_since, attempt.credential, device=attempt.device)
@@ -141,7 +141,7 @@ def assess(session: Session, attempt: Attempt) -> Assessment:
 def record_success(session: Session, attempt: Attempt) -> None:
     """A successful check: it resets the name's pair (and device) count and makes the address and browser
     trusted for the name."""
-    session.add(LoginAttempt(username=attempt.credential, at=utcnow(), success=True, ip=attempt.source,
+    session.add(LoginAttempt(username=attempt.credential, at=clock.now(), success=True, ip=attempt.source,
                              device=attempt.device))
     session.flush()
 
@@ -150,7 +150,7 @@ def record_failure(session: Session, attempt: Attempt, assessment: Assessment) -
     """Count a failed check under every key it matches and start the limits it reaches. Returns the
     limits started (pair, source, account, device), for the audit."""
     settings = get_settings()
-    now = utcnow()
+    now = clock.now()
     session.add(LoginAttempt(username=attempt.credential, at=now, success=False, ip=attempt.source,
                              device=attempt.device))
     session.flush()

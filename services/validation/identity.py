@@ -14,6 +14,8 @@ import unicodedata
 from datetime import date
 from typing import Literal
 
+from services import clock
+
 __all__ = [
     "InvalidValue",
     "normalize_id_number",
@@ -90,7 +92,7 @@ def normalize_id_number(raw: str, *, today: date | None = None) -> str:
     if not _ID_SHAPE.fullmatch(s):
         raise InvalidValue("id_number.format")
     birth = _parse_birth(s[6:14])
-    if birth is None or birth.year < 1900 or birth > (today or date.today()):
+    if birth is None or birth.year < 1900 or birth > (today or clock.today()):
         raise InvalidValue("id_number.birth_date")
     if id_check_digit(s[:17]) != s[17]:
         raise InvalidValue("id_number.checksum")

@@ -58,11 +58,10 @@ def test_five_failures_throttle_that_name_from_that_address_for_fifteen_minutes(
     # ...not from another one...
     assert _sign_in(uow_factory, "rm_a2", PASSWORD, ip="10.1.2.3").actor.name == "rm_a2"
     # ...and when the limit has run out, from that address again.
-    from services.security import throttle
-    from services.types import utcnow
+    from services import clock
 
-    monkeypatch.setattr(throttle, "utcnow", lambda: utcnow() + timedelta(minutes=16))
-    assert _sign_in(uow_factory, "rm_a2", PASSWORD).actor.name == "rm_a2"
+    with clock.fixed(clock.now() + timedelta(minutes=16)):
+        assert _sign_in(uow_factory, "rm_a2", PASSWORD).actor.name == "rm_a2"
 
 
 def test_sign_in_gives_the_browser_a_device_token_and_keeps_the_one_it_has(uow_factory, org):

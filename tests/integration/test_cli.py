@@ -36,6 +36,29 @@ def test_outside_demo_mode_commands_refuse_to_run_without_keys(tmp_path):
     assert "FINCRM_SECRET_KEY" in proc.stderr and "secrets.token_urlsafe" in proc.stderr
 
 
+def test_the_default_database_is_no_demo_unless_asked(tmp_path):
+    """Demo mode is never guessed from the database URL: the embedded default without FINCRM_DEMO=1 is a
+    real installation, which needs its keys (and no demo keys are generated into ./data)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FINCRM_")}
+    proc = subprocess.run([sys.executable, "-m", "services.cli", "db", "upgrade"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "FINCRM_SECRET_KEY" in proc.stderr
+    assert not (tmp_path / "data").exists()
+    env["FINCRM_DEMO"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "services.cli", "db", "upgrade"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "data" / "fincrm.db").exists() and (tmp_path / "data" / "encryption_keys").exists()
+
+
+def test_seed_takes_the_snapshot_day(cli_env):
+    fincrm("db", "upgrade", env=cli_env)
+    bad = fincrm("seed", "--demo", "--customers", "20", "--anchor", "2026-13-01", env=cli_env, check=False)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    out = fincrm("seed", "--demo", "--customers", "20", "--anchor", "2026-11-01", env=cli_env).stdout
+    assert "as of 2026-11-01" in out
+
+
 def test_demo_mode_generates_keys_once_and_keeps_them(cli_env, tmp_path):
     fincrm("db", "upgrade", env=cli_env)
     keys = (tmp_path / "data" / "encryption_keys").read_text()

@@ -8,9 +8,9 @@ from sqlmodel import Session
 
 from services import migrations
 from services.customers import custom_fields as cf
-from services.customers import demo as fields_demo
 from services.customers.models import ConsentRecord, Customer, CustomFieldDefinition
 from services.db import make_engine
+from services.demo import customers as fields_demo
 from services.demo.seed import seed_demo
 from services.security.auth import actor_for_user
 from services.security.models import User

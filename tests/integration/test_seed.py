@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services import migrations
+from services import clock, migrations
 from services.customers.models import Customer, Relationship
 from services.db import make_engine
 from services.demo import seed as demo_seed
-from services.demo.seed import ANCHOR, DEMO_PASSWORD, DemoDataExists, SeedResult, seed_demo
+from services.demo.seed import DEMO_PASSWORD, DemoDataExists, SeedResult, seed_demo
 from services.portfolio.models import Account, Holding, Product, Transaction
 from services.security.actor import Actor
 from services.security.audit import verify
@@ -25,6 +25,7 @@ from services.validation.identity import (id_number_birth_date, id_number_gender
                                           normalize_phone, normalize_uscc)
 
 N_CUSTOMERS = 200
+ANCHOR = date(2026, 11, 1)  # the snapshot's day for these tests (the seed's default is the clock's today)
 DEMO_USERNAMES = ["admin", "manager", "rm", "compliance", "approver", "ops"]
 
 
@@ -53,7 +54,7 @@ def seeded(env):
     for name in ("a.db", "b.db"):
         engine = _fresh_engine(env, name)
         engines.append(engine)
-        results.append(seed_demo(customers=N_CUSTOMERS, engine=engine))
+        results.append(seed_demo(customers=N_CUSTOMERS, anchor=ANCHOR, engine=engine))
     yield engines, results
     for e in engines:
         e.dispose()
@@ -124,7 +125,7 @@ def test_deterministic_for_a_seed(seeded):
 def test_another_seed_gives_other_data(env, seeded):
     engine = _fresh_engine(env, "c.db")
     try:
-        seed_demo(customers=50, seed=7, engine=engine)
+        seed_demo(customers=50, seed=7, anchor=ANCHOR, engine=engine)
         with Session(engine) as s:
             names_other = s.execute(select(Customer.name).order_by(Customer.id)).scalars().all()
     finally:
@@ -293,10 +294,10 @@ def test_audit_chain(session):
 def test_if_empty_skips_and_second_seed_refused(seeded):
     engine = seeded[0][0]
     before = _fingerprint(engine)
-    skipped = seed_demo(customers=N_CUSTOMERS, if_empty=True, engine=engine)
+    skipped = seed_demo(customers=N_CUSTOMERS, anchor=ANCHOR, if_empty=True, engine=engine)
     assert skipped.skipped and "not seeded" in str(skipped)
     with pytest.raises(DemoDataExists):
-        seed_demo(customers=10, engine=engine)
+        seed_demo(customers=10, anchor=ANCHOR, engine=engine)
     assert _fingerprint(engine) == before
     with Session(engine) as s:
         assert verify(s).ok
@@ -311,7 +312,7 @@ def test_error_writes_nothing(env, monkeypatch):
     monkeypatch.setattr(demo_seed.audit, "record", boom)
     try:
         with pytest.raises(RuntimeError):
-            seed_demo(customers=30, engine=engine)
+            seed_demo(customers=30, anchor=ANCHOR, engine=engine)
         with Session(engine) as s:
             for model in (User, Customer, Transaction, Account):
                 assert s.execute(select(func.count()).select_from(model)).scalar_one() == 0
@@ -319,8 +320,50 @@ def test_error_writes_nothing(env, monkeypatch):
         engine.dispose()
 
 
-def test_anchor_is_fixed():
-    assert ANCHOR == date(2026, 11, 1)
+def test_the_snapshot_is_of_the_clocks_today_unless_an_anchor_is_given(env):
+    """A fresh demo is current: its anchor day is today in the firm's time zone (here a leap day, which
+    has no twin two years earlier), everything in it lies before that day, and what feature seeders write
+    through real use cases is stamped at the anchor, however long the seed takes."""
+    from services.imports.models import ImportBatch
+    from services.tags.models import CustomerTag
+
+    engine = _fresh_engine(env, "today.db")
+    leap_day = date(2028, 2, 29)
+    try:
+        with clock.fixed(datetime(2028, 2, 29, 1, 30, tzinfo=timezone.utc)):  # 09:30 in Shanghai
+            result = seed_demo(customers=40, engine=engine)
+        start = clock.start_of_day(leap_day)
+        assert result.anchor == leap_day and "as of 2028-02-29" in str(result)
+        with Session(engine) as s:
+            lo, hi = s.execute(select(func.min(Transaction.booked_at), func.max(Transaction.booked_at))).one()
+            assert clock.start_of_day(date(2026, 2, 28)) <= lo < hi < start
+            assert s.execute(select(func.max(Customer.created_at))).scalar_one() < start
+            assert {h for (h,) in s.execute(select(Holding.as_of).distinct())} == {leap_day}
+            assert s.execute(select(ImportBatch.created_at)).scalar_one() == start
+            assert set(s.execute(select(CustomerTag.applied_at).distinct()).scalars()) <= {start}
+            seed_event = s.execute(select(AuditEvent).where(AuditEvent.action == "demo.seed")).scalar_one()
+            assert seed_event.occurred_at == start and '"anchor":"2028-02-29"' in seed_event.changes
+            assert verify(s).ok
+        assert abs(clock.now() - datetime.now(timezone.utc)).total_seconds() < 60  # the fix ended with the seed
+    finally:
+        engine.dispose()
+
+
+def test_the_anchor_moves_the_whole_snapshot(seeded, env):
+    engine = _fresh_engine(env, "later.db")
+    later = date(2027, 6, 15)
+    try:
+        seed_demo(customers=N_CUSTOMERS, anchor=later, engine=engine)
+        with Session(engine) as s:
+            lo, hi = s.execute(select(func.min(Transaction.booked_at), func.max(Transaction.booked_at))).one()
+            births = s.execute(select(Customer.birth_date).where(Customer.kind == "individual")).scalars().all()
+        assert clock.start_of_day(date(2025, 6, 15)) <= lo < hi < clock.start_of_day(later)
+        assert all(18 <= (later - b).days / 365.25 < 100 for b in births)
+        # the same people as the snapshot of 2026-11-01, a little older
+        same = _fingerprint(seeded[0][0])[0]
+        assert [c.name for c in same[:20]] == [c.name for c in _fingerprint(engine)[0][:20]]
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.postgres
@@ -345,10 +388,10 @@ def test_seed_on_postgresql(env):
     try:
         migrations.upgrade(url)
         engine = make_engine(url)
-        result = seed_demo(customers=60, engine=engine)
+        result = seed_demo(customers=60, anchor=ANCHOR, engine=engine)
         sqlite_engine = _fresh_engine(env, "pg-compare.db")
         try:
-            seed_demo(customers=60, engine=sqlite_engine)
+            seed_demo(customers=60, anchor=ANCHOR, engine=sqlite_engine)
             assert _fingerprint(engine)[0] == _fingerprint(sqlite_engine)[0]
         finally:
             sqlite_engine.dispose()
@@ -361,7 +404,7 @@ def test_seed_on_postgresql(env):
             s.flush()
             assert u.id > result.users
             s.rollback()
-        assert seed_demo(customers=60, if_empty=True, engine=engine).skipped
+        assert seed_demo(customers=60, anchor=ANCHOR, if_empty=True, engine=engine).skipped
     finally:
         if engine is not None:
             engine.dispose()

@@ -8,7 +8,8 @@ from distinct peer addresses, on the test's database transaction (SQLite and Pos
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from contextlib import ExitStack
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -56,14 +57,14 @@ def argon2_checks(monkeypatch) -> list:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """clock(minutes=16): the throttle's clock moves forward (the rest of the app keeps the real time)."""
-    def advance(**delta):
-        from services.security import throttle
-        from services.types import utcnow
+def clock():
+    """clock(minutes=16): the app's clock stands that far past the real time until the test ends."""
+    from services import clock as app_clock
 
-        monkeypatch.setattr(throttle, "utcnow", lambda: utcnow() + timedelta(**delta))
-    return advance
+    with ExitStack() as fixes:
+        def advance(**delta):
+            fixes.enter_context(app_clock.fixed(datetime.now(timezone.utc) + timedelta(**delta)))
+        yield advance
 
 
 def sign_in(client, username: str, password: str, **form) -> str:

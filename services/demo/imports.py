@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from services import clock
 from services.customers import search
 from services.customers.models import Customer
 from services.imports import service
@@ -78,6 +79,6 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
     actor = actor_for_user(ops)
     uow = _SeedUnitOfWork(session)
     batch = service.upload(uow=uow, actor=actor, data=demo_file(session, rm, rng),
-                           filename=f"core-banking-{anchor:%Y%m%d}.csv")
+                           filename=f"core-banking-{clock.local_date(anchor):%Y%m%d}.csv")
     view = service.run_import(uow_factory=lambda: uow, actor=actor, batch_id=batch.id, apply_valid_rows=True)
     return {"import_batches": 1, "import_rows_for_review": view.review_count}

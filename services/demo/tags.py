@@ -3,10 +3,11 @@
 Runs inside the demo seed's transaction (services/demo/seed.py, FEATURE_SEEDERS) after the core data;
 deterministic for the seed's `rng` and `anchor`.
 
-How the demo stays meaningful over time: the demo data set is a snapshot of the bank on its anchor date
-(2026-11-01), and in demo mode rule windows are measured back from that anchor (services.tags.rules.
-default_as_of), so "in the last 30 days" means the 30 days before the anchor whenever the demo runs.
-Everything written here lies before the anchor.
+How the demo stays meaningful: the demo data set is a snapshot of the bank on its anchor day, the day it
+is seeded unless `fincrm seed --anchor` names another, and rule windows are measured back from the clock's
+now, as in any installation (the rules know nothing of the demo). Right after seeding "in the last 30 days"
+therefore means the 30 days before the anchor; later the demo ages like a book that receives no new data.
+Everything written here lies before the anchor, and the rules are applied as of the anchor.
 
 The "High-net-worth potential" scenario: a few customers (two of the demo `rm` user's among them) get a large
 deposit in the 30 days before the anchor (their deposit balance grows by the same amount, staying inside
