@@ -24,7 +24,7 @@ from bench.report import emit, note, percentiles, repeat_count
 from services.db import UnitOfWork, make_engine
 from services.tags import rules as R
 from services.tags import service as tags
-from services.tags.demo import RULES
+from services.demo.tags import RULES
 
 TAG_STATE = ("customer_tag_change", "customer_tag", "outbox_message", "audit_event")
 
