@@ -5,7 +5,7 @@ The `ops` demo user uploads a small core-banking CSV (UTF-8 with BOM, as Excel s
 another ID number) that land in the review queue, and one row with a wrong ID check digit. The
 valid rows are imported ("import valid rows"), so /imports shows a finished batch, a review
 queue and a downloadable error report, and the demo's customer count stays what the seed says.
-It runs inside the seed's transaction: the unit of work below flushes where a real one commits.
+It runs inside the seed's transaction (SeedUnitOfWork flushes where a real unit of work commits).
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from services import clock
 from services.customers import search
 from services.customers.models import Customer
+from services.demo.unit_of_work import SeedUnitOfWork
 from services.imports import service
 from services.security.keys import get_cipher
 from services.security.auth import actor_for_user
@@ -27,25 +28,6 @@ from services.security.models import User
 from services.validation.identity import make_id_number
 
 OCCUPATIONS = ("教师", "工程师", "医生", "会计", "律师", "企业主", "公务员", "设计师")
-
-
-class _SeedUnitOfWork:
-    """The seed's session as a unit of work: `commit()` only flushes; the seed commits once."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def __enter__(self) -> "_SeedUnitOfWork":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def commit(self) -> None:
-        self.session.flush()
-
-    def rollback(self) -> None:  # never reached: the demo batch is run with apply_valid_rows
-        raise RuntimeError("the demo import must not roll back the seed's transaction")
 
 
 def demo_file(session: Session, rm: User, rng: random.Random) -> bytes:
@@ -77,7 +59,7 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
     if ops is None or rm is None:
         return {}
     actor = actor_for_user(ops)
-    uow = _SeedUnitOfWork(session)
+    uow = SeedUnitOfWork(session)  # the import's commits flush into the seed's transaction
     batch = service.upload(uow=uow, actor=actor, data=demo_file(session, rm, rng),
                            filename=f"core-banking-{clock.local_date(anchor):%Y%m%d}.csv")
     view = service.run_import(uow_factory=lambda: uow, actor=actor, batch_id=batch.id, apply_valid_rows=True)

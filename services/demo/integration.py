@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.db import UnitOfWork
+from services.demo.unit_of_work import SeedUnitOfWork
 from services.integration import clients, receiver, webhooks
 from services.integration.outbox import EVENT_TYPES
 from services.security.actor import SYSTEM
@@ -19,15 +19,8 @@ DEMO_CLIENT_ID = "demo-core-banking"
 DEMO_CLIENT_SECRET = "demo-secret"
 
 
-class _Bound(UnitOfWork):
-    """A unit of work over the seed's own session (the seed commits)."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-
 def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str, int]:
-    uow = _Bound(session)
+    uow = SeedUnitOfWork(session)
     owner = session.execute(select(User.id).where(User.username == "rm")).scalar()
     clients.create_client(uow=uow, actor=SYSTEM, is_demo=True, secret=DEMO_CLIENT_SECRET, data={
         "client_id": DEMO_CLIENT_ID, "name": "演示核心银行系统 Demo core banking",
