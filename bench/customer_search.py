@@ -2,14 +2,12 @@
 every data scope (the whole bank, the largest branch, the largest team, the largest RM book), for
 search-box queries and for list filters (core fields and custom fields, with and without a query).
 
-The baseline does what the service's SQL does (the page of ids in index order,
-the capped count, and the page's rows with owner and branch names) without the
-service around it: no validation, no scope, no masking, no views. The ratio is the
-price of doing it properly.
-
-"Raw SQL" is the SQL text on the same SQLAlchemy connection (`exec_driver_sql`): no
-statement building or compilation, rows as they come. `dbapi_p95_ms` adds, for
-reference, the same text on the bare DB-API cursor, below SQLAlchemy.
+The baseline is exactly the SQL the service call sent (bench.replay: the page of rows with owner and
+branch names, the capped count, and for filters the custom field definitions it checks them against),
+with the same bound values, replayed as driver SQL on the same connection (`exec_driver_sql`): no
+validation, no statement building or compilation, no scope, no masking, no views, rows as they come.
+The ratio is the price of doing it properly. `dbapi_p95_ms` adds, for reference, the same statements on
+the bare DB-API cursor, below SQLAlchemy.
 
 All run inside an open transaction: the raw statements on a connection that has
 begun one, the service call in an open unit of work (beginning and ending the
@@ -21,15 +19,12 @@ import os
 import random
 import time
 
-
 from bench.datagen import build
+from bench.replay import recorded_sql, replay
 from bench.report import emit, note, percentiles, repeat_count, time_calls
-from services.customers import filters as customer_filters
-from services.customers import search as customer_search
 from services.customers import service
 from services.db import UnitOfWork, make_engine
 from services.security.actor import Actor
-from services.security.policy import scope_key
 
 MIN_SAMPLES = 60
 QUERIES = {"name_prefix": "张", "pinyin_initials": "zs", "pinyin_prefix": "zhangw", "phone_last4": "5678"}
@@ -83,31 +78,24 @@ def run(customers: int | None = None, repeat: int | None = None) -> None:
         for qname, (q, filters) in cases.items():
             with UnitOfWork(engine, readonly=True) as uow:
                 conn = uow.session.connection()
-                # The baseline is the same two statements the service runs (the page of rows with owner
-                # and branch names, and the capped count), compiled once with their values inlined.
-                kind, params = customer_search.prepare(q)
-                scope_kind, scope_value = scope_key(actor)
-                page_stmt, count_stmt = (
-                    customer_search.build_statements(
-                        kind, scope_kind, customer_filters.filter_condition(uow.session, actor, filters))
-                    if filters else customer_search.statements(kind, scope_kind))
-                params.update(scope_value=scope_value, offset=0, limit=20)
-                page_sql = str(page_stmt.params(**params).compile(engine, compile_kwargs={"literal_binds": True}))
-                count_sql = str(count_stmt.params(**params).compile(engine, compile_kwargs={"literal_binds": True}))
+
+                def service_call() -> None:
+                    service.search_customers(uow=uow, actor=actor, query=q, page=1, page_size=20, filters=filters)
+
+                # The baseline is exactly what the service sent (the page of rows with owner and branch names,
+                # the capped count, and for filters the custom field definitions it checks them against), with
+                # the same bound values, replayed as driver SQL.
+                recorded = recorded_sql(conn, service_call)
 
                 def raw_sql() -> None:
-                    conn.exec_driver_sql(page_sql).all()
-                    conn.exec_driver_sql(count_sql).scalar()
+                    replay(conn, recorded)
 
                 # For reference only: the same SQL on the bare DB-API cursor, below SQLAlchemy.
                 cursor = conn.connection.driver_connection.cursor()
 
                 def dbapi_sql() -> None:
-                    cursor.execute(page_sql).fetchall()
-                    cursor.execute(count_sql).fetchone()
-
-                def service_call() -> None:
-                    service.search_customers(uow=uow, actor=actor, query=q, page=1, page_size=20, filters=filters)
+                    for sql, params in recorded:
+                        cursor.execute(sql, params).fetchall()
 
                 # Interleave in random order so all see the same cache state.
                 calls = [raw_sql, service_call, dbapi_sql]
@@ -136,6 +124,6 @@ def run(customers: int | None = None, repeat: int | None = None) -> None:
                  ratio_p95=round(svc["p95_ms"] / raw["p95_ms"], 2),
                  service_cpu_p95_ms=svc_cpu["p95_ms"], raw_sql_cpu_p95_ms=raw_cpu["p95_ms"],
                  ratio_cpu_p95=round(svc_cpu["p95_ms"] / raw_cpu["p95_ms"], 2), target_p95_ms=30, target_ratio=1.5,
-                 dbapi_p95_ms=dbapi["p95_ms"], n=svc["n"])
+                 statements=len(recorded), dbapi_p95_ms=dbapi["p95_ms"], n=svc["n"])
     engine.dispose()
     note("customer_search done")
