@@ -23,6 +23,9 @@ FIGURES = {
 
 
 def main(argv: list[str]) -> int:
+    from services import bootstrap
+
+    bootstrap.configure()  # the domains' event subscriptions, as the app has them
     if argv == ["--list"]:
         print("\n".join(FIGURES))
         return 0

@@ -7,11 +7,13 @@ import re
 import reflex as rx
 from fastapi import FastAPI
 
+from services import bootstrap
 from services.settings import configure_logging, get_settings
 
 # Refuse to start without keys outside demo mode (raises ConfigurationError with a how-to).
 get_settings().check_startable()
 configure_logging()
+bootstrap.configure()  # domain event subscriptions and platform hooks, before anything is served
 
 from fincrm_app.api.auth import router as auth_router  # noqa: E402
 from fincrm_app.api.v1 import install as install_api_v1  # noqa: E402

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from services.errors import Refusal
+from services.events import bus
 from services.settings import get_settings
 
 _engines: dict[str, Engine] = {}
@@ -70,6 +71,16 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+# How a refusal that left a unit of work is audited (services.security.refusals.record_refusal, installed by
+# services.bootstrap: the platform's lowest layer does not import the security package).
+_refusal_recorder = None
+
+
+def set_refusal_recorder(recorder) -> None:
+    global _refusal_recorder
+    _refusal_recorder = recorder
+
+
 class UnitOfWork:
     """One database transaction. Use cases never commit; the door (UI/API/CLI) does."""
 
@@ -94,6 +105,12 @@ class UnitOfWork:
             self.session.connection(execution_options=options)
         return self
 
+    def publish(self, event) -> None:
+        """Announce a domain event in this transaction: its handlers run now, in this transaction
+        (services/events.py; subscriptions in services/bootstrap.py)."""
+        assert self.session is not None
+        bus.publish(self.session, event)
+
     def commit(self) -> None:
         assert self.session is not None
         self.session.commit()
@@ -108,12 +125,10 @@ class UnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
-        if exc is not None and isinstance(exc, Refusal) and not exc.audited:
+        if exc is not None and isinstance(exc, Refusal) and not exc.audited and _refusal_recorder is not None:
             # The refused operation is rolled back; its refusal is audited in a transaction of its own.
             exc.audited = True
-            from services.security.refusals import record_refusal
-
-            record_refusal(self._bind, exc)
+            _refusal_recorder(self._bind, exc)
 
     @property
     def dialect(self) -> str:

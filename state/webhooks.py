@@ -14,7 +14,7 @@ from services.db import unit_of_work
 from services.errors import DomainError
 from services.i18n import format_datetime, format_number
 from services.integration import webhooks
-from services.outbox import EVENT_TYPES
+from services.integration.outbox import EVENT_TYPES
 from services.validation.input import whole_number
 from state.i18n import label
 from state.session import DataState

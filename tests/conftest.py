@@ -32,11 +32,12 @@ os.environ["FINCRM_LOCALE"] = "en"
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from services import migrations  # noqa: E402
+from services import bootstrap, migrations  # noqa: E402
 from services.db import UnitOfWork, make_engine  # noqa: E402
 from services.settings import reset_settings  # noqa: E402
 
 reset_settings()
+bootstrap.configure()
 
 # The running app (production build) and Chromium, shared by tests/browser and tests/security.
 pytest_plugins = ["live_app", "api_app"]

@@ -5,7 +5,7 @@ import reflex as rx
 
 from components.i18n import t
 from components.shell import shell
-from services.outbox import EVENT_TYPES
+from services.integration.outbox import EVENT_TYPES
 from state.webhooks import WebhooksState
 
 

@@ -130,7 +130,7 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
     cid = {"cid": c.id}
     account_field = field_access(actor, "account_no")
     accounts = [AccountView(
-        id=a_id, kind=kind, account_no=customers._present_with(account_field, "account_no", token,
+        id=a_id, kind=kind, account_no=customers.present_with(account_field, "account_no", token,
                                                                customer_search.ACCOUNT_NO_CONTEXT),
         currency=currency, balance=balance, is_liability=kind in customers.LIABILITY_KINDS, status=status,
         opened_on=opened_on) for a_id, kind, token, currency, balance, status, opened_on in conn.execute(_ACCOUNTS, cid)]
@@ -241,7 +241,7 @@ class _ProfileRow(NamedTuple):
 
 
 def _profile_view(actor: Actor, c: _ProfileRow) -> CustomerProfile:
-    """As services.customers.service._profile shows it, from the row already read."""
+    """As services.customers.service.profile_view shows it, from the row already read."""
     return CustomerProfile(
         id=c.id, customer_no=c.customer_no, kind=c.kind, name=c.name, name_pinyin=c.name_pinyin,
         gender=c.gender, birth_date=c.birth_date, id_type=c.id_type,

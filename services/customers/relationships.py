@@ -7,15 +7,15 @@ from typing import Any
 from pydantic import Field, model_validator
 from sqlalchemy import select
 
+from services import clock
+from services.customers.access import load_customer
+from services.customers.changes import record_link_change
 from services.customers.models import Customer, Household, Relationship, RelationshipKind
 from services.customers.schemas import _Strict
-from services.customers.service import load_customer
 from services.db import UnitOfWork
 from services.errors import FieldError, ValidationFailed
-from services.security import audit
 from services.security.actor import Actor
 from services.security.policy import editable_fields
-from services.types import utcnow
 from services.validation.input import parse
 
 # Each kind read from the other side: recorded both ways so either customer's 360 shows it.
@@ -73,18 +73,21 @@ def add_relationship(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: A
         errors.append(FieldError("related_customer_id", "value.duplicate_link"))
     if errors:
         raise ValidationFailed(errors)
-    now = utcnow()
+    now = clock.now()
     row = Relationship(customer_id=c.id, related_customer_id=other.id, kind=req.kind, note=req.note,
                        share_pct=req.share_pct, created_at=now)
     s.add(row)
     inverse = INVERSE.get(req.kind, RelationshipKind.RELATED_PARTY)
     s.add(Relationship(customer_id=other.id, related_customer_id=c.id, kind=inverse, note=req.note, created_at=now))
-    if req.kind == RelationshipKind.LEGAL_REPRESENTATIVE:
-        c.legal_representative = other.name
-        s.add(c)
     s.flush()
-    audit.record(s, actor, "relationship.create", entity_type="customer", entity_id=c.id,
-                 changes={"related_customer_id": other.id, "kind": req.kind.value, "share_pct": req.share_pct})
+    # Both customers changed: each gets a new version, an audit event and a change event (tags, webhooks).
+    link = {"related_customer_id": other.id, "kind": req.kind.value,
+            "share_pct": None if req.share_pct is None else str(req.share_pct)}
+    values = {"legal_representative": other.name} if req.kind == RelationshipKind.LEGAL_REPRESENTATIVE else {}
+    record_link_change(uow, actor, c, action="relationship.create", field_name="relationships",
+                       audit_change={"added": link}, values=values)
+    record_link_change(uow, actor, other, action="relationship.create", field_name="relationships",
+                       audit_change={"added": {"related_customer_id": c.id, "kind": inverse.value}})
     return row
 
 
@@ -100,7 +103,7 @@ def assign_household(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: A
     c = load_customer(s, actor, customer_id)
     req = parse(HouseholdAssign, data)
     if req.household_id is None:
-        hh = Household(name=req.name or f"{c.name[:1]}氏家庭", created_at=utcnow())
+        hh = Household(name=req.name or f"{c.name[:1]}氏家庭", created_at=clock.now())
         s.add(hh)
         s.flush()
     else:
@@ -109,10 +112,7 @@ def assign_household(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: A
         if hh is None or member is None:
             raise ValidationFailed([FieldError("household_id", "value.invalid")])
         load_customer(s, actor, member[0])  # only join households the actor can already see
-    old = c.household_id
-    c.household_id = hh.id
-    s.add(c)
-    s.flush()
-    audit.record(s, actor, "household.assign", entity_type="customer", entity_id=c.id,
-                 changes={"household_id": [old, hh.id]})
+    if c.household_id != hh.id:
+        record_link_change(uow, actor, c, action="household.assign", field_name="household",
+                           audit_change=[c.household_id, hh.id], values={"household_id": hh.id})
     return hh

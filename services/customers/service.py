@@ -9,180 +9,48 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
+from services import clock
 from services.activities.models import Interaction
 from services.customers import custom_fields, pii
 from services.customers import filters as customer_filters
 from services.customers import search as customer_search
+from services.customers.access import (ID_CONTEXT, PHONE_CONTEXT, decrypt, list_value, load_customer,  # noqa: F401
+                                       masked_change, present, present_encrypted, present_stored_mask,
+                                       present_with)
+from services.customers.changes import update_customer  # noqa: F401 - the one change use case, re-exported
+from services.customers.events import CustomersCreated, NewCustomer
+from services.customers.identity import check_unique_id, resolve_owner, validate_identity
 from services.customers.models import Customer, CustomerKind, IdType, Relationship
 from services.customers.pinyin import search_keys
-from services.customers.schemas import CustomerCreate, CustomerUpdate, SearchRequest
+from services.customers.schemas import CustomerCreate, SearchRequest
 from services.customers.views import (AccountView, CustomerDetail, CustomerPage, CustomerProfile,
                                       CustomerSummary, HoldingView, InteractionView, RelationshipView,
                                       TransactionView)
 from services.db import UnitOfWork
-from services.errors import ConcurrentModification, FieldError, NotFound, NotPermitted, OutOfScope, ValidationFailed
+from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.org.models import Branch, Team
-from services.outbox import publish
 from services.portfolio.models import Account, AccountKind, Holding, Product, Transaction
 from services.security import audit
 from services.security.actor import Actor
-from services.security.keys import get_cipher
-from services.security.masking import mask_bank_account, mask_email, mask_id_number, mask_phone
-from services.security.models import Role, User
-from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, client_has_customer,
-                                      customer_scope_filter, editable_fields, field_access, require_reveal,
-                                      require_scope, scope_key)
-from services.types import utcnow
-from services.validation.identity import (InvalidValue, id_number_birth_date, id_number_gender,
-                                          normalize_id_number, normalize_phone, normalize_uscc)
+from services.security.masking import mask_id_number, mask_phone
+from services.security.models import User
+from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, customer_scope_filter,
+                                      editable_fields, field_access, require_reveal, require_scope, scope_key)
+from services.validation.identity import id_number_birth_date, id_number_gender
 from services.validation.input import parse
 
-ID_CONTEXT = customer_search.ID_CONTEXT
-PHONE_CONTEXT = customer_search.PHONE_CONTEXT
 LIABILITY_KINDS = frozenset({AccountKind.LOAN, AccountKind.CREDIT_CARD})
 RECENT_TRANSACTIONS = 20
 RECENT_INTERACTIONS = 20
 
-_MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "email": mask_email,
-            "address": lambda v: (v[:6] + "****") if v else v, "account_no": mask_bank_account}
-
-
-# ---------------------------------------------------------------- field policy
-
-def present(actor: Actor, field: str, value: str | None) -> str | None:
-    """The value as this actor may see it: in full, masked, or not at all."""
-    access = field_access(actor, field)
-    if value is None or access is Access.HIDDEN:
-        return None
-    if access is Access.VISIBLE:
-        return value
-    return _MASKERS[field](value)
-
-
-def present_encrypted(actor: Actor, field: str, token: str | None, context: str) -> str | None:
-    """Like `present`, for an encrypted column; decrypts only when something will be shown."""
-    return _present_with(field_access(actor, field), field, token, context)
-
-
-def present_stored_mask(actor: Actor, field: str, masked: str | None, token: str | None,
-                        context: str) -> str | None:
-    """For the ID number and phone, whose masks are stored: the mask, or the decrypted value for a
-    role that sees the field in full, or nothing."""
-    return _list_value(field_access(actor, field), context)(masked, token)
-
-
-def _present_with(access: Access, field: str, token: str | None, context: str) -> str | None:
-    if token is None or access is Access.HIDDEN:
-        return None
-    value = _decrypt(token, context)
-    return value if access is Access.VISIBLE else _MASKERS[field](value)
-
-
-def _decrypt(token: str | None, context: str) -> str | None:
-    return None if token is None else get_cipher().decrypt(token, context=context)
-
-
-def _masked_change(field: str, value: Any) -> Any:
-    if field in _MASKERS and isinstance(value, str):
-        return _MASKERS[field](value)
-    if isinstance(value, (date, Decimal)):
-        return str(value)
-    return value
-
-
 # ---------------------------------------------------------------- loading with scope
-
-def load_customer(session: Session, actor: Actor, customer_id: Any) -> Customer:
-    """The customer row if it exists and lies in the actor's data scope."""
-    if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not 0 < customer_id < 2**62:
-        raise ValidationFailed([FieldError("customer_id", "value.invalid")])
-    row = session.get(Customer, customer_id)
-    if row is None:
-        raise NotFound(what="customer", id=customer_id)
-    if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id,
-                            linked_to_client=client_has_customer(session, actor, row.id)):
-        # Answered as "not found", so that nobody learns which customer ids exist; audited as a refusal.
-        raise OutOfScope(actor=actor, entity_type="customer", entity_id=customer_id, what="customer", id=customer_id)
-    return row
-
-
-# ---------------------------------------------------------------- identity validation
-
-def _validate_identity(kind: str, id_type: str, id_number: str, phone: str | None,
-                       errors: list[FieldError]) -> tuple[str | None, str | None]:
-    number: str | None = None
-    if kind == CustomerKind.INSTITUTION and id_type != IdType.USCC:
-        errors.append(FieldError("id_type", "value.wrong_id_type"))
-    elif kind == CustomerKind.INDIVIDUAL and id_type == IdType.USCC:
-        errors.append(FieldError("id_type", "value.wrong_id_type"))
-    try:
-        if id_type == IdType.RESIDENT_ID:
-            number = normalize_id_number(id_number)
-        elif id_type == IdType.USCC:
-            number = normalize_uscc(id_number)
-        else:
-            number = "".join(id_number.split()).upper()
-            if not (5 <= len(number) <= 20) or not number.isalnum():
-                raise InvalidValue("value.invalid", field="id_number")
-    except InvalidValue as exc:
-        errors.append(FieldError("id_number", exc.code))
-    norm_phone = None
-    if phone:
-        try:
-            norm_phone = normalize_phone(phone)
-        except InvalidValue as exc:
-            errors.append(FieldError("phone", exc.code))
-    return number, norm_phone
-
-
-def _check_unique_id(session: Session, actor: Actor, bidx: str, errors: list[FieldError],
-                     exclude_id: int | None = None) -> None:
-    """One customer per ID number. The error names the existing customer only to an actor who may see it:
-    anyone else learns that the number is taken, never by whom."""
-    other = session.execute(
-        select(Customer.id, Customer.customer_no, Customer.owner_id, Customer.team_id, Customer.branch_id)
-        .where(Customer.id_number_bidx == bidx)
-    ).first()
-    if other is None or other.id == exclude_id:
-        return
-    if can_see_customer(actor, owner_id=other.owner_id, team_id=other.team_id, branch_id=other.branch_id,
-                        linked_to_client=client_has_customer(session, actor, other.id)):
-        errors.append(FieldError("id_number", "value.duplicate", {"customer_no": other.customer_no}))
-    else:
-        errors.append(FieldError("id_number", "value.duplicate_elsewhere"))
-
-
-def _resolve_owner(session: Session, actor: Actor, owner_id: int | None,
-                   errors: list[FieldError], known: dict[int, User | None] | None = None) -> User | None:
-    """The RM a customer is given to. `known`: users already loaded in this use case (bulk creates)."""
-    if owner_id is None:
-        if actor.kind != "user" or actor.id is None:
-            errors.append(FieldError("owner_id", "value.required"))
-            return None
-        owner_id = actor.id
-    if known is not None and owner_id in known:
-        owner = known[owner_id]
-    else:
-        owner = session.get(User, owner_id)
-        if known is not None:
-            known[owner_id] = owner
-    # A system of record assigns customers to any active RM (it knows the firm's book); people only within
-    # their own scope.
-    ok = (owner is not None and owner.is_active and Role.RM in owner.roles and owner.branch_id is not None
-          and (actor.kind == "api_client"
-               or can_see_customer(actor, owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id)))
-    if not ok:
-        errors.append(FieldError("owner_id", "value.not_an_rm"))
-        return None
-    return owner
-
 
 # ---------------------------------------------------------------- use cases
 
-def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProfile:
+def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any, source: str = "form") -> CustomerProfile:
     """A new customer from a form or the API; returns the profile as the actor may see it."""
     _require_creator(actor)
     s = uow.session
@@ -193,11 +61,12 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomerProf
     row.customer_no = customer_number(row.id)
     s.add(row)
     s.flush()
-    _announce_created(s, actor, [(row.id, new)])
-    return _profile(s, actor, row)
+    _announce_created(uow, actor, [(row.id, new)], source)
+    return profile_view(s, actor, row)
 
 
-def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[Any]) -> list[int | ValidationFailed]:
+def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[Any],
+                            source: str = "import") -> list[int | ValidationFailed]:
     """Many new customers at once, for doors that create many and show none (imports).
 
     Each item is validated exactly as by `create_customer` (same rules, permissions, audit, outbox and
@@ -229,7 +98,7 @@ def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[An
         [{"customer_no": f"TMP{secrets.token_hex(8)}", **new.values} for new in fresh]).scalars().all()
     conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(customer_no=bindparam("b_no")),
                  [{"b_id": cid, "b_no": customer_number(cid)} for cid in ids])
-    _announce_created(s, actor, list(zip(ids, fresh)))
+    _announce_created(uow, actor, list(zip(ids, fresh)), source)
     new_ids = iter(ids)
     return [next(new_ids) if isinstance(r, _NewCustomer) else r for r in results]
 
@@ -251,7 +120,7 @@ def _prepare_new_customer(s: Session, actor: Actor, data: Any, *, owners: dict[i
     field at fault. Writes nothing."""
     req = parse(CustomerCreate, data)
     errors: list[FieldError] = []
-    number, phone = _validate_identity(req.kind, req.id_type, req.id_number, req.phone, errors)
+    number, phone = validate_identity(req.kind, req.id_type, req.id_number, req.phone, errors)
     birth, gender = req.birth_date, req.gender
     if number and req.id_type == IdType.RESIDENT_ID:
         if birth is not None and birth != id_number_birth_date(number):
@@ -260,12 +129,12 @@ def _prepare_new_customer(s: Session, actor: Actor, data: Any, *, owners: dict[i
             errors.append(FieldError("gender", "value.mismatch_id"))
         birth = birth or id_number_birth_date(number)
         gender = gender or id_number_gender(number)
-    if birth is not None and birth > date.today():
+    if birth is not None and birth > clock.today():
         errors.append(FieldError("birth_date", "value.future_date"))
     bidx = customer_search.id_blind_index(req.id_type, number) if number else None
     if bidx:
-        _check_unique_id(s, actor, bidx, errors)
-    owner = _resolve_owner(s, actor, req.owner_id, errors, owners)
+        check_unique_id(s, actor, bidx, errors)
+    owner = resolve_owner(s, actor, req.owner_id, errors, owners)
     custom = custom_fields.collect_custom_values(s, actor, kind=req.kind, values=req.custom, current=None,
                                                  errors=errors, definitions=definitions)
     if errors:
@@ -273,14 +142,14 @@ def _prepare_new_customer(s: Session, actor: Actor, data: Any, *, owners: dict[i
     assert number is not None and owner is not None and bidx is not None
 
     full, initials = search_keys(req.name, surname=req.kind == CustomerKind.INDIVIDUAL)
-    now = utcnow()
+    now = clock.now()
     values = dict(
         kind=req.kind, name=req.name, name_pinyin=full, name_initials=initials, gender=gender, birth_date=birth,
         **pii.id_number_columns(req.id_type, number), **pii.phone_columns(phone), email=req.email,
         address=req.address, occupation=req.occupation, segment=req.segment, owner_id=owner.id,
         team_id=owner.team_id, branch_id=owner.branch_id, source_channel=req.source_channel, status=req.status,
         custom=custom, version=1, created_at=now, updated_at=now)
-    changes = {k: _masked_change(k, v) for k, v in req.model_dump(exclude_none=True, exclude={"custom"}).items()}
+    changes = {k: masked_change(k, v) for k, v in req.model_dump(exclude_none=True, exclude={"custom"}).items()}
     changes.update(custom_fields.audit_custom_changes(s, {}, custom))
     changes["id_number"] = mask_id_number(number) if req.id_type == IdType.RESIDENT_ID else "****"
     if phone:
@@ -288,108 +157,18 @@ def _prepare_new_customer(s: Session, actor: Actor, data: Any, *, owners: dict[i
     return _NewCustomer(values, changes)
 
 
-def _announce_created(s: Session, actor: Actor, created: list[tuple[int, _NewCustomer]]) -> None:
-    """What every new customer gets once written: its audit event, its outbox message, its tags."""
-    audit.record_many(s, actor, [("customer.create", "customer", cid, new.changes) for cid, new in created])
-    for cid, new in created:
-        publish(s, "customer.created", _payload(cid, customer_number(cid), new.values["kind"], 1, new.changes))
-    from services.tags import service as tags  # late: the tags domain builds on this one
-
-    tags.on_customers_changed(s, [cid for cid, _ in created], reason="customer.created")
-
-
-def _reevaluate_tags(s: Session, customer_id: int, reason: str) -> None:
-    """Tag rules read customer fields, so a changed customer may gain or lose tags at once."""
-    from services.tags import service as tags  # late: the tags domain builds on this one
-
-    tags.on_customer_changed(s, customer_id, reason=reason)
-
-
-def _event_payload(row: Customer, changes: dict) -> dict:
-    return _payload(row.id, row.customer_no, row.kind, row.version, changes)
-
-
-def _payload(customer_id: int, customer_no: str, kind: str, version: int, changes: dict) -> dict:
-    """What other systems are told: identifiers and the (masked) change, never raw PII."""
-    return {"customer_id": customer_id, "customer_no": customer_no, "kind": kind, "version": version,
-            "changes": changes}
+def _announce_created(uow: UnitOfWork, actor: Actor, created: list[tuple[int, _NewCustomer]], source: str) -> None:
+    """What every new customer gets once written: its audit event, and the event the other domains react to
+    (tags, webhooks)."""
+    audit.record_many(uow.session, actor,
+                      [("customer.create", "customer", cid, new.changes) for cid, new in created])
+    uow.publish(CustomersCreated(customers=tuple(
+        NewCustomer(customer_id=cid, customer_no=customer_number(cid), kind=new.values["kind"], changes=new.changes)
+        for cid, new in created), source=source))
 
 
 def customer_number(customer_id: int) -> str:
     return f"C{customer_id:09d}"
-
-
-def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version: Any,
-                    changes: Any) -> CustomerProfile:
-    s = uow.session
-    row = load_customer(s, actor, customer_id)
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationFailed([FieldError("version", "value.wrong_type")])
-    req = parse(CustomerUpdate, changes)
-    given = req.model_dump(exclude_unset=True)
-    allowed = editable_fields(actor)
-    errors = [FieldError(f, "value.not_editable") for f in given if f not in allowed and f != "custom"]
-    if errors:
-        raise ValidationFailed(errors)
-    if not given:
-        return _profile(s, actor, row)
-
-    values: dict[str, Any] = {}
-    audit_changes: dict[str, Any] = {}
-    id_type = given.get("id_type", row.id_type)
-    if "id_number" in given or "id_type" in given or "phone" in given:
-        old_number = pii.stored_id_number(row)
-        number_in = given.get("id_number", old_number)
-        phone_in = given.get("phone") if "phone" in given else None
-        number, phone = _validate_identity(row.kind, id_type, number_in, phone_in, errors)
-        if number and ("id_number" in given or "id_type" in given):
-            bidx = customer_search.id_blind_index(id_type, number)
-            _check_unique_id(s, actor, bidx, errors, exclude_id=row.id)
-            values.update(pii.id_number_columns(id_type, number))
-            audit_changes["id_number"] = [mask_id_number(old_number), mask_id_number(number)]
-        if "phone" in given:
-            old_phone = pii.stored_phone(row)
-            values.update(pii.phone_columns(phone))
-            audit_changes["phone"] = [mask_phone(old_phone), mask_phone(phone)]
-    if "owner_id" in given:
-        owner = _resolve_owner(s, actor, given["owner_id"], errors)
-        if owner is not None:
-            values.update(owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id)
-            audit_changes["owner_id"] = [row.owner_id, owner.id]
-    if given.get("custom") is not None:  # per-field permissions are checked by custom_fields
-        custom = custom_fields.collect_custom_values(s, actor, kind=row.kind, values=given["custom"],
-                                                     current=row.custom or {}, errors=errors)
-        if custom != (row.custom or {}):
-            values["custom"] = custom
-            audit_changes.update(custom_fields.audit_custom_changes(s, row.custom, custom))
-    if "birth_date" in given and given["birth_date"] and given["birth_date"] > date.today():
-        errors.append(FieldError("birth_date", "value.future_date"))
-    if errors:
-        raise ValidationFailed(errors)
-    for f in ("name", "gender", "birth_date", "email", "address", "occupation", "segment",
-              "source_channel", "status"):
-        if f in given and given[f] != getattr(row, f):
-            values[f] = given[f]
-            audit_changes[f] = [_masked_change(f, getattr(row, f)), _masked_change(f, given[f])]
-    if "name" in values:
-        values["name_pinyin"], values["name_initials"] = search_keys(
-            values["name"], surname=row.kind == CustomerKind.INDIVIDUAL)
-    if not values:
-        return _profile(s, actor, row)
-
-    values.update(version=Customer.version + 1, updated_at=utcnow())
-    result = s.execute(
-        update(Customer).where(Customer.id == row.id, Customer.version == version).values(**values)
-    )
-    if result.rowcount != 1:
-        raise ConcurrentModification()
-    audit.record(s, actor, "customer.update", entity_type="customer", entity_id=row.id,
-                 changes={"version": version, **audit_changes})
-    s.expire(row)
-    row = s.get(Customer, row.id)
-    publish(s, "customer.updated", _event_payload(row, audit_changes))
-    _reevaluate_tags(s, row.id, "customer.updated")
-    return _profile(s, actor, row)
 
 
 def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any) -> str | None:
@@ -400,7 +179,7 @@ def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any)
     row = load_customer(uow.session, actor, customer_id)
     token = row.id_number_enc if field == "id_number" else row.phone_enc
     context = ID_CONTEXT if field == "id_number" else PHONE_CONTEXT
-    value = _decrypt(token, context)
+    value = decrypt(token, context)
     audit.record(uow.session, actor, "customer.reveal", entity_type="customer", entity_id=row.id,
                  changes={"field": field})
     return value
@@ -433,25 +212,16 @@ def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: An
 
 def _summaries(actor: Actor, rows) -> list[CustomerSummary]:
     """Views for a page of SUMMARY_COLUMNS rows (plus owner and branch names), masked for the actor."""
-    phone = _list_value(field_access(actor, "phone"), PHONE_CONTEXT)
-    id_number = _list_value(field_access(actor, "id_number"), ID_CONTEXT)
+    phone = list_value(field_access(actor, "phone"), PHONE_CONTEXT)
+    id_number = list_value(field_access(actor, "id_number"), ID_CONTEXT)
     return [CustomerSummary(cid, no, name, kind, segment, status, phone(phone_masked, phone_enc),
                             id_number(id_masked, id_enc), owner_name, branch_name)
             for (cid, no, name, kind, segment, status, phone_masked, id_masked, phone_enc, id_enc,
                  owner_name, branch_name) in rows]
 
 
-def _list_value(access: Access, context: str):
-    """How a list shows a sensitive field for this access: (stored mask, ciphertext) -> value.
-    Masked roles get the stored mask, so a page decrypts nothing."""
-    if access is Access.HIDDEN:
-        return lambda masked, token: None
-    if access is Access.VISIBLE:
-        return lambda masked, token: _decrypt(token, context)
-    return lambda masked, token: masked
-
-
-def _profile(s: Session, actor: Actor, c: Customer) -> CustomerProfile:
+def profile_view(s: Session, actor: Actor, c: Customer) -> CustomerProfile:
+    """The customer's profile as the actor may see it."""
     owner = s.get(User, c.owner_id)
     branch = s.get(Branch, c.branch_id)
     team = s.get(Team, c.team_id) if c.team_id else None
@@ -520,7 +290,7 @@ def get_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
                  Decimal("0"))
     assets += sum((h.market_value for h, _ in holdings), Decimal("0"))
     liabilities = sum((a.balance for a in accounts if a.kind in LIABILITY_KINDS), Decimal("0"))
-    return CustomerDetail(profile=_profile(s, actor, c), aum=assets, liabilities=liabilities, currency="CNY",
+    return CustomerDetail(profile=profile_view(s, actor, c), aum=assets, liabilities=liabilities, currency="CNY",
                           accounts=account_views, holdings=holding_views, recent_transactions=tx_views,
                           relationships=rel_views, interactions=inter_views)
 

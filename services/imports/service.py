@@ -42,6 +42,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from services import documents
+from services.customers import changes as customer_changes
 from services.customers import custom_fields, pii
 from services.customers import search as customer_search
 from services.customers import service as customers
@@ -336,17 +337,16 @@ class _Plan:
     owner_id: int | None = None
 
 
-def _diff(c: Customer, values: dict) -> dict:
-    out = {}
-    for f in UPDATABLE:
-        if f not in values:
-            continue
-        new = values[f]
-        old = pii.stored_phone(c) if f == "phone" else getattr(c, f)
-        if new != old:
-            out[f] = new
-    current = c.custom or {}
-    custom = {k: v for k, v in (values.get("custom") or {}).items() if current.get(k) != v}
+def _diff(s: Session, actor: Actor, c: Customer, values: dict) -> dict:
+    """The fields of an import row that would change the stored customer, decided by the customers domain's
+    one rule (services.customers.changes.differences: identity normalised, only real differences)."""
+    given = {f: values[f] for f in UPDATABLE if f in values}
+    if values.get("custom"):
+        given["custom"] = values["custom"]
+    diff = customer_changes.differences(s, actor, c, given, [])
+    changed = set(diff.fields)
+    out = {f: given[f] for f in UPDATABLE if f in changed}
+    custom = {k: v for k, v in (given.get("custom") or {}).items() if f"custom.{k}" in changed}
     if custom:  # only the values that differ; the others are kept as stored
         out["custom"] = custom
     return out
@@ -442,7 +442,7 @@ def _plan_chunk(s: Session, actor: Actor, results, default_owner_id: int | None,
             if not visible(match):
                 errors.append(RowError(res.row, "", "id_number", "import.not_in_scope"))
                 continue
-            changes = _diff(match, v)
+            changes = _diff(s, actor, match, v)
             if owner_name is not None and owner_id != match.owner_id:
                 changes["owner_id"] = owner_id
             plans.append(_Plan(res.row, "update" if changes else "unchanged", v, customer_id=match.id,
@@ -838,7 +838,7 @@ def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any,
         if isinstance(customer_id, bool) or customer_id not in (item.candidate_ids or []):
             raise ValidationFailed([FieldError("customer_id", "value.invalid")])
         target = customers.load_customer(s, actor, customer_id)
-        changes = _diff(target, values)
+        changes = _diff(s, actor, target, values)
         if changes:
             customers.update_customer(uow=uow, actor=actor, customer_id=target.id, version=target.version,
                                       changes=changes)

@@ -20,17 +20,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
+from services.activities.events import BehaviourEventsIngested
 from services.activities.models import BehaviourEvent, EventKind
-from services.customers import custom_fields, pii
+from services.customers import custom_fields
 from services.customers import search as customer_search
 from services.customers import service as customers
-from services.customers.models import Customer, IdType
+from services.customers.models import Customer
 from services.customers.schemas import CustomerCreate, _Strict
 from services.customers.views import AccountView, CustomerDetail, CustomerProfile, HoldingView
 from services.db import UnitOfWork
 from services.errors import DomainError, FieldError, NotFound, NotPermitted, ValidationFailed
 from services.integration.models import ExternalRef
 from services.portfolio import conventions
+from services.portfolio.events import TransactionsIngested
 from services.portfolio.models import Account, AccountKind, AccountStatus, Holding, Product, Transaction, TransactionKind
 from services.security import audit
 from services.security.actor import Actor
@@ -39,7 +41,6 @@ from services.security.masking import mask_bank_account
 from services.security.policy import API_ROLE, require_scope
 from services.types import Money, utcnow
 from services.validation.dates import CLOCK_SKEW, EARLIEST, BusinessDate, BusinessTime
-from services.validation.identity import InvalidValue, normalize_id_number, normalize_phone, normalize_uscc
 from services.validation.input import StoredInt, parse
 from services.validation.text import text_problem
 
@@ -183,50 +184,13 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
     req = parse(CustomerCreate, data)  # the full representation, validated as for a new customer
     row = customers.load_customer(s, actor, existing)
     given = req.model_dump(include=req.model_fields_set)
-    errors: list[FieldError] = []
     if "kind" in given and given["kind"] != row.kind:
-        errors.append(FieldError("kind", "value.not_editable"))
-    changes: dict[str, Any] = {}
-    current_number = pii.stored_id_number(row)
-    try:
-        if req.id_type == IdType.RESIDENT_ID:
-            number = normalize_id_number(req.id_number)
-        elif req.id_type == IdType.USCC:
-            number = normalize_uscc(req.id_number)
-        else:
-            number = "".join(req.id_number.split()).upper()
-        if req.id_type != row.id_type or number != current_number:
-            changes["id_type"], changes["id_number"] = req.id_type, req.id_number
-    except InvalidValue as exc:
-        errors.append(FieldError("id_number", exc.code))
-    if "phone" in given:
-        current_phone = pii.stored_phone(row)
-        try:
-            phone = normalize_phone(req.phone) if req.phone else None
-            if phone != current_phone:
-                changes["phone"] = req.phone
-        except InvalidValue as exc:
-            errors.append(FieldError("phone", exc.code))
-    if req.custom is not None:
-        # Same rules and field permissions as every door; only values that differ count as a change
-        # (keys not sent keep their value, null or "" clears one).
-        current = row.custom or {}
-        merged = custom_fields.collect_custom_values(s, actor, kind=row.kind, values=req.custom, current=current,
-                                                     errors=errors)
-        differ = {k: v for k, v in req.custom.items() if merged.get(k) != current.get(k)}
-        if differ:
-            changes["custom"] = differ
-    if errors:
-        raise ValidationFailed(errors)
-    for f in ("name", "gender", "birth_date", "email", "address", "occupation", "segment", "source_channel",
-              "status", "owner_id"):
-        if f in given and given[f] is not None and given[f] != getattr(row, f):
-            changes[f] = given[f]
-    if not changes:
-        return Upserted(False, _api_profile(s, actor, customers._profile(s, actor, row)))
+        raise ValidationFailed([FieldError("kind", "value.not_editable")])
+    # A PUT sends the whole customer: what it leaves out or sends as null keeps its value; the change
+    # pipeline decides what actually differs (identity normalised) and changes only that.
+    given = {k: v for k, v in given.items() if k != "kind" and (v is not None or k == "custom")}
     profile = customers.update_customer(uow=uow, actor=actor, customer_id=row.id, version=row.version,
-                                        changes={k: (v.isoformat() if isinstance(v, date) else v)
-                                                 for k, v in changes.items()})
+                                        changes=given, source="api")
     return Upserted(False, _api_profile(s, actor, profile))
 
 
@@ -571,7 +535,8 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
                          customers=sorted(touched))
     audit.record(s, actor, "transaction.ingest", entity_type="api_client", entity_id=actor.id,
                  changes={**result.as_dict(), "customers": len(touched)})
-    _notify_tags(s, touched, "transactions")
+    if touched:
+        uow.publish(TransactionsIngested(customer_ids=tuple(sorted(touched)), count=len(values)))
     return result
 
 
@@ -640,15 +605,9 @@ def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
                          customers=sorted(touched))
     audit.record(s, actor, "event.ingest", entity_type="api_client", entity_id=actor.id,
                  changes={**result.as_dict(), "customers": len(touched)})
-    _notify_tags(s, touched, "events")
+    if touched:
+        uow.publish(BehaviourEventsIngested(customer_ids=tuple(sorted(touched)), count=len(values)))
     return result
-
-
-def _notify_tags(session: Session, customer_ids: set[int], reason: str) -> None:
-    """Let tag rules re-evaluate the customers a batch touched, once each, in the batch's transaction."""
-    from services.tags import service as tags  # late: tags builds on customers, which this module uses
-
-    tags.on_customers_changed(session, sorted(customer_ids), reason=reason)
 
 
 # ---------------------------------------------------------------- interactions

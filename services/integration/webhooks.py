@@ -1,7 +1,7 @@
 """Outbound webhooks: endpoints, fan-out of outbox messages, signed delivery with retries, delivery log.
 
 Delivery never runs inside the transaction that made the change: services write an
-`OutboxMessage` (services.outbox), and the dispatcher (a scheduled job, `dispatch_once`)
+`OutboxMessage` (services.integration.outbox), and the dispatcher (a scheduled job, `dispatch_once`)
 1. fans each new message out to every active endpoint subscribed to its event type
    (one `WebhookDelivery` row per message and endpoint, in one transaction), then
 2. POSTs due deliveries, each signed with the endpoint's secret:
@@ -33,7 +33,7 @@ from services.db import UnitOfWork
 from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
 from services.validation.identity import InvalidValue
 from services.integration.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
-from services.outbox import EVENT_TYPES
+from services.integration.outbox import EVENT_TYPES
 from services.security import audit
 from services.security.actor import Actor
 from services.security.keys import get_cipher

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from typing import Any, Callable
 
-from sqlalchemy import exists, false, literal, select, true
+from sqlalchemy import false, literal, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.errors import NotPermitted
@@ -53,12 +53,20 @@ def scope_of(actor: Actor) -> Scope:
     return max((ROLE_SCOPE.get(r, Scope.NONE) for r in actor.roles), default=Scope.NONE)
 
 
-def client_customers(client_pk: Any, customer_id_column: Any) -> ColumnElement[bool]:
-    """The customers an API client has linked to its own external ids (`client_pk` a value or a bind)."""
-    from services.integration.models import ExternalRef
+_client_scope: Callable[[Any, Any], ColumnElement[bool]] | None = None
 
-    return exists().where(ExternalRef.client_id == client_pk, ExternalRef.entity_type == "customer",
-                          ExternalRef.entity_id == customer_id_column)
+
+def set_client_scope(scope: Callable[[Any, Any], ColumnElement[bool]]) -> None:
+    """Install the condition "customers this API client holds" (services.integration.access, by bootstrap)."""
+    global _client_scope
+    _client_scope = scope
+
+
+def client_customers(client_pk: Any, customer_id_column: Any) -> ColumnElement[bool]:
+    """The customers an API client holds; nothing at all until bootstrap installed the rule."""
+    if _client_scope is None:
+        return false()
+    return _client_scope(client_pk, customer_id_column)
 
 
 def client_has_customer(session: Any, actor: Actor, customer_id: int) -> Callable[[], bool]:

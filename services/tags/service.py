@@ -18,15 +18,16 @@ from sqlmodel import Session
 
 from services.customers.models import Customer
 from services.customers.models import CustomFieldDefinition as CustomerFieldDef
-from services.customers.service import load_customer
+from services.customers.access import load_customer
+from services import events
 from services.db import UnitOfWork
 from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
-from services.outbox import publish
 from services.security import audit
 from services.security.actor import SYSTEM, Actor
 from services.security.models import Role
 from services.security.policy import customer_scope_filter
 from services.tags import rules as R
+from services.tags.events import CustomerTagged
 from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule
 from services.types import utcnow
 from services.validation.input import StrictInput, parse
@@ -325,10 +326,9 @@ def _write_changes(s: Session, rule: TagRule, tag: Tag, *, adds: dict[int, dict]
     numbers = dict(s.execute(select(Customer.id, Customer.customer_no).where(
         Customer.id.in_([c.customer_id for c in changes]))).all())
     for ch in changes:
-        publish(s, "customer.tagged", {
-            "customer_id": ch.customer_id, "customer_no": numbers.get(ch.customer_id), "tag": ch.tag_code,
-            "action": ch.action, "rule_key": ch.rule_key, "rule_version": ch.rule_version,
-            "evidence": ch.evidence})
+        events.publish(s, CustomerTagged(customer_id=ch.customer_id, customer_no=numbers.get(ch.customer_id),
+                                         tag=ch.tag_code, action=ch.action, rule_key=ch.rule_key,
+                                         rule_version=ch.rule_version, evidence=ch.evidence))
     return changes
 
 

@@ -1,0 +1,53 @@
+"""Wiring the domains together, in one place: who reacts to which domain event, and the few hooks the
+platform offers (the audit of refusals, the API clients' data scope).
+
+Every entry point calls `configure()` once before it serves: the app (fincrm_app/app.py), the `fincrm`
+command, the scheduler's process, the benchmarks and the tests. Publishing an event before that is an error
+(services/events.py). A new domain adds its subscriptions here, and nowhere else.
+"""
+from __future__ import annotations
+
+import threading
+
+from services.events import bus
+
+_lock = threading.Lock()
+
+
+def configure() -> None:
+    """Subscribe every handler (idempotent)."""
+    with _lock:
+        if bus.configured:
+            return
+        _subscribe()
+        _hooks()
+        bus.configured = True
+
+
+def _subscribe() -> None:
+    from services.activities.events import BehaviourEventsIngested
+    from services.customers.events import CustomerChanged, CustomersCreated
+    from services.integration import outbox
+    from services.portfolio.events import TransactionsIngested
+    from services.tags import events as tags
+    from services.tags.events import CustomerTagged
+
+    # Tag rules read customer fields, holdings, transactions and behaviour: re-evaluate on every change of them.
+    bus.subscribe(CustomersCreated, tags.on_customers_created)
+    bus.subscribe(CustomerChanged, tags.on_customer_changed)
+    bus.subscribe(TransactionsIngested, tags.on_transactions_ingested)
+    bus.subscribe(BehaviourEventsIngested, tags.on_behaviour_events_ingested)
+    # Other systems hear of customers and tags through the transactional outbox (webhooks).
+    bus.subscribe(CustomersCreated, outbox.on_customers_created)
+    bus.subscribe(CustomerChanged, outbox.on_customer_changed)
+    bus.subscribe(CustomerTagged, outbox.on_customer_tagged)
+
+
+def _hooks() -> None:
+    from services import db
+    from services.integration.access import client_customers
+    from services.security import policy
+    from services.security.refusals import record_refusal
+
+    db.set_refusal_recorder(record_refusal)
+    policy.set_client_scope(client_customers)
