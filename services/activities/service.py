@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from services import clock
 from services.activities.models import (Interaction, InteractionKind, Task, TaskPriority, Ticket, TicketKind,
                                         TicketStatus)
 from services.customers.schemas import _Strict
@@ -14,7 +15,6 @@ from services.db import UnitOfWork
 from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
-from services.types import utcnow
 from services.validation.dates import CLOCK_SKEW, BusinessTime
 from services.validation.input import parse
 from services.security.policy import require_customer_record_role
@@ -70,7 +70,7 @@ def log_interaction(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: An
     s = uow.session
     c = load_customer(s, actor, customer_id)
     req = parse(InteractionCreate, data)
-    now = utcnow()
+    now = clock.now()
     when = req.occurred_at or now
     if when > now + CLOCK_SKEW:
         raise ValidationFailed([FieldError("occurred_at", "value.future_date")])
@@ -93,7 +93,7 @@ def add_task(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -> T
     assignee = c.owner_id
     creator = actor.id if actor.kind == "user" else c.owner_id
     row = Task(customer_id=c.id, assignee_id=assignee, created_by_id=creator, title=req.title, due_at=req.due_at,
-               priority=req.priority, created_at=utcnow())
+               priority=req.priority, created_at=clock.now())
     s.add(row)
     s.flush()
     audit.record(s, actor, "task.create", entity_type="customer", entity_id=c.id,
@@ -106,7 +106,7 @@ def open_ticket(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -
     s = uow.session
     c = load_customer(s, actor, customer_id)
     req = parse(TicketCreate, data)
-    now = utcnow()
+    now = clock.now()
     row = Ticket(customer_id=c.id, kind=req.kind, subject=req.subject, description=req.description,
                  channel=req.channel, priority=req.priority, status=TicketStatus.OPEN, opened_at=now,
                  sla_due_at=now + SLA[(req.kind, req.priority)], assignee_id=c.owner_id,

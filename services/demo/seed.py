@@ -1026,13 +1026,3 @@ def seed_demo(*, customers: int = 5000, seed: int = DEFAULT_SEED, anchor: date |
             raise
     result.elapsed_seconds = time.perf_counter() - started
     return result
-
-
-def __getattr__(name: str):
-    # Transitional (issue 8, "one clock"): services/tags/rules.py's default_as_of still imports ANCHOR_DT
-    # here in demo mode, and that file is being rewritten by another change. Until it calls clock.now()
-    # itself, the name answers the clock's now, so tag rules already measure from the clock and never from
-    # a demo anchor. Delete this function together with that import.
-    if name == "ANCHOR_DT":
-        return clock.now()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

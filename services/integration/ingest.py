@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
+from services import clock
 from services.activities.events import BehaviourEventsIngested
 from services.activities.models import BehaviourEvent, EventKind
 from services.customers import custom_fields
@@ -39,7 +40,7 @@ from services.security.actor import Actor
 from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account
 from services.security.policy import API_ROLE, require_scope
-from services.types import Money, utcnow
+from services.types import Money
 from services.validation.dates import CLOCK_SKEW, EARLIEST, BusinessDate, BusinessTime
 from services.validation.input import StoredInt, parse
 from services.validation.text import text_problem
@@ -239,7 +240,7 @@ def upsert_account(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, 
     ext = _check_external_id(account_external_id, "account_external_id")
     req = parse(AccountUpsert, data)
     customer = customers.load_customer(s, actor, cid)
-    if req.opened_on > date.today():
+    if req.opened_on > clock.today():
         raise ValidationFailed([FieldError("opened_on", "value.future_date")])
     cipher = get_cipher()
     bidx = cipher.blind_index(req.account_no, context=customer_search.ACCOUNT_NO_CONTEXT)
@@ -323,7 +324,7 @@ def upsert_holdings(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any,
             errors.append(FieldError(f"holdings[{i}].product_code", "api.duplicate_in_batch",
                                      {"row": seen[r.product_code]}))
         seen.setdefault(r.product_code, i)
-        if r.as_of > date.today():
+        if r.as_of > clock.today():
             errors.append(FieldError(f"holdings[{i}].as_of", "value.future_date"))
     if errors:
         raise BatchValidationFailed(errors[:MAX_ROW_ERRORS])
@@ -480,7 +481,7 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
                                                         Account.kind).where(Account.id.in_(acc_ids[i:i + _CHUNK]))):
             acc_info[aid] = (ac_cust, cur, kind)
     products = _products(s, {r.product_code for r in ok if r.product_code})
-    now = utcnow()
+    now = clock.now()
     latest = now + CLOCK_SKEW
     for i, r in enumerate(parsed):
         if r is None or len(errors) >= MAX_ROW_ERRORS:
@@ -575,7 +576,7 @@ def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
     ok = [r for r in parsed if r is not None]
     cust = _resolve(s, actor.id, "customer", (r.customer_external_id for r in ok))
     products = _products(s, {r.product_code for r in ok if r.product_code})
-    latest = utcnow() + CLOCK_SKEW
+    latest = clock.now() + CLOCK_SKEW
     for i, r in enumerate(parsed):
         if r is None or len(errors) >= MAX_ROW_ERRORS:
             continue

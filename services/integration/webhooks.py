@@ -17,7 +17,6 @@ import json
 import logging
 import random
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -28,6 +27,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from services import clock
 from services.customers.schemas import _Strict
 from services.db import UnitOfWork
 from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
@@ -38,7 +38,6 @@ from services.security import audit
 from services.security.actor import Actor
 from services.security.keys import get_cipher
 from services.security.models import Role
-from services.types import utcnow
 from services.validation.input import parse
 
 log = logging.getLogger(__name__)
@@ -68,7 +67,7 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, *
         ts = int(timestamp)
     except (TypeError, ValueError):
         return False
-    if abs((now if now is not None else time.time()) - ts) > tolerance:
+    if abs((now if now is not None else clock.now().timestamp()) - ts) > tolerance:
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature or "")
 
@@ -138,7 +137,7 @@ def create_endpoint(*, uow: UnitOfWork, actor: Actor, data: Any, secret: str | N
     req = parse(EndpointCreate, data)
     secret = secret or ("whsec_" + secrets.token_urlsafe(32))
     row = WebhookEndpoint(name=req.name, url=req.url, events=req.events, active=True,
-                          secret_enc=get_cipher().encrypt(secret, context=SECRET_CONTEXT), created_at=utcnow())
+                          secret_enc=get_cipher().encrypt(secret, context=SECRET_CONTEXT), created_at=clock.now())
     uow.session.add(row)
     uow.session.flush()
     audit.record(uow.session, actor, "webhook.create", entity_type="webhook_endpoint", entity_id=row.id,
@@ -241,7 +240,7 @@ def list_deliveries(*, uow: UnitOfWork, actor: Actor, status: Any = None, page: 
 def fan_out(uow: UnitOfWork, *, now: datetime | None = None, limit: int = FANOUT_BATCH) -> int:
     """Turn undispatched outbox messages into deliveries for the endpoints that want them."""
     s = uow.session
-    now = now or utcnow()
+    now = now or clock.now()
     msgs = s.execute(select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None))
                      .order_by(OutboxMessage.id).limit(limit)).scalars().all()
     if not msgs:
@@ -296,7 +295,7 @@ def _claim_due(uow: UnitOfWork, now: datetime, limit: int) -> list[_Due]:
 
 
 def _send(client: httpx.Client, item: _Due) -> tuple[int | None, str | None]:
-    ts = str(int(time.time()))
+    ts = str(int(clock.now().timestamp()))
     headers = {"Content-Type": "application/json", "User-Agent": "FinCRM-Webhooks/1",
                "X-FinCRM-Event": item.event_type, "X-FinCRM-Delivery": str(item.delivery_id),
                "X-FinCRM-Timestamp": ts, "X-FinCRM-Signature": sign(item.secret, ts, item.body)}
@@ -334,7 +333,7 @@ class DispatchResult:
     failed: int = 0
 
 
-def dispatch_once(bind: Engine | Connection | None = None, *, now: Callable[[], datetime] = utcnow,
+def dispatch_once(bind: Engine | Connection | None = None, *, now: Callable[[], datetime] = clock.now,
                   client: httpx.Client | None = None, rng: random.Random | None = None,
                   limit: int = SEND_BATCH) -> DispatchResult:
     """One dispatcher pass: fan out, then send what is due. Each outcome is committed on its own."""

@@ -20,10 +20,9 @@ Operators: >=, >, <=, <, ==, !=, in, not_in, allowed by the operand's type.
 A condition on a missing value (no birth date, custom field not set, no risk level) is false; its
 NOT is true. Both evaluators keep to that, so they agree on every customer.
 
-Windows are measured back from ``as_of``. Outside demo mode ``as_of`` is now. In demo mode it is the demo
-data set's anchor (2026-11-01 Beijing time): the demo data is a snapshot of the bank on that day, so the
-shipped rules match demo customers whenever the demo is run. Windows have no upper bound, so data booked
-after ``as_of`` (an API call in the demo) still counts.
+Windows are measured back from ``as_of``, which is now by the one clock (services/clock.py), in demo mode
+too: the demo seed writes a snapshot of the bank as of the day it is seeded. Windows have no upper bound, so
+data booked after ``as_of`` still counts.
 
 Evaluators:
 - SQL (SQLAlchemy Core, SQLite and PostgreSQL): ``condition_sql`` gives a WHERE clause over the customer
@@ -40,20 +39,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (Numeric, String, and_, bindparam, case, cast, exists, false, func, literal, not_, or_, select, true,
                         type_coerce)
 from sqlalchemy.sql.elements import ColumnElement
 
+from services import clock
 from services.activities.models import BehaviourEvent, EventKind, Interaction, InteractionKind
 from services.customers.models import (AmlRisk, Customer, CustomerKind, CustomerStatus, CustomFieldDefinition,
                                        CustomFieldType, Gender, KycStatus, Segment, SourceChannel)
 from services.errors import FieldError, ValidationFailed
 from services.portfolio.models import (Account, AccountKind, Holding, Product, ProductType, RiskLevel,
                                        Transaction, TransactionKind)
-from services.settings import get_settings
-from services.types import Money, UTCDateTime, utcnow
+from services.types import Money, UTCDateTime
 
 MAX_DEPTH = 4  # groups inside groups
 MAX_LEAVES = 30
@@ -397,16 +395,12 @@ def leaves(node: Node) -> Iterable[Leaf]:
 # ---------------------------------------------------------------- time
 
 def default_as_of() -> datetime:
-    """Now; in demo mode, the demo data's anchor (see the module docstring)."""
-    if get_settings().demo_mode:
-        from services.demo.seed import ANCHOR_DT
-
-        return ANCHOR_DT
-    return utcnow()
+    """Now, by the one clock (services/clock.py)."""
+    return clock.now()
 
 
 def local_date(as_of: datetime) -> date:
-    return as_of.astimezone(ZoneInfo(get_settings().timezone)).date()
+    return clock.local_date(as_of)
 
 
 def years_before(d: date, years: int) -> date:

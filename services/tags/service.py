@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
+from services import clock
 from services.customers.models import Customer
 from services.customers.models import CustomFieldDefinition as CustomerFieldDef
 from services.customers.access import load_customer
@@ -29,7 +30,6 @@ from services.security.policy import customer_scope_filter
 from services.tags import rules as R
 from services.tags.events import CustomerTagged
 from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule
-from services.types import utcnow
 from services.validation.input import StrictInput, parse
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def create_tag(*, uow: UnitOfWork, actor: Actor, data: Any) -> TagView:
     s = uow.session
     if s.execute(select(Tag.id).where(Tag.code == req.code)).first():
         raise ValidationFailed([FieldError("code", "value.taken")])
-    tag = Tag(code=req.code, name=req.name, name_en=req.name_en, color=req.color, created_at=utcnow())
+    tag = Tag(code=req.code, name=req.name, name_en=req.name_en, color=req.color, created_at=clock.now())
     s.add(tag)
     s.flush()
     audit.record(s, actor, "tag.create", entity_type="tag", entity_id=tag.id, changes=req.model_dump())
@@ -212,7 +212,7 @@ def save_rule(*, uow: UnitOfWork, actor: Actor, data: Any) -> RuleView:
         version = previous.version + 1
         s.execute(update(TagRule).where(TagRule.id == previous.id).values(is_current=False))
     rule = TagRule(rule_key=req.rule_key, version=version, tag_id=tag.id, name=req.name, definition=req.definition,
-                   is_current=True, active=req.active, created_by=actor.name, created_at=utcnow())
+                   is_current=True, active=req.active, created_by=actor.name, created_at=clock.now())
     s.add(rule)
     s.flush()
     audit.record(s, actor, "tag_rule.save", entity_type="tag_rule", entity_id=rule.id,
@@ -300,7 +300,7 @@ def _write_changes(s: Session, rule: TagRule, tag: Tag, *, adds: dict[int, dict]
     """Insert and delete customer tags, record the history and (unless told not to) announce each change."""
     if not adds and not removes:
         return []
-    now = utcnow()
+    now = clock.now()
     changes: list[TagChange] = []
     if removes:
         s.execute(delete(CustomerTag).where(CustomerTag.tag_id == tag.id, CustomerTag.customer_id.in_(removes)))
