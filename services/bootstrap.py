@@ -44,10 +44,13 @@ def _subscribe() -> None:
 
 
 def _hooks() -> None:
-    from services import db
+    from services import db, documents
+    from services.imports import files as import_files
     from services.integration.access import client_customers
     from services.security import policy
     from services.security.refusals import record_refusal
 
     db.set_refusal_recorder(record_refusal)
     policy.set_client_scope(client_customers)
+    # Import files and error reports are read by the imports domain's rule (raw or masked), whatever the door.
+    documents.register_reader(documents.IMPORT_KINDS, import_files.download)

@@ -25,7 +25,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlmodel import Session
 
@@ -249,17 +249,26 @@ def upload_customer_document(*, uow: Any, actor: Actor, customer_id: Any, filena
                  customer_id=customer.id, actor=actor)
 
 
+# Who reads the files a domain stores for itself (kind -> reader(session, actor, document) -> (name, type,
+# bytes)): registered by services.bootstrap, so this store does not import the domains that use it.
+_READERS: dict[str, Callable[[Session, Actor, Any], tuple[str, str, bytes]]] = {}
+
+
+def register_reader(kinds: tuple[str, ...], reader: Callable[[Session, Actor, Any], tuple[str, str, bytes]]) -> None:
+    for kind in kinds:
+        _READERS[kind] = reader
+
+
 def download_document(*, uow: Any, actor: Actor, document_id: Any) -> tuple[str, str, bytes]:
     """(filename, content type, bytes) of a document the actor may read; every download is audited in the
     caller's transaction (the caller commits): customer documents, and import files and their error
     reports too, which carry whole batches of ID numbers and phones."""
     s = uow.session
     doc = _document(s, document_id)
-    if doc.kind in IMPORT_KINDS and doc.customer_id is None:
-        # The imports domain decides who may read its files and in which form (raw, or masked).
-        from services.imports import files
-
-        return files.download(s, actor, doc)
+    reader = _READERS.get(doc.kind) if doc.customer_id is None else None
+    if reader is not None:
+        # The domain that owns the file decides who may read it and in which form (imports: raw or masked).
+        return reader(s, actor, doc)
     doc, data = open_document(s, document_id=document_id, actor=actor)
     name = strip_invisible(doc.filename) or "file"
     audit.record(s, actor, "document.download", entity_type="document", entity_id=doc.id,

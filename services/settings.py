@@ -140,7 +140,4 @@ def get_settings() -> Settings:
 
 def reset_settings() -> None:
     """Forget the cached settings (tests and the CLI after changing the environment)."""
-    get_settings.cache_clear()
-    from services.security import keys  # late: keys depends on settings
-
-    keys.reset_cipher()
+    get_settings.cache_clear()  # the field cipher follows (services.security.keys keys it on the settings)

@@ -15,7 +15,7 @@ from services.security.actor import Actor
 from services.security.models import Role, User
 from services.security.passwords import MIN_LENGTH, hash_password
 from services.validation.input import RowId, parse
-from services.customers.schemas import _Strict
+from services.validation.input import StrictInput as _Strict
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
 
