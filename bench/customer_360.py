@@ -17,7 +17,7 @@ import os
 from bench.datagen import HEAVY_CUSTOMERS, build_history
 from bench.replay import recorded_sql, replay
 from bench.report import emit, note, percentiles, repeat_count, time_calls
-from services.customers import c360
+from services.customer360 import service as c360
 from services.db import UnitOfWork, make_engine
 from services.security.actor import Actor
 

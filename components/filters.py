@@ -6,7 +6,7 @@ Layout is inline so the pieces need no stylesheet of their own; rows wrap at pho
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import reflex as rx
 

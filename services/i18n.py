@@ -270,7 +270,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.color": {"en": "Colour", "zh_CN": "颜色"},
     "field.rule_key": {"en": "Rule key", "zh_CN": "规则代码"},
     "field.tag_code": {"en": "Tag", "zh_CN": "标签"},
-    "field.active": {"en": "Active", "zh_CN": "启用"},
     "entity.tag_rule": {"en": "tag rule", "zh_CN": "标签规则"},
     "entity.customer": {"en": "customer", "zh_CN": "客户"},
     "entity.user": {"en": "user", "zh_CN": "用户"},

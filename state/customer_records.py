@@ -18,7 +18,8 @@ from typing import Any
 import reflex as rx
 
 from services import documents
-from services.customers import c360, consent
+from services.customer360 import service as c360
+from services.customers import consent
 from services.db import unit_of_work
 from services.errors import DomainError, FieldError, ValidationFailed
 from state.customers import CustomerState, consent_rows, document_rows

@@ -17,7 +17,8 @@ import reflex as rx
 
 from services.activities import service as activities
 from services.activities.models import InteractionKind, TaskPriority, TicketKind
-from services.customers import c360, consent
+from services.customer360 import service as c360
+from services.customers import consent
 from services.customers import custom_fields
 from services.customers import service as customers
 from services.customers.views import (CreditRatingView, Customer360, Customer360Header, CustomerDetail,

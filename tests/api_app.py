@@ -4,10 +4,9 @@ token's headers). A plugin of the root conftest, so tests/api and tests/security
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 PRODUCT_CODE = "WM-PREMIUM-01"
 

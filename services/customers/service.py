@@ -5,15 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from services import clock
-from services.activities.models import Interaction
 from services.customers import custom_fields, pii
 from services.customers import filters as customer_filters
 from services.customers import search as customer_search
@@ -23,28 +20,22 @@ from services.customers.access import (ID_CONTEXT, PHONE_CONTEXT, decrypt, list_
 from services.customers.changes import update_customer  # noqa: F401 - the one change use case, re-exported
 from services.customers.events import CustomersCreated, NewCustomer
 from services.customers.identity import check_unique_id, resolve_owner, validate_identity
-from services.customers.models import Customer, CustomerKind, IdType, Relationship
+from services.customers.models import Customer, CustomerKind, IdType
 from services.customers.pinyin import search_keys
 from services.customers.schemas import CustomerCreate, SearchRequest
-from services.customers.views import (AccountView, CustomerDetail, CustomerPage, CustomerProfile,
-                                      CustomerSummary, HoldingView, InteractionView, RelationshipView,
-                                      TransactionView)
+from services.customers.views import CustomerPage, CustomerProfile, CustomerSummary
 from services.db import UnitOfWork
 from services.errors import FieldError, NotPermitted, ValidationFailed
 from services.org.models import Branch, Team
-from services.portfolio.models import Account, AccountKind, Holding, Product, Transaction
 from services.security import audit
 from services.security.actor import Actor
 from services.security.masking import mask_id_number, mask_phone
 from services.security.models import User
-from services.security.policy import (CREATOR_ROLES, Access, can_see_customer, customer_scope_filter,
+from services.security.policy import (CREATOR_ROLES, Access, customer_scope_filter,
                                       editable_fields, field_access, require_reveal, require_scope, scope_key)
 from services.validation.identity import id_number_birth_date, id_number_gender
 from services.validation.input import parse
 
-LIABILITY_KINDS = frozenset({AccountKind.LOAN, AccountKind.CREDIT_CARD})
-RECENT_TRANSACTIONS = 20
-RECENT_INTERACTIONS = 20
 
 # ---------------------------------------------------------------- loading with scope
 
@@ -237,62 +228,6 @@ def profile_view(s: Session, actor: Actor, c: Customer) -> CustomerProfile:
         branch_name=branch.name if branch else None, team_name=team.name if team else None,
         version=c.version, created_at=c.created_at, revealable=revealable,
         editable=sorted(editable_fields(actor)))
-
-
-def get_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> CustomerDetail:
-    """The customer's profile, accounts, holdings, recent transactions, relationships and interactions."""
-    s = uow.session
-    c = load_customer(s, actor, customer_id)
-    accounts = s.execute(select(Account).where(Account.customer_id == c.id).order_by(Account.kind, Account.id)
-                         ).scalars().all()
-    account_views = [AccountView(
-        id=a.id, kind=a.kind, account_no=present_encrypted(actor, "account_no", a.account_no_enc,
-                                     customer_search.ACCOUNT_NO_CONTEXT),
-        currency=a.currency, balance=a.balance, is_liability=a.kind in LIABILITY_KINDS, status=a.status,
-        opened_on=a.opened_on) for a in accounts]
-    holdings = s.execute(
-        select(Holding, Product).join(Product, Product.id == Holding.product_id)
-        .where(Holding.customer_id == c.id).order_by(Holding.market_value.desc())
-    ).all()
-    holding_views = [HoldingView(
-        id=h.id, account_id=h.account_id, product_code=p.code, product_name=p.name, product_name_en=p.name_en,
-        product_type=p.product_type, risk_level=p.risk_level, quantity=h.quantity, cost=h.cost,
-        market_value=h.market_value, currency=h.currency, as_of=h.as_of) for h, p in holdings]
-    txs = s.execute(
-        select(Transaction, Product.name).outerjoin(Product, Product.id == Transaction.product_id)
-        .where(Transaction.customer_id == c.id)
-        .order_by(Transaction.booked_at.desc(), Transaction.id.desc()).limit(RECENT_TRANSACTIONS)
-    ).all()
-    tx_views = [TransactionView(
-        id=t.id, account_id=t.account_id, kind=t.kind, amount=t.amount, currency=t.currency,
-        booked_at=t.booked_at, channel=t.channel, description=t.description, product_name=pname)
-        for t, pname in txs]
-    rels = s.execute(
-        select(Relationship, Customer).join(Customer, Customer.id == Relationship.related_customer_id)
-        .where(Relationship.customer_id == c.id).order_by(Relationship.id)
-    ).all()
-    rel_views = []
-    for r, other in rels:
-        visible = can_see_customer(actor, owner_id=other.owner_id, team_id=other.team_id,
-                                   branch_id=other.branch_id)
-        rel_views.append(RelationshipView(
-            kind=r.kind, related_customer_id=other.id if visible else None,
-            related_name=other.name if visible else other.name[:1] + "*" * max(1, len(other.name) - 1)))
-    inters = s.execute(
-        select(Interaction, User.display_name).join(User, User.id == Interaction.user_id)
-        .where(Interaction.customer_id == c.id)
-        .order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS)
-    ).all()
-    inter_views = [InteractionView(id=i.id, kind=i.kind, occurred_at=i.occurred_at, subject=i.subject,
-                                   notes=i.notes, user_name=uname) for i, uname in inters]
-    # AUM: what the customer has with us; liabilities: what they owe (loans, cards). CNY only in v1.
-    assets = sum((a.balance for a in accounts if a.kind not in LIABILITY_KINDS and a.kind != AccountKind.INSURANCE),
-                 Decimal("0"))
-    assets += sum((h.market_value for h, _ in holdings), Decimal("0"))
-    liabilities = sum((a.balance for a in accounts if a.kind in LIABILITY_KINDS), Decimal("0"))
-    return CustomerDetail(profile=profile_view(s, actor, c), aum=assets, liabilities=liabilities, currency="CNY",
-                          accounts=account_views, holdings=holding_views, recent_transactions=tx_views,
-                          relationships=rel_views, interactions=inter_views)
 
 
 def customer_count(*, uow: UnitOfWork, actor: Actor) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Iterable
 
@@ -25,6 +24,7 @@ from services.activities.events import BehaviourEventsIngested
 from services.activities.models import BehaviourEvent, EventKind
 from services.customers import custom_fields
 from services.customers import search as customer_search
+from services.customer360 import service as c360
 from services.customers import service as customers
 from services.customers.models import Customer
 from services.customers.schemas import CustomerCreate, _Strict
@@ -198,7 +198,7 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
 def get_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any) -> ApiCustomerDetail:
     _require_client(actor, "customers:read")
     cid = _customer_id(uow.session, actor, external_id)
-    detail = customers.get_customer(uow=uow, actor=actor, customer_id=cid)
+    detail = c360.get_customer(uow=uow, actor=actor, customer_id=cid)
     audit.record(uow.session, actor, "customer.read", entity_type="customer", entity_id=cid)
     return ApiCustomerDetail(**{**dict(detail), "profile": _api_profile(uow.session, actor, detail.profile)})
 
@@ -347,7 +347,7 @@ def upsert_holdings(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any,
     if changed:
         audit.record(s, actor, "holding.upsert", entity_type="customer", entity_id=customer.id,
                      changes={"account_id": account.id, "positions": changed})
-    return customers.get_customer(uow=uow, actor=actor, customer_id=customer.id).holdings
+    return c360.get_customer(uow=uow, actor=actor, customer_id=customer.id).holdings
 
 
 def _products(session: Session, codes: set[str]) -> dict[str, int]:

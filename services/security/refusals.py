@@ -74,7 +74,7 @@ def source_of(actor: Actor | None, ip: str | None = None) -> str:
 
 def _operation(tb: TracebackType | None) -> str | None:
     """The use case that refused: the outermost `services.*` function on the way to the raise
-    (not the policy helper that raised), e.g. `services.customers.c360.customer_360`."""
+    (not the policy helper that raised), e.g. `services.customer360.service.customer_360`."""
     for frame, _ in traceback.walk_tb(tb):
         module = frame.f_globals.get("__name__", "")
         if module.startswith("services.") and not module.startswith(("services.security.policy", "services.db")):

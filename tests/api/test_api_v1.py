@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import text
 
 from api_helpers import count, customer_body, get_token
 

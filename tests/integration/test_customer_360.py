@@ -1,7 +1,6 @@
 """The 360 view's services: header, household roll-up, paged transactions, one timeline, quick actions."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ from sqlalchemy import insert, select, update
 
 from services.activities import service as activities
 from services.activities.models import BehaviourEvent, Interaction, Ticket
-from services.customers import c360
+from services.customer360 import service as c360
 from services.customers.models import CreditRating, Customer, Household, Relationship
 from services.errors import Refusal, ValidationFailed
 from services.portfolio.models import Account, AumSnapshot, Transaction

@@ -1,5 +1,5 @@
-"""The 360 view reads its first screen with its own statements (for speed, services/customers/c360.py); what it
-shows must stay exactly what the customer detail use case shows (services.customers.service.get_customer):
+"""The 360 view reads its first screen with its own statements (for speed, services/customer360/service.py); what it
+shows must stay exactly what the customer detail use case shows (services.customer360.service.get_customer):
 the same profile, masking, accounts, holdings, latest transactions, relationships and interactions, for
 every kind of viewer, and the same refusals."""
 from __future__ import annotations
@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import insert, update
 
 from services.activities.models import Interaction
-from services.customers import c360
-from services.customers import service as customers
+from services.customer360 import service as c360
 from services.customers.models import Customer, Household, Relationship
 from services.errors import DomainError, Refusal
 from services.portfolio.models import Account, Holding, Product, Transaction
@@ -76,7 +75,7 @@ def book(connection, new_customer, org):
 def test_first_screen_shows_what_the_detail_shows(uow_factory, actors, book, viewer):
     actor = actors[viewer]
     with uow_factory() as uow:
-        detail = customers.get_customer(uow=uow, actor=actor, customer_id=book["me"].id)
+        detail = c360.get_customer(uow=uow, actor=actor, customer_id=book["me"].id)
         view = c360.customer_360(uow=uow, actor=actor, customer_id=book["me"].id)
     assert view.detail == detail
     assert len(view.detail.recent_transactions) == 20 and len(view.detail.interactions) == 20
@@ -86,7 +85,7 @@ def test_first_screen_shows_what_the_detail_shows(uow_factory, actors, book, vie
 @pytest.mark.parametrize("viewer", ["rm_a1", "compliance"])
 def test_a_relative_outside_scope_shows_the_same_masked_name(uow_factory, actors, book, viewer):
     with uow_factory() as uow:
-        detail = customers.get_customer(uow=uow, actor=actors[viewer], customer_id=book["me"].id)
+        detail = c360.get_customer(uow=uow, actor=actors[viewer], customer_id=book["me"].id)
         view = c360.customer_360(uow=uow, actor=actors[viewer], customer_id=book["me"].id)
     assert view.detail.relationships == detail.relationships
     brother = next(r for r in detail.relationships if r.kind == "related_party")
@@ -95,10 +94,10 @@ def test_a_relative_outside_scope_shows_the_same_masked_name(uow_factory, actors
 
 @pytest.mark.parametrize("customer_id", [0, -1, True, "1", 2**62, 10**30, 987654])
 def test_refuses_as_the_detail_refuses(uow_factory, actors, customer_id):
-    for use_case in (customers.get_customer, c360.customer_360):
+    for use_case in (c360.get_customer, c360.customer_360):
         with uow_factory() as uow, pytest.raises(DomainError) as refused:
             use_case(uow=uow, actor=actors["rm_a1"], customer_id=customer_id)
-        if use_case is customers.get_customer:
+        if use_case is c360.get_customer:
             expected = (type(refused.value), getattr(refused.value, "code", None))
         else:
             assert (type(refused.value), getattr(refused.value, "code", None)) == expected
@@ -110,7 +109,7 @@ def test_out_of_scope_refused_alike(uow_factory, actors, book, viewer, whom):
     """Another branch's RM, a colleague in the same team (not the owner), an RM and a team lead looking at a
     customer of another branch: refused exactly as the detail refuses."""
     outcomes = []
-    for use_case in (customers.get_customer, c360.customer_360):
+    for use_case in (c360.get_customer, c360.customer_360):
         with uow_factory() as uow:
             try:
                 use_case(uow=uow, actor=actors[viewer], customer_id=book[whom].id)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from services.activities import service as activities
 from services.activities.models import Interaction, Task, Ticket
-from services.customers import c360
+from services.customer360 import service as c360
 from services.customers.models import Customer
 from services.customers.search import ACCOUNT_NO_CONTEXT
 from services.errors import Refusal, ValidationFailed

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import documents
-from services.customers import c360
+from services.customer360 import service as c360
 from services.customers.models import Document
 from services.errors import NotFound, Refusal, ValidationFailed
 from services.security.models import AuditEvent

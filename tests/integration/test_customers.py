@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from services.customer360 import service as c360
 from services.customers import service
 from services.customers.models import Customer
 from services.errors import ConcurrentModification, NotFound, Refusal, ValidationFailed
@@ -40,7 +41,7 @@ def test_create_customer_encrypts_identity_and_audits_masked(uow_factory, new_cu
 def test_rm_asking_for_another_branchs_customer_is_not_permitted(uow_factory, new_customer, actors):
     other = new_customer(owner="rm_b1", name="李四")
     with uow_factory() as uow, pytest.raises(Refusal):
-        service.get_customer(uow=uow, actor=actors["rm_a1"], customer_id=other.id)
+        c360.get_customer(uow=uow, actor=actors["rm_a1"], customer_id=other.id)
 
 
 def test_data_scope_follows_role(uow_factory, new_customer, actors):
@@ -108,7 +109,7 @@ def test_reveal_is_refused_to_rm_and_audited_for_compliance(uow_factory, new_cus
 def test_compliance_sees_masked_until_reveal(uow_factory, new_customer, actors):
     c = new_customer(name="周八")
     with uow_factory() as uow:
-        d = service.get_customer(uow=uow, actor=actors["compliance"], customer_id=c.id)
+        d = c360.get_customer(uow=uow, actor=actors["compliance"], customer_id=c.id)
     assert "*" in d.profile.id_number and "id_number" in d.profile.revealable
 
 
@@ -148,12 +149,12 @@ def test_missing_and_wrong_type_input(uow_factory, actors):
         service.create_customer(uow=uow, actor=actors["rm_a1"], data="not a dict")
     for bad_id in ("1", "abc", None, True, -5, 10**30):
         with uow_factory() as uow, pytest.raises((ValidationFailed, NotFound)):
-            service.get_customer(uow=uow, actor=actors["compliance"], customer_id=bad_id)
+            c360.get_customer(uow=uow, actor=actors["compliance"], customer_id=bad_id)
 
 
 def test_unknown_customer_is_not_found(uow_factory, actors):
     with uow_factory() as uow, pytest.raises(NotFound) as err:
-        service.get_customer(uow=uow, actor=actors["compliance"], customer_id=987654)
+        c360.get_customer(uow=uow, actor=actors["compliance"], customer_id=987654)
     assert "987654" in err.value.message("en") and "客户" in err.value.message("zh_CN")
 
 
@@ -244,7 +245,7 @@ def test_customer_detail_totals_and_relationships(uow_factory, new_customer, act
         {"customer_id": a.id, "related_customer_id": stranger.id, "kind": "related_party", "created_at": _now()},
     ])
     with uow_factory() as uow:
-        d = service.get_customer(uow=uow, actor=actors["rm_a1"], customer_id=a.id)
+        d = c360.get_customer(uow=uow, actor=actors["rm_a1"], customer_id=a.id)
     assert d.aum == Decimal("102235.06") and d.liabilities == Decimal("250000.00")
     assert all("*" in acc.account_no for acc in d.accounts)
     rel = {r.kind: r for r in d.relationships}

@@ -15,7 +15,6 @@ from services.customers import custom_fields as cf
 from services.customers.models import Customer
 from services.errors import Refusal, ValidationFailed
 from services.imports import service as imports
-from services.imports.models import ImportBatch
 from services.security.models import AuditEvent
 from services.validation.identity import make_id_number
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, update
 
-from services.customers import c360
+from services.customer360 import service as c360
 from services.customers.models import Customer, Household
 from services.portfolio.models import Account
 from services.security.keys import get_cipher

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.customers import c360
+from services.customer360 import service as c360
 from services.errors import NotFound, NotPermitted, OutOfScope
 from services.security import refusals
 from services.security.audit import verify
@@ -44,7 +44,7 @@ def test_foreign_customer_is_refused_as_not_found_and_audited(uow_factory, conne
         "user", str(actors["rm_a1"].id), "customer", str(foreign.id))
     changes = json.loads(ev.changes)
     assert changes["refused"] == "error.not_found"
-    assert changes["operation"] == "services.customers.c360.customer_360"
+    assert changes["operation"] == "services.customer360.service.customer_360"
     assert verify(Session(connection)).ok
 
 

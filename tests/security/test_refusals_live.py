@@ -59,7 +59,7 @@ def test_refusals_through_every_door_are_audited(live_app) -> None:
     refused = _refusals_since(live_app, seq)
     assert all(r["actor"] == "rm" for r in refused)
     customer = [r for r in refused if r["entity"] == "customer" and r["id"] == str(foreign.id)]
-    assert customer and customer[0]["operation"].startswith("services.customers.c360.")
+    assert customer and customer[0]["operation"].startswith("services.customer360.service.")
     operations = {r.get("operation", "") for r in refused}
     assert any(op.startswith("services.tags.") for op in operations), operations
     assert any(op.startswith("services.customers.custom_fields.") for op in operations), operations

@@ -1,6 +1,6 @@
 """The customer 360 view: one call for the phone's first screen, and the paged parts behind it.
 
-Everything is scoped (services.customers.service.load_customer) and masked per the
+Everything is scoped (services.customers.access.load_customer) and masked per the
 actor before it leaves; charts read rollups (AumSnapshot), never whole histories.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import Integer, and_, bindparam, func, not_, or_, select, type_c
 from services.activities.models import BehaviourEvent, Interaction, Ticket, TicketStatus
 from services.customers import search as customer_search
 from services.customers import service as customers
+from services.portfolio.conventions import LIABILITY_KINDS
 from services.customers.models import CreditRating, Customer, Document, Household, Relationship
 from services.customers.schemas import _Strict
 from services.customers.views import (AccountView, AmountByKey, CreditRatingView, Customer360, Customer360Header,
@@ -37,6 +38,8 @@ from services.types import Money, utcnow
 from services.validation.dates import BusinessDate
 from services.validation.input import parse
 
+RECENT_TRANSACTIONS = 20
+RECENT_INTERACTIONS = 20
 LARGE_TRANSACTION = Decimal("50000")  # the timeline shows bookings of at least this much
 HISTORY_MONTHS = 24
 
@@ -53,7 +56,7 @@ HISTORY_MONTHS = 24
 # Scope, field policy and masking are those of services.customers.service (load_customer, present*).
 
 _CID = bindparam("cid", type_=Integer)
-_ASSET_EXCLUDED = tuple(customers.LIABILITY_KINDS | {AccountKind.INSURANCE})
+_ASSET_EXCLUDED = tuple(LIABILITY_KINDS | {AccountKind.INSURANCE})
 
 
 def _money_sum(column, *where) -> Any:
@@ -91,7 +94,7 @@ _RECENT_TRANSACTIONS = (
     select(Transaction.id, Transaction.account_id, Transaction.kind, Transaction.amount, Transaction.currency,
            Transaction.booked_at, Transaction.channel, Transaction.description, Product.name)
     .outerjoin(Product, Product.id == Transaction.product_id).where(Transaction.customer_id == _CID)
-    .order_by(Transaction.booked_at.desc(), Transaction.id.desc()).limit(customers.RECENT_TRANSACTIONS))
+    .order_by(Transaction.booked_at.desc(), Transaction.id.desc()).limit(RECENT_TRANSACTIONS))
 _RELATIONSHIPS = (select(Relationship.kind, Customer.id, Customer.name, Customer.owner_id, Customer.team_id,
                          Customer.branch_id)
                   .join(Customer, Customer.id == Relationship.related_customer_id)
@@ -99,7 +102,7 @@ _RELATIONSHIPS = (select(Relationship.kind, Customer.id, Customer.name, Customer
 _INTERACTIONS = (select(Interaction.id, Interaction.kind, Interaction.occurred_at, Interaction.subject,
                         Interaction.notes, User.display_name)
                  .join(User, User.id == Interaction.user_id).where(Interaction.customer_id == _CID)
-                 .order_by(Interaction.occurred_at.desc()).limit(customers.RECENT_INTERACTIONS))
+                 .order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS))
 _TAGS = (select(Tag.code, Tag.name, Tag.name_en, Tag.color, CustomerTag.rule_version, CustomerTag.evidence,
                 CustomerTag.applied_at)
          .join(Tag, Tag.id == CustomerTag.tag_id).where(CustomerTag.customer_id == _CID)
@@ -115,7 +118,7 @@ _HOUSEHOLD = (select(Household.id, Household.name, Customer.id, Customer.name, C
                                             not_(_one_of(Account.kind, _ASSET_EXCLUDED)))
                                  + _money_sum(Holding.market_value, Holding.customer_id == Customer.id), Money()),
                      _money_sum(Account.balance, Account.customer_id == Customer.id,
-                                _one_of(Account.kind, tuple(customers.LIABILITY_KINDS))))
+                                _one_of(Account.kind, tuple(LIABILITY_KINDS))))
               .join(Customer, Customer.household_id == Household.id)
               .where(Household.id == bindparam("household_id", type_=Integer)).order_by(Customer.id))
 
@@ -132,7 +135,7 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
     accounts = [AccountView(
         id=a_id, kind=kind, account_no=customers.present_with(account_field, "account_no", token,
                                                                customer_search.ACCOUNT_NO_CONTEXT),
-        currency=currency, balance=balance, is_liability=kind in customers.LIABILITY_KINDS, status=status,
+        currency=currency, balance=balance, is_liability=kind in LIABILITY_KINDS, status=status,
         opened_on=opened_on) for a_id, kind, token, currency, balance, status, opened_on in conn.execute(_ACCOUNTS, cid)]
     holdings = [HoldingView(
         id=h_id, account_id=account_id, product_code=code, product_name=pname, product_name_en=pname_en,
@@ -422,3 +425,61 @@ def custom_values(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list:
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
     return present_custom_values(s, actor, c.kind, c.custom or {}, include_empty=False)
+
+
+# ---------------------------------------------------------------- the detail other systems read
+
+def get_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> CustomerDetail:
+    """The customer's profile, accounts, holdings, recent transactions, relationships and interactions."""
+    s = uow.session
+    c = customers.load_customer(s, actor, customer_id)
+    accounts = s.execute(select(Account).where(Account.customer_id == c.id).order_by(Account.kind, Account.id)
+                         ).scalars().all()
+    account_views = [AccountView(
+        id=a.id, kind=a.kind, account_no=customers.present_encrypted(actor, "account_no", a.account_no_enc,
+                                     customer_search.ACCOUNT_NO_CONTEXT),
+        currency=a.currency, balance=a.balance, is_liability=a.kind in LIABILITY_KINDS, status=a.status,
+        opened_on=a.opened_on) for a in accounts]
+    holdings = s.execute(
+        select(Holding, Product).join(Product, Product.id == Holding.product_id)
+        .where(Holding.customer_id == c.id).order_by(Holding.market_value.desc())
+    ).all()
+    holding_views = [HoldingView(
+        id=h.id, account_id=h.account_id, product_code=p.code, product_name=p.name, product_name_en=p.name_en,
+        product_type=p.product_type, risk_level=p.risk_level, quantity=h.quantity, cost=h.cost,
+        market_value=h.market_value, currency=h.currency, as_of=h.as_of) for h, p in holdings]
+    txs = s.execute(
+        select(Transaction, Product.name).outerjoin(Product, Product.id == Transaction.product_id)
+        .where(Transaction.customer_id == c.id)
+        .order_by(Transaction.booked_at.desc(), Transaction.id.desc()).limit(RECENT_TRANSACTIONS)
+    ).all()
+    tx_views = [TransactionView(
+        id=t.id, account_id=t.account_id, kind=t.kind, amount=t.amount, currency=t.currency,
+        booked_at=t.booked_at, channel=t.channel, description=t.description, product_name=pname)
+        for t, pname in txs]
+    rels = s.execute(
+        select(Relationship, Customer).join(Customer, Customer.id == Relationship.related_customer_id)
+        .where(Relationship.customer_id == c.id).order_by(Relationship.id)
+    ).all()
+    rel_views = []
+    for r, other in rels:
+        visible = can_see_customer(actor, owner_id=other.owner_id, team_id=other.team_id,
+                                   branch_id=other.branch_id)
+        rel_views.append(RelationshipView(
+            kind=r.kind, related_customer_id=other.id if visible else None,
+            related_name=other.name if visible else other.name[:1] + "*" * max(1, len(other.name) - 1)))
+    inters = s.execute(
+        select(Interaction, User.display_name).join(User, User.id == Interaction.user_id)
+        .where(Interaction.customer_id == c.id)
+        .order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS)
+    ).all()
+    inter_views = [InteractionView(id=i.id, kind=i.kind, occurred_at=i.occurred_at, subject=i.subject,
+                                   notes=i.notes, user_name=uname) for i, uname in inters]
+    # AUM: what the customer has with us; liabilities: what they owe (loans, cards). CNY only in v1.
+    assets = sum((a.balance for a in accounts if a.kind not in LIABILITY_KINDS and a.kind != AccountKind.INSURANCE),
+                 Decimal("0"))
+    assets += sum((h.market_value for h, _ in holdings), Decimal("0"))
+    liabilities = sum((a.balance for a in accounts if a.kind in LIABILITY_KINDS), Decimal("0"))
+    return CustomerDetail(profile=customers.profile_view(s, actor, c), aum=assets, liabilities=liabilities, currency="CNY",
+                          accounts=account_views, holdings=holding_views, recent_transactions=tx_views,
+                          relationships=rel_views, interactions=inter_views)
