@@ -6,8 +6,7 @@ from typing import Any
 import reflex as rx
 
 from components.i18n import t
-from services.portfolio.models import RiskLevel
-from services.activities.models import EventKind
+from state.tags import EVENT_KINDS, RISK_LEVELS
 
 OPS = (">=", ">", "<=", "<", "==", "!=", "in", "not_in")
 COLOR_HEX = {"blue": "#3e63dd", "green": "#30a46c", "orange": "#f76b15", "red": "#e5484d", "purple": "#8e4ec6",
@@ -103,7 +102,7 @@ def condition_row(row: rx.Var, index: rx.Var, *, fields: rx.Var, on_set, on_remo
         rx.cond(
             shape == "event",
             _labelled("tags.event_kind", rx.el.select(
-                *[rx.el.option(k.value, value=k.value) for k in EventKind],
+                *[rx.el.option(k, value=k) for k in EVENT_KINDS],
                 value=row["event_kind"], id="cond-event-kind-" + index.to_string(), class_name="field-input",
                 on_change=lambda v: on_set(index, "event_kind", v))),
         ),
@@ -111,7 +110,7 @@ def condition_row(row: rx.Var, index: rx.Var, *, fields: rx.Var, on_set, on_remo
             shape == "holding",
             rx.fragment(
                 _labelled("tags.min_risk", rx.el.select(
-                    rx.el.option(t("tags.any"), value=""), *[rx.el.option(r.value, value=r.value) for r in RiskLevel],
+                    rx.el.option(t("tags.any"), value=""), *[rx.el.option(r, value=r) for r in RISK_LEVELS],
                     value=row["min_risk"], id="cond-min-risk-" + index.to_string(), class_name="field-input",
                     on_change=lambda v: on_set(index, "min_risk", v))),
                 _labelled("tags.product_types", rx.el.input(

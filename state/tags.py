@@ -18,9 +18,15 @@ import reflex as rx
 from services.db import unit_of_work
 from services.errors import DomainError
 from services.i18n import format_number
+from services.activities.models import EventKind
+from services.portfolio.models import RiskLevel
 from services.tags import service as tags
 from state.i18n import label
 from state.session import DataState
+
+# What the editor's selects offer (components read them from here: components never import services).
+EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in EventKind)
+RISK_LEVELS: tuple[str, ...] = tuple(r.value for r in RiskLevel)
 
 MAX_ROWS = 20
 NEW_TAG = "__new"

@@ -1,0 +1,37 @@
+"""The architecture's contracts, checked by a maintained tool (import-linter; contracts in pyproject.toml):
+the app's layers, components that never reach the domain, production code that never imports the demo
+data, and the domain's own layers in which sibling domains do not import each other (they talk through
+domain events, services/events.py, wired in services/bootstrap.py)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_import_contract_is_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
+
+
+def test_every_event_a_domain_publishes_has_its_subscribers_wired_in_bootstrap():
+    """Subscriptions live in one place; a handler written but never subscribed would silently not run."""
+    from services import bootstrap
+    from services.activities.events import BehaviourEventsIngested
+    from services.customers.events import CustomerChanged, CustomersCreated
+    from services.events import bus
+    from services.portfolio.events import TransactionsIngested
+    from services.tags.events import CustomerTagged
+
+    bootstrap.configure()
+    wired = {t: [f"{h.__module__}.{h.__name__}" for h in hs] for t, hs in bus.subscriptions().items()}
+    assert "services.tags.events.on_customers_created" in wired[CustomersCreated]
+    assert "services.integration.outbox.on_customers_created" in wired[CustomersCreated]
+    assert "services.tags.events.on_customer_changed" in wired[CustomerChanged]
+    assert "services.integration.outbox.on_customer_changed" in wired[CustomerChanged]
+    assert wired[TransactionsIngested] == ["services.tags.events.on_transactions_ingested"]
+    assert wired[BehaviourEventsIngested] == ["services.tags.events.on_behaviour_events_ingested"]
+    assert wired[CustomerTagged] == ["services.integration.outbox.on_customer_tagged"]
