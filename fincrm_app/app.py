@@ -73,12 +73,15 @@ def index() -> rx.Component:
 
 
 def _guarded(asgi):
-    """Around everything the backend serves (our routes, Reflex's endpoints, the built pages): security
-    headers on every response, and uploads authenticated by the request's own session cookie."""
+    """Around everything the backend serves (our routes, Reflex's endpoints, the built pages): the client's
+    real address behind trusted proxies, security headers on every response, and uploads authenticated by
+    the request's own session cookie."""
+    from fincrm_app.proxies import behind_trusted_proxies
     from fincrm_app.security_headers import SecurityHeaders
     from fincrm_app.upload_guard import UploadGuard
 
-    return SecurityHeaders(UploadGuard(asgi, reflex_app=lambda: app))
+    return behind_trusted_proxies(SecurityHeaders(UploadGuard(asgi, reflex_app=lambda: app)),
+                                  get_settings().trusted_proxies)
 
 
 app = rx.App(

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     lockout_minutes: float = Field(15.0, gt=0)
     lockout_trust_days: float = Field(30.0, gt=0)  # a browser/address where a name signed in stays trusted
     cookie_secure: bool = False
+    # Reverse proxies / load balancers whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated).
+    # Without it the client address of every request is the proxy's, and the per-address sign-in throttle
+    # would hold back everyone behind it at once. Empty: trust no header (direct connections).
+    trusted_proxies: str = ""
     log_level: str = "INFO"
 
     @field_validator("timezone")
