@@ -37,25 +37,48 @@ EXPECTED = {
 }
 
 
-def _bench(args: list[str], bench_dir: Path) -> subprocess.CompletedProcess:
+def _env(bench_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FINCRM_BENCH_")}
     env.update(TINY, FINCRM_BENCH_DIR=str(bench_dir), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return env
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every figure started at once, each alone in its own empty bench directory (they share nothing, so
+    they may run side by side; the machine's cores then keep the whole check short)."""
+    root = tmp_path_factory.mktemp("bench")
+    started = {figure: subprocess.Popen(
+        [sys.executable, "-m", "bench", figure], cwd=ROOT, env=_env(root / figure), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True) for figure in sorted(EXPECTED)}
+    done: dict[str, tuple[int, str, str]] = {}
+
+    def result(figure: str) -> tuple[int, str, str]:
+        if figure not in done:
+            out, err = started[figure].communicate(timeout=300)
+            done[figure] = (started[figure].returncode, out, err)
+        return done[figure]
+
+    yield result
+    for proc in started.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def test_every_figure_has_a_smoke_run(tmp_path):
-    listed = _bench(["--list"], tmp_path)
+    listed = subprocess.run([sys.executable, "-m", "bench", "--list"], cwd=ROOT, env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr
     assert set(listed.stdout.split()) == set(EXPECTED)
 
 
 @pytest.mark.parametrize("figure", sorted(EXPECTED))
-def test_figure_runs_alone_on_tiny_data(figure, tmp_path):
-    done = _bench([figure], tmp_path / figure)
-    assert done.returncode == 0, f"python -m bench {figure} failed:\n{done.stderr[-4000:]}"
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    assert {line["figure"] for line in lines} == EXPECTED[figure], done.stdout
+def test_figure_runs_alone_on_tiny_data(figure, runs):
+    returncode, stdout, stderr = runs(figure)
+    assert returncode == 0, f"python -m bench {figure} failed:\n{stderr[-4000:]}"
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    assert {line["figure"] for line in lines} == EXPECTED[figure], stdout
     for line in lines:
         ratios = {k: v for k, v in line.items() if k.startswith("ratio")}
         baselines = {k: v for k, v in line.items() if k.startswith(("baseline", "raw_"))}
