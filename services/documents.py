@@ -8,8 +8,8 @@ every read goes through a `Document` row and its permission check.
 
 Who may store or open what:
 - a document attached to a customer: anyone who may see that customer (the customer's data scope);
-- import sources and import error reports (attached to no customer): stored by the roles that run
-  imports (`BACK_OFFICE_ROLES`, or the system); read by the imports domain's one rule
+- import sources and import error reports (attached to no customer): stored by those who run imports
+  (Permission.IMPORT_RUN, or the system); read by the imports domain's one rule
   (services.imports.files: whoever may see the batch, the source in full only to those whose field
   policy lets them see every sensitive field it carries, masked for everyone else).
 
@@ -33,8 +33,7 @@ from services.customers.models import Document
 from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
-from services.security.models import Role
-from services.security.policy import can_see_customer, require_customer_record_role
+from services.security.policy import Permission, can_see_customer, permits, requires
 from services.settings import get_settings
 from services import clock
 from services.validation.text import strip_invisible
@@ -42,8 +41,6 @@ from services.validation.text import strip_invisible
 KINDS = ("id_copy", "contract", "disclosure", "import_source", "import_report", "other")
 IMPORT_KINDS = ("import_source", "import_report")  # read through services.imports.files
 MAX_SIZE = 100 * 1024 * 1024  # 100 MB
-BACK_OFFICE_ROLES = (Role.OPS, Role.BRANCH_MANAGER, Role.TEAM_LEAD, Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
-OVERSIGHT_ROLES = (Role.COMPLIANCE, Role.ADMIN, Role.AUDITOR)
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
@@ -109,11 +106,11 @@ def _may_access(session: Session, actor: Actor, customer_id: int | None, uploade
         c = session.get(Customer, customer_id)
         return c is not None and can_see_customer(actor, owner_id=c.owner_id, team_id=c.team_id,
                                                   branch_id=c.branch_id)
-    if actor.kind == "system":
+    # Files attached to no customer are the imports' (read through services.imports.files): those who oversee
+    # imports (and the system) open any, an importer the ones he stored.
+    if permits(actor, Permission.IMPORT_OVERSEE):
         return True
-    if actor.has_role(*OVERSIGHT_ROLES):
-        return True
-    return actor.has_role(*BACK_OFFICE_ROLES) and uploaded_by is not None and uploaded_by == _who(actor)
+    return permits(actor, Permission.IMPORT_RUN) and uploaded_by is not None and uploaded_by == _who(actor)
 
 
 def _who(actor: Actor) -> str:
@@ -131,7 +128,7 @@ def store(session: Session, *, data: bytes, filename: Any, content_type: str, ki
         raise ValidationFailed([FieldError("file", "document.too_large", {"max_mb": MAX_SIZE // 2**20})])
     if kind not in KINDS:
         raise ValidationFailed([FieldError("kind", "value.invalid_choice", {"choices": ", ".join(KINDS)})])
-    if customer_id is None and not (actor.kind == "system" or actor.has_role(*BACK_OFFICE_ROLES)):
+    if customer_id is None and not permits(actor, Permission.IMPORT_RUN):
         raise NotPermitted(actor=actor, entity_type="document")
     if customer_id is not None and not _may_access(session, actor, customer_id, None):
         raise NotPermitted(actor=actor, entity_type="customer", entity_id=customer_id)
@@ -218,16 +215,16 @@ def _looks_like(ext: str, data: bytes) -> bool:
     return "[Content_Types].xml" in names and part in names
 
 
+@requires(Permission.RECORD_WRITE)
 def upload_customer_document(*, uow: Any, actor: Actor, customer_id: Any, filename: Any, data: Any,
                              kind: Any = "other", content_type: Any = None) -> Document:
     """Attach a file to a customer (360 page, documents card): PDF, JPG, PNG, DOCX or XLSX up to 20 MB.
 
     The type is decided from the extension and checked against the content; the browser's
-    content type is ignored. Only roles that work with customers may upload (CUSTOMER_RECORD_ROLES);
-    admins and auditors may not. Audited through `store`."""
+    content type is ignored. Only those who may write customer records may upload (record.write); admins
+    and auditors may not. Audited through `store`."""
     from services.customers.service import load_customer
 
-    require_customer_record_role(actor)
     s = uow.session
     customer = load_customer(s, actor, customer_id)
     if kind not in CUSTOMER_KINDS:
@@ -259,6 +256,7 @@ def register_reader(kinds: tuple[str, ...], reader: Callable[[Session, Actor, An
         _READERS[kind] = reader
 
 
+@requires(Permission.CUSTOMER_READ, Permission.IMPORT_RUN, Permission.IMPORT_OVERSEE)
 def download_document(*, uow: Any, actor: Actor, document_id: Any) -> tuple[str, str, bytes]:
     """(filename, content type, bytes) of a document the actor may read; every download is audited in the
     caller's transaction (the caller commits): customer documents, and import files and their error

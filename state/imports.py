@@ -26,6 +26,7 @@ from services.errors import DomainError
 from services.i18n import field_label, format_datetime, format_number, translate
 from services.imports import service as imports
 from services.imports.mapping import FIELDS
+from services.security.policy import Permission, permits
 from services.validation.input import whole_number
 from state.i18n import label
 from state.session import DataState
@@ -136,8 +137,10 @@ class ImportsState(DataState):
             return redirect
         loc = self._locale()
         self._mark_loaded(actor)
-        self.can_import = actor.has_role(*imports.IMPORT_ROLES)
-        self.page_error = "" if self.can_import else label("imports.not_permitted", loc)
+        self.can_import = permits(actor, Permission.IMPORT_RUN)
+        # Those who oversee imports see the history; everyone else is told who imports.
+        self.page_error = ("" if self.can_import or permits(actor, Permission.IMPORT_OVERSEE)
+                           else label("imports.not_permitted", loc))
         try:
             await self._load_lists(actor, loc)
         except DomainError as exc:

@@ -31,8 +31,8 @@ from services.portfolio.models import (Account, AccountKind, AumSnapshot, Holdin
 from services.security import audit
 from services.security.actor import Actor
 from services.security.models import User
-from services.security.policy import (Access, can_see_customer, client_has_customer, editable_fields,
-                                      field_access)
+from services.security.policy import (Access, Permission, can_see_customer, client_has_customer, editable_fields,
+                                      field_access, requires)
 from services.tags.models import CustomerTag, CustomerTagChange, Tag
 from services.types import Money, utcnow
 from services.validation.dates import BusinessDate
@@ -123,6 +123,7 @@ _HOUSEHOLD = (select(Household.id, Household.name, Customer.id, Customer.name, C
               .where(Household.id == bindparam("household_id", type_=Integer)).order_by(Customer.id))
 
 
+@requires(Permission.CUSTOMER_READ)
 def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer360:
     """Everything the 360 page shows of one customer, as the actor may see it. Opening a customer is a read
     of personal data and audited as such (`customer.read`, as the API's read is): the caller commits."""
@@ -297,6 +298,7 @@ class TransactionFilter(_Strict):
     max_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e13"))
 
 
+@requires(Permission.CUSTOMER_READ)
 def transactions(*, uow: UnitOfWork, actor: Actor, customer_id: Any, filters: Any = None) -> TransactionPage:
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
@@ -342,6 +344,7 @@ class TimelineRequest(_Strict):
     before: datetime | None = None  # for "load more": items strictly older than this
 
 
+@requires(Permission.CUSTOMER_READ)
 def timeline(*, uow: UnitOfWork, actor: Actor, customer_id: Any, request: Any = None) -> list[TimelineItem]:
     """Interactions, large transactions, tickets, behaviour events and tag changes, newest first.
 
@@ -395,6 +398,7 @@ def _user_name():
 
 # ---------------------------------------------------------------- tickets and documents
 
+@requires(Permission.CUSTOMER_READ)
 def tickets(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 20) -> list[TicketView]:
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
@@ -407,6 +411,7 @@ def tickets(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 20)
             for t in rows]
 
 
+@requires(Permission.CUSTOMER_READ)
 def documents(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 50) -> list[DocumentView]:
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
@@ -418,6 +423,7 @@ def documents(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 5
 
 # ---------------------------------------------------------------- custom fields on the 360 page
 
+@requires(Permission.CUSTOMER_READ)
 def custom_values(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list:
     """The customer's custom-field values the actor may see (services.customers.custom_fields), set ones only."""
     from services.customers.custom_fields import present_custom_values
@@ -429,6 +435,7 @@ def custom_values(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list:
 
 # ---------------------------------------------------------------- the detail other systems read
 
+@requires(Permission.CUSTOMER_READ)
 def get_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> CustomerDetail:
     """The customer's profile, accounts, holdings, recent transactions, relationships and interactions."""
     s = uow.session

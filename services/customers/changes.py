@@ -32,12 +32,11 @@ from services.customers.models import AmlRisk, Customer, CustomerKind, KycStatus
 from services.customers.pinyin import search_keys
 from services.customers.schemas import CustomerUpdate
 from services.db import UnitOfWork
-from services.errors import ConcurrentModification, FieldError, NotPermitted, ValidationFailed
+from services.errors import ConcurrentModification, FieldError, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
 from services.security.masking import mask_id_number, mask_phone
-from services.security.models import Role
-from services.security.policy import editable_fields
+from services.security.policy import Permission, editable_fields, requires
 from services.validation.input import parse
 from services.validation.input import StrictInput
 
@@ -45,12 +44,6 @@ PLAIN_FIELDS = ("name", "gender", "birth_date", "email", "address", "occupation"
                 "status")
 IDENTITY_FIELDS = frozenset({"name", "id_type", "id_number", "phone"})
 RISK_LEVELS = ("C1", "C2", "C3", "C4", "C5")
-
-# Who may set the sanctioned fields. Until the permission matrix, by role; the domains that decide them
-# (suitability, KYC review, AML) call these writers with their own actor.
-RISK_LEVEL_WRITERS = frozenset({Role.COMPLIANCE, Role.OPS})
-KYC_WRITERS = frozenset({Role.COMPLIANCE, Role.OPS})
-AML_WRITERS = frozenset({Role.COMPLIANCE})
 
 
 @dataclass
@@ -131,6 +124,7 @@ def check_edit_rights(actor: Actor, diff: Difference) -> list[FieldError]:
             if not f.startswith("custom.") and f != "id_type" and f not in allowed]
 
 
+@requires(Permission.CUSTOMER_EDIT)
 def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version: Any, changes: Any,
                     source: str = "form") -> Any:
     """Change what differs between `changes` and the stored customer (nothing when nothing does), if the
@@ -188,21 +182,19 @@ def record_link_change(uow: UnitOfWork, actor: Actor, row: Customer, *, action: 
 
 
 # ---------------------------------------------------------------- sanctioned writers
-
-def _require_writer(actor: Actor, roles: frozenset, what: str) -> None:
-    if not (actor.kind == "system" or actor.has_role(*roles)):
-        raise NotPermitted(actor=actor, entity_type="customer", audit_details={"field": what})
-
+#
+# Each behind its own permission; the domains that decide these fields (suitability, KYC review, AML) call
+# them with their own actor.
 
 class RiskLevelSet(StrictInput):
     risk_level: str | None = Field(default=None, pattern=r"^C[1-5]$")
     valid_until: date | None = None
 
 
+@requires(Permission.RISK_LEVEL_SET)
 def set_risk_level(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any, source: str) -> Customer:
     """The customer's assessed risk level (C1..C5, None for none) and until when the assessment is valid.
     Only the domain that assesses risk (suitability) and the roles it names may call this."""
-    _require_writer(actor, RISK_LEVEL_WRITERS, "risk_level")
     req = parse(RiskLevelSet, data)
     s = uow.session
     row = load_customer(s, actor, customer_id)
@@ -220,9 +212,9 @@ def set_risk_level(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any
     return row
 
 
+@requires(Permission.KYC_STATUS_SET)
 def set_kyc_status(*, uow: UnitOfWork, actor: Actor, customer_id: Any, status: Any, source: str) -> Customer:
     """The customer's KYC status, set by the KYC review."""
-    _require_writer(actor, KYC_WRITERS, "kyc_status")
     if status not in {k.value for k in KycStatus}:
         raise ValidationFailed([FieldError("kyc_status", "value.invalid_choice",
                                            {"choices": ", ".join(k.value for k in KycStatus)})])
@@ -237,9 +229,9 @@ def set_kyc_status(*, uow: UnitOfWork, actor: Actor, customer_id: Any, status: A
     return row
 
 
+@requires(Permission.AML_RISK_SET)
 def set_aml_risk(*, uow: UnitOfWork, actor: Actor, customer_id: Any, risk: Any, source: str) -> Customer:
     """The customer's AML risk rating, set by the AML domain (screening, monitoring) or compliance."""
-    _require_writer(actor, AML_WRITERS, "aml_risk")
     if risk not in {k.value for k in AmlRisk}:
         raise ValidationFailed([FieldError("aml_risk", "value.invalid_choice",
                                            {"choices": ", ".join(k.value for k in AmlRisk)})])

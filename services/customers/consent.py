@@ -15,13 +15,13 @@ from sqlmodel import Session
 
 from services.customers.models import ConsentRecord
 from services.db import UnitOfWork
-from services.errors import FieldError, NotPermitted, ValidationFailed
+from services.errors import FieldError, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
 from services import clock
 from services.validation.dates import CLOCK_SKEW, BusinessTime
 from services.validation.input import StrictInput, parse
-from services.security.policy import require_customer_record_role
+from services.security.policy import Permission, requires
 
 PURPOSES = ("marketing", "data_sharing", "credit_inquiry", "profiling")
 CHANNELS = ("branch", "app", "online", "phone", "api")
@@ -80,9 +80,9 @@ def _load(s: Session, actor: Actor, customer_id: Any):
     return load_customer(s, actor, customer_id)
 
 
+@requires(Permission.RECORD_WRITE)
 def record_consent(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -> ConsentView:
     """Record one grant or withdrawal as a new row."""
-    require_customer_record_role(actor)
     s = uow.session
     customer = _load(s, actor, customer_id)
     req = parse(ConsentIn, data)
@@ -114,6 +114,7 @@ def _latest(s: Session, customer_id: int) -> dict[str, ConsentRecord]:
     return latest
 
 
+@requires(Permission.CUSTOMER_READ)
 def current_consents(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list[ConsentStatus]:
     """The consent in force for every purpose (granted None when never recorded)."""
     customer = _load(uow.session, actor, customer_id)
@@ -127,6 +128,7 @@ def current_consents(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list
     return out
 
 
+@requires(Permission.CUSTOMER_READ)
 def consent_history(*, uow: UnitOfWork, actor: Actor, customer_id: Any, purpose: Any = None,
                     limit: Any = 50) -> list[ConsentView]:
     """Every grant and withdrawal, newest first (optionally for one purpose)."""

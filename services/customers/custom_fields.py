@@ -14,8 +14,8 @@ read as they are:
 `typed_value()` turns a stored value back into Decimal / date / str / list.
 
 Field-level permission: `visible_to` lists the roles that see the field (empty: everyone who may
-see the customer); `editable_by` lists the roles that may set it (empty: every role that may create
-or edit customers, `CREATOR_ROLES`). Both are enforced here, for every door (UI, API, import).
+see the customer); `editable_by` lists the roles that may set it (empty: whoever may create customers,
+Permission.CUSTOMER_CREATE). Both are enforced here, for every door (UI, API, import).
 A field the actor may not see is treated as if it did not exist.
 """
 from __future__ import annotations
@@ -31,12 +31,12 @@ from sqlmodel import Session
 
 from services.customers.models import CustomerKind, CustomFieldDefinition, CustomFieldType
 from services.db import UnitOfWork
-from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
+from services.errors import FieldError, NotFound, ValidationFailed
 from services.i18n import format_date, format_money, format_number
 from services.security import audit
 from services.security.actor import Actor
 from services.security.models import Role
-from services.security.policy import API_ROLE, CREATOR_ROLES
+from services.security.policy import API_ROLE, Permission, permits, require, requires
 from services import clock
 from services.validation.input import StrictInput, parse
 from services.validation.text import text_problem
@@ -149,12 +149,7 @@ def can_view(actor: Actor, d: CustomFieldDefinition) -> bool:
 def can_edit(actor: Actor, d: CustomFieldDefinition) -> bool:
     if not can_view(actor, d):
         return False
-    return actor.has_role(*(d.editable_by or CREATOR_ROLES))
-
-
-def _require_admin(actor: Actor) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise NotPermitted(actor=actor)
+    return actor.has_role(*d.editable_by) if d.editable_by else permits(actor, Permission.CUSTOMER_CREATE)
 
 
 def applies(d: CustomFieldDefinition, kind: str) -> bool:
@@ -218,8 +213,8 @@ def _definition_audit(d: CustomFieldDefinition) -> dict:
             "visible_to": d.visible_to, "editable_by": d.editable_by, "active": d.active, "position": d.position}
 
 
+@requires(Permission.CUSTOM_FIELD_MANAGE)
 def create_definition(*, uow: UnitOfWork, actor: Actor, data: Any) -> CustomFieldView:
-    _require_admin(actor)
     req = parse(FieldDefinitionCreate, data)
     s = uow.session
     errors: list[FieldError] = []
@@ -252,9 +247,9 @@ def _load_definition(s: Session, field_id: Any) -> CustomFieldDefinition:
     return d
 
 
+@requires(Permission.CUSTOM_FIELD_MANAGE)
 def update_definition(*, uow: UnitOfWork, actor: Actor, field_id: Any, data: Any) -> CustomFieldView:
     """Replace a definition's settings (not its key or type). Existing choice values must stay."""
-    _require_admin(actor)
     s = uow.session
     d = _load_definition(s, field_id)
     req = parse(FieldDefinitionUpdate, data)
@@ -278,9 +273,9 @@ def update_definition(*, uow: UnitOfWork, actor: Actor, field_id: Any, data: Any
     return _view(actor, d)
 
 
+@requires(Permission.CUSTOM_FIELD_MANAGE)
 def set_definition_active(*, uow: UnitOfWork, actor: Actor, field_id: Any, active: Any) -> CustomFieldView:
     """Deactivate (hide everywhere, keep the stored values) or reactivate a field."""
-    _require_admin(actor)
     if not isinstance(active, bool):
         raise ValidationFailed([FieldError("active", "value.wrong_type")])
     s = uow.session
@@ -294,11 +289,12 @@ def set_definition_active(*, uow: UnitOfWork, actor: Actor, field_id: Any, activ
     return _view(actor, d)
 
 
+@requires(Permission.CUSTOMER_READ)
 def list_definitions(*, uow: UnitOfWork, actor: Actor, kind: str | None = None,
                      include_inactive: bool = False) -> list[CustomFieldView]:
-    """Admins see every definition; everyone else the active ones they may see."""
+    """Those who manage custom fields see every definition; everyone else the active ones they may see."""
     if include_inactive:
-        _require_admin(actor)
+        require(actor, Permission.CUSTOM_FIELD_MANAGE)
     if kind is not None and kind not in ("individual", "institution"):
         raise ValidationFailed([FieldError("kind", "value.invalid_choice")])
     defs = all_definitions(uow.session, active_only=not include_inactive)

@@ -24,13 +24,13 @@ from services.customers import filters as customer_filters
 from services.customers import search as customer_search
 from services.customers.models import Customer
 from services.db import UnitOfWork
-from services.errors import FieldError, NotPermitted, ValidationFailed
+from services.errors import FieldError, ValidationFailed
 from services.i18n import format_date, normalize_locale
 from services.org.models import Branch
 from services.security import audit
 from services.security.actor import Actor
 from services.security.models import User
-from services.security.policy import API_ROLE, Access, customer_scope_filter, field_access
+from services.security.policy import Access, Permission, customer_scope_filter, field_access, requires
 from services import clock
 from services.validation.input import parse
 
@@ -119,11 +119,10 @@ def _rows(s: Session, actor: Actor, ids: list[int], columns: list[str], defs: li
             s.expunge(c)
 
 
+@requires(Permission.CUSTOMER_EXPORT)
 def export_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", filters: Any = None,
                      fmt: Any = "csv", locale: Any = None) -> ExportFile:
     """The customers the actor's search would find (no paging, at most MAX_ROWS) as a file."""
-    if actor.kind != "user" or actor.has_role(API_ROLE):
-        raise NotPermitted(actor=actor, entity_type="customer")
     if fmt not in FORMATS:
         raise ValidationFailed([FieldError("format", "export.bad_format")])
     loc = normalize_locale(locale if isinstance(locale, str) else actor.locale)

@@ -15,7 +15,7 @@ from services.customers.schemas import _Strict
 from services.db import UnitOfWork
 from services.errors import FieldError, ValidationFailed
 from services.security.actor import Actor
-from services.security.policy import editable_fields
+from services.security.policy import Permission, requires
 from services.validation.input import parse
 
 # Each kind read from the other side: recorded both ways so either customer's 360 shows it.
@@ -42,21 +42,14 @@ class RelationshipCreate(_Strict):
         return self
 
 
-def _require_edit(actor: Actor) -> None:
-    # Linking people is part of maintaining the customer's profile.
-    if not editable_fields(actor) & {"address", "name", "status"}:
-        from services.errors import NotPermitted
-
-        raise NotPermitted(actor=actor)
-
-
+# Linking people is part of maintaining the customer's profile (customer.edit).
+@requires(Permission.CUSTOMER_EDIT)
 def add_relationship(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -> Relationship:
     """Link `customer_id` to another customer the actor can also see.
 
     Institution roles (legal representative, controller, beneficial owner, employer) are read
     as "<institution> has <person> as its ...": `customer_id` must be the institution.
     """
-    _require_edit(actor)
     s = uow.session
     c = load_customer(s, actor, customer_id)
     req = parse(RelationshipCreate, data)
@@ -96,9 +89,9 @@ class HouseholdAssign(_Strict):
     name: str | None = Field(default=None, min_length=1, max_length=100)
 
 
+@requires(Permission.CUSTOMER_EDIT)
 def assign_household(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data: Any) -> Household:
     """Put a customer into a household (an existing one the actor can see a member of, or a new one)."""
-    _require_edit(actor)
     s = uow.session
     c = load_customer(s, actor, customer_id)
     req = parse(HouseholdAssign, data)

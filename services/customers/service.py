@@ -25,14 +25,14 @@ from services.customers.pinyin import search_keys
 from services.customers.schemas import CustomerCreate, SearchRequest
 from services.customers.views import CustomerPage, CustomerProfile, CustomerSummary
 from services.db import UnitOfWork
-from services.errors import FieldError, NotPermitted, ValidationFailed
+from services.errors import FieldError, ValidationFailed
 from services.org.models import Branch, Team
 from services.security import audit
 from services.security.actor import Actor
 from services.security.masking import mask_id_number, mask_phone
 from services.security.models import User
-from services.security.policy import (CREATOR_ROLES, Access, customer_scope_filter,
-                                      editable_fields, field_access, require_reveal, require_scope, scope_key)
+from services.security.policy import (Access, Permission, customer_scope_filter, editable_fields, field_access,
+                                      require_reveal, requires, scope_key)
 from services.validation.identity import id_number_birth_date, id_number_gender
 from services.validation.input import parse
 
@@ -41,9 +41,9 @@ from services.validation.input import parse
 
 # ---------------------------------------------------------------- use cases
 
+@requires(Permission.CUSTOMER_CREATE)
 def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any, source: str = "form") -> CustomerProfile:
     """A new customer from a form or the API; returns the profile as the actor may see it."""
-    _require_creator(actor)
     s = uow.session
     new = _prepare_new_customer(s, actor, data)
     row = Customer(customer_no=f"TMP{secrets.token_hex(8)}", **new.values)
@@ -56,6 +56,7 @@ def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any, source: str = "
     return profile_view(s, actor, row)
 
 
+@requires(Permission.CUSTOMER_CREATE)
 def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[Any],
                             source: str = "import") -> list[int | ValidationFailed]:
     """Many new customers at once, for doors that create many and show none (imports).
@@ -64,7 +65,6 @@ def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[An
     tag rules); the valid ones are written together: one insert, one audit append. Returns, per item
     in order, the new customer's id or the ValidationFailed that refused it (nothing of it written).
     """
-    _require_creator(actor)
     s = uow.session
     owners: dict[int, User | None] = {}
     definitions = custom_fields.all_definitions(s)
@@ -92,11 +92,6 @@ def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[An
     _announce_created(uow, actor, list(zip(ids, fresh)), source)
     new_ids = iter(ids)
     return [next(new_ids) if isinstance(r, _NewCustomer) else r for r in results]
-
-
-def _require_creator(actor: Actor) -> None:
-    if not any(actor.has_role(r) for r in CREATOR_ROLES):
-        raise NotPermitted(actor=actor, entity_type="customer")
 
 
 @dataclass
@@ -162,8 +157,10 @@ def customer_number(customer_id: int) -> str:
     return f"C{customer_id:09d}"
 
 
+@requires(Permission.CUSTOMER_REVEAL)
 def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any) -> str | None:
-    """Show one sensitive field in full, to a role allowed to, and leave an audit event."""
+    """Show one sensitive field in full, to a role whose field policy makes it REVEALABLE, and leave an audit
+    event."""
     if field not in ("id_number", "phone"):
         raise ValidationFailed([FieldError("field", "value.invalid")])
     require_reveal(actor, field)
@@ -176,10 +173,10 @@ def reveal_field(*, uow: UnitOfWork, actor: Actor, customer_id: Any, field: Any)
     return value
 
 
+@requires(Permission.CUSTOMER_READ)
 def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: Any = 1,
                      page_size: Any = 20, filters: Any = None) -> CustomerPage:
     """`filters`: [{"field": "segment" | "custom.<key>" | ..., "op": ..., "value": ...}] (customers.filters)."""
-    require_scope(actor, "customers:read")
     req = parse(SearchRequest, {"query": query, "page": page, "page_size": page_size})
     s = uow.session
     kind, params = customer_search.prepare(req.query)
@@ -230,6 +227,7 @@ def profile_view(s: Session, actor: Actor, c: Customer) -> CustomerProfile:
         editable=sorted(editable_fields(actor)))
 
 
+@requires(Permission.CUSTOMER_READ)
 def customer_count(*, uow: UnitOfWork, actor: Actor) -> int:
     return uow.session.execute(
         select(func.count()).select_from(Customer).where(customer_scope_filter(actor, Customer))

@@ -43,7 +43,7 @@ from sqlmodel import Session
 
 from services import documents
 from services.customers import changes as customer_changes
-from services.customers import custom_fields, pii
+from services.customers import custom_fields
 from services.customers import search as customer_search
 from services.customers import service as customers
 from services.customers.models import Customer, CustomFieldDefinition, Document, IdType
@@ -52,7 +52,6 @@ from services.errors import DomainError, FieldError, NotFound, NotPermitted, Val
 from services.i18n import field_label, translate
 from services.imports import files, runs
 from services.imports import mapping as mappings
-from services.imports.access import IMPORT_ROLES, OVERSIGHT_ROLES, require_importer
 from services.imports.access import may_see_batch as _may_see_batch
 from services.imports.access import who as _who
 from services.imports.models import ImportBatch, ImportReviewItem
@@ -63,7 +62,7 @@ from services.security.actor import Actor
 from services.security.keys import get_cipher
 from services.security.masking import mask_id_number, mask_phone
 from services.security.models import Role, User
-from services.security.policy import can_see_customer
+from services.security.policy import Permission, can_see_customer, requires
 from services import clock
 from services.validation.text import strip_invisible
 
@@ -214,9 +213,9 @@ def _custom_labels(spec: CustomSpec) -> dict[str, dict]:
     return {t: custom_fields.label_params(d) for t, d in spec.defs.items()}
 
 
+@requires(Permission.IMPORT_RUN)
 def mapping_targets(*, uow: UnitOfWork, actor: Actor) -> list[MappingTarget]:
     """The custom fields a column may be mapped to by this actor, in the admin's order."""
-    require_importer(actor)
     spec = _custom_spec(uow.session, actor)
     return [MappingTarget(value=t, label=d.label, label_en=d.label_en, field_type=d.field_type)
             for t, d in spec.defs.items()]
@@ -232,11 +231,11 @@ def _done_batch_with(s: Session, sha: str, exclude: int | None = None) -> Import
     return s.execute(stmt.order_by(ImportBatch.id).limit(1)).scalars().first()
 
 
+@requires(Permission.IMPORT_RUN)
 def upload(*, uow: UnitOfWork, actor: Actor, data: Any, filename: Any, source: str = "upload") -> BatchView:
     """Keep an uploaded file in the document store and open a pending batch for it.
 
     Refuses a file that cannot be read at all, and one already imported (same SHA-256)."""
-    require_importer(actor)
     if source not in ("upload", "inbox"):
         raise ValidationFailed([FieldError("source", "value.invalid")])
     if not isinstance(data, (bytes, bytearray)) or not data:
@@ -271,9 +270,9 @@ def _columns(table: Table, mapping: dict[str, str]) -> dict[str, int]:
     return {f: table.headers.index(col) for col, f in mapping.items()}
 
 
+@requires(Permission.IMPORT_RUN)
 def preview(*, uow: UnitOfWork, actor: Actor, batch_id: Any, mapping: Any = None) -> Preview:
     """The first rows of the file with the errors each would get under `mapping` (default: suggested)."""
-    require_importer(actor)
     s = uow.session
     batch = _load_batch(s, actor, batch_id)
     table = read_table(_source_bytes(batch), batch.filename, limit=PREVIEW_ROWS)
@@ -300,21 +299,21 @@ def preview(*, uow: UnitOfWork, actor: Actor, batch_id: Any, mapping: Any = None
                    mapping_errors=mapping_errors)
 
 
+@requires(Permission.IMPORT_RUN, Permission.IMPORT_OVERSEE)  # and the batch's own rule (_load_batch)
 def get_batch(*, uow: UnitOfWork, actor: Actor, batch_id: Any) -> BatchView:
     return _view(_load_batch(uow.session, actor, batch_id))
 
 
+@requires(Permission.IMPORT_RUN, Permission.IMPORT_OVERSEE)
 def list_batches(*, uow: UnitOfWork, actor: Actor, limit: int = 20) -> list[BatchView]:
-    if not actor.has_role(*IMPORT_ROLES, *OVERSIGHT_ROLES):
-        raise NotPermitted(actor=actor)
     s = uow.session
     rows = s.execute(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(200)).scalars().all()
     return [_view(b) for b in rows if _may_see_batch(s, actor, b)][:max(1, min(limit, 100))]
 
 
+@requires(Permission.IMPORT_RUN)
 def assignable_owners(*, uow: UnitOfWork, actor: Actor) -> list[tuple[int, str]]:
     """Relationship managers this importer may give new customers to: (user id, display name)."""
-    require_importer(actor)
     users = uow.session.execute(select(User).where(User.is_active.is_(True), User.branch_id.is_not(None))
                                 .order_by(User.display_name, User.id)).scalars().all()
     return [(u.id, f"{u.display_name} ({u.username})") for u in users
@@ -523,6 +522,7 @@ def describe(e: RowError, locale: str) -> str:
     return f"{where}{col} {_field_message(e, locale)}"
 
 
+@requires(Permission.IMPORT_RUN)
 def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id: Any, mapping: Any = None,
                default_owner_id: Any = None, apply_valid_rows: Any = False) -> BatchView:
     """Run a pending (or rejected, or failed) batch; see the module docstring. Commits its own transactions.
@@ -530,7 +530,6 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
     The run holds the batch's run lock (services.imports.runs) from before it claims the batch until
     after its last commit; a batch left "running" by a process that died is failed here (audited)
     and run again."""
-    require_importer(actor)
     if not isinstance(apply_valid_rows, bool):
         raise ValidationFailed([FieldError("apply_valid_rows", "value.wrong_type")])
     if default_owner_id is not None and (isinstance(default_owner_id, bool) or not isinstance(default_owner_id, int)
@@ -755,6 +754,7 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
 # ---------------------------------------------------------------- error report
 
 
+@requires(Permission.IMPORT_RUN, Permission.IMPORT_OVERSEE)  # and the batch's own rule (_load_batch)
 def error_report(*, uow: UnitOfWork, actor: Actor, batch_id: Any) -> tuple[str, bytes]:
     """(file name, CSV bytes) of a batch's error report, by the same rule and with the same audit event as
     the report's download through /documents (services.imports.files); the caller commits."""
@@ -767,6 +767,7 @@ def error_report(*, uow: UnitOfWork, actor: Actor, batch_id: Any) -> tuple[str, 
     return name, data
 
 
+@requires(Permission.IMPORT_RUN, Permission.IMPORT_OVERSEE)  # and the batch's own rule (_load_batch)
 def error_rows(*, uow: UnitOfWork, actor: Actor, batch_id: Any, limit: int = 50) -> list[list[str]]:
     """The first rows of the report, for showing on the page next to the run's result (not a download)."""
     batch = _load_batch(uow.session, actor, batch_id)
@@ -780,8 +781,8 @@ def error_rows(*, uow: UnitOfWork, actor: Actor, batch_id: Any, limit: int = 50)
 # ---------------------------------------------------------------- review queue
 
 
+@requires(Permission.IMPORT_RUN)
 def review_items(*, uow: UnitOfWork, actor: Actor, status: str = "open", limit: int = 50) -> list[ReviewView]:
-    require_importer(actor)
     if status not in ("open", "merged", "created", "dismissed"):
         raise ValidationFailed([FieldError("status", "value.invalid")])
     s = uow.session
@@ -805,9 +806,9 @@ def review_items(*, uow: UnitOfWork, actor: Actor, status: str = "open", limit: 
     return out
 
 
+@requires(Permission.IMPORT_RUN)
 def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any, customer_id: Any = None) -> str:
     """A person's decision on a review row: "create" a new customer, "merge" into a candidate, or "dismiss"."""
-    require_importer(actor)
     if decision not in ("create", "merge", "dismiss"):
         raise ValidationFailed([FieldError("decision", "value.invalid")])
     if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 < item_id < 2**62:
@@ -857,5 +858,4 @@ def decide_review(*, uow: UnitOfWork, actor: Actor, item_id: Any, decision: Any,
 
 __all__ = ["BatchView", "Preview", "ReviewView", "ImportFileError", "upload", "preview", "run_import", "get_batch",
            "list_batches", "error_report", "error_rows", "review_items", "decide_review", "describe",
-           "mapping_targets", "MappingTarget",
-           "IMPORT_ROLES", "Document"]
+           "mapping_targets", "MappingTarget", "Document"]

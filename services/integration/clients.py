@@ -34,13 +34,13 @@ from sqlmodel import Session
 
 from services.customers.schemas import _Strict
 from services.db import UnitOfWork
-from services.errors import FieldError, NotPermitted, ValidationFailed
+from services.errors import FieldError, ValidationFailed
 from services.integration.models import ApiClient, ApiToken
 from services.security import audit, throttle
 from services.security.actor import Actor
 from services.security.models import Role, User
 from services.security.passwords import hash_password, verify_password
-from services.security.policy import API_ROLE, require_any_role
+from services.security.policy import API_ROLE, Permission, requires
 from services.settings import get_settings
 from services import clock
 from services.validation.input import RowId, parse
@@ -49,7 +49,8 @@ TOKEN_LIFETIME_SECONDS = 3600
 TOKEN_PATH = "/api/v1/oauth/token"
 MAX_FORM_BYTES = 4096
 
-# What a client may be allowed to do. The descriptions go into the OpenAPI document.
+# What a client may be allowed to do. The descriptions go into the OpenAPI document; what each scope permits
+# is decided with every other permission, in services.security.policy (SCOPE_PERMISSIONS).
 SCOPES: dict[str, str] = {
     "customers:read": "Read customers (masked as for staff)",
     "customers:write": "Create and update customers by your external id",
@@ -104,10 +105,10 @@ class ApiClientCreated:
     scopes: list[str]
 
 
+@requires(Permission.API_CLIENT_MANAGE)
 def create_client(*, uow: UnitOfWork, actor: Actor, data: Any, is_demo: bool = False,
                   secret: str | None = None) -> ApiClientCreated:
     """Register a system as an API client. The secret is returned once; only its hash is kept."""
-    require_any_role(actor, Role.ADMIN)
     req = parse(ApiClientCreate, data)
     s = uow.session
     errors: list[FieldError] = []
@@ -130,9 +131,9 @@ def create_client(*, uow: UnitOfWork, actor: Actor, data: Any, is_demo: bool = F
     return ApiClientCreated(id=row.id, client_id=row.client_id, client_secret=secret, scopes=row.scopes)
 
 
+@requires(Permission.API_CLIENT_MANAGE)
 def disable_client(*, uow: UnitOfWork, actor: Actor, client_id: Any) -> None:
     """Switch a client off; its tokens stop working at once."""
-    require_any_role(actor, Role.ADMIN)
     if not isinstance(client_id, str) or len(client_id) > 64:
         raise ValidationFailed([FieldError("client_id", "value.invalid")])
     s = uow.session

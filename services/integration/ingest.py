@@ -39,7 +39,7 @@ from services.security import audit
 from services.security.actor import Actor
 from services.security.keys import get_cipher
 from services.security.masking import mask_bank_account
-from services.security.policy import API_ROLE, require_scope
+from services.security.policy import API_ROLE, Permission, requires
 from services.types import Money
 from services.validation.dates import CLOCK_SKEW, EARLIEST, BusinessDate, BusinessTime
 from services.validation.input import StoredInt, parse
@@ -102,10 +102,11 @@ def _row_errors(prefix: str, index: int, exc: ValidationFailed) -> list[FieldErr
 
 # ---------------------------------------------------------------- external ids
 
-def _require_client(actor: Actor, scope: str) -> None:
+def _require_client(actor: Actor) -> None:
+    """External ids belong to one API client: these doors are for clients only (what each may do is its
+    permission, from its token's scopes)."""
     if actor.kind != "api_client" or actor.id is None or not actor.has_role(API_ROLE):
         raise NotPermitted(actor=actor)
-    require_scope(actor, scope)
 
 
 def _check_external_id(value: Any, field_name: str) -> str:
@@ -166,10 +167,11 @@ class Upserted:
     profile: ApiCustomerProfile
 
 
+@requires(Permission.CUSTOMER_CREATE, Permission.CUSTOMER_EDIT)  # and create_customer / update_customer each theirs
 def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: Any,
                     default_owner_id: int | None = None) -> Upserted:
     """PUT by the caller's id: create the customer, or change what differs (nothing if nothing does)."""
-    _require_client(actor, "customers:write")
+    _require_client(actor)
     ext = _check_external_id(external_id, "external_id")
     s = uow.session
     existing = _resolve(s, actor.id, "customer", [ext]).get(ext)
@@ -195,17 +197,19 @@ def upsert_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any, data: An
     return Upserted(False, _api_profile(s, actor, profile))
 
 
+@requires(Permission.CUSTOMER_READ)
 def get_customer(*, uow: UnitOfWork, actor: Actor, external_id: Any) -> ApiCustomerDetail:
-    _require_client(actor, "customers:read")
+    _require_client(actor)
     cid = _customer_id(uow.session, actor, external_id)
     detail = c360.get_customer(uow=uow, actor=actor, customer_id=cid)
     audit.record(uow.session, actor, "customer.read", entity_type="customer", entity_id=cid)
     return ApiCustomerDetail(**{**dict(detail), "profile": _api_profile(uow.session, actor, detail.profile)})
 
 
+@requires(Permission.CUSTOMER_READ)
 def list_custom_fields(*, uow: UnitOfWork, actor: Actor) -> list[custom_fields.CustomFieldView]:
     """The active custom fields this client may see, with their types, choices, limits and whether it may set them."""
-    _require_client(actor, "customers:read")
+    _require_client(actor)
     return custom_fields.list_definitions(uow=uow, actor=actor)
 
 
@@ -232,9 +236,10 @@ def _account_view(actor: Actor, a: Account) -> AccountView:
         balance=a.balance, is_liability=a.kind in LIABILITY_KINDS, status=a.status, opened_on=a.opened_on)
 
 
+@requires(Permission.ACCOUNT_WRITE)
 def upsert_account(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, account_external_id: Any,
                    data: Any) -> AccountUpserted:
-    _require_client(actor, "accounts:write")
+    _require_client(actor)
     s = uow.session
     cid = _customer_id(s, actor, customer_external_id)
     ext = _check_external_id(account_external_id, "account_external_id")
@@ -295,10 +300,11 @@ class HoldingRow(_Row):
     as_of: BusinessDate
 
 
+@requires(Permission.ACCOUNT_WRITE)
 def upsert_holdings(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, account_external_id: Any,
                     data: Any) -> list[HoldingView]:
     """Set the positions of one account (one per product); positions not named stay as they are."""
-    _require_client(actor, "accounts:write")
+    _require_client(actor)
     s = uow.session
     cid = _customer_id(s, actor, customer_external_id)
     ext = _check_external_id(account_external_id, "account_external_id")
@@ -464,9 +470,10 @@ def _check_in_batch_duplicates(prefix: str, keys: list[str | None], errors: list
             first[k] = i
 
 
+@requires(Permission.TRANSACTION_INGEST)
 def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
     """A batch of up to 10,000 bookings referencing customers and accounts by the caller's ids."""
-    _require_client(actor, "transactions:write")
+    _require_client(actor)
     s = uow.session
     rows = _batch_rows(data)
     parsed, errors = _parse_rows("rows", TransactionRow, rows)
@@ -566,9 +573,10 @@ class EventRow(_Row):
         return v
 
 
+@requires(Permission.EVENT_INGEST)
 def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
     """A batch of behaviour events (app page views, product views, searches)."""
-    _require_client(actor, "events:write")
+    _require_client(actor)
     s = uow.session
     rows = _batch_rows(data)
     parsed, errors = _parse_rows("rows", EventRow, rows)
@@ -613,8 +621,9 @@ def ingest_events(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchResult:
 
 # ---------------------------------------------------------------- interactions
 
+@requires(Permission.RECORD_WRITE)
 def add_interaction(*, uow: UnitOfWork, actor: Actor, customer_external_id: Any, data: Any) -> dict:
-    _require_client(actor, "interactions:write")
+    _require_client(actor)
     from services.activities import service as activities
 
     cid = _customer_id(uow.session, actor, customer_external_id)

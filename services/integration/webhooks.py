@@ -30,14 +30,14 @@ from sqlalchemy.engine import Connection, Engine
 from services import clock
 from services.customers.schemas import _Strict
 from services.db import UnitOfWork
-from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
+from services.errors import FieldError, NotFound, ValidationFailed
 from services.validation.identity import InvalidValue
 from services.integration.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from services.integration.outbox import EVENT_TYPES
 from services.security import audit
 from services.security.actor import Actor
 from services.security.keys import get_cipher
-from services.security.models import Role
+from services.security.policy import Permission, requires
 from services.validation.input import parse
 
 log = logging.getLogger(__name__)
@@ -122,18 +122,8 @@ def _endpoint_view(e: WebhookEndpoint) -> EndpointView:
                         created_at=e.created_at)
 
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise NotPermitted(actor=actor)
-
-
-def _require_viewer(actor: Actor) -> None:
-    if not actor.has_role(Role.ADMIN, Role.COMPLIANCE):
-        raise NotPermitted(actor=actor)
-
-
+@requires(Permission.WEBHOOK_MANAGE)
 def create_endpoint(*, uow: UnitOfWork, actor: Actor, data: Any, secret: str | None = None) -> EndpointCreated:
-    _require_admin(actor)
     req = parse(EndpointCreate, data)
     secret = secret or ("whsec_" + secrets.token_urlsafe(32))
     row = WebhookEndpoint(name=req.name, url=req.url, events=req.events, active=True,
@@ -145,9 +135,9 @@ def create_endpoint(*, uow: UnitOfWork, actor: Actor, data: Any, secret: str | N
     return EndpointCreated(_endpoint_view(row), secret)
 
 
+@requires(Permission.WEBHOOK_MANAGE)
 def set_endpoint_active(*, uow: UnitOfWork, actor: Actor, endpoint_id: Any, active: Any) -> EndpointView:
     """Disable (or re-enable) an endpoint. A disabled endpoint gets no new deliveries and pending ones stop."""
-    _require_admin(actor)
     if isinstance(endpoint_id, bool) or not isinstance(endpoint_id, int) or not 0 < endpoint_id < 2**62:
         raise ValidationFailed([FieldError("endpoint_id", "value.invalid")])
     if not isinstance(active, bool):
@@ -164,8 +154,8 @@ def set_endpoint_active(*, uow: UnitOfWork, actor: Actor, endpoint_id: Any, acti
     return _endpoint_view(row)
 
 
+@requires(Permission.WEBHOOK_VIEW)
 def list_endpoints(*, uow: UnitOfWork, actor: Actor) -> list[EndpointView]:
-    _require_viewer(actor)
     rows = uow.session.execute(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).scalars().all()
     return [_endpoint_view(r) for r in rows]
 
@@ -211,10 +201,10 @@ class DeliveryQuery(_Strict):
         return v
 
 
+@requires(Permission.WEBHOOK_VIEW)
 def list_deliveries(*, uow: UnitOfWork, actor: Actor, status: Any = None, page: Any = 1,
                     page_size: Any = PAGE_SIZE) -> DeliveryPage:
-    """The delivery log, newest first, optionally one status; admins and compliance only."""
-    _require_viewer(actor)
+    """The delivery log, newest first, optionally one status (webhook.view)."""
     req = parse(DeliveryQuery, {"status": status, "page": page, "page_size": page_size})
     s = uow.session
     d = WebhookDelivery

@@ -17,7 +17,7 @@ class Actor:
     locale: str = "zh_CN"
     session_id: str | None = None
     # An API client's granted OAuth2 scopes (its token's); None for people and the system, whom scopes do
-    # not concern. Services check them (policy.require_scope), not only the HTTP door.
+    # not concern. Services check what they permit (policy.permissions_of), not only the HTTP door.
     scopes: frozenset[str] | None = None
 
     def has_role(self, *roles: Role | str) -> bool:

@@ -1,15 +1,24 @@
-"""Who may see which customers (data scope) and which fields, and how.
+"""Who may do what (permissions), see which customers (data scope) and which fields, and how.
 
-The policy is an allow-list: a role not named for a field gets HIDDEN; a field
-shown in full is never sent to a role that may only see it masked. A user with
-several roles gets the most open access any of them grants.
+Three axes, each decided here and nowhere else:
+- permissions: what an actor may do at all (`Permission`, granted to roles by ROLE_PERMISSIONS and to API
+  clients by the OAuth2 scopes of their token, SCOPE_PERMISSIONS). Every use case states the one it needs
+  (`@requires`); pages and menus ask which the actor holds (`permissions_of`).
+- data scope: which customers (`Scope`, ROLE_SCOPE).
+- field policy: which sensitive fields are shown how, and which customer fields a role may change
+  (FIELD_POLICY, EDITABLE_FIELDS).
+
+Each is an allow-list: a role not named gets nothing; a field shown in full is never sent to a role that may
+only see it masked. A user with several roles gets the most any of them grants.
 """
 from __future__ import annotations
 
-from enum import IntEnum
+import functools
+import inspect
+from enum import IntEnum, StrEnum
 from functools import lru_cache
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, TypeVar
 
 from sqlalchemy import false, literal, select, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,6 +31,137 @@ from services.security.models import Role
 # API clients act with this pseudo-role: systems of record feeding the CRM.
 API_ROLE = "api"
 
+
+# ---------------------------------------------------------------- permissions
+
+class Permission(StrEnum):
+    """What an actor may do, named from the domain as `<thing>.<verb>`."""
+
+    CUSTOMER_READ = "customer.read"  # search, open (360), the customer's records, consent, custom values
+    CUSTOMER_CREATE = "customer.create"
+    CUSTOMER_EDIT = "customer.edit"  # change fields (which ones: EDITABLE_FIELDS), relationships, household
+    CUSTOMER_REVEAL = "customer.reveal"  # show a masked field in full (which ones: FIELD_POLICY REVEALABLE)
+    CUSTOMER_EXPORT = "customer.export"
+    RECORD_WRITE = "record.write"  # add interactions, tasks, tickets, consent, documents to a customer
+    ACCOUNT_WRITE = "account.write"  # accounts and holdings from a system of record
+    TRANSACTION_INGEST = "transaction.ingest"
+    EVENT_INGEST = "event.ingest"  # behaviour events
+    IMPORT_RUN = "import.run"  # upload, map, run imports and decide their review queue
+    IMPORT_OVERSEE = "import.oversee"  # see every import batch and its files
+    TAG_RULE_MANAGE = "tag_rule.manage"
+    CUSTOM_FIELD_MANAGE = "custom_field.manage"
+    WEBHOOK_MANAGE = "webhook.manage"
+    WEBHOOK_VIEW = "webhook.view"  # endpoints and the delivery log
+    USER_MANAGE = "user.manage"
+    API_CLIENT_MANAGE = "api_client.manage"
+    RISK_LEVEL_SET = "risk_level.set"
+    KYC_STATUS_SET = "kyc_status.set"
+    AML_RISK_SET = "aml_risk.set"
+
+
+P = Permission
+_SEES_CUSTOMERS = frozenset({P.CUSTOMER_READ, P.CUSTOMER_EXPORT})
+_WORKS_WITH_CUSTOMERS = _SEES_CUSTOMERS | {P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.RECORD_WRITE}
+
+# Who may do what. Admins configure the system and auditors only read: neither writes customers or their
+# records, although both see every customer. Reveal goes to the roles whose field policy makes a field
+# REVEALABLE (a test holds the two together).
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.RM: _WORKS_WITH_CUSTOMERS,
+    Role.TEAM_LEAD: _WORKS_WITH_CUSTOMERS | {P.IMPORT_RUN},
+    Role.BRANCH_MANAGER: _WORKS_WITH_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN},
+    Role.OPS: _WORKS_WITH_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.RISK_LEVEL_SET, P.KYC_STATUS_SET},
+    Role.COMPLIANCE: _SEES_CUSTOMERS | {P.CUSTOMER_EDIT, P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.IMPORT_OVERSEE,
+                                        P.WEBHOOK_VIEW, P.RISK_LEVEL_SET, P.KYC_STATUS_SET, P.AML_RISK_SET},
+    Role.APPROVER: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.RECORD_WRITE},
+    Role.AUDITOR: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_OVERSEE},
+    Role.ADMIN: _SEES_CUSTOMERS | {P.IMPORT_OVERSEE, P.TAG_RULE_MANAGE, P.CUSTOM_FIELD_MANAGE, P.WEBHOOK_MANAGE,
+                                   P.WEBHOOK_VIEW, P.USER_MANAGE, P.API_CLIENT_MANAGE},
+    # The most any API client may do; its token's scopes grant a part of it (SCOPE_PERMISSIONS).
+    API_ROLE: frozenset({P.CUSTOMER_READ, P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.RECORD_WRITE, P.ACCOUNT_WRITE,
+                         P.TRANSACTION_INGEST, P.EVENT_INGEST}),
+}
+
+# What each OAuth2 scope (services.integration.clients.SCOPES) grants an API client's token.
+SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "customers:read": frozenset({P.CUSTOMER_READ}),
+    "customers:write": frozenset({P.CUSTOMER_CREATE, P.CUSTOMER_EDIT}),
+    "accounts:write": frozenset({P.ACCOUNT_WRITE}),
+    "transactions:write": frozenset({P.TRANSACTION_INGEST}),
+    "events:write": frozenset({P.EVENT_INGEST}),
+    "interactions:write": frozenset({P.RECORD_WRITE}),
+}
+
+ALL_PERMISSIONS = frozenset(Permission)
+
+
+def permissions_of(actor: Actor) -> frozenset[Permission]:
+    """Everything the actor may do. The firm's own processes (kind "system") may do everything; an API
+    client only what both its role and its token's scopes grant; people what their roles grant."""
+    roles = actor.roles
+    return _permissions(actor.kind, roles if isinstance(roles, frozenset) else frozenset(roles), actor.scopes)
+
+
+@lru_cache(maxsize=256)  # a handful of role sets and scope sets; asked by every use case
+def _permissions(kind: str, roles: frozenset[str], scopes: frozenset[str] | None) -> frozenset[Permission]:
+    if kind == "system":
+        return ALL_PERMISSIONS
+    granted = frozenset().union(*(ROLE_PERMISSIONS.get(r, ()) for r in roles))
+    if kind == "api_client":
+        granted &= frozenset().union(*(SCOPE_PERMISSIONS.get(s, ()) for s in scopes or ()))
+    return granted
+
+
+def permits(actor: Actor, permission: Permission) -> bool:
+    return permission in permissions_of(actor)
+
+
+def require(actor: Actor, permission: Permission, **refusal: Any) -> None:
+    """Refuse (NotPermitted, audited as `access.refused`) unless the actor holds `permission`. `refusal`:
+    what else the refusal records (entity_type, entity_id, audit_details)."""
+    if permission not in permissions_of(actor):
+        raise NotPermitted(actor=actor, permission=permission, **refusal)
+
+
+_UseCase = TypeVar("_UseCase", bound=Callable[..., Any])
+
+
+def requires(permission: Permission, *alternatives: Permission) -> Callable[[_UseCase], _UseCase]:
+    """A use case's permission: checked before its body runs, and recorded on it (`required_permissions`)
+    for the test that every use case states one. With alternatives, any one of them admits; a use case whose
+    permission depends on its arguments states its base permission here and checks more inside."""
+    needed = (permission, *alternatives)
+
+    def decorate(fn: _UseCase) -> _UseCase:
+        params = inspect.signature(fn).parameters
+        if "actor" not in params or params["actor"].kind is not inspect.Parameter.KEYWORD_ONLY:
+            raise TypeError(f"{fn.__qualname__}: a use case takes its actor as a keyword-only argument")
+        operation = f"{fn.__module__}.{fn.__qualname__}"
+
+        @functools.wraps(fn)
+        def use_case(*args: Any, **kwargs: Any) -> Any:
+            actor = kwargs.get("actor")
+            if actor is None:
+                raise TypeError(f"{operation}() needs its keyword-only argument 'actor'")
+            held = permissions_of(actor)
+            if not any(p in held for p in needed):
+                # The refusal is raised here, not in the use case, so it names the use case itself.
+                raise NotPermitted(actor=actor, permission="|".join(needed),
+                                   audit_details={"operation": operation})
+            return fn(*args, **kwargs)
+
+        use_case.required_permissions = needed  # type: ignore[attr-defined]
+        return use_case  # type: ignore[return-value]
+
+    return decorate
+
+
+def required_permissions(use_case: Callable[..., Any]) -> tuple[Permission, ...]:
+    """The permissions a use case states (empty when it states none)."""
+    return tuple(getattr(use_case, "required_permissions", ()))
+
+
+# ---------------------------------------------------------------- data scope
 
 class Scope(IntEnum):
     NONE = 0
@@ -166,26 +306,6 @@ EDITABLE_FIELDS: dict[str, frozenset[str]] = {
                          "occupation", "status", "segment", "source_channel", "owner_id"}),
 }
 
-CREATOR_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.OPS, API_ROLE})
-
-# Who may add to a customer's records (interactions, tasks, tickets, consent, documents) within their scope:
-# the people who work with customers. Admins configure the system and auditors only read; neither writes
-# customer records, although both may see every customer.
-CUSTOMER_RECORD_ROLES = frozenset({Role.RM, Role.TEAM_LEAD, Role.BRANCH_MANAGER, Role.COMPLIANCE, Role.APPROVER,
-                                   Role.OPS, API_ROLE})
-
-
-def require_scope(actor: Actor, scope: str) -> None:
-    """An API client may do only what its token was granted; people and the system are not scoped."""
-    if actor.kind == "api_client" and (actor.scopes is None or scope not in actor.scopes):
-        raise NotPermitted(actor=actor, permission=scope)
-
-
-def require_customer_record_role(actor: Actor) -> None:
-    if actor.id is None or not actor.has_role(*CUSTOMER_RECORD_ROLES):
-        raise NotPermitted(actor=actor)
-
-
 def field_access(actor: Actor, field: str) -> Access:
     roles = actor.roles
     return _field_access(roles if isinstance(roles, frozenset) else frozenset(roles), field)
@@ -204,10 +324,7 @@ def editable_fields(actor: Actor) -> frozenset[str]:
 
 
 def require_reveal(actor: Actor, field: str) -> None:
+    """customer.reveal for this field: the field policy must make it REVEALABLE for one of the actor's roles."""
     if field not in SENSITIVE_FIELDS or field_access(actor, field) < Access.REVEALABLE:
-        raise NotPermitted(actor=actor, audit_details={"field": str(field)[:40]})
-
-
-def require_any_role(actor: Actor, *roles: Role) -> None:
-    if not actor.has_role(*roles):
-        raise NotPermitted(actor=actor)
+        raise NotPermitted(actor=actor, permission=Permission.CUSTOMER_REVEAL,
+                           audit_details={"field": str(field)[:40]})

@@ -8,12 +8,13 @@ from pydantic import Field, field_validator
 from sqlalchemy import select
 
 from services.db import UnitOfWork
-from services.errors import FieldError, NotPermitted, ValidationFailed
+from services.errors import FieldError, ValidationFailed
 from services.org.models import Branch, Team
 from services.security import audit
 from services.security.actor import Actor
 from services.security.models import Role, User
 from services.security.passwords import MIN_LENGTH, hash_password
+from services.security.policy import Permission, requires
 from services.validation.input import RowId, parse
 from services.validation.input import StrictInput as _Strict
 
@@ -39,9 +40,8 @@ class UserCreate(_Strict):
         return v
 
 
+@requires(Permission.USER_MANAGE)
 def create_user(*, uow: UnitOfWork, actor: Actor, data: Any) -> User:
-    if not actor.has_role(Role.ADMIN):
-        raise NotPermitted(actor=actor)
     req = parse(UserCreate, data)
     s = uow.session
     errors: list[FieldError] = []

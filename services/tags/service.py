@@ -22,11 +22,10 @@ from services.customers.models import CustomFieldDefinition as CustomerFieldDef
 from services.customers.access import load_customer
 from services import events
 from services.db import UnitOfWork
-from services.errors import FieldError, NotFound, NotPermitted, ValidationFailed
+from services.errors import FieldError, NotFound, ValidationFailed
 from services.security import audit
 from services.security.actor import SYSTEM, Actor
-from services.security.models import Role
-from services.security.policy import customer_scope_filter
+from services.security.policy import Permission, customer_scope_filter, requires
 from services.tags import rules as R
 from services.tags.events import CustomerTagged
 from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule
@@ -134,11 +133,6 @@ class RunResult(BaseModel):
 
 # ---------------------------------------------------------------- helpers
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise NotPermitted(actor=actor)
-
-
 def _tag_view(t: Tag) -> TagView:
     return TagView(id=t.id, code=t.code, name=t.name, name_en=t.name_en, color=t.color)
 
@@ -172,8 +166,8 @@ def _validated(session: Session, definition: Any) -> R.Node:
 
 # ---------------------------------------------------------------- tags and rules
 
+@requires(Permission.TAG_RULE_MANAGE)
 def create_tag(*, uow: UnitOfWork, actor: Actor, data: Any) -> TagView:
-    _require_admin(actor)
     req = parse(TagCreate, data)
     s = uow.session
     if s.execute(select(Tag.id).where(Tag.code == req.code)).first():
@@ -185,14 +179,14 @@ def create_tag(*, uow: UnitOfWork, actor: Actor, data: Any) -> TagView:
     return _tag_view(tag)
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def list_tags(*, uow: UnitOfWork, actor: Actor) -> list[TagView]:
-    _require_admin(actor)
     return [_tag_view(t) for t in uow.session.execute(select(Tag).order_by(Tag.code)).scalars()]
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def save_rule(*, uow: UnitOfWork, actor: Actor, data: Any) -> RuleView:
     """Create a rule (version 1) or edit it: a new version becomes current, the previous one stays on record."""
-    _require_admin(actor)
     req = parse(RuleSave, data)
     s = uow.session
     tag = s.execute(select(Tag).where(Tag.code == req.tag_code)).scalar_one_or_none()
@@ -221,9 +215,9 @@ def save_rule(*, uow: UnitOfWork, actor: Actor, data: Any) -> RuleView:
     return _rule_view(s, rule, tag)
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def set_rule_active(*, uow: UnitOfWork, actor: Actor, rule_key: Any, active: Any) -> RuleView:
     """Activate or deactivate a rule. Deactivating takes away the tags it gave (recorded as removals)."""
-    _require_admin(actor)
     if not isinstance(active, bool):
         raise ValidationFailed([FieldError("active", "value.wrong_type")])
     s = uow.session
@@ -246,9 +240,9 @@ def set_rule_active(*, uow: UnitOfWork, actor: Actor, rule_key: Any, active: Any
     return _rule_view(s, s.get(TagRule, rule.id))
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def list_rules(*, uow: UnitOfWork, actor: Actor) -> list[RuleView]:
     """Current versions of all rules, with how many customers carry each rule's tag."""
-    _require_admin(actor)
     s = uow.session
     rows = s.execute(select(TagRule, Tag).join(Tag, Tag.id == TagRule.tag_id)
                      .where(TagRule.is_current.is_(True)).order_by(TagRule.rule_key)).all()
@@ -259,14 +253,14 @@ def list_rules(*, uow: UnitOfWork, actor: Actor) -> list[RuleView]:
                      created_by=r.created_by, created_at=r.created_at) for r, t in rows]
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def get_rule(*, uow: UnitOfWork, actor: Actor, rule_key: Any) -> RuleView:
-    _require_admin(actor)
     return _rule_view(uow.session, _current_rule(uow.session, rule_key))
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def preview(*, uow: UnitOfWork, actor: Actor, definition: Any, as_of: datetime | None = None) -> PreviewResult:
     """How many customers (in the actor's scope) a definition matches now, and a few of them."""
-    _require_admin(actor)
     s = uow.session
     tree = _validated(s, definition)
     ctx = _ctx(s, as_of)
@@ -278,6 +272,7 @@ def preview(*, uow: UnitOfWork, actor: Actor, definition: Any, as_of: datetime |
                                               for r in rows])
 
 
+@requires(Permission.CUSTOMER_READ)
 def tags_for_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> list[CustomerTagView]:
     """The customer's tags with the reason each was given ("why this tag"), for anyone who may see the customer."""
     s = uow.session
@@ -369,9 +364,9 @@ def _apply_batch(s: Session, rule: TagRule, tag: Tag, tree: R.Node, ctx: R.Ctx,
                                         announce=announce), len(stale)
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def run_rule_now(*, uow: UnitOfWork, actor: Actor, rule_key: Any, as_of: datetime | None = None) -> RunResult:
     """Apply one rule to every customer now, in the caller's transaction."""
-    _require_admin(actor)
     s = uow.session
     rule = _current_rule(s, rule_key)
     if not rule.active:
@@ -601,9 +596,9 @@ class FieldInfo(BaseModel):
     label_en: str | None = None
 
 
+@requires(Permission.TAG_RULE_MANAGE)
 def field_catalogue(*, uow: UnitOfWork, actor: Actor) -> list[FieldInfo]:
     """Every operand a rule may use, with its operators and parameters: what the rule editor offers."""
-    _require_admin(actor)
     out = [FieldInfo(field=name, type=spec.type, ops=[o for o in R.OPS if o in R.TYPE_OPS[spec.type]],
                      choices=list(spec.choices), params=sorted(spec.params), required=sorted(spec.required))
            for name, spec in R.FIELDS.items()]
