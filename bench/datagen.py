@@ -292,8 +292,9 @@ def _products_and_rules(db: _Loader) -> None:
 
 def _customers(db: _Loader, customers: int, rng: random.Random, users: list[dict], rm_weights: list[float],
                t0: float) -> None:
-    cols = db.columns("customer")
-    sql = f"INSERT INTO customer ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
+    table_columns = db.columns("customer")
+    cols: list[str] = []  # the generated columns the table has (set from the first row); others keep defaults
+    sql = ""
     owner_pick = _Pick(range(len(users)), rm_weights)
     surname = _pick(list(_surnames()))
     given = names_given()
@@ -402,6 +403,9 @@ def _customers(db: _Loader, customers: int, rng: random.Random, users: list[dict
             "kyc_status": kyc(rng.random()), "aml_risk": aml(rng.random()),
             "custom": json.dumps(custom, ensure_ascii=False),
         }
+        if not cols:
+            cols = [c for c in table_columns if c in row]
+            sql = f"INSERT INTO customer ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})"
         batch.append(tuple(row[c] for c in cols))
         if len(batch) == 20000:
             if households:
@@ -413,7 +417,8 @@ def _customers(db: _Loader, customers: int, rng: random.Random, users: list[dict
                 note(f"  generated {cid:,} customers ({time.perf_counter() - t0:.0f} s)")
     if households:
         db.insert("household", households, ["id", "name", "created_at"])
-    db.db.executemany(sql, batch)
+    if batch:
+        db.db.executemany(sql, batch)
     db.insert("relationship", relationships, ["id", "customer_id", "related_customer_id", "kind", "created_at"])
 
 
