@@ -14,6 +14,7 @@ from components.i18n import t
 from state.customer_records import (CONSENT_CHANNELS, CONSENT_PURPOSES, DECISIONS, DOC_KINDS, UPLOAD_ID,
                                     CustomerRecordsState as R)
 from state.customers import CustomerState as S
+from state.permissions import P, holds
 
 _ACCEPT = {
     "application/pdf": [".pdf"],
@@ -79,7 +80,7 @@ def documents_card() -> rx.Component:
         rx.el.div(
             empty_or(S.documents, rx.el.ul(rx.foreach(S.documents, _document), class_name="item-list",
                                            id="documents-list")),
-            _upload_form(),
+            rx.cond(holds(P.RECORD_WRITE), _upload_form()),
             class_name="stack",
         ),
         "documents",
@@ -138,8 +139,10 @@ def consent_card() -> rx.Component:
             "consent.title",
             rx.el.ul(rx.foreach(S.consents, _consent), class_name="item-list", id="consent-list"),
             "consent",
-            rx.el.button(rx.icon("shield-check", size=14), t("records.consent_record"), type="button",
-                         id="consent-record", class_name="btn small", on_click=R.open_consent),
-            _consent_dialog(),
+            rx.cond(holds(P.RECORD_WRITE), rx.fragment(
+                rx.el.button(rx.icon("shield-check", size=14), t("records.consent_record"), type="button",
+                             id="consent-record", class_name="btn small", on_click=R.open_consent),
+                _consent_dialog(),
+            )),
         ),
     )

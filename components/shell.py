@@ -1,23 +1,30 @@
 """The page frame: a sidebar on desktop, a bottom tab bar on phones, a top bar with the
-language switch and sign-out on both. Layout switches by CSS media queries (assets/fincrm.css)."""
+language switch and sign-out on both. Layout switches by CSS media queries (assets/fincrm.css).
+
+The menu is not kept here: pages declare their entries where they are registered (fincrm_app/pages/registry.py)
+and the frame shows those the signed-in actor's permissions allow."""
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import reflex as rx
 
 from components.i18n import t
+from state.permissions import holds
 from state.session import AppState
 
-# (route, icon, label, id, roles that get the link; None: everyone). Showing a link is convenience only:
-# each page's services refuse roles without permission, whatever the menu shows.
-NAV_ITEMS = (
-    ("/customers", "users", "nav.customers", "nav-customers", None),
-    ("/imports", "file-up", "nav.imports", "nav-imports", ("ops", "team_lead", "branch_manager")),
-    ("/admin/fields", "sliders-horizontal", "nav.admin_fields", "nav-fields", ("admin",)),
-    ("/admin/tags", "tags", "nav.admin_tags", "nav-tags", ("admin",)),
-    ("/admin/webhooks", "webhook", "nav.admin_webhooks", "nav-webhooks", ("admin", "compliance")),
-)
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One menu entry. `permissions`: codes of which the actor must hold one (empty: every signed-in user).
+    Showing a link is convenience only: the page's services refuse whoever lacks the permission."""
+
+    href: str
+    icon: str
+    label: str  # label key
+    id: str
+    permissions: tuple[str, ...] = ()
 
 
 def plain_form(*children: rx.Component, action: str, **props: Any) -> rx.Component:
@@ -72,14 +79,9 @@ def logout_button() -> rx.Component:
     )
 
 
-def _nav_link(href: str, icon: str, key: str, id_: str, cls: str, roles: tuple[str, ...] | None) -> rx.Component:
-    link = _link(href, icon, key, id_, cls)
-    if not roles:
-        return link
-    allowed = AppState.roles.contains(roles[0])
-    for role in roles[1:]:
-        allowed = allowed | AppState.roles.contains(role)
-    return rx.cond(allowed, link)
+def _nav_link(item: MenuItem, suffix: str, cls: str) -> rx.Component:
+    link = _link(item.href, item.icon, item.label, f"{item.id}-{suffix}", cls)
+    return rx.cond(holds(*item.permissions), link) if item.permissions else link
 
 
 def _link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
@@ -93,11 +95,11 @@ def _link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
     )
 
 
-def sidebar() -> rx.Component:
+def sidebar(menu: Sequence[MenuItem] = ()) -> rx.Component:
     return rx.el.nav(
         brand(),
         rx.el.div(
-            *[_nav_link(h, i, k, f"{d}-side", "side-link", r) for h, i, k, d, r in NAV_ITEMS],
+            *[_nav_link(item, "side", "side-link") for item in menu],
             class_name="side-links",
         ),
         rx.el.div(class_name="grow"),
@@ -107,9 +109,9 @@ def sidebar() -> rx.Component:
     )
 
 
-def tabbar() -> rx.Component:
+def tabbar(menu: Sequence[MenuItem] = ()) -> rx.Component:
     return rx.el.nav(
-        *[_nav_link(h, i, k, f"{d}-tab", "tab-link", r) for h, i, k, d, r in NAV_ITEMS],
+        *[_nav_link(item, "tab", "tab-link") for item in menu],
         class_name="tabbar",
         aria_label="Main",
     )
@@ -130,15 +132,15 @@ def topbar(locale_handler: Any = None) -> rx.Component:
     )
 
 
-def shell(*children: rx.Component, locale_handler: Any = None) -> rx.Component:
-    """Wrap page content in the app frame."""
+def shell(*children: rx.Component, locale_handler: Any = None, menu: Sequence[MenuItem] = ()) -> rx.Component:
+    """Wrap page content in the app frame, with the menu entries the actor may use."""
     return rx.el.div(
-        sidebar(),
+        sidebar(menu),
         rx.el.div(
             topbar(locale_handler),
             rx.el.main(*children, class_name="content"),
             class_name="main-col",
         ),
-        tabbar(),
+        tabbar(menu),
         class_name="app-shell",
     )

@@ -17,20 +17,8 @@ bootstrap.configure()  # domain event subscriptions and platform hooks, before a
 
 from fincrm_app.api.auth import router as auth_router  # noqa: E402
 from fincrm_app.api.v1 import install as install_api_v1  # noqa: E402
-from fincrm_app.pages.admin_fields import admin_fields_page  # noqa: E402
-from fincrm_app.pages.admin_tags import admin_tags_page  # noqa: E402
-from fincrm_app.pages.admin_webhooks import admin_webhooks_page  # noqa: E402
-from fincrm_app.pages.customer import customer_page  # noqa: E402
-from fincrm_app.pages.customers import customers_page  # noqa: E402
-from fincrm_app.pages.imports import imports_page  # noqa: E402
-from fincrm_app.pages.login import login_page  # noqa: E402
-from state.custom_fields import FieldsAdminState  # noqa: E402
-from state.customers import CustomerState, CustomersState  # noqa: E402
-from state.imports import ImportsState  # noqa: E402
-from state.login import LoginState  # noqa: E402
+from fincrm_app.pages import registry as pages  # noqa: E402
 from state.session import SessionGuard  # noqa: E402
-from state.tags import TagsAdminState  # noqa: E402
-from state.webhooks import WebhooksState  # noqa: E402
 
 _SECRET_COOKIE = re.compile(r"(fincrm_session=)[^;'\"\s,}]+")
 
@@ -68,10 +56,6 @@ api.include_router(documents_router)  # GET /documents/{id}: download (session c
 install_api_v1(api)  # REST API v1 (routes, OpenAPI at /api/v1/openapi.json, error format)
 
 
-def index() -> rx.Component:
-    return rx.el.div(class_name="redirecting")
-
-
 def _guarded(asgi):
     """Around everything the backend serves (our routes, Reflex's endpoints, the built pages): the client's
     real address behind trusted proxies, security headers on every response, and uploads authenticated by
@@ -106,13 +90,6 @@ def _start_scheduler() -> None:
 
 app.register_lifespan_task(_start_scheduler)
 
-app.add_page(index, route="/", title="FinCRM", on_load=rx.redirect("/customers", replace=True))
-app.add_page(login_page, route="/login", title="FinCRM", on_load=LoginState.load)
-app.add_page(customers_page, route="/customers", title="FinCRM", on_load=CustomersState.load)
-app.add_page(customer_page, route="/customers/[customer_id]", title="FinCRM", on_load=CustomerState.load)
-
-# ---- pages added by later features: one line each, keep this block sorted by route ----
-app.add_page(admin_fields_page, route="/admin/fields", title="FinCRM", on_load=FieldsAdminState.load)
-app.add_page(admin_tags_page, route="/admin/tags", title="FinCRM", on_load=TagsAdminState.load)
-app.add_page(admin_webhooks_page, route="/admin/webhooks", title="FinCRM", on_load=WebhooksState.load)
-app.add_page(imports_page, route="/imports", title="FinCRM", on_load=ImportsState.load)
+# Every page declared in fincrm_app/pages (@page: route, title, permission, menu entry, loader); the menu
+# shows each actor the entries his permissions allow.
+pages.install(app)

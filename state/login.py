@@ -57,4 +57,6 @@ class LoginState(AppState):
         self.next_path = _safe_next(params.get("next"))
         if not self.error_code and resolve_cookie_header(self._cookie_header(), touch=False) is not None:
             return rx.redirect(self.next_path, replace=True)
+        # Nobody is signed in here: the next user of this browser must not see the last one's name or menu.
+        self.user_name, self.permissions = "", []
         return None

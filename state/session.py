@@ -35,6 +35,7 @@ from services.errors import SessionInvalid
 from services.i18n import LOCALES
 from services.security.actor import Actor
 from services.security.auth import SESSION_COOKIE, check_session, touch_session
+from services.security.policy import permissions_of
 from state.i18n import LOCALE_COOKIE, locale_or_default, ui_default_locale
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,9 @@ class AppState(_HandlersOffTheLoop, rx.State):
     """Display data about the signed-in user, the locale, and the login guard."""
 
     user_name: str = ""
-    roles: list[str] = []
+    # The permission codes the signed-in actor holds (services.security.policy): not sensitive, and display
+    # only: menus and buttons follow them, the services enforce every one of them on every call.
+    permissions: list[str] = []
     # Harmless preference, readable by page JavaScript; validated wherever it is used.
     locale: str = rx.Cookie(_DEFAULT_LOCALE, name=LOCALE_COOKIE, path="/", max_age=365 * 24 * 3600,
                             same_site="strict")
@@ -158,7 +161,9 @@ class AppState(_HandlersOffTheLoop, rx.State):
         if actor is None:
             raise SessionInvalid()
         self.user_name = actor.name
-        self.roles = sorted(actor.roles)
+        held = sorted(p.value for p in permissions_of(actor))
+        if held != self.permissions:  # a changed list is sent to the browser whole: only when it changes
+            self.permissions = held
         return actor
 
     def _current_path(self) -> str:
@@ -170,7 +175,7 @@ class AppState(_HandlersOffTheLoop, rx.State):
     def _signed_out(self) -> rx.event.EventSpec:
         """Forget the display data and go to the login page."""
         self.user_name = ""
-        self.roles = []
+        self.permissions = []
         return login_redirect(self._current_path())
 
     # ---------------------------------------------------------------- handlers

@@ -15,6 +15,7 @@ from services.errors import DomainError
 from services.i18n import format_datetime, format_number
 from services.integration import webhooks
 from services.integration.outbox import EVENT_TYPES
+from services.security.policy import Permission, permits
 from services.validation.input import whole_number
 from state.i18n import label
 from state.session import DataState
@@ -66,7 +67,7 @@ class WebhooksState(DataState):
             self.loaded = True
             self._mark_loaded(actor)
             return None
-        self.can_manage = "admin" in actor.roles
+        self.can_manage = permits(actor, Permission.WEBHOOK_MANAGE)
         self.endpoints = [{"id": str(e.id), "name": e.name, "url": e.url, "events": ", ".join(e.events),
                            "active": "1" if e.active else "",
                            "state": label("webhooks.active" if e.active else "webhooks.inactive", loc)}

@@ -7,7 +7,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
-from components.shell import shell
+from fincrm_app.pages.registry import Menu, page
+from services.security.policy import Permission as P
 from state.custom_fields import APPLIES, ROLES, TYPES, FieldsAdminState as S
 
 
@@ -117,33 +118,32 @@ def _form() -> rx.Component:
     )
 
 
+@page(route="/admin/fields", title="fields.title", permission=P.CUSTOM_FIELD_MANAGE,
+      menu=Menu("sliders-horizontal", "nav.admin_fields", order=80), on_load=S.load, locale_handler=S.change_locale)
 def admin_fields_page() -> rx.Component:
-    return shell(
-        rx.el.div(
-            rx.el.h1(t("fields.title"), class_name="page-title"),
-            rx.el.p(t("fields.subtitle"), class_name="muted small"),
-            rx.cond(
-                S.page_error != "",
-                rx.el.div(S.page_error, id="fields-page-error", role="alert", class_name="alert"),
+    return rx.el.div(
+        rx.el.h1(t("fields.title"), class_name="page-title"),
+        rx.el.p(t("fields.subtitle"), class_name="muted small"),
+        rx.cond(
+            S.page_error != "",
+            rx.el.div(S.page_error, id="fields-page-error", role="alert", class_name="alert"),
+            rx.el.div(
+                rx.cond(S.notice != "", rx.el.div(S.notice, id="fields-notice", role="status",
+                                                  class_name="muted")),
                 rx.el.div(
-                    rx.cond(S.notice != "", rx.el.div(S.notice, id="fields-notice", role="status",
-                                                      class_name="muted")),
                     rx.el.div(
-                        rx.el.div(
-                            rx.el.button(rx.icon("plus", size=16), t("fields.new"), type="button", id="field-new",
-                                         class_name="btn", on_click=S.new_field),
-                            class_name="section-head",
-                        ),
-                        rx.el.div(rx.foreach(S.fields, _field_row), class_name="item-list", id="field-list"),
-                        rx.cond(S.loaded & (S.fields.length() == 0),
-                                rx.el.div(t("fields.empty"), class_name="empty", id="fields-empty")),
-                        class_name="card",
+                        rx.el.button(rx.icon("plus", size=16), t("fields.new"), type="button", id="field-new",
+                                     class_name="btn", on_click=S.new_field),
+                        class_name="section-head",
                     ),
-                    _form(),
-                    class_name="stack",
+                    rx.el.div(rx.foreach(S.fields, _field_row), class_name="item-list", id="field-list"),
+                    rx.cond(S.loaded & (S.fields.length() == 0),
+                            rx.el.div(t("fields.empty"), class_name="empty", id="fields-empty")),
+                    class_name="card",
                 ),
+                _form(),
+                class_name="stack",
             ),
-            class_name="page",
         ),
-        locale_handler=S.change_locale,
+        class_name="page",
     )

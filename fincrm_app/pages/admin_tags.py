@@ -7,8 +7,9 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
-from components.shell import shell
+from fincrm_app.pages.registry import Menu, page
 from components.tags import condition_row, rule_item
+from services.security.policy import Permission as P
 from state.tags import COLORS, NEW_TAG, TagsAdminState as S
 
 
@@ -96,37 +97,36 @@ def _editor() -> rx.Component:
     )
 
 
+@page(route="/admin/tags", title="tags.title", permission=P.TAG_RULE_MANAGE,
+      menu=Menu("tags", "nav.admin_tags", order=81), on_load=S.load, locale_handler=S.change_locale)
 def admin_tags_page() -> rx.Component:
-    return shell(
-        rx.el.div(
-            rx.el.h1(t("tags.title"), class_name="page-title"),
-            rx.el.p(t("tags.subtitle"), class_name="muted small"),
-            rx.cond(
-                S.page_error != "",
-                rx.el.div(S.page_error, id="tags-page-error", role="alert", class_name="alert"),
-            ),
-            rx.cond(S.notice != "", rx.el.div(S.notice, id="tags-notice", role="status", class_name="muted")),
-            rx.cond(
-                S.page_error == "",
+    return rx.el.div(
+        rx.el.h1(t("tags.title"), class_name="page-title"),
+        rx.el.p(t("tags.subtitle"), class_name="muted small"),
+        rx.cond(
+            S.page_error != "",
+            rx.el.div(S.page_error, id="tags-page-error", role="alert", class_name="alert"),
+        ),
+        rx.cond(S.notice != "", rx.el.div(S.notice, id="tags-notice", role="status", class_name="muted")),
+        rx.cond(
+            S.page_error == "",
+            rx.el.div(
                 rx.el.div(
                     rx.el.div(
-                        rx.el.div(
-                            rx.el.button(rx.icon("plus", size=16), t("tags.new_rule"), type="button", id="rule-new",
-                                         class_name="btn", on_click=S.new_rule),
-                            class_name="section-head",
-                        ),
-                        rx.el.div(rx.foreach(S.rules, lambda r: rule_item(r, on_edit=S.edit, on_toggle=S.toggle,
-                                                                          on_run=S.run)),
-                                  class_name="item-list", id="rule-list"),
-                        rx.cond(S.loaded & (S.rules.length() == 0),
-                                rx.el.div(t("tags.empty"), class_name="empty", id="rules-empty")),
-                        class_name="card",
+                        rx.el.button(rx.icon("plus", size=16), t("tags.new_rule"), type="button", id="rule-new",
+                                     class_name="btn", on_click=S.new_rule),
+                        class_name="section-head",
                     ),
-                    rx.cond(S.editor_open, _editor()),
-                    class_name="stack",
+                    rx.el.div(rx.foreach(S.rules, lambda r: rule_item(r, on_edit=S.edit, on_toggle=S.toggle,
+                                                                      on_run=S.run)),
+                              class_name="item-list", id="rule-list"),
+                    rx.cond(S.loaded & (S.rules.length() == 0),
+                            rx.el.div(t("tags.empty"), class_name="empty", id="rules-empty")),
+                    class_name="card",
                 ),
+                rx.cond(S.editor_open, _editor()),
+                class_name="stack",
             ),
-            class_name="page",
         ),
-        locale_handler=S.change_locale,
+        class_name="page",
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
-from components.shell import shell
+from fincrm_app.pages.registry import Menu, page
 from services.integration.outbox import EVENT_TYPES
+from services.security.policy import Permission as P
 from state.webhooks import WebhooksState
 
 
@@ -86,47 +87,47 @@ def _filter() -> rx.Component:
     )
 
 
+@page(route="/admin/webhooks", title="nav.admin_webhooks", permission=P.WEBHOOK_VIEW,
+      menu=Menu("webhook", "nav.admin_webhooks", order=82), on_load=WebhooksState.load,
+      locale_handler=WebhooksState.change_locale)
 def admin_webhooks_page() -> rx.Component:
-    return shell(
+    return rx.el.div(
+        rx.el.h1(t("webhooks.title"), class_name="page-title"),
+        rx.cond(WebhooksState.error != "",
+                rx.el.div(WebhooksState.error, id="webhooks-error", role="alert", class_name="alert")),
+        rx.el.h2(t("webhooks.endpoints"), class_name="section-title"),
+        rx.el.div(rx.foreach(WebhooksState.endpoints, _endpoint), class_name="card item-card", id="endpoint-list"),
+        rx.cond(WebhooksState.loaded & (WebhooksState.endpoints.length() == 0),
+                rx.el.div(t("webhooks.no_endpoints"), class_name="empty")),
+        rx.cond(WebhooksState.new_secret != "",
+                rx.el.div(t("webhooks.secret_once"), rx.el.code(WebhooksState.new_secret, id="endpoint-secret"),
+                          class_name="alert", role="status")),
+        rx.cond(WebhooksState.can_manage, _new_endpoint()),
+        rx.el.h2(t("webhooks.title"), class_name="section-title"),
+        _filter(),
         rx.el.div(
-            rx.el.h1(t("webhooks.title"), class_name="page-title"),
-            rx.cond(WebhooksState.error != "",
-                    rx.el.div(WebhooksState.error, id="webhooks-error", role="alert", class_name="alert")),
-            rx.el.h2(t("webhooks.endpoints"), class_name="section-title"),
-            rx.el.div(rx.foreach(WebhooksState.endpoints, _endpoint), class_name="card item-card", id="endpoint-list"),
-            rx.cond(WebhooksState.loaded & (WebhooksState.endpoints.length() == 0),
-                    rx.el.div(t("webhooks.no_endpoints"), class_name="empty")),
-            rx.cond(WebhooksState.new_secret != "",
-                    rx.el.div(t("webhooks.secret_once"), rx.el.code(WebhooksState.new_secret, id="endpoint-secret"),
-                              class_name="alert", role="status")),
-            rx.cond(WebhooksState.can_manage, _new_endpoint()),
-            rx.el.h2(t("webhooks.title"), class_name="section-title"),
-            _filter(),
             rx.el.div(
-                rx.el.div(
-                    rx.el.span(t("webhooks.col.event"), class_name="cell cell-name"),
-                    rx.el.span(t("webhooks.col.endpoint"), class_name="cell"),
-                    rx.el.span(t("webhooks.col.status"), class_name="cell"),
-                    rx.el.span(t("webhooks.col.attempts"), class_name="cell"),
-                    rx.el.span(t("webhooks.col.last"), class_name="cell"),
-                    rx.el.span(t("webhooks.col.next"), class_name="cell"),
-                    class_name="customer-head", aria_hidden="true"),
-                rx.foreach(WebhooksState.rows, _delivery),
-                class_name="customer-list", id="delivery-list",
-            ),
-            rx.cond(WebhooksState.loaded & (WebhooksState.rows.length() == 0),
-                    rx.el.div(t("webhooks.empty"), class_name="empty", id="deliveries-empty")),
-            rx.el.div(
-                rx.el.button(rx.icon("chevron-left", size=16), t("customers.prev"), id="deliveries-prev",
-                             type="button", disabled=~WebhooksState.has_prev, on_click=WebhooksState.prev_page,
-                             class_name="btn"),
-                rx.el.span(WebhooksState.page_info, class_name="page-info", id="deliveries-info"),
-                rx.el.button(t("customers.next"), rx.icon("chevron-right", size=16), id="deliveries-next",
-                             type="button", disabled=~WebhooksState.has_next, on_click=WebhooksState.next_page,
-                             class_name="btn"),
-                class_name="pager",
-            ),
-            class_name="page",
+                rx.el.span(t("webhooks.col.event"), class_name="cell cell-name"),
+                rx.el.span(t("webhooks.col.endpoint"), class_name="cell"),
+                rx.el.span(t("webhooks.col.status"), class_name="cell"),
+                rx.el.span(t("webhooks.col.attempts"), class_name="cell"),
+                rx.el.span(t("webhooks.col.last"), class_name="cell"),
+                rx.el.span(t("webhooks.col.next"), class_name="cell"),
+                class_name="customer-head", aria_hidden="true"),
+            rx.foreach(WebhooksState.rows, _delivery),
+            class_name="customer-list", id="delivery-list",
         ),
-        locale_handler=WebhooksState.change_locale,
+        rx.cond(WebhooksState.loaded & (WebhooksState.rows.length() == 0),
+                rx.el.div(t("webhooks.empty"), class_name="empty", id="deliveries-empty")),
+        rx.el.div(
+            rx.el.button(rx.icon("chevron-left", size=16), t("customers.prev"), id="deliveries-prev",
+                         type="button", disabled=~WebhooksState.has_prev, on_click=WebhooksState.prev_page,
+                         class_name="btn"),
+            rx.el.span(WebhooksState.page_info, class_name="page-info", id="deliveries-info"),
+            rx.el.button(t("customers.next"), rx.icon("chevron-right", size=16), id="deliveries-next",
+                         type="button", disabled=~WebhooksState.has_next, on_click=WebhooksState.next_page,
+                         class_name="btn"),
+            class_name="pager",
+        ),
+        class_name="page",
     )

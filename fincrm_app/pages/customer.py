@@ -9,56 +9,57 @@ import reflex as rx
 
 from components import c360, customer_records
 from components.i18n import t
-from components.shell import shell
+from fincrm_app.pages.registry import page
+from services.security.policy import Permission as P
 from state.customers import CustomerState
+from state.permissions import holds
 
 
+@page(route="/customers/[customer_id]", title="c360.title", permission=P.CUSTOMER_READ,
+      on_load=CustomerState.load, locale_handler=CustomerState.change_locale)
 def customer_page() -> rx.Component:
-    return shell(
-        rx.el.div(
-            rx.link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
-                    id="back-to-customers", underline="none"),
-            rx.cond(
-                CustomerState.page_error != "",
-                rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(CustomerState.page_error),
-                          id="page-error", role="alert", class_name="alert"),
-            ),
-            rx.cond(
-                CustomerState.found,
-                rx.el.div(
-                    c360.customer_header(),
-                    c360.quick_actions(),
-                    rx.cond(CustomerState.reveal_error != "",
-                            rx.el.div(CustomerState.reveal_error, id="reveal-error", role="alert",
-                                      class_name="alert")),
-                    c360.overview(),
-                    rx.el.div(
-                        rx.el.div(
-                            c360.timeline(),
-                            c360.transactions(),
-                            c360.list_section("detail.holdings", CustomerState.holdings, c360.holding_item,
-                                              "holdings"),
-                            c360.list_section("detail.accounts", CustomerState.accounts, c360.account_item,
-                                              "accounts"),
-                            class_name="c360-col",
-                        ),
-                        rx.el.div(
-                            c360.profile(),
-                            c360.custom_fields(),
-                            customer_records.consent_card(),
-                            c360.household(),
-                            c360.tickets(),
-                            c360.credit_ratings(),
-                            customer_records.documents_card(),
-                            class_name="c360-col",
-                        ),
-                        class_name="c360-grid",
-                    ),
-                    c360.quick_action_dialogs(),
-                    class_name="detail c360",
-                ),
-            ),
-            class_name="page",
+    return rx.el.div(
+        rx.link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
+                id="back-to-customers", underline="none"),
+        rx.cond(
+            CustomerState.page_error != "",
+            rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(CustomerState.page_error),
+                      id="page-error", role="alert", class_name="alert"),
         ),
-        locale_handler=CustomerState.change_locale,
+        rx.cond(
+            CustomerState.found,
+            rx.el.div(
+                c360.customer_header(),
+                rx.cond(holds(P.RECORD_WRITE), c360.quick_actions()),  # an auditor only reads
+                rx.cond(CustomerState.reveal_error != "",
+                        rx.el.div(CustomerState.reveal_error, id="reveal-error", role="alert",
+                                  class_name="alert")),
+                c360.overview(),
+                rx.el.div(
+                    rx.el.div(
+                        c360.timeline(),
+                        c360.transactions(),
+                        c360.list_section("detail.holdings", CustomerState.holdings, c360.holding_item,
+                                          "holdings"),
+                        c360.list_section("detail.accounts", CustomerState.accounts, c360.account_item,
+                                          "accounts"),
+                        class_name="c360-col",
+                    ),
+                    rx.el.div(
+                        c360.profile(),
+                        c360.custom_fields(),
+                        customer_records.consent_card(),
+                        c360.household(),
+                        c360.tickets(),
+                        c360.credit_ratings(),
+                        customer_records.documents_card(),
+                        class_name="c360-col",
+                    ),
+                    class_name="c360-grid",
+                ),
+                rx.cond(holds(P.RECORD_WRITE), c360.quick_action_dialogs()),
+                class_name="detail c360",
+            ),
+        ),
+        class_name="page",
     )

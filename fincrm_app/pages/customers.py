@@ -5,7 +5,8 @@ import reflex as rx
 
 from components.filters import filter_bar, filter_panel
 from components.i18n import t
-from components.shell import shell
+from fincrm_app.pages.registry import Menu, page
+from services.security.policy import Permission as P
 from state.customers import CustomersState
 
 
@@ -98,26 +99,26 @@ def _filters() -> rx.Component:
     )
 
 
+@page(route="/customers", title="customers.title", permission=P.CUSTOMER_READ,
+      menu=Menu("users", "nav.customers", order=10), on_load=CustomersState.load,
+      locale_handler=CustomersState.change_locale)
 def customers_page() -> rx.Component:
-    return shell(
+    return rx.el.div(
+        rx.el.h1(t("customers.title"), class_name="page-title"),
+        _search(),
+        _filters(),
+        rx.cond(CustomersState.list_error != "",
+                rx.el.div(CustomersState.list_error, id="list-error", role="alert", class_name="alert")),
         rx.el.div(
-            rx.el.h1(t("customers.title"), class_name="page-title"),
-            _search(),
-            _filters(),
-            rx.cond(CustomersState.list_error != "",
-                    rx.el.div(CustomersState.list_error, id="list-error", role="alert", class_name="alert")),
-            rx.el.div(
-                _header(),
-                rx.foreach(CustomersState.rows, _row),
-                class_name="customer-list",
-                id="customer-list",
-            ),
-            rx.cond(
-                CustomersState.loaded & (CustomersState.rows.length() == 0),
-                rx.el.div(t("customers.empty"), class_name="empty", id="customers-empty"),
-            ),
-            _pager(),
-            class_name="page",
+            _header(),
+            rx.foreach(CustomersState.rows, _row),
+            class_name="customer-list",
+            id="customer-list",
         ),
-        locale_handler=CustomersState.change_locale,
+        rx.cond(
+            CustomersState.loaded & (CustomersState.rows.length() == 0),
+            rx.el.div(t("customers.empty"), class_name="empty", id="customers-empty"),
+        ),
+        _pager(),
+        class_name="page",
     )

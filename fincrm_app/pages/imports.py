@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
-from components.shell import shell
+from fincrm_app.pages.registry import Menu, page
+from services.security.policy import Permission as P
 from state.imports import ImportsState
 
 UPLOAD_ID = "import-upload"
@@ -190,32 +191,32 @@ def _history_row(b: rx.Var) -> rx.Component:
     )
 
 
+@page(route="/imports", title="imports.title", permission=(P.IMPORT_RUN, P.IMPORT_OVERSEE),
+      menu=Menu("file-up", "nav.imports", order=20), on_load=ImportsState.load,
+      locale_handler=ImportsState.change_locale)
 def imports_page() -> rx.Component:
-    return shell(
-        rx.el.div(
-            rx.el.h1(t("imports.title"), class_name="page-title"),
-            rx.cond(ImportsState.page_error != "",
-                    rx.el.div(ImportsState.page_error, id="imports-error", role="alert", class_name="alert")),
-            rx.cond(ImportsState.can_import, rx.fragment(
-                _upload_card(),
-                rx.cond(ImportsState.batch_id > 0, _mapping_card()),
-                rx.cond(ImportsState.running | (ImportsState.run_error != ""), _progress_card()),
-                rx.cond(ImportsState.result.length() > 0, _result_card()),
-                rx.el.section(
-                    rx.el.h2(t("imports.review_queue"), class_name="section-title"),
-                    rx.foreach(ImportsState.reviews, _review_item),
-                    rx.cond(ImportsState.reviews.length() == 0, rx.el.div(t("imports.review_empty"), class_name="empty")),
-                    class_name="card", id="import-reviews",
-                ),
-            )),
+    return rx.el.div(
+        rx.el.h1(t("imports.title"), class_name="page-title"),
+        rx.cond(ImportsState.page_error != "",
+                rx.el.div(ImportsState.page_error, id="imports-error", role="alert", class_name="alert")),
+        rx.cond(ImportsState.can_import, rx.fragment(
+            _upload_card(),
+            rx.cond(ImportsState.batch_id > 0, _mapping_card()),
+            rx.cond(ImportsState.running | (ImportsState.run_error != ""), _progress_card()),
+            rx.cond(ImportsState.result.length() > 0, _result_card()),
             rx.el.section(
-                rx.el.h2(t("imports.history"), class_name="section-title"),
-                rx.el.div(rx.foreach(ImportsState.history, _history_row), class_name="item-list", id="import-history"),
-                rx.cond(ImportsState.history.length() == 0,
-                        rx.el.div(t("imports.history_empty"), class_name="empty")),
-                class_name="card",
+                rx.el.h2(t("imports.review_queue"), class_name="section-title"),
+                rx.foreach(ImportsState.reviews, _review_item),
+                rx.cond(ImportsState.reviews.length() == 0, rx.el.div(t("imports.review_empty"), class_name="empty")),
+                class_name="card", id="import-reviews",
             ),
-            class_name="page",
+        )),
+        rx.el.section(
+            rx.el.h2(t("imports.history"), class_name="section-title"),
+            rx.el.div(rx.foreach(ImportsState.history, _history_row), class_name="item-list", id="import-history"),
+            rx.cond(ImportsState.history.length() == 0,
+                    rx.el.div(t("imports.history_empty"), class_name="empty")),
+            class_name="card",
         ),
-        locale_handler=ImportsState.change_locale,
+        class_name="page",
     )

@@ -5,6 +5,7 @@ import reflex as rx
 
 from components.i18n import t
 from components.shell import brand, language_switch, plain_form
+from fincrm_app.pages.registry import page
 from state.login import LoginState
 
 
@@ -28,6 +29,7 @@ def _stay_signed_in() -> rx.Component:
     )
 
 
+@page(route="/login", title="login.title", framed=False, on_load=LoginState.load)
 def login_page() -> rx.Component:
     return rx.el.div(
         rx.el.div(

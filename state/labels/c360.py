@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 LABELS: dict[str, tuple[str, str]] = {
+    "c360.title": ("客户视图", "Customer 360"),  # the browser tab
     # header
     "c360.risk_level": ("风险等级", "Risk level"),
     "c360.risk_valid_until": ("有效期至 {date}", "valid until {date}"),
