@@ -26,7 +26,8 @@ def configure() -> None:
 
 def _subscribe() -> None:
     from services.activities.events import BehaviourEventsIngested
-    from services.customers.events import CustomerChanged, CustomersCreated
+    from services.aml import events as aml
+    from services.customers.events import CustomerChanged, CustomerIdentityChanged, CustomersCreated
     from services.integration import outbox
     from services.portfolio.events import TransactionsIngested
     from services.tags import events as tags
@@ -41,6 +42,11 @@ def _subscribe() -> None:
     bus.subscribe(CustomersCreated, outbox.on_customers_created)
     bus.subscribe(CustomerChanged, outbox.on_customer_changed)
     bus.subscribe(CustomerTagged, outbox.on_customer_tagged)
+    # AML: customers are screened at onboarding and when their identity changes; every batch of transactions
+    # is monitored (and its counterparties screened).
+    bus.subscribe(CustomersCreated, aml.on_customers_created)
+    bus.subscribe(CustomerIdentityChanged, aml.on_customer_identity_changed)
+    bus.subscribe(TransactionsIngested, aml.on_transactions_ingested)
 
 
 def _hooks() -> None:

@@ -102,7 +102,7 @@ class Customer(SQLModel, table=True):
     risk_level: str | None = Field(default=None, sa_type=String(2))  # C1..C5 from the latest assessment
     risk_valid_until: date | None = None
     kyc_status: str = Field(sa_type=String(16), default="pending")  # KycStatus
-    aml_risk: str = Field(sa_type=String(8), default="low")  # AmlRisk
+    aml_risk: str = Field(sa_type=String(8), default="pending")  # AmlRisk, written by the AML domain
     # Values of admin-defined custom fields, by field key; validated against CustomFieldDefinition.
     custom: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     version: int = Field(default=1)  # optimistic locking: updates must name the version they read
@@ -118,6 +118,7 @@ class KycStatus(StrEnum):
 
 
 class AmlRisk(StrEnum):
+    UNSCREENED = "pending"  # screening pending: no list was in force when the customer arrived
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"

@@ -127,6 +127,10 @@ class Transaction(SQLModel, table=True):
     booked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     channel: str = Field(sa_type=String(16))
     description: str | None = Field(default=None, sa_type=String(200))
+    # The other party of a transfer, as the sending system names it (screened against the watchlists), and
+    # its country (ISO 3166 alpha-2, lower case; another country than the firm's makes a transfer cross-border).
+    counterparty_name: str | None = Field(default=None, sa_type=String(200))
+    counterparty_country: str | None = Field(default=None, sa_type=String(2))
     # The sending system's reference: one booking per (source, external_ref), so re-sent batches change nothing.
     source: str | None = Field(default=None, sa_type=String(40))
     external_ref: str | None = Field(default=None, sa_type=String(64))

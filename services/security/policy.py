@@ -57,6 +57,10 @@ class Permission(StrEnum):
     RISK_LEVEL_SET = "risk_level.set"
     KYC_STATUS_SET = "kyc_status.set"
     AML_RISK_SET = "aml_risk.set"
+    AML_VIEW = "aml.view"  # the AML picture: hits, cases, alerts, why a rating (read only)
+    AML_SCREEN = "aml.screen"  # screen a file of names against the lists in force
+    AML_REVIEW = "aml.review"  # decide hits, work cases (notes, assignment, close, report as suspicious)
+    AML_LIST_MANAGE = "aml_list.manage"  # load watchlists (re-screens every customer)
 
 
 P = Permission
@@ -70,11 +74,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.RM: _WORKS_WITH_CUSTOMERS,
     Role.TEAM_LEAD: _WORKS_WITH_CUSTOMERS | {P.IMPORT_RUN},
     Role.BRANCH_MANAGER: _WORKS_WITH_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN},
-    Role.OPS: _WORKS_WITH_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.RISK_LEVEL_SET, P.KYC_STATUS_SET},
+    Role.OPS: _WORKS_WITH_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.RISK_LEVEL_SET, P.KYC_STATUS_SET,
+                                       P.AML_SCREEN},
     Role.COMPLIANCE: _SEES_CUSTOMERS | {P.CUSTOMER_EDIT, P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.IMPORT_OVERSEE,
-                                        P.WEBHOOK_VIEW, P.RISK_LEVEL_SET, P.KYC_STATUS_SET, P.AML_RISK_SET},
+                                        P.WEBHOOK_VIEW, P.RISK_LEVEL_SET, P.KYC_STATUS_SET, P.AML_RISK_SET,
+                                        P.AML_VIEW, P.AML_SCREEN, P.AML_REVIEW, P.AML_LIST_MANAGE},
     Role.APPROVER: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.RECORD_WRITE},
-    Role.AUDITOR: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_OVERSEE},
+    Role.AUDITOR: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_OVERSEE, P.AML_VIEW},
     Role.ADMIN: _SEES_CUSTOMERS | {P.IMPORT_OVERSEE, P.TAG_RULE_MANAGE, P.CUSTOM_FIELD_MANAGE, P.WEBHOOK_MANAGE,
                                    P.WEBHOOK_VIEW, P.USER_MANAGE, P.API_CLIENT_MANAGE},
     # The most any API client may do; its token's scopes grant a part of it (SCOPE_PERMISSIONS).

@@ -32,6 +32,8 @@ def test_every_event_a_domain_publishes_has_its_subscribers_wired_in_bootstrap()
     assert "services.integration.outbox.on_customers_created" in wired[CustomersCreated]
     assert "services.tags.events.on_customer_changed" in wired[CustomerChanged]
     assert "services.integration.outbox.on_customer_changed" in wired[CustomerChanged]
-    assert wired[TransactionsIngested] == ["services.tags.events.on_transactions_ingested"]
+    assert wired[TransactionsIngested] == ["services.tags.events.on_transactions_ingested",
+                                          "services.aml.events.on_transactions_ingested"]
+    assert "services.aml.events.on_customers_created" in wired[CustomersCreated]
     assert wired[BehaviourEventsIngested] == ["services.tags.events.on_behaviour_events_ingested"]
     assert wired[CustomerTagged] == ["services.integration.outbox.on_customer_tagged"]
