@@ -126,6 +126,66 @@ def _cmd_scheduler(args) -> int:
     return 0
 
 
+def _cmd_aml_load_list(args) -> int:
+    """Import a watchlist file (format detected), then re-screen every customer against the lists in force."""
+    from pathlib import Path
+
+    from services.aml import jobs
+    from services.aml.service import load_list
+    from services.db import unit_of_work
+    from services.security.actor import SYSTEM
+
+    content = Path(args.file).read_bytes()
+    with unit_of_work() as uow:
+        loaded = load_list(uow=uow, actor=SYSTEM, content=content, code=args.code, name=args.name,
+                           rescreen=not args.no_rescreen)
+        uow.commit()
+    if loaded.unchanged:
+        print(f"{loaded.code}: unchanged (version {loaded.version}, {loaded.entries} entries)")
+        return 0
+    print(f"{loaded.code}: version {loaded.version}, {loaded.entries} entries "
+          f"({loaded.added} added, {loaded.removed} removed)")
+    if loaded.run_id is not None:
+        chunks = jobs.run_rescreens()
+        print(f"re-screened every customer ({chunks} chunks)")
+    return 0
+
+
+def _cmd_aml_screen(args) -> int:
+    """Screen a CSV of names (`name`, optional `birth_date`, `nationality`): one JSON line per row."""
+    import csv
+    import json
+    from pathlib import Path
+
+    from services.aml.service import screen_rows
+    from services.db import unit_of_work
+    from services.security.actor import SYSTEM
+
+    raw = Path(args.file).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        print("the file is not UTF-8 text", file=sys.stderr)
+        return 2
+    reader = csv.DictReader(text.splitlines())
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "name" not in fields:
+        print("the CSV needs a header with a `name` column (optional: birth_date, nationality)", file=sys.stderr)
+        return 2
+    rows = [{k.strip().lower(): (v or "") for k, v in r.items() if k} for r in reader]
+    with unit_of_work() as uow:
+        results = screen_rows(uow=uow, actor=SYSTEM, rows=rows, limit=args.limit)
+        uow.commit()
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for r in results:
+            out.write(json.dumps(r.as_json(), ensure_ascii=False) + "\n")
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fincrm", description="FinCRM administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -169,6 +229,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="audit_command", required=True)
     av = audit.add_parser("verify", help="check the hash chain; exit 1 at the first broken link")
     av.set_defaults(func=_cmd_audit_verify)
+    aml = sub.add_parser("aml", help="anti-money laundering: watchlists and screening").add_subparsers(
+        dest="aml_command", required=True)
+    ll = aml.add_parser("load-list", help="import a watchlist (OFAC SDN CSV, UN XML or an internal CSV; format "
+                                          "detected) and re-screen every customer")
+    ll.add_argument("file")
+    ll.add_argument("--code", help="the list's code (default: its format: ofac_sdn, un_sc, internal)")
+    ll.add_argument("--name", help="the list's display name")
+    ll.add_argument("--no-rescreen", action="store_true", help="load only; the scheduler re-screens later")
+    ll.set_defaults(func=_cmd_aml_load_list)
+    sc = aml.add_parser("screen", help="screen a CSV of names (name[, birth_date, nationality]): one JSON line "
+                                       "per row with its best hits and a verdict (hit, possible, clear)")
+    sc.add_argument("file")
+    sc.add_argument("--output", help="write the JSON lines here instead of standard output")
+    sc.add_argument("--limit", type=int, default=3, help="hits per row (default 3)")
+    sc.set_defaults(func=_cmd_aml_screen)
     sch = sub.add_parser("scheduler", help="run scheduled jobs (one process is elected leader)")
     sch.add_argument("--list", action="store_true", help="list the jobs and exit")
     sch.add_argument("--run", metavar="JOB", help="run one job now and exit")
