@@ -92,6 +92,10 @@ import.oversee        .   .          .               .    x           .         
 risk_level.set        .   .          .               x    x           .         .        .
 kyc_status.set        .   .          .               x    x           .         .        .
 aml_risk.set          .   .          .               .    x           .         .        .
+aml.view              .   .          .               .    x           .         x        .
+aml.screen            .   .          .               x    x           .         .        .
+aml.review            .   .          .               .    x           .         .        .
+aml_list.manage       .   .          .               .    x           .         .        .
 webhook.view          .   .          .               .    x           .         .        x
 webhook.manage        .   .          .               .    .           .         .        x
 tag_rule.manage       .   .          .               .    .           .         .        x
