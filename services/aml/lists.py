@@ -196,7 +196,9 @@ def _problem(problems: list, code: str, **params) -> None:
 
 _OFAC_EMPTY = "-0-"
 _OFAC_KINDS = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "": "entity"}
-_AKA = re.compile(r"\b(a\.k\.a\.|f\.k\.a\.|n\.k\.a\.)\s*'([^']+)'", re.IGNORECASE)
+# An alias is quoted and ends where a quote meets the end of its remark ("; " or the final "."): aliases may hold
+# apostrophes themselves (a.k.a. 'ABU-'UMAR').
+_AKA = re.compile(r"\b(a\.k\.a\.|f\.k\.a\.|n\.k\.a\.)\s*'(.+?)'(?=\s*(?:;|\.?\s*$))", re.IGNORECASE)
 _DOB = re.compile(r"\bDOB\s+([^;]+?)(?:;|\.$|$)")
 _NATIONALITY = re.compile(r"\b(?:nationality|citizen)\s+([^;]+?)(?:;|\.$|$)", re.IGNORECASE)
 
@@ -209,7 +211,16 @@ def _ofac_value(v: str) -> str:
 def _parse_ofac(text: str) -> tuple[list[ListEntry], str | None]:
     entries: list[ListEntry] = []
     problems: list = []
-    for lineno, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    rows = csv.reader(io.StringIO(text), strict=True)
+    lineno = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:  # an unterminated quote: the file was cut off, or is not this format
+            raise ListRejected([("aml.list_bad_csv", {"line": rows.line_num})]) from None
+        lineno = rows.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != OFAC_COLUMNS:

@@ -34,7 +34,8 @@ from typing import Iterable, Sequence
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
-from rigour.names import NameTypeTag, align_person_name_order, analyze_names, compare_parts
+from rigour.names import (NamePartTag, NameTypeTag, align_person_name_order, analyze_names, compare_parts,
+                          remove_org_types)
 
 from services.customers.pinyin import COMPOUND_SURNAMES, SURNAME_READINGS
 
@@ -49,6 +50,11 @@ CANDIDATES = 10  # names scored in detail per query form, after the cheap rankin
 FREQUENT_POSTINGS = 1500  # keys this common are used for candidates only when nothing rarer is shared
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+LEGAL_WEIGHT = 0.05
+_NEUTRAL = frozenset({NamePartTag.LEGAL, NamePartTag.STOP})
+KIND_MATCHES = {"person": ("person",), "entity": ("entity",), "institution": ("entity",)}
 
 
 def verdict(score: float) -> str:
@@ -111,6 +117,7 @@ class _Name:
     parts: tuple
     norm: str
     person: bool
+    family_first: bool  # written "FAMILY, Given" (OFAC): the order is known
 
 
 def _tag(kind: str | None) -> NameTypeTag:
@@ -167,15 +174,20 @@ class Matcher:
         self.postings: dict[str, list[int]] = {}
         for ei, entry in enumerate(self.entries):
             for text, quality in entry.names:
-                # A listed name in Chinese characters is also indexed as its pinyin.
-                for form in [text] + pinyin_forms(text):
+                # A listed name in Chinese characters is also indexed as its pinyin; an entity's also without its
+                # legal form ("CIMEX, S.A." as "CIMEX").
+                forms = [text] + pinyin_forms(text)
+                if entry.kind == "entity":
+                    forms += _without_legal_form(text)
+                for form in forms:
                     for name in _analyze(form, entry.kind, query=False):
                         parts = tuple(name.parts)
                         # One short Latin token ("SL", "BNC") would match too much by itself.
                         if len(parts) == 1 and len(parts[0].comparable) <= 3 and parts[0].comparable.isascii():
                             continue
                         self.names.append(_Name(ei, text, form, quality, parts,
-                                                " ".join(p.comparable for p in parts), entry.kind == "person"))
+                                                " ".join(p.comparable for p in parts), entry.kind == "person",
+                                                "," in form))
         for ni, name in enumerate(self.names):
             for key in {k for p in name.parts for k in _keys(p)}:
                 self.postings.setdefault(key, []).append(ni)
@@ -207,16 +219,23 @@ class Matcher:
 
     def screen(self, name: str, *, birth_date: date | None = None, nationality: str | None = None,
                kind: str | None = None, limit: int = 5, threshold: float = POSSIBLE) -> list[Match]:
-        """The best entries for `name` scoring at least `threshold`, best first, one per entry."""
+        """The best entries for `name` scoring at least `threshold`, best first, one per entry. `kind`: person
+        or entity (a customer) is compared with listed persons or entities only (not vessels, nor the other
+        kind); None (a name from a file, a counterparty) with every entry."""
+        wanted = KIND_MATCHES.get(kind) if kind else None
         name = (name or "").strip()
         if not name:
             return []
         forms = [(name, False)] + [(p, True) for p in pinyin_forms(name)]
+        if kind != "person":
+            forms += [(f, False) for f in _without_legal_form(name)]
         best: dict[int, Match] = {}
         for form, pinyin in forms:
             for qname in _analyze(form, kind, query=True):
                 for ni in self._candidates(qname):
                     cand = self.names[ni]
+                    if wanted is not None and self.entries[cand.entry].kind not in wanted:
+                        continue
                     match = self._score(form, qname, cand, pinyin)
                     if match is None:
                         continue
@@ -273,7 +292,9 @@ class Matcher:
     def _score(self, form: str, qname, cand: _Name, pinyin: bool = False) -> Match | None:
         qparts = list(qname.parts)
         rparts = list(cand.parts)
-        if cand.person:
+        # Person names are lined up whatever their order, except a Chinese name read as pinyin (surname first)
+        # against a listing that says which part is the family name: 程云 (cheng yun) is not YUN, Cheng.
+        if cand.person and not (pinyin and cand.family_first):
             qparts, rparts = align_person_name_order(qparts, rparts)
         alignments = compare_parts(qparts, rparts)
         weights = self._weights
@@ -336,8 +357,10 @@ class Matcher:
                 pairs.append(PartPair(qc, best_r.comparable, best_s, best_how))
         if not pairs:
             return None
-        penalty_q = sum([weights.get(p.comparable, 1.0) for p in q_extra])
-        penalty_r = RESULT_EXTRA_WEIGHT * sum([weights.get(p.comparable, 1.0) for p in r_extra])
+        # A legal form or a stop word on one side only ("S.A.", "Ltd", "de") says almost nothing.
+        penalty_q = sum([LEGAL_WEIGHT if p.tag in _NEUTRAL else weights.get(p.comparable, 1.0) for p in q_extra])
+        penalty_r = RESULT_EXTRA_WEIGHT * sum([LEGAL_WEIGHT if p.tag in _NEUTRAL else weights.get(p.comparable, 1.0)
+                                               for p in r_extra])
         score = matched / (weight_pairs + penalty_q + penalty_r)
         if cand.quality == "weak":
             score *= WEAK_ALIAS_FACTOR
@@ -378,6 +401,11 @@ def _birth_date_effect(birth: date, listed: Sequence[str]) -> tuple[float, str]:
     if any(abs(y - year) <= 1 for y in years):
         return 0.0, "near"
     return -0.15, "different"
+
+
+def _without_legal_form(text: str) -> list[str]:
+    stripped = remove_org_types(text).strip(" ,.")
+    return [stripped] if stripped and stripped != text.strip() else []
 
 
 @lru_cache(maxsize=65536)

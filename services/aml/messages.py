@@ -15,6 +15,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "aml.list_bad_columns": {"en": "line {line}: {got} columns, {expected} expected",
                              "zh_CN": "第 {line} 行：{got} 列，应为 {expected} 列"},
     "aml.list_bad_id": {"en": "{line}: the entry ID {value!r} is not valid", "zh_CN": "{line}：条目编号 {value!r} 无效"},
+    "aml.list_bad_csv": {"en": "line {line}: a quoted value never ends (is the file cut off?)",
+                         "zh_CN": "第 {line} 行：引号内的值没有结束（文件是否不完整？）"},
     "aml.list_no_name": {"en": "{line}: an entry without a name", "zh_CN": "{line}：条目没有名称"},
     "aml.list_bad_kind": {"en": "line {line}: unknown kind {value!r}", "zh_CN": "第 {line} 行：未知类型 {value!r}"},
     "aml.list_bad_date": {"en": "line {line}: {value!r} is not a date", "zh_CN": "第 {line} 行：{value!r} 不是日期"},
