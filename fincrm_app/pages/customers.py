@@ -7,7 +7,7 @@ from components.filters import filter_bar, filter_panel
 from components.i18n import t
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
-from state.customers import CustomersState
+from state.customer_list import CustomersState
 
 
 def _row(row: rx.Var) -> rx.Component:

@@ -176,7 +176,7 @@ def test_built_filters_narrow_the_real_search_and_chips_read_well(uow_factory, a
 @pytest.fixture
 def list_state(page_state, actors):
     """CustomersState signed in as rm_a1."""
-    from state.customers import CustomersState
+    from state.customer_list import CustomersState
 
     return page_state(CustomersState, actors["rm_a1"])
 
