@@ -430,6 +430,11 @@ class TransactionRow(_Row):
     channel: str = Field(default="api", pattern=r"^[a-z_]{1,16}$")
     description: str | None = Field(default=None, max_length=200)
     product_code: str | None = Field(default=None, min_length=1, max_length=32)
+    counterparty_name: str | None = Field(default=None, min_length=1, max_length=200,
+                                          description="The other party of a transfer (screened against the watchlists).")
+    counterparty_country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$",
+                                             description="The other party's country, ISO 3166 alpha-2 (another "
+                                                         "country than CN makes a transfer cross-border).")
 
     @field_validator("amount")
     @classmethod
@@ -526,6 +531,8 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
                        "product_id": products.get(r.product_code) if r.product_code else None,
                        "kind": r.kind.value, "amount": r.amount, "currency": r.currency, "booked_at": r.booked_at,
                        "channel": r.channel, "description": r.description, "source": source,
+                       "counterparty_name": r.counterparty_name,
+                       "counterparty_country": r.counterparty_country.lower() if r.counterparty_country else None,
                        "external_ref": r.external_ref, "created_at": now})
         # Balances: deposit-like accounts hold what the customer has, loans and cards what is owed
         # (amounts are signed from the account's side: services/portfolio/conventions.py).
