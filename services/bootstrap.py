@@ -12,6 +12,7 @@ import threading
 from services.events import bus
 
 _lock = threading.Lock()
+_MERGED: set[str] = set()  # message codes merged in by _hooks (a test may reset the bus and configure again)
 
 
 def configure() -> None:
@@ -42,6 +43,11 @@ def _subscribe() -> None:
     bus.subscribe(CustomersCreated, outbox.on_customers_created)
     bus.subscribe(CustomerChanged, outbox.on_customer_changed)
     bus.subscribe(CustomerTagged, outbox.on_customer_tagged)
+    # Suitability: a customer's new risk level re-checks their sales still waiting for a signature.
+    from services.customers.events import RiskLevelChanged
+    from services.suitability import events as suitability
+
+    bus.subscribe(RiskLevelChanged, suitability.on_risk_level_changed)
     # AML: customers are screened at onboarding and when their identity changes; every batch of transactions
     # is monitored (and its counterparties screened).
     bus.subscribe(CustomersCreated, aml.on_customers_created)
@@ -60,3 +66,16 @@ def _hooks() -> None:
     policy.set_client_scope(client_customers)
     # Import files and error reports are read by the imports domain's rule (raw or masked), whatever the door.
     documents.register_reader(documents.IMPORT_KINDS, import_files.download)
+    # Suitability: its messages join the platform's, and an API client's own customer ids resolve through
+    # the integration domain.
+    from services import i18n
+    from services.integration.access import customer_by_external_id
+    from services.suitability import messages as suitability_messages
+    from services.suitability import service as suitability_service
+
+    clash = set(suitability_messages.MESSAGES) & set(i18n.MESSAGES)
+    if clash - _MERGED:
+        raise RuntimeError(f"message codes defined twice: {sorted(clash - _MERGED)}")
+    i18n.MESSAGES.update(suitability_messages.MESSAGES)
+    _MERGED.update(suitability_messages.MESSAGES)
+    suitability_service.set_external_id_resolver(customer_by_external_id)

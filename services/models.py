@@ -13,5 +13,11 @@ from services.org.models import Branch, Team  # noqa: F401
 from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction  # noqa: F401
 from services.security.models import AuditEvent, LoginAttempt, User, UserSession  # noqa: F401
 from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule  # noqa: F401
+from services.suitability.models import (AssessmentReminder, CustomerMessage, IdentityChallenge,  # noqa: F401
+                                         InvestorClassification, InvestorCriteria, Questionnaire,
+                                         QuestionnaireLink, QuestionnaireSession, Recording, RegimeAssignment,
+                                         ReviewChecklist, Sale, SaleRule, Signature, SuitabilityCheck,
+                                         SuitabilityRegime)
+from services.suitability.models import RiskAssessment as SuitabilityAssessment  # noqa: F401
 
 metadata = SQLModel.metadata

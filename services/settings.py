@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     # would hold back everyone behind it at once. Empty: trust no header (direct connections).
     trusted_proxies: str = ""
     log_level: str = "INFO"
+    # Suitability (services/suitability): who sends customers their one-time codes ("outbox": kept for staff to
+    # pass on, or "package.module:factory" for a real gateway), the firm's certificate that signs disclosures
+    # (a PKCS#12 file and its password; demo mode generates a self-signed one into the data directory), and the
+    # largest sale recording accepted.
+    code_sender: str = "outbox"
+    signing_p12: Path | None = None
+    signing_p12_password: str | None = None
+    recording_max_mb: int = Field(500, ge=1, le=20_000)
 
     @field_validator("timezone")
     @classmethod

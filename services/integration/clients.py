@@ -58,6 +58,9 @@ SCOPES: dict[str, str] = {
     "transactions:write": "Send transaction batches",
     "events:write": "Send behaviour event batches",
     "interactions:write": "Record interactions with customers",
+    "products:read": "List products with their risk level, regime and issuer",
+    "suitability:read": "Ask whether a customer may buy a product (suitability check)",
+    "sales:write": "Propose sales (checked for suitability; refused ones are recorded as refusals)",
 }
 
 _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")

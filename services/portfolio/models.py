@@ -75,6 +75,7 @@ class Product(SQLModel, table=True):
     currency: str = Field(sa_type=String(3), default="CNY")
     is_active: bool = True
     is_premium: bool = False  # premium wealth products, watched by the HNW-potential tag rule
+    issuer: str | None = Field(default=None, sa_type=String(200))  # who issues or manages it (disclosures, API)
 
 
 class Account(SQLModel, table=True):

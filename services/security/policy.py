@@ -61,31 +61,45 @@ class Permission(StrEnum):
     AML_SCREEN = "aml.screen"  # screen a file of names against the lists in force
     AML_REVIEW = "aml.review"  # decide hits, work cases (notes, assignment, close, report as suspicious)
     AML_LIST_MANAGE = "aml_list.manage"  # load watchlists (re-screens every customer)
+    QUESTIONNAIRE_MANAGE = "questionnaire.manage"  # questionnaire versions, professional criteria, regimes, sale rules
+    ASSESSMENT_ISSUE = "assessment.issue"  # issue a customer's questionnaire link, run it in the branch
+    INVESTOR_CLASSIFY = "investor.classify"  # classify (or revoke) a professional investor, with evidence
+    SUITABILITY_CHECK = "suitability.check"  # ask whether a customer may buy a product
+    PRODUCT_READ = "product.read"
+    SALE_PROPOSE = "sale.propose"  # propose a sale, take the customer's signature, upload its recording, cancel
+    SALE_REVIEW = "sale.review"  # compliance: review sales and their recordings
 
 
 P = Permission
 _SEES_CUSTOMERS = frozenset({P.CUSTOMER_READ, P.CUSTOMER_EXPORT})
 _WORKS_WITH_CUSTOMERS = _SEES_CUSTOMERS | {P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.RECORD_WRITE}
+# Selling: assess customers, ask the suitability question, propose and complete sales (suitability domain).
+_SELLS = frozenset({P.ASSESSMENT_ISSUE, P.SUITABILITY_CHECK, P.PRODUCT_READ, P.SALE_PROPOSE})
 
 # Who may do what. Admins configure the system and auditors only read: neither writes customers or their
 # records, although both see every customer. Reveal goes to the roles whose field policy makes a field
 # REVEALABLE (a test holds the two together).
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.RM: _WORKS_WITH_CUSTOMERS,
-    Role.TEAM_LEAD: _WORKS_WITH_CUSTOMERS | {P.IMPORT_RUN},
-    Role.BRANCH_MANAGER: _WORKS_WITH_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN},
-    Role.OPS: _WORKS_WITH_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.RISK_LEVEL_SET, P.KYC_STATUS_SET,
-                                       P.AML_SCREEN},
+    Role.RM: _WORKS_WITH_CUSTOMERS | _SELLS,
+    Role.TEAM_LEAD: _WORKS_WITH_CUSTOMERS | _SELLS | {P.IMPORT_RUN},
+    Role.BRANCH_MANAGER: _WORKS_WITH_CUSTOMERS | _SELLS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN},
+    Role.OPS: _WORKS_WITH_CUSTOMERS | _SELLS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.RISK_LEVEL_SET,
+                                                P.KYC_STATUS_SET, P.AML_SCREEN},
     Role.COMPLIANCE: _SEES_CUSTOMERS | {P.CUSTOMER_EDIT, P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.IMPORT_OVERSEE,
                                         P.WEBHOOK_VIEW, P.RISK_LEVEL_SET, P.KYC_STATUS_SET, P.AML_RISK_SET,
-                                        P.AML_VIEW, P.AML_SCREEN, P.AML_REVIEW, P.AML_LIST_MANAGE},
-    Role.APPROVER: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.RECORD_WRITE},
-    Role.AUDITOR: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_OVERSEE, P.AML_VIEW},
+                                        P.AML_VIEW, P.AML_SCREEN, P.AML_REVIEW, P.AML_LIST_MANAGE,
+                                        P.QUESTIONNAIRE_MANAGE, P.INVESTOR_CLASSIFY, P.SUITABILITY_CHECK,
+                                        P.PRODUCT_READ, P.SALE_REVIEW},
+    Role.APPROVER: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.SUITABILITY_CHECK, P.PRODUCT_READ},
+    Role.AUDITOR: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_OVERSEE, P.AML_VIEW, P.SUITABILITY_CHECK,
+                                     P.PRODUCT_READ},
     Role.ADMIN: _SEES_CUSTOMERS | {P.IMPORT_OVERSEE, P.TAG_RULE_MANAGE, P.CUSTOM_FIELD_MANAGE, P.WEBHOOK_MANAGE,
-                                   P.WEBHOOK_VIEW, P.USER_MANAGE, P.API_CLIENT_MANAGE},
+                                   P.WEBHOOK_VIEW, P.USER_MANAGE, P.API_CLIENT_MANAGE, P.QUESTIONNAIRE_MANAGE,
+                                   P.PRODUCT_READ},
     # The most any API client may do; its token's scopes grant a part of it (SCOPE_PERMISSIONS).
     API_ROLE: frozenset({P.CUSTOMER_READ, P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.RECORD_WRITE, P.ACCOUNT_WRITE,
-                         P.TRANSACTION_INGEST, P.EVENT_INGEST}),
+                         P.TRANSACTION_INGEST, P.EVENT_INGEST, P.PRODUCT_READ, P.SUITABILITY_CHECK,
+                         P.SALE_PROPOSE}),
 }
 
 # What each OAuth2 scope (services.integration.clients.SCOPES) grants an API client's token.
@@ -96,6 +110,9 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "transactions:write": frozenset({P.TRANSACTION_INGEST}),
     "events:write": frozenset({P.EVENT_INGEST}),
     "interactions:write": frozenset({P.RECORD_WRITE}),
+    "products:read": frozenset({P.PRODUCT_READ}),
+    "suitability:read": frozenset({P.SUITABILITY_CHECK, P.PRODUCT_READ}),
+    "sales:write": frozenset({P.SALE_PROPOSE}),
 }
 
 ALL_PERMISSIONS = frozenset(Permission)

@@ -96,6 +96,13 @@ aml.view              .   .          .               .    x           .         
 aml.screen            .   .          .               x    x           .         .        .
 aml.review            .   .          .               .    x           .         .        .
 aml_list.manage       .   .          .               .    x           .         .        .
+questionnaire.manage  .   .          .               .    x           .         .        x
+assessment.issue      x   x          x               x    .           .         .        .
+investor.classify     .   .          .               .    x           .         .        .
+suitability.check     x   x          x               x    x           x         x        .
+product.read          x   x          x               x    x           x         x        x
+sale.propose          x   x          x               x    .           .         .        .
+sale.review           .   .          .               .    x           .         .        .
 webhook.view          .   .          .               .    x           .         .        x
 webhook.manage        .   .          .               .    .           .         .        x
 tag_rule.manage       .   .          .               .    .           .         .        x
