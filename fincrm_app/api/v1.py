@@ -34,6 +34,10 @@ from services.i18n import normalize_locale, translate
 from services.integration import clients, idempotency, ingest, receiver
 from services.integration.clients import SCOPES, TOKEN_PATH, ApiCaller, TokenRejected
 from services.customers import service as customers
+from services.suitability import sales as suitability_sales
+from services.suitability import service as suitability
+from services.suitability.catalogue import ProductPage
+from services.suitability.views import ApiInvestorFacts, CheckResult, ReasonView, SaleView, reason_view
 from services.validation.input import whole_number
 from services.validation.json_input import load_json
 
@@ -265,11 +269,22 @@ async def put_customer(external_id: str, request: Request,
     return JSONResponse(_dump(out.profile), status_code=201 if out.created else 200)
 
 
-@router.get("/customers/{external_id}", tags=["customers"], summary="A customer with accounts and holdings",
-            responses={200: {"model": ingest.ApiCustomerDetail}, **_ERRORS})
+class ApiCustomer(ingest.ApiCustomerDetail):
+    """A customer as GET /customers/{external_id} answers: the detail, and the customer as an investor."""
+
+    investor: ApiInvestorFacts
+
+
+@router.get("/customers/{external_id}", tags=["customers"],
+            summary="A customer with accounts, holdings, investor class, risk level and its expiry",
+            responses={200: {"model": ApiCustomer}, **_ERRORS})
 async def get_customer(external_id: str, request: Request, who: ApiCaller = caller("customers:read")) -> JSONResponse:
-    out = await run_in_threadpool(
-        _run, request, lambda uow: ingest.get_customer(uow=uow, actor=who.actor, external_id=external_id))
+    def do(uow):
+        detail = ingest.get_customer(uow=uow, actor=who.actor, external_id=external_id)
+        investor = suitability.api_investor_facts(uow=uow, actor=who.actor, customer_id=detail.profile.id)
+        return ApiCustomer(**dict(detail), investor=investor)
+
+    out = await run_in_threadpool(_run, request, do)
     return JSONResponse(_dump(out))
 
 
@@ -374,6 +389,66 @@ async def post_events(request: Request, who: ApiCaller = caller("events:write"))
     out = await run_in_threadpool(_batch, request, who, request.headers.get("idempotency-key"), body,
                                   ingest.ingest_events)
     return _batch_response(*out)
+
+
+# ---------------------------------------------------------------- suitability
+
+class SaleRefusedBody(ErrorBody):
+    verdict: str = "refused"
+    reasons: list[ReasonView] = []
+    facts: dict = {}
+
+
+def _run_sale(request: Request, fn: Callable[..., Any]) -> Any:
+    """Like _run; a sale the suitability rules refuse answers 422 with the verdict, its reasons in both
+    languages and the facts it rests on (the refusal was audited when it left the unit of work)."""
+    try:
+        with unit_of_work() as uow:
+            out = fn(uow)
+            uow.commit()
+            return out
+    except suitability.SuitabilityRefused as exc:
+        locale = locale_of(request)
+        raise ApiProblem(exc.http_status, {
+            "error": exc.code, "message": exc.message(locale), "fields": [], "verdict": "refused",
+            "reasons": [reason_view(r["code"], r.get("params", {})).model_dump() for r in exc.reasons],
+            "facts": exc.facts}) from None
+    except DomainError as exc:
+        raise domain_problem(exc, locale_of(request)) from None
+
+
+@router.post("/suitability/check", tags=["suitability"], summary="May this customer buy this product?",
+             responses={200: {"model": CheckResult}, **_ERRORS},
+             openapi_extra=_body_schema(suitability.CheckQuestion,
+                                        "The customer (customer_id, or external_id: your own id) and the product "
+                                        "code. The answer is stored and audited."))
+async def suitability_check(request: Request, who: ApiCaller = caller("suitability:read")) -> JSONResponse:
+    body = await _json(request)
+    out = await run_in_threadpool(_run, request, lambda uow: suitability.answer_check(uow=uow, actor=who.actor,
+                                                                                      data=body))
+    return JSONResponse(_dump(out))
+
+
+@router.get("/products", tags=["suitability"], summary="Products with their risk level, regime and issuer",
+            responses={200: {"model": ProductPage}, **_ERRORS})
+async def products(request: Request, page: str = "1", page_size: str = "50",
+                   who: ApiCaller = caller("products:read")) -> JSONResponse:
+    out = await run_in_threadpool(_run, request, lambda uow: suitability.list_products(
+        uow=uow, actor=who.actor, page=page, page_size=page_size))
+    return JSONResponse(_dump(out))
+
+
+@router.post("/sales", tags=["suitability"], summary="Propose a sale (checked for suitability first)",
+             status_code=201, responses={201: {"model": SaleView}, 422: {"model": SaleRefusedBody}, **{
+                 k: v for k, v in _ERRORS.items() if k != 422}},
+             openapi_extra=_body_schema(suitability_sales.SaleProposal,
+                                        "A refused sale records nothing and answers 422 with the reasons; an allowed "
+                                        "one waits for the customer's signature in FinCRM"))
+async def propose_sale(request: Request, who: ApiCaller = caller("sales:write")) -> JSONResponse:
+    body = await _json(request)
+    out = await run_in_threadpool(_run_sale, request, lambda uow: suitability_sales.propose_sale_request(
+        uow=uow, actor=who.actor, data=body))
+    return JSONResponse(_dump(out), status_code=201)
 
 
 # ---------------------------------------------------------------- demo receiver

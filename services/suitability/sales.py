@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from sqlalchemy import select, update
 from sqlmodel import Session
@@ -39,6 +41,7 @@ from services.suitability.models import (OPEN_SALE_STATUSES, Recording, Recordin
 from services.security.policy import Permission as P, requires
 from services.suitability.service import evaluate, record_check, refuse_if_refused, resolve_customer
 from services.suitability.views import SaleView, StepView
+from services.validation.input import RowId, StrictInput, parse
 from services.validation.text import text_problem
 
 MAX_AMOUNT = Decimal("1000000000000")
@@ -186,6 +189,26 @@ def propose_sale(*, uow: UnitOfWork, actor: Actor, product_code: Any, amount: An
                           "requirements": [r.requirement for r in steps]})
     _announce(uow, sale, None)
     return sale_view(s, sale, customer)
+
+
+class SaleProposal(StrictInput):
+    """A sale as other systems propose it (POST /api/v1/sales)."""
+
+    customer_id: RowId | None = None
+    external_id: str | None = Field(default=None, min_length=1, max_length=100)
+    product_code: str = Field(min_length=1, max_length=32)
+    amount: Decimal = Field(gt=0, lt=MAX_AMOUNT, max_digits=15, decimal_places=2)
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    locale: Literal["zh_CN", "en"] = "zh_CN"  # the customer's language: the disclosure is written in it
+
+
+@requires(P.SALE_PROPOSE)
+def propose_sale_request(*, uow: UnitOfWork, actor: Actor, data: Any) -> SaleView:
+    """`propose_sale` for a request body (every field checked, unknown ones refused)."""
+    req = parse(SaleProposal, data)
+    return propose_sale(uow=uow, actor=actor, product_code=req.product_code, amount=req.amount,
+                        customer_id=req.customer_id, external_id=req.external_id, currency=req.currency,
+                        locale=req.locale)
 
 
 # ---------------------------------------------------------------- sign

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from pydantic import Field
+
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -25,7 +27,7 @@ from services.suitability.models import (LinkStatus, Questionnaire, Questionnair
                                          SuitabilityCheck, Verdict)
 from services.security.policy import Permission as P, requires
 from services.suitability.rules import CustomerFacts, Decision, ProductFacts, Requirement, decide, requirements
-from services.validation.input import ID_LIMIT
+from services.validation.input import ID_LIMIT, RowId, StrictInput, parse
 from services.suitability.views import (ApiInvestorFacts, AssessmentSummary, CheckFacts, CheckResult,
                                         InvestorProfile, LinkSummary, StepView, reason_view)
 
@@ -121,6 +123,23 @@ def result_view(cf: CustomerFacts, product: ProductFacts, decision: Decision, st
         facts=CheckFacts(**{**f, "assessment_expires": cf.assessment_expires,
                             "professional_until": cf.classification_until}),
         required_steps=[StepView(**r.as_dict()) for r in steps], check_id=check_id)
+
+
+class CheckQuestion(StrictInput):
+    """The question other systems ask (POST /api/v1/suitability/check): a customer, by FinCRM's id or the
+    caller's own, and a product code."""
+
+    customer_id: RowId | None = None
+    external_id: str | None = Field(default=None, min_length=1, max_length=100)
+    product_code: str = Field(min_length=1, max_length=32)
+
+
+@requires(P.SUITABILITY_CHECK)
+def answer_check(*, uow: UnitOfWork, actor: Actor, data: Any) -> CheckResult:
+    """`check_suitability` for a request body (every field checked, unknown ones refused)."""
+    req = parse(CheckQuestion, data)
+    return check_suitability(uow=uow, actor=actor, product_code=req.product_code, customer_id=req.customer_id,
+                             external_id=req.external_id)
 
 
 @requires(P.SUITABILITY_CHECK)
