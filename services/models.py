@@ -7,6 +7,7 @@ from services.aml.models import (Alert, Case, CaseNote, MonitoringRule, MonitorM
 from services.customers.models import (ConsentRecord, CreditRating, Customer, CustomFieldDefinition,  # noqa: F401
                                        Document, Household, Relationship)
 from services.imports.models import ImportBatch, ImportReviewItem  # noqa: F401
+from services.holds import WriteHold  # noqa: F401
 from services.integration.models import (ApiClient, ApiToken, ExternalRef, IdempotencyRecord,  # noqa: F401
                                          OutboxMessage, WebhookDelivery, WebhookEndpoint)
 from services.org.models import Branch, Team  # noqa: F401

@@ -23,6 +23,7 @@ from services.customers.views import (AccountView, AmountByKey, CreditRatingView
                                       HouseholdMemberView, HouseholdView, InteractionView, MonthPoint,
                                       RelationshipView, TagView, TicketView, TimelineItem, TransactionPage,
                                       TransactionView)
+from services import holds
 from services.db import UnitOfWork
 from services.errors import FieldError, NotFound, OutOfScope, ValidationFailed
 from services.org.models import Branch, Team
@@ -79,7 +80,7 @@ _PROFILE = (select(Customer.id, Customer.customer_no, Customer.kind, Customer.na
                    Customer.owner_id, Customer.team_id, Customer.branch_id, Customer.version, Customer.created_at,
                    Customer.household_id, Customer.risk_level, Customer.risk_valid_until, Customer.kyc_status,
                    Customer.aml_risk, Customer.legal_representative, User.display_name, Branch.name, Team.name,
-                   _OPEN_TICKETS)
+                   _OPEN_TICKETS, Customer.hold_id)
             .outerjoin(User, User.id == Customer.owner_id).outerjoin(Branch, Branch.id == Customer.branch_id)
             .outerjoin(Team, Team.id == Customer.team_id).where(Customer.id == _CID))
 _ACCOUNTS = (select(Account.id, Account.kind, Account.account_no_enc, Account.currency, Account.balance,
@@ -199,9 +200,10 @@ def _scoped_profile_row(conn, actor: Actor, customer_id: Any):
     if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not 0 < customer_id < 2**62:
         raise ValidationFailed([FieldError("customer_id", "value.invalid")])
     found = conn.execute(_PROFILE, {"cid": customer_id}).first()
-    if found is None:
+    row = None if found is None else _ProfileRow(*found)
+    # A customer of an import that has not finished does not exist yet for anyone (services/holds.py).
+    if row is None or (row.hold_id is not None and holds.is_open(conn, row.hold_id)):
         raise NotFound(what="customer", id=customer_id)
-    row = _ProfileRow(*found)
     if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id,
                             linked_to_client=client_has_customer(conn, actor, row.id)):
         raise OutOfScope(actor=actor, entity_type="customer", entity_id=customer_id, what="customer", id=customer_id)
@@ -242,6 +244,7 @@ class _ProfileRow(NamedTuple):
     branch_name: str | None
     team_name: str | None
     open_tickets: int
+    hold_id: int | None  # written by an import that may not have finished (services/holds.py)
 
 
 def _profile_view(actor: Actor, c: _ProfileRow) -> CustomerProfile:

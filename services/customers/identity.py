@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from services import holds
 from services.customers import pii
 from services.customers.models import Customer, CustomerKind, IdType
 from services.errors import FieldError
@@ -56,13 +57,18 @@ def check_unique_id(session: Session, actor: Actor, bidx: str, errors: list[Fiel
     """One customer per ID number. The error names the existing customer only to an actor who may see it:
     anyone else learns that the number is taken, never by whom."""
     other = session.execute(
-        select(Customer.id, Customer.customer_no, Customer.owner_id, Customer.team_id, Customer.branch_id)
+        select(Customer.id, Customer.customer_no, Customer.owner_id, Customer.team_id, Customer.branch_id,
+               Customer.hold_id)
         .where(Customer.id_number_bidx == bidx)
     ).first()
     if other is None or other.id == exclude_id:
         return
-    if can_see_customer(actor, owner_id=other.owner_id, team_id=other.team_id, branch_id=other.branch_id,
-                        linked_to_client=client_has_customer(session, actor, other.id)):
+    # A customer an unfinished import wrote still holds its ID number, but is nobody's yet: taken, by nobody named
+    # (services/holds.py).
+    held = other.hold_id is not None and holds.is_open(session, other.hold_id)
+    if not held and can_see_customer(actor, owner_id=other.owner_id, team_id=other.team_id,
+                                     branch_id=other.branch_id,
+                                     linked_to_client=client_has_customer(session, actor, other.id)):
         errors.append(FieldError("id_number", "value.duplicate", {"customer_no": other.customer_no}))
     else:
         errors.append(FieldError("id_number", "value.duplicate_elsewhere"))

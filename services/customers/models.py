@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, String
+from sqlalchemy import JSON, Column, Index, String, text
 from sqlmodel import Field, SQLModel
 
 from services.types import ScaledDecimal, UTCDateTime, utcnow
@@ -68,6 +68,9 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_owner_initials", "owner_id", "name_initials", "id"),
         Index("ix_customer_team", "team_id", "id"),
         Index("ix_customer_branch", "branch_id", "id"),
+        # Rows of a bulk write not yet published (services/holds.py): only they are indexed.
+        Index("ix_customer_hold", "hold_id", sqlite_where=text("hold_id IS NOT NULL"),
+              postgresql_where=text("hold_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -106,6 +109,9 @@ class Customer(SQLModel, table=True):
     # Values of admin-defined custom fields, by field key; validated against CustomFieldDefinition.
     custom: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     version: int = Field(default=1)  # optimistic locking: updates must name the version they read
+    # Written by an import that has not finished: invisible to everyone while that hold is open
+    # (services/holds.py). No foreign key: adding one would rebuild this table on SQLite.
+    hold_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Integer, String, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from services import holds
 from services.customers.models import Customer
 from services.customers.pinyin import QueryKind, prepare_query
 from services.security.keys import get_cipher
@@ -174,6 +175,10 @@ def build_statements(kind: str, scope: Scope, extra: ColumnElement[bool] | None 
 def _scope_clause(scope: Scope) -> ColumnElement[bool]:
     value = bindparam("scope_value", type_=Integer)
     if scope is Scope.CLIENT:
-        return client_customers(value, Customer.id)
-    return {Scope.ALL: true(), Scope.BRANCH: Customer.branch_id == value, Scope.TEAM: Customer.team_id == value,
-            Scope.OWN: Customer.owner_id == value}.get(scope, false())
+        scoped = client_customers(value, Customer.id)
+    else:
+        scoped = {Scope.ALL: true(), Scope.BRANCH: Customer.branch_id == value, Scope.TEAM: Customer.team_id == value,
+                  Scope.OWN: Customer.owner_id == value}.get(scope, false())
+    # Customers of an import that has not finished are nobody's yet (services/holds.py). The condition is on
+    # the id only, so the covering indexes still cover while no import is applying.
+    return and_(holds.visible(Customer.id), scoped)

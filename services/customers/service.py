@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
-from services import clock
+from services import clock, holds
 from services.customers import custom_fields, pii
 from services.customers import filters as customer_filters
 from services.customers import search as customer_search
@@ -84,9 +84,11 @@ def create_customer_records(*, uow: UnitOfWork, actor: Actor, items: Sequence[An
         return results  # type: ignore[return-value]  (all refusals)
     table = Customer.__table__
     conn = s.connection()
+    hold = holds.current(s)  # an import writing under a hold: nobody sees these rows until it publishes them
     ids = conn.execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [{"customer_no": f"TMP{secrets.token_hex(8)}", **new.values} for new in fresh]).scalars().all()
+        [{"customer_no": f"TMP{secrets.token_hex(8)}", **new.values, "hold_id": hold} for new in fresh]
+    ).scalars().all()
     conn.execute(update(table).where(table.c.id == bindparam("b_id")).values(customer_no=bindparam("b_no")),
                  [{"b_id": cid, "b_no": customer_number(cid)} for cid in ids])
     _announce_created(uow, actor, list(zip(ids, fresh)), source)

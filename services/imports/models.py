@@ -32,6 +32,8 @@ class ImportBatch(SQLModel, table=True):
     created_by: str | None = Field(default=None, sa_type=String(100))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The hold its new customers are written under until the run publishes them (services/holds.py).
+    write_hold_id: int | None = None
 
 
 class ImportReviewItem(SQLModel, table=True):

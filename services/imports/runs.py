@@ -16,10 +16,11 @@ and the lock dies with the process that holds it:
 
 A batch that says "running" while nobody holds its run lock was interrupted (`fail_interrupted_runs`).
 
-Why not a heartbeat column: the apply phase is one transaction (nothing half-written), and on SQLite
-that transaction holds the database's write lock for its whole duration, so no heartbeat could be
-written while a large file applies; any staleness threshold would either fail long live runs or
-leave dead ones "running" for as long as the longest apply.
+Why not a heartbeat column: a heartbeat needs a staleness threshold, and any threshold would either fail
+long live runs (a slow final step, a loaded machine) or leave dead ones "running" for as long as the longest
+apply. The lock dies exactly with its process. What a dead run wrote is never half-visible: its new customers
+were written under the batch's write hold (services/holds.py) and stay hidden until the batch is failed and they
+are discarded (service.fail_interrupted_runs).
 """
 from __future__ import annotations
 

@@ -1,23 +1,43 @@
 """Customer import use cases: upload, preview, run, progress, error report, review queue.
 
-How a batch runs (`run_import`), and why it is never half-written:
+How a batch runs (`run_import`), and why nobody ever sees half of it, while nobody waits for it either:
 
 1. *Check* (read-only, chunks of `CHUNK` rows): every row is validated (`validate.validate_row`),
    checked against the rows before it in the same file (duplicate rows, an ID number twice), and
    matched to existing customers in bulk: ID number (blind index), else phone (blind index),
    else name + birth date. The plan per row is create / update / unchanged / review / error.
-   Progress (`processed_rows`) is committed after every chunk, so a page on any worker can poll it.
-2. *Apply* (ONE transaction): creates go through `customers.create_customer_records` in batches of
-   `CREATE_BATCH` (each row validated as a form would be, the valid ones written with one insert and
-   one audit append), updates through `customers.update_customer`, each in a savepoint; either way a
-   row the service refuses becomes a row error instead of an exception. Rows that
-   matched only by name + birth date go to the review queue (`ImportReviewItem`), never merged.
-3. *Decide*: if any row has an error and the caller did not ask for `apply_valid_rows`, the whole
-   transaction is rolled back and the batch is `rejected` with its error report: nothing of the
-   file is in the database. The user reads the report and either fixes the file or confirms
-   "import valid rows", which runs the batch again with `apply_valid_rows=True`: the valid rows
-   are applied together, the invalid ones stay listed in the report. An unexpected failure rolls
-   everything back too (`failed`). Either way the batch counts, report and status are written once.
+   Customers another import wrote and has not published are nobody's: never matched, their ID
+   numbers taken. Progress (`processed_rows`) is committed after every chunk, so a page on any
+   worker can poll it.
+2. *Create, held* (short transactions of `CREATE_CHUNK` rows): new customers go through
+   `customers.create_customer_records` (each row validated as a form would be, audited, tag rules
+   evaluated, announced to the outbox) under the batch's *write hold* (services/holds.py): they are
+   committed but invisible to everyone — every list, search, count, export, 360 view, the ID-number
+   check, the nightly tag pass, the import matcher — and their outbox messages are held. A row the
+   service refuses becomes a row error. Between two chunks the database is left to other writers
+   (services.db.pause_for_waiting_writers), so on SQLite a sign-in or a logged call waits at most one
+   chunk (a fraction of a second) instead of the whole apply.
+3. *Final step* (ONE short transaction): changes to existing customers through
+   `customers.update_customer`, each in a savepoint (a refused or conflicting row becomes a row error);
+   rows matched only by name + birth date go to the review queue (`ImportReviewItem`), never merged.
+   Then the verdict: if any row has an error and the caller did not ask for `apply_valid_rows`, the
+   final step is rolled back, the held customers are deleted (`_discard_hold`, in short audited
+   transactions, hidden until the last is gone) and the batch is `rejected` with its error report:
+   nothing of the file is in the database. Otherwise the hold is *published* in the same transaction
+   that marks the batch `done`: every new customer (with its tags and webhooks) appears at once.
+   The user reads a report and either fixes the file or confirms "import valid rows", which runs the
+   batch again with `apply_valid_rows=True`. A file the check already rejects is applied as a dry run
+   (each chunk rolled back): its report also names what the service refuses, and nothing is written.
+   An unexpected failure discards the held rows too (`failed`); a process that dies leaves them
+   hidden until the next run of the batch or the watchdog (`fail_interrupted_runs`) discards them.
+
+Why updates of existing customers are not held: a change to a customer others can already see cannot
+be hidden without versioned rows everywhere a customer is read. So changes are applied in the final
+step, in the same transaction that publishes the new customers: all or nothing, as others see it. The
+cost is that the final step's length grows with the number of existing customers the file changes
+(on SQLite, others wait that long once): initial loads and the core-banking inbox's new-customer files
+are creates, held at no cost to others; a file that changes many thousands of existing customers holds
+the database for its final step.
 
 Custom fields: the columns may map to the custom fields the actor may see (`custom.<key>`,
 suggested by their labels); each value is checked by the custom-field rules in the check phase
@@ -34,6 +54,7 @@ import csv
 import io
 import logging
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -41,7 +62,7 @@ from typing import Any, Callable
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from services import documents
+from services import db, documents, holds
 from services.customers import changes as customer_changes
 from services.customers import custom_fields
 from services.customers import search as customer_search
@@ -71,7 +92,10 @@ log = logging.getLogger(__name__)
 RESUMABLE = ("pending", "rejected", "failed")  # statuses a batch can be run (again) from
 CHUNK = 1000
 APPLY_PROGRESS_EVERY = 200
-CREATE_BATCH = 500  # new customers written per bulk insert while applying
+# New customers per short transaction while applying: on SQLite each chunk holds the database's write lock
+# (a fraction of a second), and other writers get it between two chunks.
+CREATE_CHUNK = 200
+DISCARD_CHUNK = 2000  # customers of a failed run removed per transaction
 REPORT_HEADER = ("row", "column", "field", "message_zh_CN", "message_en")
 # Fields an import may change on an existing customer (identity stays as matched).
 UPDATABLE = ("name", "gender", "birth_date", "phone", "email", "address", "occupation", "segment",
@@ -410,8 +434,19 @@ def _plan_chunk(s: Session, actor: Actor, results, default_owner_id: int | None,
             if (c.name, c.birth_date) in nb:
                 by_name_birth.setdefault((c.name, c.birth_date), []).append(c)
 
+    # Customers another import wrote and has not published are nobody's yet (services/holds.py): never a
+    # match or a candidate; their ID numbers are taken all the same.
+    loaded = [*by_id.values(), *(c for cs in by_phone.values() for c in cs),
+              *(c for cs in by_name_birth.values() for c in cs)]
+    held_by = {c.hold_id for c in loaded if c.hold_id is not None}
+    open_holds = {h for h in held_by if holds.is_open(s, h)}
+
+    def held(c: Customer) -> bool:
+        return c.hold_id is not None and c.hold_id in open_holds
+
     def visible(c: Customer) -> bool:
-        return can_see_customer(actor, owner_id=c.owner_id, team_id=c.team_id, branch_id=c.branch_id)
+        return not held(c) and can_see_customer(actor, owner_id=c.owner_id, team_id=c.team_id,
+                                                branch_id=c.branch_id)
 
     for res in pending:
         v = dict(res.values)
@@ -426,7 +461,8 @@ def _plan_chunk(s: Session, actor: Actor, results, default_owner_id: int | None,
         match = None
         if v.get("id_number"):
             match = by_id.get(customer_search.id_blind_index(v["id_type"], v["id_number"]))
-        phone_hits = by_phone.get(customer_search.phone_blind_index(v["phone"]), []) if v.get("phone") else []
+        phone_hits = [c for c in (by_phone.get(customer_search.phone_blind_index(v["phone"]), [])
+                                  if v.get("phone") else []) if not held(c)]
         if match is None and not v.get("id_number"):
             seen = [c for c in phone_hits if visible(c)]
             if len(phone_hits) == 1 and seen:
@@ -437,6 +473,9 @@ def _plan_chunk(s: Session, actor: Actor, results, default_owner_id: int | None,
             elif len(seen) > 1:
                 plans.append(_Plan(res.row, "review", v, candidates=[c.id for c in seen], owner_id=owner_id))
                 continue
+        if match is not None and held(match):
+            errors.append(RowError(res.row, "", "id_number", "value.duplicate_elsewhere"))
+            continue
         if match is not None:
             if not visible(match):
                 errors.append(RowError(res.row, "", "id_number", "import.not_in_scope"))
@@ -549,7 +588,10 @@ def run_import(*, uow_factory: Callable[[], UnitOfWork], actor: Actor, batch_id:
         # The file is parsed outside any transaction: on SQLite a write transaction would hold the
         # database's write lock (sign-ins, every other writer) for as long as a large file takes to read.
         table = read_table(documents.read_blob(sha), filename)
-        if was_running:  # we hold its run lock, so the process that was running it is gone
+        # We hold its run lock, so a process that was running it is gone: what it wrote goes, and a batch it
+        # left "running" is failed first.
+        _discard_leftovers(uow_factory, actor, bid)
+        if was_running:
             with uow_factory() as uow:
                 _fail_interrupted(uow.session, bid)
                 uow.commit()
@@ -623,7 +665,8 @@ INTERRUPTED_BY = Actor(kind="system", id=None, name="import-watchdog")
 
 def _fail_interrupted(s: Session, batch_id: int) -> bool:
     """Mark a batch whose run was interrupted as failed, audited with the reason. The caller holds the
-    batch's run lock, so no live process is running it. True when it was still "running"."""
+    batch's run lock, so no live process is running it, and has discarded what the run wrote
+    (`_discard_leftovers`). True when it was still "running"."""
     batch = s.get(ImportBatch, batch_id)
     failed = s.execute(update(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.status == "running")
                        .values(status="failed", message="import.interrupted", finished_at=clock.now())).rowcount
@@ -631,25 +674,40 @@ def _fail_interrupted(s: Session, batch_id: int) -> bool:
         return False
     audit.record(s, INTERRUPTED_BY, "import.failed", entity_type="import_batch", entity_id=batch_id,
                  changes={"reason": "interrupted", "detail": "the process running it stopped before it finished; "
-                                                             "nothing of the file was written",
+                                                             "nothing of the file was published",
                           "processed_rows": batch.processed_rows if batch else None,
                           "total_rows": batch.total_rows if batch else None})
     return True
 
 
-def fail_interrupted_runs(*, uow_factory: Callable[[], UnitOfWork]) -> list[int]:
-    """Fail (audited) every batch left "running" by a process that died, so it can be run again; a
-    run that a live process holds, in this worker or another, is left alone. Run at start-up and
-    every minute by the scheduler; safe to run anywhere, any number of times."""
+def _discard_leftovers(uow_factory, actor: Actor, bid: int) -> int:
+    """What an interrupted run of the batch wrote under its hold and never published: removed (the caller
+    holds the batch's run lock). Returns how many customers were removed."""
     with _read_only(uow_factory) as uow:
-        running = list(uow.session.execute(select(ImportBatch.id).where(ImportBatch.status == "running")
-                                           .order_by(ImportBatch.id)).scalars())
+        hold = uow.session.execute(select(ImportBatch.write_hold_id).where(ImportBatch.id == bid)).scalar()
+        left = hold is not None and holds.is_open(uow.session, hold)
+    return _discard_hold(uow_factory, actor, bid, hold) if left else 0
+
+
+def fail_interrupted_runs(*, uow_factory: Callable[[], UnitOfWork]) -> list[int]:
+    """Fail (audited) every batch left "running" by a process that died, so it can be run again, and remove
+    what such a run wrote under its hold (also for a batch whose run failed but could not clean up); a run
+    that a live process holds, in this worker or another, is left alone. Run at start-up and every minute by
+    the scheduler; safe to run anywhere, any number of times."""
+    from services.holds import OPEN, WriteHold
+
+    with _read_only(uow_factory) as uow:
+        candidates = list(uow.session.execute(
+            select(ImportBatch.id).outerjoin(WriteHold, WriteHold.id == ImportBatch.write_hold_id)
+            .where((ImportBatch.status == "running") | (WriteHold.status == OPEN))
+            .order_by(ImportBatch.id)).scalars())
         bind = uow.session.get_bind()
     failed = []
-    for bid in running:
+    for bid in candidates:
         with runs.run_lock(bind, bid) as held:
             if not held:
                 continue  # a live run
+            _discard_leftovers(uow_factory, INTERRUPTED_BY, bid)
             with uow_factory() as uow:
                 if _fail_interrupted(uow.session, bid):
                     failed.append(bid)
@@ -680,75 +738,166 @@ def _run(uow_factory, actor: Actor, bid: int, table: Table, checked: dict[str, s
             uow.session.execute(update(ImportBatch).where(ImportBatch.id == bid).values(processed_rows=done))
             uow.commit()
         _set_live(bid, "check", start + len(chunk))
-    # 2. apply, in one transaction
-    counts = {"create": 0, "update": 0, "unchanged": 0, "review": 0}
+    # 2. apply: new customers in short transactions under a hold, the rest in one short final step
+    return _apply(uow_factory, actor, bid, plans, errors, col_of, apply_valid_rows, len(table.rows))
+
+
+def _apply(uow_factory, actor: Actor, bid: int, plans: list[_Plan], errors: list[RowError], col_of: dict[str, str],
+           apply_valid_rows: bool, total_rows: int) -> BatchView:
+    """Apply the checked plans so that others are never kept waiting and never see half an import
+    (the module docstring's steps 2 and 3)."""
+    creates = [p for p in plans if p.action == "create"]
+    others = [p for p in plans if p.action != "create"]
+    hold = None
+    # A file the check already rejects is applied as a dry run: the same chunks, rolled back, so that its
+    # report also names what the customer service would refuse, and nothing is written, not even held.
+    if not (errors and not apply_valid_rows):
+        with uow_factory() as uow:
+            s = uow.session
+            hold = holds.open_hold(s, f"import_batch:{bid}")
+            if s.execute(update(ImportBatch).where(ImportBatch.id == bid, ImportBatch.status == "running")
+                         .values(write_hold_id=hold)).rowcount != 1:
+                raise ImportRefused("import.interrupted")
+            audit.record(s, actor, "import.apply", entity_type="import_batch", entity_id=bid,
+                         changes={"write_hold": hold, "creates": len(creates), "others": len(others)})
+            uow.commit()
     _set_live(bid, "apply", 0)
+    try:
+        created = _create_under_hold(uow_factory, actor, bid, hold, creates, errors, col_of)
+        view = _final_step(uow_factory, actor, bid, hold, others, created, len(creates), errors, col_of,
+                           apply_valid_rows, total_rows)
+        if view is not None:
+            return view
+        # Rejected: the final step wrote nothing; what the creates wrote goes, then the verdict.
+        _discard_hold(uow_factory, actor, bid, hold)
+        return _finish(uow_factory, actor, bid, errors, {}, rejected=True, apply_valid_rows=apply_valid_rows,
+                       total_rows=total_rows)
+    except BaseException:
+        try:
+            _discard_hold(uow_factory, actor, bid, hold)
+        except Exception:  # the rows stay hidden (the hold is open); the watchdog discards them later
+            log.exception("import batch %s: could not discard what it wrote (hold %s)", bid, hold)
+        raise
+
+
+def _create_under_hold(uow_factory, actor: Actor, bid: int, hold: int | None, creates: list[_Plan],
+                       errors: list[RowError], col_of: dict[str, str]) -> int:
+    """New customers in transactions of CREATE_CHUNK rows, written under the batch's hold: validated, audited,
+    tag-evaluated and announced as a form's would be, but invisible (and their outbox messages held) until the
+    final step publishes them. Between two chunks the database is left to other writers. Without a hold (a
+    dry run) each chunk is rolled back."""
+    created = 0
+    for start in range(0, len(creates), CREATE_CHUNK):
+        part = creates[start:start + CREATE_CHUNK]
+        with uow_factory() as uow:
+            s = uow.session
+            with holds.writing_under(s, hold) if hold is not None else nullcontext():
+                try:
+                    results: list = customers.create_customer_records(uow=uow, actor=actor, items=[
+                        {**p.values, "owner_id": p.owner_id} for p in part])
+                except DomainError as exc:  # refused as a whole (e.g. the actor may not create customers)
+                    results = [exc] * len(part)
+                if hold is not None:
+                    holds.note_rows(s, hold, [r for r in results if isinstance(r, int)])
+                    uow.commit()
+            bind = s.get_bind()
+        for p, result in zip(part, results):
+            if isinstance(result, DomainError):
+                errors.extend(_row_errors_from(result, p.row, col_of))
+            else:
+                created += 1
+        _set_live(bid, "apply", start + len(part))
+        db.pause_for_waiting_writers(bind)
+    return created
+
+
+def _final_step(uow_factory, actor: Actor, bid: int, hold: int | None, others: list[_Plan], created: int, offset: int,
+                errors: list[RowError], col_of: dict[str, str], apply_valid_rows: bool,
+                total_rows: int) -> BatchView | None:
+    """One transaction: the changes to existing customers and the review rows, then either publish everything
+    (the batch is done, its new customers appear at once) or, when rows failed and the caller did not ask for
+    the valid ones alone, roll it all back (None: the caller discards the held rows and rejects the batch)."""
+    counts = {"create": created, "update": 0, "unchanged": 0, "review": 0}
     with uow_factory() as uow:
         s = uow.session
-        creates: list[_Plan] = []
-
-        def create_pending() -> None:
-            """New customers go in bulk (each validated as a form would be; refusals become row errors)."""
-            try:
-                results: list = customers.create_customer_records(uow=uow, actor=actor, items=[
-                    {**p.values, "owner_id": p.owner_id} for p in creates])
-            except DomainError as exc:  # refused as a whole (e.g. the actor may not create customers)
-                results = [exc] * len(creates)
-            for p, result in zip(creates, results):
-                if isinstance(result, DomainError):
-                    errors.extend(_row_errors_from(result, p.row, col_of))
-                else:
-                    counts["create"] += 1
-            creates.clear()
-
-        for i, p in enumerate(plans, start=1):
+        for i, p in enumerate(others, start=offset + 1):
             if p.action == "unchanged":
                 counts["unchanged"] += 1
             elif p.action == "review":
                 s.add(ImportReviewItem(batch_id=bid, row_no=p.row, data=_review_data(p.values, p.owner_id),
                                        candidate_ids=p.candidates, status="open"))
                 counts["review"] += 1
-            elif p.action == "create":
-                creates.append(p)
-                if len(creates) == CREATE_BATCH:
-                    create_pending()
             else:
                 sp = s.begin_nested()
                 try:
                     customers.update_customer(uow=uow, actor=actor, customer_id=p.customer_id,
                                               version=p.version, changes=p.changes)
                     sp.commit()
-                    counts[p.action] += 1
+                    counts["update"] += 1
                 except DomainError as exc:
                     sp.rollback()
                     errors.extend(_row_errors_from(exc, p.row, col_of))
             if i % APPLY_PROGRESS_EVERY == 0:
                 _set_live(bid, "apply", i)
-        if creates:
-            create_pending()
         s.flush()
-        rejected = bool(errors) and not apply_valid_rows
-        if rejected:
-            uow.rollback()  # nothing of the file is written
-            counts = {"create": 0, "update": 0, "unchanged": 0, "review": 0}
-        report = documents.store(s, data=error_report_csv(errors), filename=f"import-{bid}-errors.csv",
-                                 content_type="text/csv", kind="import_report", actor=actor) if errors else None
-        values = dict(status="rejected" if rejected else "done", processed_rows=len(table.rows),
-                      created_count=counts["create"], updated_count=counts["update"],
-                      unchanged_count=counts["unchanged"], review_count=counts["review"],
-                      error_count=len({e.row for e in errors}),
-                      error_report_sha256=report.sha256 if report else None,
-                      message="import.rejected_with_errors" if rejected else None, finished_at=clock.now())
-        if s.execute(update(ImportBatch).where(ImportBatch.id == bid, ImportBatch.status == "running")
-                     .values(**values)).rowcount != 1:
-            raise ImportRefused("import.interrupted")  # failed meanwhile: roll the whole apply back
-        audit.record(s, actor, "import.rejected" if rejected else "import.run", entity_type="import_batch",
-                     entity_id=bid, changes={k: v for k, v in values.items() if k.endswith("_count")}
-                     | {"apply_valid_rows": apply_valid_rows})
-        uow.commit()
-        batch = s.get(ImportBatch, bid)
-        s.refresh(batch)
-        return _view(batch)
+        if errors and not apply_valid_rows:
+            return None  # leaving the block rolls the final step back
+        if hold is None or not holds.publish(s, hold):
+            raise ImportRefused("import.interrupted")  # discarded meanwhile: nothing may be published
+        return _finish_in(s, uow, actor, bid, errors, counts, rejected=False, apply_valid_rows=apply_valid_rows,
+                          total_rows=total_rows)
+
+
+def _finish(uow_factory, actor: Actor, bid: int, errors: list[RowError], counts: dict, *, rejected: bool,
+            apply_valid_rows: bool, total_rows: int) -> BatchView:
+    with uow_factory() as uow:
+        return _finish_in(uow.session, uow, actor, bid, errors, counts, rejected=rejected,
+                          apply_valid_rows=apply_valid_rows, total_rows=total_rows)
+
+
+def _finish_in(s: Session, uow: UnitOfWork, actor: Actor, bid: int, errors: list[RowError], counts: dict, *,
+               rejected: bool, apply_valid_rows: bool, total_rows: int) -> BatchView:
+    """Write the batch's verdict (counts, error report, status) with its audit event, and commit."""
+    report = documents.store(s, data=error_report_csv(errors), filename=f"import-{bid}-errors.csv",
+                             content_type="text/csv", kind="import_report", actor=actor) if errors else None
+    values = dict(status="rejected" if rejected else "done", processed_rows=total_rows,
+                  created_count=counts.get("create", 0), updated_count=counts.get("update", 0),
+                  unchanged_count=counts.get("unchanged", 0), review_count=counts.get("review", 0),
+                  error_count=len({e.row for e in errors}),
+                  error_report_sha256=report.sha256 if report else None,
+                  message="import.rejected_with_errors" if rejected else None, finished_at=clock.now())
+    if s.execute(update(ImportBatch).where(ImportBatch.id == bid, ImportBatch.status == "running")
+                 .values(**values)).rowcount != 1:
+        raise ImportRefused("import.interrupted")  # failed meanwhile: roll the whole step back
+    audit.record(s, actor, "import.rejected" if rejected else "import.run", entity_type="import_batch",
+                 entity_id=bid, changes={k: v for k, v in values.items() if k.endswith("_count")}
+                 | {"apply_valid_rows": apply_valid_rows})
+    uow.commit()
+    batch = s.get(ImportBatch, bid)
+    s.refresh(batch)
+    return _view(batch)
+
+
+def _discard_hold(uow_factory, actor: Actor, bid: int, hold: int | None) -> int:
+    """Remove everything the batch wrote under its hold (its new customers, their tags, held outbox messages), in
+    short audited transactions; the rows stay hidden throughout and the hold is closed as discarded at the end.
+    Safe to repeat (a hold already closed has nothing left). Returns how many customers were removed."""
+    removed = 0
+    while hold is not None:
+        with uow_factory() as uow:
+            s = uow.session
+            if not holds.is_open(s, hold):
+                break
+            n = holds.discard_some(s, hold, Customer.__table__, DISCARD_CHUNK)
+            audit.record(s, actor, "import.discard", entity_type="import_batch", entity_id=bid,
+                         changes={"write_hold": hold, "customers_removed": n, "closed": n == 0})
+            uow.commit()
+            bind = s.get_bind()
+        removed += n
+        if n == 0:
+            break
+        db.pause_for_waiting_writers(bind)
+    return removed
 
 
 # ---------------------------------------------------------------- error report

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.types import UTCDateTime, utcnow
@@ -82,13 +82,17 @@ class OutboxMessage(SQLModel, table=True):
     """Written in the same transaction as the change it announces; a dispatcher delivers it later."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_pending", "dispatched_at", "id"),)
+    __table_args__ = (Index("ix_outbox_pending", "dispatched_at", "id"),
+                      Index("ix_outbox_hold", "hold_id", sqlite_where=text("hold_id IS NOT NULL"),
+                            postgresql_where=text("hold_id IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     event_type: str = Field(sa_type=String(40))  # customer.created, customer.updated, customer.tagged
     payload: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     dispatched_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # Announces a row an unfinished import wrote (services/holds.py): not sent before the hold is published.
+    hold_id: int | None = None
 
 
 class WebhookDelivery(SQLModel, table=True):

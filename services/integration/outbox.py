@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from services import clock
+from services import clock, holds
 from services.customers.events import CustomerChanged, CustomersCreated
 from services.integration.models import OutboxMessage
 from services.tags.events import CustomerTagged
@@ -22,7 +22,10 @@ def publish(session: Session, event_type: str, payload: dict[str, Any]) -> Outbo
     """Queue one message. `payload` must already be masked: receivers are other systems."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    msg = OutboxMessage(event_type=event_type, payload=payload, created_at=clock.now())
+    # Written while an import's rows are not yet published: held with them (services/holds.py; the dispatcher
+    # sends it only once the hold is published, and a discarded import takes it away).
+    msg = OutboxMessage(event_type=event_type, payload=payload, created_at=clock.now(),
+                        hold_id=holds.current(session))
     # No flush of its own: the message is written with the transaction's next flush or at commit,
     # together with other pending rows (a rolled-back savepoint drops it with them).
     session.add(msg)

@@ -27,7 +27,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from services import clock
+from services import clock, holds
 from services.customers.schemas import _Strict
 from services.db import UnitOfWork
 from services.errors import FieldError, NotFound, ValidationFailed
@@ -231,7 +231,8 @@ def fan_out(uow: UnitOfWork, *, now: datetime | None = None, limit: int = FANOUT
     """Turn undispatched outbox messages into deliveries for the endpoints that want them."""
     s = uow.session
     now = now or clock.now()
-    msgs = s.execute(select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None))
+    msgs = s.execute(select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None),
+                                                 holds.not_held(OutboxMessage.hold_id))  # an unfinished import's
                      .order_by(OutboxMessage.id).limit(limit)).scalars().all()
     if not msgs:
         return 0

@@ -1,8 +1,21 @@
-"""The audit trail: an append-only, hash-chained log written in the caller's transaction.
+"""The audit trail: an append-only, hash-chained log written with the caller's transaction.
 
 Each event's hash covers its content and the previous event's hash, and `seq`
 runs 1, 2, 3 ... with a unique constraint, so an edited row, a deleted row or a
 fork (two writers chaining onto the same predecessor) is detectable.
+
+Appending needs the chain's head, so appends are serialised. That lock is held only for the append
+itself: `record` buffers the event in the session's transaction, and when the transaction commits
+(services.db runs `append_pending` as a commit step) the buffered events are chained and inserted in
+one go — take the lock (PostgreSQL: a transaction-level advisory lock, released by the commit that
+follows at once; SQLite: the database's write lock, which a writing transaction holds anyway), read the
+head, hash, insert. A long transaction therefore no longer stops every other audited transaction for its
+whole length. Consequences for callers:
+- an event's `seq`, `prev_hash`, `hash` and `occurred_at` are filled in at commit (the object `record`
+  returns gets them then); `occurred_at` is when the event went on record, at commit;
+- an event is in the `audit_event` table only after its transaction committed: read it back afterwards;
+- an event recorded inside a savepoint that rolls back is forgotten with the savepoint
+  (services.db.transaction_list), and a transaction that rolls back appends nothing.
 """
 from __future__ import annotations
 
@@ -12,15 +25,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
+from services import clock, db
 from services.security.actor import Actor
 from services.security.models import AuditEvent
-from services import clock
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 715_551_001  # advisory lock that serialises appends on PostgreSQL
+_PENDING = "audit.pending"  # services.db.transaction_list key: events waiting for the commit
+_INSERT_BATCH = 5000
 
 
 def _canonical(value: Any) -> str:
@@ -37,57 +52,64 @@ def _digest(prev_hash: str, seq: int, occurred_at: datetime, actor_kind: str, ac
 
 def record(session: Session, actor: Actor, action: str, *, entity_type: str | None = None,
            entity_id: Any = None, changes: dict | None = None) -> AuditEvent:
-    """Append one event in the current transaction. `changes` must already be masked."""
+    """Append one event with the current transaction (at its commit). `changes` must already be masked."""
     return record_many(session, actor, [(action, entity_type, entity_id, changes)])[0]
 
 
 def record_many(session: Session, actor: Actor,
                 events: list[tuple[str, str | None, Any, dict | None]]) -> list[AuditEvent]:
-    """Append several events by one actor, in order, in the current transaction (bulk use cases):
-    (action, entity_type, entity_id, changes) each, `changes` already masked."""
+    """Append several events by one actor, in order, with the current transaction (bulk use cases):
+    (action, entity_type, entity_id, changes) each, `changes` already masked. The events are chained and
+    written when the transaction commits; the returned objects get their seq and hash then."""
     if not events:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = _head(session)
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    # Microsecond precision is what both databases keep, so the hash survives a round trip.
-    now = clock.now()
+    pending = db.transaction_list(session, _PENDING)
     out = []
     for action, entity_type, entity_id, changes in events:
-        changes_json = _canonical(changes or {})
-        entity = None if entity_id is None else str(entity_id)
-        event = AuditEvent(
-            seq=seq, occurred_at=now, actor_kind=actor.kind, actor_id=actor.audit_id, actor_name=actor.name,
-            action=action, entity_type=entity_type, entity_id=entity, changes=changes_json, prev_hash=prev,
-            hash=_digest(prev, seq, now, actor.kind, actor.audit_id, actor.name, action, entity_type, entity,
-                         changes_json),
-        )
+        event = AuditEvent(actor_kind=actor.kind, actor_id=actor.audit_id, actor_name=actor.name, action=action,
+                           entity_type=entity_type, entity_id=None if entity_id is None else str(entity_id),
+                           changes=_canonical(changes or {}))
         out.append(event)
-        seq, prev = seq + 1, event.hash
-    session.add_all(out)
-    session.flush()
-    session.info[_HEAD_KEY] = (session.get_transaction(), out[-1])
+    pending.extend(out)
     return out
 
 
-_HEAD_KEY = "fincrm.audit_head"
+def pending(session: Session) -> list[AuditEvent]:
+    """The events this transaction has recorded and will append when it commits (oldest first)."""
+    return list(db.transaction_list(session, _PENDING))
 
 
-def _head(session: Session) -> tuple[int, str] | None:
-    """(seq, hash) of the newest event. Within one transaction that has already appended, that is
-    the event it appended last: appends are serialised (SQLite's write lock, PostgreSQL's advisory
-    lock), so nobody else can have appended since. The remembered event is trusted only while it is
-    still part of the same transaction: a new transaction, or a rolled-back savepoint (which
-    expunges the event), means reading the head again."""
-    remembered = session.info.get(_HEAD_KEY)
-    if remembered is not None:
-        transaction, event = remembered
-        if transaction is session.get_transaction() and inspect(event).persistent:
-            return event.seq, event.hash
-    return session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+def append_pending(session: Session) -> int:
+    """Chain and insert the transaction's buffered events: the one moment the chain is locked. Run by
+    services.db when the session commits its whole transaction; returns how many were appended."""
+    buffered = db.transaction_list(session, _PENDING)
+    if not buffered:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    # Microsecond precision is what both databases keep, so the hash survives a round trip.
+    now = clock.now()
+    rows = []
+    for event in buffered:
+        event.seq, event.occurred_at, event.prev_hash = seq, now, prev
+        event.hash = _digest(prev, seq, now, event.actor_kind, event.actor_id, event.actor_name, event.action,
+                             event.entity_type, event.entity_id, event.changes)
+        rows.append({"seq": seq, "occurred_at": now, "actor_kind": event.actor_kind, "actor_id": event.actor_id,
+                     "actor_name": event.actor_name, "action": event.action, "entity_type": event.entity_type,
+                     "entity_id": event.entity_id, "changes": event.changes, "prev_hash": prev,
+                     "hash": event.hash})
+        seq, prev = seq + 1, event.hash
+    for start in range(0, len(rows), _INSERT_BATCH):
+        session.execute(insert(AuditEvent.__table__), rows[start:start + _INSERT_BATCH])
+    n = len(buffered)
+    buffered.clear()
+    return n
+
+
+db.register_commit_step(append_pending)
 
 
 @dataclass(frozen=True)

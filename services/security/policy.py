@@ -20,9 +20,10 @@ from functools import lru_cache
 
 from typing import Any, Callable, Iterable, TypeVar
 
-from sqlalchemy import false, literal, select, true
+from sqlalchemy import and_, false, literal, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from services import holds
 from services.errors import NotPermitted
 from services.security.actor import Actor
 from services.security.models import Role
@@ -239,19 +240,22 @@ def client_has_customer(session: Any, actor: Actor, customer_id: int) -> Callabl
 
 
 def customer_scope_filter(actor: Actor, customer_table) -> ColumnElement[bool]:
-    """A WHERE clause limiting customers to the actor's data scope."""
+    """A WHERE clause limiting customers to the actor's data scope, and to published customers: the rows of an
+    import that has not finished are nobody's yet (services/holds.py; the one visibility rule of every list)."""
     scope = scope_of(actor)
     if scope is Scope.ALL:
-        return true()
-    if scope is Scope.CLIENT and actor.kind == "api_client" and actor.id is not None:
-        return client_customers(actor.id, customer_table.id)
-    if scope is Scope.BRANCH and actor.branch_id is not None:
-        return customer_table.branch_id == actor.branch_id
-    if scope is Scope.TEAM and actor.team_id is not None:
-        return customer_table.team_id == actor.team_id
-    if scope is Scope.OWN and actor.id is not None and actor.kind == "user":
-        return customer_table.owner_id == actor.id
-    return false()
+        scoped = true()
+    elif scope is Scope.CLIENT and actor.kind == "api_client" and actor.id is not None:
+        scoped = client_customers(actor.id, customer_table.id)
+    elif scope is Scope.BRANCH and actor.branch_id is not None:
+        scoped = customer_table.branch_id == actor.branch_id
+    elif scope is Scope.TEAM and actor.team_id is not None:
+        scoped = customer_table.team_id == actor.team_id
+    elif scope is Scope.OWN and actor.id is not None and actor.kind == "user":
+        scoped = customer_table.owner_id == actor.id
+    else:
+        return false()
+    return and_(holds.visible(customer_table.id), scoped)
 
 
 def scope_key(actor: Actor) -> tuple[Scope, int | None]:

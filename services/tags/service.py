@@ -8,6 +8,7 @@ CustomerTagChange and announces each change as a `customer.tagged` outbox messag
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Literal
@@ -16,7 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
-from services import clock
+from services import clock, holds
 from services.customers.models import Customer
 from services.customers.models import CustomFieldDefinition as CustomerFieldDef
 from services.customers.access import load_customer
@@ -154,7 +155,8 @@ def _current_rule(session: Session, rule_key: Any) -> TagRule:
 def _rule_view(session: Session, rule: TagRule, tag: Tag | None = None) -> RuleView:
     tag = tag or session.get(Tag, rule.tag_id)
     count = session.execute(select(func.count()).select_from(CustomerTag).where(
-        CustomerTag.tag_id == rule.tag_id, CustomerTag.rule_id.is_not(None))).scalar_one()
+        CustomerTag.tag_id == rule.tag_id, CustomerTag.rule_id.is_not(None),
+        holds.visible(CustomerTag.customer_id, R.C))).scalar_one()  # not customers of an unfinished import
     return RuleView(id=rule.id, rule_key=rule.rule_key, version=rule.version, name=rule.name, tag=_tag_view(tag),
                     definition=rule.definition, active=rule.active, match_count=count,
                     created_by=rule.created_by, created_at=rule.created_at)
@@ -229,12 +231,20 @@ def set_rule_active(*, uow: UnitOfWork, actor: Actor, rule_key: Any, active: Any
     removed = 0
     if not active:
         tag = s.get(Tag, rule.tag_id)
-        ids = list(s.execute(select(CustomerTag.customer_id).where(
-            CustomerTag.tag_id == tag.id, CustomerTag.rule_id.is_not(None))).scalars())
-        for i in range(0, len(ids), 1000):
-            chunk = ids[i:i + 1000]
-            _write_changes(s, rule, tag, adds={}, removes=chunk, evidence_of_removed=None)
-        removed = len(ids)
+        tagged = s.execute(select(CustomerTag.customer_id, Customer.hold_id).join(Customer, Customer.id ==
+                                                                                 CustomerTag.customer_id)
+                           .where(CustomerTag.tag_id == tag.id, CustomerTag.rule_id.is_not(None))).all()
+        by_hold: dict[int | None, list[int]] = {}
+        open_hold: dict[int | None, bool] = {None: False}
+        for cid, hold_id in tagged:  # an unfinished import's customers: announced when it publishes them
+            if hold_id not in open_hold:
+                open_hold[hold_id] = holds.is_open(s, hold_id)
+            by_hold.setdefault(hold_id if open_hold[hold_id] else None, []).append(cid)
+        for hold_id, ids in by_hold.items():
+            with holds.writing_under(s, hold_id) if hold_id is not None else nullcontext():
+                for i in range(0, len(ids), 1000):
+                    _write_changes(s, rule, tag, adds={}, removes=ids[i:i + 1000], evidence_of_removed=None)
+        removed = len(tagged)
     audit.record(s, actor, "tag_rule.activate" if active else "tag_rule.deactivate", entity_type="tag_rule",
                  entity_id=rule.id, changes={"rule_key": rule.rule_key, "version": rule.version, "removed": removed})
     return _rule_view(s, s.get(TagRule, rule.id))
@@ -246,7 +256,8 @@ def list_rules(*, uow: UnitOfWork, actor: Actor) -> list[RuleView]:
     s = uow.session
     rows = s.execute(select(TagRule, Tag).join(Tag, Tag.id == TagRule.tag_id)
                      .where(TagRule.is_current.is_(True)).order_by(TagRule.rule_key)).all()
-    counts = dict(s.execute(select(CustomerTag.tag_id, func.count()).where(CustomerTag.rule_id.is_not(None))
+    counts = dict(s.execute(select(CustomerTag.tag_id, func.count())
+                            .where(CustomerTag.rule_id.is_not(None), holds.visible(CustomerTag.customer_id, R.C))
                             .group_by(CustomerTag.tag_id)).all())
     return [RuleView(id=r.id, rule_key=r.rule_key, version=r.version, name=r.name, tag=_tag_view(t),
                      definition=r.definition, active=r.active, match_count=counts.get(t.id, 0),
@@ -339,13 +350,16 @@ def _apply_batch(s: Session, rule: TagRule, tag: Tag, tree: R.Node, ctx: R.Ctx,
         id_filter.append(R.C.c.id >= lo)
     if hi is not None:
         id_filter.append(R.C.c.id < hi)
-    rows = s.execute(select(R.C.c.id, *cols).where(R.condition_sql(ctx, tree), *id_filter)).all()
+    # Customers of an import that has not finished are left alone: the import evaluated them itself, and
+    # nothing about them may be announced before it publishes them (services/holds.py).
+    rows = s.execute(select(R.C.c.id, *cols).where(R.condition_sql(ctx, tree), holds.visible(R.C.c.id),
+                                                   *id_filter)).all()
     matched: dict[int, dict] = {}
     leaves = list(ops.values())
     for row in rows:
         values = {leaf.key: R.normalise_operand(leaf, row[i + 1], ctx.as_of) for i, leaf in enumerate(leaves)}
         matched[row[0]] = R.evidence(tree, values)
-    ct_filter = [CustomerTag.tag_id == tag.id]
+    ct_filter = [CustomerTag.tag_id == tag.id, holds.visible(CustomerTag.customer_id, R.C)]
     if lo is not None:
         ct_filter.append(CustomerTag.customer_id >= lo)
     if hi is not None:

@@ -62,8 +62,9 @@ def test_a_use_case_that_fails_leaves_no_audit_event(uow_factory, connection):
     assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar() == before
 
 
-def test_appends_in_one_transaction_chain_through_rolled_back_savepoints(uow_factory):
-    """Within a transaction the head is remembered; a savepoint rolled back forgets what it appended."""
+def test_events_chain_in_order_at_commit_and_a_rolled_back_savepoint_forgets_its_own(uow_factory):
+    """Events wait in the transaction and are chained when it commits; what a rolled-back savepoint
+    recorded is forgotten with it."""
     with uow_factory() as uow:
         s = uow.session
         first = audit.record(s, SYSTEM, "test.first")
@@ -75,12 +76,16 @@ def test_appends_in_one_transaction_chain_through_rolled_back_savepoints(uow_fac
         kept = audit.record(s, SYSTEM, "test.kept")
         sp.commit()
         last = audit.record(s, SYSTEM, "test.last")
-        assert [after.seq, kept.seq, last.seq] == [first.seq + 1, first.seq + 2, first.seq + 3]
-        assert (after.prev_hash, kept.prev_hash, last.prev_hash) == (first.hash, after.hash, kept.hash)
-        assert audit.verify(s).ok
+        assert [e.action for e in audit.pending(s)] == ["test.first", "test.after", "test.kept", "test.last"]
+        assert first.seq is None  # not on record before the commit
         uow.commit()
+    assert [after.seq, kept.seq, last.seq] == [first.seq + 1, first.seq + 2, first.seq + 3]
+    assert (after.prev_hash, kept.prev_hash, last.prev_hash) == (first.hash, after.hash, kept.hash)
     # A new transaction reads the head again.
     with uow_factory() as uow:
         nxt = audit.record(uow.session, SYSTEM, "test.next")
-        assert nxt.seq == last.seq + 1 and nxt.prev_hash == last.hash
+        uow.commit()
+    assert nxt.seq == last.seq + 1 and nxt.prev_hash == last.hash
+    with uow_factory() as uow:
         assert audit.verify(uow.session).ok
+        assert uow.session.execute(text("SELECT count(*) FROM audit_event WHERE action = 'test.undone'")).scalar() == 0

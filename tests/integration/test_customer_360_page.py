@@ -15,6 +15,8 @@ from services.customers.models import Customer
 from services.customers.search import ACCOUNT_NO_CONTEXT
 from services.errors import Refusal, ValidationFailed
 from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction
+from services.security import audit
+from services.security.actor import SYSTEM
 from services.security.keys import get_cipher
 from services.tags.models import CustomerTag, Tag
 from services.types import utcnow
@@ -61,6 +63,8 @@ def rich_customer(uow_factory, new_customer, org):
         s.flush()
         s.add(CustomerTag(customer_id=p.id, tag_id=tag.id, rule_version=3,
                           evidence={"deposits_30d": 600000, "premium_views_30d": 4}, applied_at=now))
+        # What ingestion and the tag rules would have written, put here directly: on record like any write.
+        audit.record(s, SYSTEM, "test.seed", entity_type="customer", entity_id=p.id)
         uow.commit()
     return p
 

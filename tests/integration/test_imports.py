@@ -3,6 +3,7 @@ error report and the inbox (SQLite, and PostgreSQL when FINCRM_TEST_DATABASE_URL
 from __future__ import annotations
 
 import csv
+import json
 import io
 import os
 import time
@@ -19,6 +20,7 @@ from services.imports import jobs
 from services.imports import service as imports
 from services.imports.models import ImportBatch, ImportReviewItem
 from services.imports.reader import ImportFileError
+from services.security import audit
 from services.security.keys import get_cipher
 from services.security.models import AuditEvent
 from services.validation.identity import make_id_number
@@ -149,7 +151,15 @@ def test_a_row_the_customer_service_refuses_rolls_back_the_rows_before_it(uow_fa
     rows = [r + [u] for r, u in zip(rows, ["rm_a1", "rm_a2", "rm_b1"])]  # rm_b1 is in another branch
     view = run(uow_factory, actors, org, csv_bytes(rows, header), default_owner_id=None)
     assert view.status == "rejected" and view.error_count == 1
-    assert _count(uow_factory) == 0 and _count(uow_factory, AuditEvent, AuditEvent.action == "customer.create") == 0
+    assert _count(uow_factory) == 0
+    # The two valid rows were written under the batch's hold (never visible) and removed again: the trail
+    # says both, and the chain holds.
+    assert _count(uow_factory, AuditEvent, AuditEvent.action == "customer.create") == 2
+    with uow_factory() as uow:
+        discards = [json.loads(c) for c in uow.session.execute(
+            select(AuditEvent.changes).where(AuditEvent.action == "import.discard")).scalars()]
+        assert sum(d["customers_removed"] for d in discards) == 2 and discards[-1]["closed"]
+        assert audit.verify(uow.session).ok
     report = report_rows(uow_factory, actors["ops_a"], view.id)
     assert report[1][:3] == ["4", "客户经理", "owner_id"]
 
@@ -165,7 +175,7 @@ def test_an_unexpected_failure_mid_batch_leaves_nothing(uow_factory, actors, org
         return real(**kw)
 
     monkeypatch.setattr(customers, "create_customer_records", failing)
-    monkeypatch.setattr(imports, "CREATE_BATCH", 2)
+    monkeypatch.setattr(imports, "CREATE_CHUNK", 2)
     batch = upload(uow_factory, actors["ops_a"], csv_bytes(_rows(5)))
     with pytest.raises(DomainError) as exc:
         imports.run_import(uow_factory=uow_factory, actor=actors["ops_a"], batch_id=batch.id,

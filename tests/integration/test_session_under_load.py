@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from services import migrations
 from services.db import dispose_engines, get_engine, unit_of_work
-from services.security import auth
+from services.security import audit, auth
+from services.security.actor import SYSTEM
 from services.security.models import User, UserSession
 from services.security.passwords import hash_password
 from services.settings import reset_settings
@@ -28,6 +29,7 @@ def app_database(tmp_path, monkeypatch):
     with unit_of_work() as uow:
         uow.session.add(User(username="rm1", display_name="RM", password_hash=hash_password("pass-word-1"),
                              roles=["rm"]))
+        audit.record(uow.session, SYSTEM, "user.create", entity_type="user", changes={"username": "rm1"})
         uow.commit()
     yield url
     dispose_engines()
@@ -52,6 +54,7 @@ def test_session_resolves_while_a_long_write_holds_the_lock(app_database):
     def long_writer() -> None:
         with unit_of_work() as uow:  # IMMEDIATE: holds the write lock, like an import applying rows
             uow.session.execute(update(User).values(display_name="RM"))
+            audit.record(uow.session, SYSTEM, "user.update", entity_type="user", changes={"display_name": "RM"})
             holding.set()
             release.wait(10)
             uow.commit()

@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from services import migrations
+from services.customers import service as customers
 from services.customers.models import Customer
 from services.db import UnitOfWork, make_engine
 from services.errors import DomainError
@@ -134,19 +135,26 @@ def test_a_run_killed_mid_apply_is_failed_with_its_reason_and_runs_again(install
     finally:
         _kill(child)
 
+    # The worker had committed its first chunk of new customers under the batch's hold: there, but nobody's.
+    assert _customers(engine) == 2
+    with UnitOfWork(engine) as uow:
+        assert customers.search_customers(uow=uow, actor=_ops(engine), query="中断").total == 0
     assert _fail_interrupted_once_freed(engine, bid) == [bid]
     batch = _batch(engine, bid)
     assert (batch.status, batch.message) == ("failed", "import.interrupted") and batch.finished_at is not None
-    assert _customers(engine) == 0  # the apply transaction died with the worker: nothing half-written
+    assert _customers(engine) == 0  # what the killed run wrote is gone: nothing half-written
     events = _events(engine, bid)
-    assert [(a, n) for a, n, _ in events] == [("import.upload", "ops_a"), ("import.start", "ops_a"),
-                                              ("import.failed", "import-watchdog")]
+    assert [(a, n) for a, n, _ in events] == [
+        ("import.upload", "ops_a"), ("import.start", "ops_a"), ("import.apply", "ops_a"),
+        ("import.discard", "import-watchdog"), ("import.discard", "import-watchdog"),
+        ("import.failed", "import-watchdog")]
+    assert [e[2]["customers_removed"] for e in events[3:5]] == [2, 0] and events[4][2]["closed"]
     assert events[-1][2]["reason"] == "interrupted"
     assert imports.fail_interrupted_runs(uow_factory=_factory(engine)) == []  # once only
 
     view = imports.run_import(uow_factory=_factory(engine), actor=_ops(engine), batch_id=bid, default_owner_id=1)
     assert (view.status, view.created_count) == ("done", 5) and _customers(engine) == 5
-    assert [a for a, _, _ in _events(engine, bid)][-2:] == ["import.start", "import.run"]
+    assert [a for a, _, _ in _events(engine, bid)][-3:] == ["import.start", "import.apply", "import.run"]
     with Session(engine) as s:
         assert audit.verify(s).ok
 
@@ -169,8 +177,9 @@ def test_running_a_killed_batch_again_fails_the_interrupted_run_first(installati
             time.sleep(0.2)
     assert view.status == "done" and _customers(engine) == 5
     assert [(a, n) for a, n, _ in _events(engine, bid)] == [
-        ("import.upload", "ops_a"), ("import.start", "ops_a"), ("import.failed", "import-watchdog"),
-        ("import.start", "ops_a"), ("import.run", "ops_a")]
+        ("import.upload", "ops_a"), ("import.start", "ops_a"), ("import.apply", "ops_a"),
+        ("import.discard", "ops_a"), ("import.discard", "ops_a"), ("import.failed", "import-watchdog"),
+        ("import.start", "ops_a"), ("import.apply", "ops_a"), ("import.run", "ops_a")]
 
 
 def test_a_run_this_worker_holds_is_not_failed_by_its_own_watchdog(uow_factory, actors, org, connection):
