@@ -144,7 +144,10 @@ test: venv tools system-deps
 	if [ $$rc = 5 ]; then echo "ERROR: pytest collected no tests" >&2; fi; \
 	exit $$rc
 
+# The screening figure compares with OpenSanctions' nomenklatura: the `bench` extra, installed here only (it is
+# heavy: pyarrow, duckdb, scipy), never by `make run`.
 bench: venv
+	"$(PY)" -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m bench
 
 # ---------------------------------------------------------------- cleanup

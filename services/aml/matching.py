@@ -31,6 +31,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+import numpy as np
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
@@ -47,7 +48,8 @@ PRESCORE_MIN = 0.35
 TYPO_MIN = 0.88  # Jaro-Winkler similarity from which two unpaired parts count as a typo of each other
 KEY_MIN = 1.2  # shared-key share plus rapidfuzz's token-set ratio: below this a candidate is not worth aligning
 CANDIDATES = 10  # names scored in detail per query form, after the cheap ranking
-FREQUENT_POSTINGS = 1500  # keys this common are used for candidates only when nothing rarer is shared
+SOUND_KEY_MAX = 20  # a part spelt exactly so by more listed names than this looks for no sound-alikes
+FREQUENT_POSTINGS = 400  # keys this common are used for candidates only when nothing rarer is shared
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -197,6 +199,8 @@ class Matcher:
         for name in self.names:
             for comparable in {p.comparable for p in name.parts}:
                 self.df[comparable] = self.df.get(comparable, 0) + 1
+        self._arrays: dict[str, np.ndarray] = {k: np.asarray(v, dtype=np.int32) for k, v in self.postings.items()}
+        self._entry_of = np.asarray([n.entry for n in self.names], dtype=np.int32)
         # Weights computed once: of each listed part, and of each index key (by its postings).
         self._weights: dict[str, float] = {c: self._idf(df) for c, df in self.df.items()}
         self._key_weights: dict[str, float] = {
@@ -247,46 +251,62 @@ class Matcher:
         return out[:limit]
 
     def _candidates(self, qname) -> list[int]:
-        keys = {k for p in qname.parts for k in _keys(p)}
+        keys: set[str] = set()
+        for p in qname.parts:
+            exact, *sound = _keys(p) or ("",)
+            keys.add(exact)
+            # The metaphone key finds other spellings (Musa/Mousa); a part the lists often spell exactly so
+            # needs no help, and its sound-alikes would only crowd the candidates.
+            if sound and len(self.postings.get(exact, ())) <= SOUND_KEY_MAX:
+                keys.update(sound)
+        keys.discard("")
         if not keys:
             return []
         postings = [(k, self.postings.get(k, ())) for k in keys]
         rare = [(k, p) for k, p in postings if 0 < len(p) <= FREQUENT_POSTINGS]
         use = rare if rare else [(k, p) for k, p in postings if p]
-        scores: dict[int, float] = {}
+        if not use:
+            return []
         weights = self._weights
         total = sum(weights.get(p.comparable, 1.0) for p in qname.parts) or 1.0
-        get = scores.get
-        for key, plist in use:
-            w = self._key_weights[key]
-            for ni in plist:
-                scores[ni] = get(ni, 0.0) + w
-        if not scores:
+        # Shared-key weight per listed name, summed at C speed.
+        arrays = [self._arrays[k] for k, _ in use]
+        index = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+        wts = np.repeat(np.asarray([self._key_weights[k] for k, _ in use]), [len(a) for a in arrays])
+        scores = np.bincount(index, weights=wts, minlength=len(self.names))
+        ranked = np.flatnonzero(scores >= PRESCORE_MIN * 0.5 * total)
+        if not len(ranked):
             return []
-        floor = PRESCORE_MIN * 0.5 * total
-        ranked = [ni for ni, s in scores.items() if s >= floor]
-        if len(ranked) > CANDIDATES:
-            # The shared rare keys pick a short list; rapidfuzz's token-set ratio (C speed) then picks the
-            # few worth aligning part by part.
-            qnorm = " ".join(p.comparable for p in qname.parts)
-            names = self.names
-            if len(ranked) > 4 * CANDIDATES:
-                top = heapq.nlargest(4 * CANDIDATES, ranked, key=scores.__getitem__)
-                if scores[top[-1]] >= scores[top[0]] - 1e-9:
-                    # Shared keys cannot tell these apart (only a common name such as "Muhammad" is
-                    # shared): let rapidfuzz rank them all.
-                    top = [key for _, _, key in process.extract(
-                        qnorm, {ni: names[ni].norm for ni in ranked}, scorer=fuzz.token_sort_ratio,
-                        limit=4 * CANDIDATES)]
-                ranked = top
-            # One name per entry (an entry's many aliases must not crowd out other entries).
-            best: dict[int, tuple[float, int]] = {}
-            for ni in ranked:
-                key = scores[ni] / total + fuzz.token_set_ratio(qnorm, names[ni].norm) / 100.0
-                entry = names[ni].entry
-                if entry not in best or key > best[entry][0]:
-                    best[entry] = (key, ni)
-            ranked = [ni for key, ni in heapq.nlargest(CANDIDATES, best.values()) if key >= KEY_MIN]
+        if len(ranked) > 4 * CANDIDATES:
+            top = ranked[np.argpartition(-scores[ranked], 4 * CANDIDATES)[:4 * CANDIDATES]]
+            if scores[top].min() >= scores[top].max() - 1e-9:
+                # Shared keys cannot tell these apart (only a common name such as "Muhammad" is shared):
+                # let rapidfuzz rank them all.
+                qnorm = " ".join(p.comparable for p in qname.parts)
+                names = self.names
+                top = np.asarray([key for _, _, key in process.extract(
+                    qnorm, {int(ni): names[ni].norm for ni in ranked}, scorer=fuzz.token_sort_ratio,
+                    limit=4 * CANDIDATES)], dtype=np.int64)
+            ranked = top
+        qnorm = " ".join(p.comparable for p in qname.parts)
+        names = self.names
+        # One name per entry (an entry's many aliases must not crowd out other entries), ranked by the shared
+        # keys and rapidfuzz's token-set ratio; below KEY_MIN a candidate is not worth aligning part by part.
+        norms = [names[ni].norm for ni in ranked.tolist()]
+        ratios = process.cdist([qnorm], norms, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
+        # Among one entry's names the closest in full (token-sort) is the one to align.
+        closeness = process.cdist([qnorm], norms, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0]
+        keys = scores[ranked] / total + ratios / 100.0
+        tiebreak = (keys + closeness / 1000.0).tolist()
+        # With few candidates all are aligned; with many, those under KEY_MIN are not worth it.
+        keep = np.flatnonzero(keys >= KEY_MIN) if len(ranked) > CANDIDATES else np.arange(len(ranked))
+        best: dict[int, tuple[float, int]] = {}
+        for i in keep.tolist():
+            key, ni = tiebreak[i], int(ranked[i])
+            entry = names[ni].entry
+            if entry not in best or key > best[entry][0]:
+                best[entry] = (key, ni)
+        ranked = [ni for _, ni in heapq.nlargest(CANDIDATES, best.values())]
         return ranked
 
     def _score(self, form: str, qname, cand: _Name, pinyin: bool = False) -> Match | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from services import clock, documents
@@ -253,55 +253,69 @@ def active_rules(session: Session) -> list[monitoring.Rule]:
 def monitor_customers(session: Session, customer_ids: Iterable[int]) -> int:
     """Run the monitoring rules over the transactions these customers booked since they were last monitored
     (and the window before them); new findings become alerts, and alerts join the customer's open case or open
-    a new one. Returns the number of new alerts. Also screens the counterparties of the new transactions."""
+    a new one. Returns the number of new alerts. Also screens the counterparties of the new transactions.
+
+    A batch touches thousands of customers: the reads go by chunks of customers (a handful of statements per
+    chunk), never one customer at a time."""
     ids = sorted(set(customer_ids))
     rules = active_rules(session)
-    if not ids:
+    if not ids or not rules:
         return 0
     zone = clock.zone()
     back = monitoring.lookback(rules)
-    passive = set()
+    passive: set[str] = set()
     for r in rules:
         if r.kind == "dormant_reactivation":
             passive |= set(r.params.get("passive_kinds", ()))
-    marks = {}
-    for i in range(0, len(ids), 900):
-        marks.update(session.execute(select(MonitorMark.customer_id, MonitorMark.last_transaction_id)
-                                     .where(MonitorMark.customer_id.in_(ids[i:i + 900]))).all())
+    by_code = {r.code: r for r in rules}
     new_alerts = 0
     all_new: list[int] = []
     rated: set[int] = set()
-    for cid in ids:
-        mark = marks.get(cid, 0)
-        new_rows = session.execute(select(Transaction.id, Transaction.booked_at).where(
-            Transaction.customer_id == cid, Transaction.id > mark)).all()
-        if not new_rows:
+    T = Transaction
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = dict(session.execute(select(MonitorMark.customer_id, MonitorMark.last_transaction_id)
+                                     .where(MonitorMark.customer_id.in_(chunk))).all())
+        floor = min((marks.get(c, 0) for c in chunk), default=0)
+        fresh: dict[int, list] = {}
+        for tid, cid, booked in session.execute(select(T.id, T.customer_id, T.booked_at).where(
+                T.customer_id.in_(chunk), T.id > floor)).all():
+            if tid > marks.get(cid, 0):
+                fresh.setdefault(cid, []).append((tid, booked))
+        if not fresh:
             continue
-        new_ids = {r.id for r in new_rows}
-        all_new += new_ids
-        first = min(r.booked_at for r in new_rows)
-        last = max(r.booked_at for r in new_rows)
-        txs = [monitoring.Tx(*row) for row in session.execute(
-            select(Transaction.id, Transaction.customer_id, Transaction.booked_at, Transaction.amount,
-                   Transaction.currency, Transaction.kind, Transaction.channel, Transaction.counterparty_country)
-            .where(Transaction.customer_id == cid, Transaction.booked_at >= first - back,
-                   Transaction.booked_at <= last + back).order_by(Transaction.booked_at, Transaction.id)).all()]
-        last_active = session.execute(select(func.max(Transaction.booked_at)).where(
-            Transaction.customer_id == cid, Transaction.booked_at < first - back,
-            Transaction.kind.not_in(passive or {""}))).scalar()
-        kind = session.execute(select(Customer.kind).where(Customer.id == cid)).scalar()
-        findings = monitoring.evaluate(rules, kind or "individual", txs, new_ids, zone, last_active_before=last_active)
-        made = _raise_alerts(session, findings, {r.code: r for r in rules})
+        first = min(b for rows in fresh.values() for _, b in rows) - back
+        last = max(b for rows in fresh.values() for _, b in rows) + back
+        touched = sorted(fresh)
+        window: dict[int, list[monitoring.Tx]] = {}
+        for row in session.execute(select(T.id, T.customer_id, T.booked_at, T.amount, T.currency, T.kind, T.channel,
+                                          T.counterparty_country)
+                                   .where(T.customer_id.in_(touched), T.booked_at >= first, T.booked_at <= last)
+                                   .order_by(T.customer_id, T.booked_at, T.id)).all():
+            window.setdefault(row[1], []).append(monitoring.Tx(*row))
+        before = dict(session.execute(select(T.customer_id, func.max(T.booked_at)).where(
+            T.customer_id.in_(touched), T.booked_at < first, T.kind.not_in(passive or {""})).group_by(T.customer_id)
+        ).all())
+        kinds = dict(session.execute(select(Customer.id, Customer.kind).where(Customer.id.in_(touched))).all())
+        findings: list[monitoring.Finding] = []
+        for cid in touched:
+            new_ids = {tid for tid, _ in fresh[cid]}
+            all_new += new_ids
+            findings += monitoring.evaluate(rules, kinds.get(cid) or "individual", window.get(cid, []), new_ids,
+                                            zone, last_active_before=before.get(cid))
+        made = _raise_alerts(session, findings, by_code)
         new_alerts += made
-        if made:
-            rated.add(cid)
-        top = max(new_ids)
-        if cid in marks:
-            session.execute(update(MonitorMark).where(MonitorMark.customer_id == cid,
-                                                      MonitorMark.last_transaction_id < top)
-                            .values(last_transaction_id=top))
-        else:
-            session.add(MonitorMark(customer_id=cid, last_transaction_id=top))
+        rated |= {f.customer_id for f in findings}
+        tops = {cid: max(tid for tid, _ in rows) for cid, rows in fresh.items()}
+        known = [c for c in tops if c in marks]
+        if known:
+            mark = MonitorMark.__table__
+            session.connection().execute(
+                update(mark).where(mark.c.customer_id == bindparam("c"), mark.c.last_transaction_id < bindparam("t"))
+                .values(last_transaction_id=bindparam("t")), [{"c": c, "t": tops[c]} for c in known])
+        unknown = [{"customer_id": c, "last_transaction_id": tops[c]} for c in tops if c not in marks]
+        if unknown:
+            session.execute(insert(MonitorMark.__table__), unknown)
     session.flush()
     screen_counterparties(session, sorted(all_new))
     for cid in sorted(rated):
@@ -314,9 +328,14 @@ def monitor_customers(session: Session, customer_ids: Iterable[int]) -> int:
 def _raise_alerts(session: Session, findings: list[monitoring.Finding], rules: dict[str, monitoring.Rule]) -> int:
     made = 0
     now = clock.now()
+    keys = [f.dedup_key[:200] for f in findings]
+    seen: set[str] = set()
+    for i in range(0, len(keys), 900):
+        seen.update(session.execute(select(Alert.dedup_key).where(Alert.dedup_key.in_(keys[i:i + 900]))).scalars())
     for f in findings:
-        if session.execute(select(Alert.id).where(Alert.dedup_key == f.dedup_key[:200])).first():
+        if f.dedup_key[:200] in seen:
             continue
+        seen.add(f.dedup_key[:200])
         rule = rules[f.rule_code]
         case = session.execute(select(Case).where(Case.customer_id == f.customer_id, Case.status == CaseStatus.OPEN)
                                .order_by(Case.id).limit(1)).scalar_one_or_none()

@@ -168,6 +168,12 @@ def test_a_batch_that_trips_the_large_value_rule_opens_a_case_that_is_decided_on
         uow.publish(TransactionsIngested(customer_ids=(c.id,), count=0, source="test"))
         uow.commit()
     assert connection.execute(select(func.count()).select_from(Alert).where(Alert.customer_id == c.id)).scalar() == 1
+    # A later batch the same day adds to the day's total: no second alert for the same day and direction,
+    # a new one for the other direction.
+    _book(uow_factory, connection, c.id, [("deposit", "1000", now - timedelta(hours=1), "atm", None),
+                                          ("withdrawal", "-60000", now - timedelta(minutes=30), "counter", None)])
+    rules = connection.execute(select(Alert.facts).where(Alert.customer_id == c.id).order_by(Alert.id)).scalars().all()
+    assert [(f["direction"], f["total"]) for f in rules] == [("in", "50000.00"), ("out", "60000.00")]
     with uow_factory() as uow:
         aml.add_case_note(uow=uow, actor=actors["compliance"], case_id=case.id, text="asked the RM for the source")
         detail = aml.report_case(uow=uow, actor=actors["compliance"], case_id=case.id, reason="no plausible source")
