@@ -97,6 +97,8 @@ def customer_header() -> rx.Component:
                   danger=h["risk_expired"] != ""),
             _stat("c360.kyc", h["kyc"], "customer-kyc"),
             _stat("c360.aml", h["aml"], "customer-aml", danger=h["aml_high"] != ""),
+            rx.cond(h["aml_work"] != "", _stat("c360.aml_work", h["aml_work"], "customer-aml-work",
+                                               danger=h["aml_work_open"] != "")),
             _stat("c360.open_tickets", h["open_tickets"], "customer-open-tickets"),
             rx.cond(h["legal_rep"] != "", _stat("c360.legal_rep", h["legal_rep"], "customer-legal-rep")),
             class_name="stats c360-stats",

@@ -103,6 +103,12 @@ def header_view(h: Customer360Header, open_tickets: int, locale: str) -> dict[st
         "kyc_ok": "1" if h.kyc_status == "verified" else "",
         "aml": _lbl(locale, f"c360.aml.{h.aml_risk}"),
         "aml_high": "1" if h.aml_risk == "high" else "",
+        "aml_pending": "1" if h.aml_risk == "pending" else "",
+        # Open hits and cases, only for those who work AML (the service leaves them None for others).
+        "aml_work": "" if h.aml_open_hits is None else label(
+            "c360.aml_work_value", locale, hits=format_number(h.aml_open_hits, locale),
+            cases=format_number(h.aml_open_cases or 0, locale)),
+        "aml_work_open": "1" if (h.aml_open_hits or 0) + (h.aml_open_cases or 0) else "",
         "legal_rep": h.legal_representative or "",
         "open_tickets": format_number(open_tickets, locale),
     }

@@ -712,3 +712,13 @@ def customer_aml(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
     assessment = s.get(RiskAssessment, c.id)
     return CustomerAml(risk=c.aml_risk, shown=True, factors=list(assessment.factors) if assessment else [],
                        open_hits=open_hits, open_cases=open_cases, overdue=hits_overdue + cases_overdue)
+
+
+def open_work(conn, customer_id: int) -> tuple[int, int]:
+    """(open screening hits, open cases) of one customer: for read models (the 360 header) that have already
+    decided the actor may know."""
+    hits = conn.execute(select(func.count()).select_from(ScreeningHit).where(
+        ScreeningHit.customer_id == customer_id, ScreeningHit.status == HitStatus.OPEN)).scalar()
+    cases = conn.execute(select(func.count()).select_from(Case).where(
+        Case.customer_id == customer_id, Case.status == CaseStatus.OPEN)).scalar()
+    return hits, cases

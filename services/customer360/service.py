@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from pydantic import Field
 from sqlalchemy import Integer, and_, bindparam, func, not_, or_, select, type_coerce
 
+from services.aml import service as aml
 from services.activities.models import BehaviourEvent, Interaction, Ticket, TicketStatus
 from services.customers import search as customer_search
 from services.customers import service as customers
@@ -33,7 +34,7 @@ from services.security import audit
 from services.security.actor import Actor
 from services.security.models import User
 from services.security.policy import (Access, Permission, can_see_customer, client_has_customer, editable_fields,
-                                      field_access, requires)
+                                      field_access, permits, requires)
 from services.tags.models import CustomerTag, CustomerTagChange, Tag
 from services.types import Money, utcnow
 from services.validation.dates import BusinessDate
@@ -176,6 +177,8 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         currency="CNY", risk_level=c.risk_level, risk_valid_until=c.risk_valid_until,
         risk_expired=c.risk_valid_until is not None and c.risk_valid_until < date.today(),
         kyc_status=c.kyc_status, aml_risk=c.aml_risk, legal_representative=c.legal_representative)
+    if permits(actor, Permission.AML_VIEW) or permits(actor, Permission.AML_REVIEW):
+        header.aml_open_hits, header.aml_open_cases = aml.open_work(conn, c.id)
     by_type: dict[str, Decimal] = {}
     for h in holdings:
         by_type[h.product_type] = by_type.get(h.product_type, zero) + h.market_value

@@ -191,6 +191,10 @@ class Customer360Header(BaseModel):
     kyc_status: str
     aml_risk: str
     legal_representative: str | None
+    # Open AML work on the customer (screening hits, cases): only for those who work AML, None for others
+    # (an RM is not told of an investigation).
+    aml_open_hits: int | None = None
+    aml_open_cases: int | None = None
 
 
 class Customer360(BaseModel):

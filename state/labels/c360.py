@@ -18,7 +18,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "c360.kyc.verified": ("已核验", "Verified"),
     "c360.kyc.expired": ("已过期", "Expired"),
     "c360.kyc.rejected": ("未通过", "Rejected"),
+    "c360.aml.pending": ("未筛查", "Not yet screened"),
     "c360.aml.low": ("低", "Low"),
+    "c360.aml_work": ("反洗钱待办", "Open AML work"),
+    "c360.aml_work_value": ("命中 {hits} · 案件 {cases}", "{hits} hits · {cases} cases"),
     "c360.aml.medium": ("中", "Medium"),
     "c360.aml.high": ("高", "High"),
     # why this tag

@@ -236,3 +236,19 @@ def test_queue_lists_hits_and_cases_with_sla_and_assignment(uow_factory, actors,
     assert (rm_view.shown, rm_view.open_hits, rm_view.factors) == (False, 0, [])
     with pytest.raises(NotPermitted), uow_factory() as uow:
         aml.queue(uow=uow, actor=actors["rm_a1"])
+
+
+def test_the_360_header_shows_aml_work_only_to_those_who_work_aml(uow_factory, actors, new_customer, connection):
+    from services.customer360 import service as c360
+    from state.customers import header_view
+
+    _load(uow_factory, actors["compliance"], INTERNAL)
+    c = new_customer(name="王建国")
+    with uow_factory() as uow:
+        officer = c360.customer_360(uow=uow, actor=actors["compliance"], customer_id=c.id)
+        rm = c360.customer_360(uow=uow, actor=actors["rm_a1"], customer_id=c.id)
+    assert (officer.header.aml_open_hits, officer.header.aml_open_cases) == (1, 0)
+    assert (rm.header.aml_open_hits, rm.header.aml_open_cases) == (None, None)
+    zh = header_view(officer.header, officer.open_tickets, "zh_CN")
+    assert zh["aml"] == "高" and zh["aml_work"] == "命中 1 · 案件 0" and zh["aml_work_open"] == "1"
+    assert header_view(rm.header, rm.open_tickets, "en")["aml_work"] == ""

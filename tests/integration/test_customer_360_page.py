@@ -77,7 +77,9 @@ def test_header_formats_money_risk_and_aml_in_both_languages(uow_factory, actors
     assert zh["aum"] == "¥720,000.50" and en["aum"] == "CN¥720,000.50"
     assert zh["liabilities"] == "¥150,000.00"
     assert zh["risk"] == "未评估" and en["risk"] == "Not assessed" and zh["risk_expired"] == ""
-    assert en["kyc"] == "Pending" and zh["aml"] == "低" and zh["aml_high"] == ""
+    # No list was in force when the customer arrived: not yet screened, and said so (never "low").
+    assert en["kyc"] == "Pending" and zh["aml"] == "未筛查" and en["aml"] == "Not yet screened"
+    assert zh["aml_high"] == "" and zh["aml_pending"] == "1" and zh["aml_work"] == ""  # an RM sees no AML work
     tags = page.tag_rows(view.header.tags, "en")
     assert tags[0]["name"] == "High-net-worth potential" and tags[0]["color"] == "#8e4ec6"
     assert "Rule version 3" in tags[0]["why"] and "deposits_30d: 600,000" in tags[0]["evidence"]
