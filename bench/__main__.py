@@ -21,6 +21,8 @@ FIGURES = {
     "write_during_import": "bench.write_during_import",
     "aml_screening": "bench.aml_screening",  # names/s, recall, precision; rapidfuzz scan and nomenklatura alongside
     "aml_monitoring": "bench.aml_monitoring",  # rules over 1,000,000 transactions; cost added to a 10,000 batch
+    "suitability_check": "bench.suitability_check",  # through the service and the API, p95 against its own SQL
+    "disclosure_pdf": "bench.disclosure_pdf",  # 20 concurrent, against bare WeasyPrint; signing on its own
 }
 
 

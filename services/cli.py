@@ -186,6 +186,40 @@ def _cmd_aml_screen(args) -> int:
     return 0
 
 
+def _cmd_documents_verify(args) -> int:
+    """Check the digital signatures of a signed document (a disclosure): intact, covering the whole file (nothing
+    appended after signing), by a trusted certificate (the firm's, or the --trust files). Exit 0 only if all hold."""
+    from pathlib import Path
+
+    from services.suitability import signing
+
+    roots = None
+    if args.trust:
+        from asn1crypto import pem, x509
+
+        roots = []
+        for name in args.trust:
+            raw = Path(name).read_bytes()
+            blocks = [der for _, _, der in pem.unarmor(raw, multiple=True)] if pem.detect(raw) else [raw]
+            roots += [x509.Certificate.load(der) for der in blocks]
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"{args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    result = signing.verify_pdf(data, trust_roots=roots)
+    if result.error:
+        print(f"{args.file}: NOT VERIFIED: {result.error}")
+        return 1
+    yes = {True: "yes", False: "NO"}
+    for sig in result.signatures:
+        print(f"{args.file}: signature {sig.field} by {sig.signer}, signed {sig.signed_at or '?'}\n"
+              f"  intact: {yes[sig.intact]}  valid: {yes[sig.valid]}  trusted: {yes[sig.trusted]}  "
+              f"covers the whole file: {yes[sig.whole_file]}  unchanged since: {yes[sig.unchanged]}")
+    print(f"{args.file}: {'VERIFIED' if result.ok else 'NOT VERIFIED (changed after signing, or not signed by a trusted certificate)'}")
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fincrm", description="FinCRM administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -222,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     cc.add_argument("--name", help="what the system is, e.g. 'Core banking'")
     cc.add_argument("--scope", action="append", required=True,
                     help="customers:read, customers:write, accounts:write, transactions:write, events:write, "
-                         "interactions:write (repeatable)")
+                         "interactions:write, products:read, suitability:read, sales:write (repeatable)")
     cc.add_argument("--owner", help="user name of the RM who gets customers the system creates without one")
     cc.set_defaults(func=_cmd_client_create)
 
@@ -244,6 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--output", help="write the JSON lines here instead of standard output")
     sc.add_argument("--limit", type=int, default=3, help="hits per row (default 3)")
     sc.set_defaults(func=_cmd_aml_screen)
+    documents = sub.add_parser("documents", help="signed documents").add_subparsers(dest="documents_command",
+                                                                                  required=True)
+    dv = documents.add_parser("verify", help="check a signed PDF (a disclosure); exit 1 if it was changed after "
+                                             "signing or is not signed by a trusted certificate")
+    dv.add_argument("file")
+    dv.add_argument("--trust", action="append", metavar="CERT",
+                    help="trust this certificate (PEM or DER; repeatable) instead of the firm's own")
+    dv.set_defaults(func=_cmd_documents_verify)
     sch = sub.add_parser("scheduler", help="run scheduled jobs (one process is elected leader)")
     sch.add_argument("--list", action="store_true", help="list the jobs and exit")
     sch.add_argument("--run", metavar="JOB", help="run one job now and exit")

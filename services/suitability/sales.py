@@ -182,10 +182,10 @@ def propose_sale(*, uow: UnitOfWork, actor: Actor, product_code: Any, amount: An
                 classification_id=cf.classification_id, created_by=_who(actor), created_at=now)
     s.add(sale)
     s.flush()
-    check = record_check(s, actor, customer, product, cf, decision, steps, purpose="proposal", sale_id=sale.id)
+    check_id = record_check(s, actor, customer, product, cf, decision, steps, purpose="proposal", sale_id=sale.id)
     audit.record(s, actor, "sale.propose", entity_type="sale", entity_id=sale.id,
                  changes={"customer_id": customer.id, "product": product.code, "amount": str(value),
-                          "currency": currency, "verdict": decision.verdict, "check_id": check.id,
+                          "currency": currency, "verdict": decision.verdict, "check_id": check_id,
                           "requirements": [r.requirement for r in steps]})
     _announce(uow, sale, None)
     return sale_view(s, sale, customer)
@@ -242,7 +242,7 @@ def sign_sale(*, uow: UnitOfWork, actor: Actor, sale_id: Any, version: Any, sign
         errors += exc.errors
     if errors:
         raise ValidationFailed(errors)
-    check = record_check(s, actor, customer, product, cf, decision, steps, purpose="signature", sale_id=sale.id)
+    check_id = record_check(s, actor, customer, product, cf, decision, steps, purpose="signature", sale_id=sale.id)
     sig = signatures.keep(s, customer_id=customer.id, purpose=SignaturePurpose.DISCLOSURE, strokes=strokes,
                           image=image, ip=ip)
     now = clock.now()
@@ -254,7 +254,7 @@ def sign_sale(*, uow: UnitOfWork, actor: Actor, sale_id: Any, version: Any, sign
     sale.warning_signed = decision.verdict == Verdict.WARNING_REQUIRED
     sale.assessment_id, sale.classification_id = cf.assessment_id, cf.classification_id
     document = disclosures.create_disclosure(s, actor, sale=sale, customer=customer, product=product,
-                                             facts=cf, decision=decision, signature=sig, image=image, check_id=check.id)
+                                             facts=cf, decision=decision, signature=sig, image=image, check_id=check_id)
     new = next_status(s, sale, now)
     return sale_view(s, _move(
         uow, actor, sale, new, action="sale.sign", version=version,
@@ -263,7 +263,7 @@ def sign_sale(*, uow: UnitOfWork, actor: Actor, sale_id: Any, version: Any, sign
                 "warning_signed": sale.warning_signed, "assessment_id": cf.assessment_id,
                 "classification_id": cf.classification_id, "disclosure_document_id": document.id,
                 "disclosure_sha256": document.sha256},
-        details={"check_id": check.id, "verdict": decision.verdict, "signature_id": sig.id,
+        details={"check_id": check_id, "verdict": decision.verdict, "signature_id": sig.id,
                  "disclosure_document_id": document.id, "disclosure_sha256": document.sha256,
                  "cooling_off_until": cooling.isoformat()}), customer)
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from pydantic import Field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
 from services import clock
@@ -90,29 +90,31 @@ def evaluate(s: Session, customer: Customer, product: ProductFacts) -> tuple[Cus
     """The decision and the steps it adds, on the facts as they are now (no permission check, no write:
     the use cases below and the sale's own steps call this)."""
     rules = catalogue.active_rules(s)
-    needs_purchases = any(r.conditions.first_purchase_of_type for r in rules)
+    needs_purchases = any(r.conditions.first_purchase_of_type and (
+        not r.conditions.product_types or product.product_type in r.conditions.product_types) for r in rules)
     cf = facts_mod.customer_facts(s, customer, with_purchases=needs_purchases)
     decision = decide(cf, product)
     return cf, decision, requirements(rules, cf, product, decision.verdict)
 
 
+_INSERT_CHECK = insert(SuitabilityCheck).returning(SuitabilityCheck.id)  # built once; values bound per call
+
+
 def record_check(s: Session, actor: Actor, customer: Customer, product: ProductFacts, cf: CustomerFacts,
                  decision: Decision, steps: list[Requirement], *, purpose: str,
-                 sale_id: int | None = None) -> SuitabilityCheck:
-    """Keep the answer (with the sale it was asked for) and audit it."""
+                 sale_id: int | None = None) -> int:
+    """Keep the answer (with the sale it was asked for) and audit it; returns the stored check's id."""
     facts = facts_mod.facts_dict(cf, product)
     reasons = [r.as_dict() for r in decision.reasons]
-    row = SuitabilityCheck(customer_id=customer.id, product_id=product.product_id, sale_id=sale_id,
-                           verdict=decision.verdict, reasons=reasons, facts=facts,
-                           requirements=[r.as_dict() for r in steps], checked_at=clock.now(),
-                           checked_by=_who(actor), purpose=purpose)
-    s.add(row)
-    s.flush()
+    check_id = s.execute(_INSERT_CHECK, {
+        "customer_id": customer.id, "product_id": product.product_id, "sale_id": sale_id, "verdict": decision.verdict,
+        "reasons": reasons, "facts": facts, "requirements": [r.as_dict() for r in steps], "checked_at": clock.now(),
+        "checked_by": _who(actor), "purpose": purpose}).scalar_one()
     audit.record(s, actor, "suitability.check", entity_type="customer", entity_id=customer.id,
-                 changes={"check_id": row.id, "product": product.code, "verdict": decision.verdict,
+                 changes={"check_id": check_id, "product": product.code, "verdict": decision.verdict,
                           "reasons": [r["code"] for r in reasons], "sale_id": sale_id, "purpose": purpose,
                           "risk_level": facts["risk_level"], "investor_class": facts["investor_class"]})
-    return row
+    return check_id
 
 
 def result_view(cf: CustomerFacts, product: ProductFacts, decision: Decision, steps: list[Requirement],
@@ -151,8 +153,8 @@ def check_suitability(*, uow: UnitOfWork, actor: Actor, product_code: Any, custo
     product = catalogue.product_by_code(s, product_code)
     customer = resolve_customer(s, actor, customer_id=customer_id, external_id=external_id)
     cf, decision, steps = evaluate(s, customer, product)
-    row = record_check(s, actor, customer, product, cf, decision, steps, purpose="inquiry")
-    return result_view(cf, product, decision, steps, row.id)
+    check_id = record_check(s, actor, customer, product, cf, decision, steps, purpose="inquiry")
+    return result_view(cf, product, decision, steps, check_id)
 
 
 def refuse_if_refused(actor: Actor, customer: Customer, product: ProductFacts, cf: CustomerFacts,

@@ -34,6 +34,8 @@ EXPECTED = {
                "ingest_transactions_api"},
     "imports": {"import_rows_per_second"},
     "write_during_import": {"write_during_import"},
+    "suitability_check": {"suitability_check"},
+    "disclosure_pdf": {"disclosure_pdf", "disclosure_signing"},
 }
 
 
