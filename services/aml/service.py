@@ -722,3 +722,21 @@ def open_work(conn, customer_id: int) -> tuple[int, int]:
     cases = conn.execute(select(func.count()).select_from(Case).where(
         Case.customer_id == customer_id, Case.status == CaseStatus.OPEN)).scalar()
     return hits, cases
+
+
+@requires(Permission.AML_LIST_MANAGE)
+def request_rescreen(*, uow: UnitOfWork, actor: Actor) -> RunView:
+    """Queue the re-screening of every customer against the lists in force (one run at a time: a run already
+    queued or working is the answer)."""
+    s = uow.session
+    run = s.execute(select(RescreenRun).where(RescreenRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)))
+                    .order_by(RescreenRun.id).limit(1)).scalar_one_or_none()
+    if run is None:
+        run = RescreenRun(reason="manual", requested_by=actor.name, requested_at=clock.now(),
+                          total=s.execute(select(func.count()).select_from(Customer)).scalar())
+        s.add(run)
+        s.flush()
+        audit.record(s, actor, "aml.rescreen_requested", entity_type="aml_rescreen_run", entity_id=run.id,
+                     changes={"total": run.total})
+    return RunView(id=run.id, reason=run.reason, status=run.status, total=run.total, done=run.done, hits=run.hits,
+                   requested_at=run.requested_at, finished_at=run.finished_at)
