@@ -13,7 +13,8 @@ from pydantic import Field
 from sqlalchemy import Integer, and_, bindparam, func, not_, or_, select, type_coerce
 
 from services.aml import service as aml
-from services.activities.models import BehaviourEvent, Interaction, Ticket, TicketStatus
+from services.activities.models import OPEN_TICKET_STATUSES, BehaviourEvent, Interaction, Ticket
+from services.activities.timeline import ticket_items
 from services.customers import search as customer_search
 from services.customers import service as customers
 from services.portfolio.conventions import LIABILITY_KINDS
@@ -73,7 +74,7 @@ def _one_of(column, values) -> Any:
 
 _OPEN_TICKETS = (select(func.count()).select_from(Ticket)
                  .where(Ticket.customer_id == Customer.id,
-                        _one_of(Ticket.status, (TicketStatus.OPEN, TicketStatus.IN_PROGRESS))).scalar_subquery())
+                        _one_of(Ticket.status, OPEN_TICKET_STATUSES)).scalar_subquery())
 _PROFILE = (select(Customer.id, Customer.customer_no, Customer.kind, Customer.name, Customer.name_pinyin,
                    Customer.gender, Customer.birth_date, Customer.id_type, Customer.id_number_masked,
                    Customer.id_number_enc, Customer.phone_masked, Customer.phone_enc, Customer.email,
@@ -375,10 +376,7 @@ def timeline(*, uow: UnitOfWork, actor: Actor, customer_id: Any, request: Any = 
             func.abs(Transaction.amount) >= type_coerce(LARGE_TRANSACTION, Money())).order_by(Transaction.booked_at.desc()).limit(n)).scalars():
         items.append(TimelineItem(at=tx.booked_at, kind="large_transaction", subtype=tx.kind,
                                   title=tx.description or tx.kind, detail=tx.channel, amount=tx.amount, ref_id=tx.id))
-    for tk in s.execute(select(Ticket).where(Ticket.customer_id == c.id, Ticket.opened_at < before)
-                        .order_by(Ticket.opened_at.desc()).limit(n)).scalars():
-        items.append(TimelineItem(at=tk.opened_at, kind="ticket", subtype=tk.kind, title=tk.subject,
-                                  detail=tk.status, ref_id=tk.id))
+    items.extend(ticket_items(s, c.id, before, n))  # every step of every ticket
     for ev, pname in s.execute(
             select(BehaviourEvent, Product.name).outerjoin(Product, Product.id == BehaviourEvent.product_id)
             .where(BehaviourEvent.customer_id == c.id, BehaviourEvent.occurred_at < before)
@@ -413,7 +411,7 @@ def tickets(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 20)
                      .order_by(Ticket.opened_at.desc()).limit(max(1, min(int(limit), 100)))).scalars()
     return [TicketView(id=t.id, kind=t.kind, subject=t.subject, status=t.status, priority=t.priority,
                        channel=t.channel, opened_at=t.opened_at, sla_due_at=t.sla_due_at, resolved_at=t.resolved_at,
-                       overdue=t.status in (TicketStatus.OPEN, TicketStatus.IN_PROGRESS) and t.sla_due_at < now)
+                       overdue=t.status in OPEN_TICKET_STATUSES and t.sla_due_at < now)
             for t in rows]
 
 

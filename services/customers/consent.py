@@ -23,14 +23,17 @@ from services.validation.dates import CLOCK_SKEW, BusinessTime
 from services.validation.input import StrictInput, parse
 from services.security.policy import Permission, requires
 
-PURPOSES = ("marketing", "data_sharing", "credit_inquiry", "profiling")
+# "contact" is the customer's consent to be contacted at all (calls, visits, meetings): unlike the other
+# purposes, which need a grant, a customer may be contacted until they withdraw it ("do not contact",
+# enforced by services/activities/contact.py).
+PURPOSES = ("marketing", "data_sharing", "credit_inquiry", "profiling", "contact")
 CHANNELS = ("branch", "app", "online", "phone", "api")
 MAX_HISTORY = 200
 MAX_BACKDATE = timedelta(days=3650)  # paper consent captured later, but not older than ten years
 
 
 class ConsentIn(StrictInput):
-    purpose: Literal["marketing", "data_sharing", "credit_inquiry", "profiling"]
+    purpose: Literal["marketing", "data_sharing", "credit_inquiry", "profiling", "contact"]
     granted: bool
     channel: Literal["branch", "app", "online", "phone", "api"]
     recorded_at: BusinessTime | None = None  # when the customer gave or withdrew it; default now
@@ -155,3 +158,9 @@ def has_consent(session: Session, customer_id: int, purpose: str) -> bool:
         .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc()).limit(1)
     ).first()
     return bool(r and r[0])
+
+
+def withdrawn_purposes(session: Session, customer_id: int) -> set[str]:
+    """The purposes whose latest record withdraws consent (never recorded is not withdrawn). No actor: the caller
+    has already decided it may act on this customer."""
+    return {p for p, r in _latest(session, customer_id).items() if not r.granted}

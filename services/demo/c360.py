@@ -1,5 +1,5 @@
 """Demo data for the customer 360: households, risk/KYC/AML profile, related parties,
-credit ratings, service tickets and 24 months of AUM snapshots.
+credit ratings, tickets and tasks (services/demo/activities.py) and 24 months of AUM snapshots.
 
 Runs inside seed_demo's transaction (FEATURE_SEEDERS), after the core data, and derives
 everything from it: households are the families the core seeder linked, AUM history is
@@ -17,20 +17,12 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from services import clock
-from services.activities.models import Ticket
-from services.activities.service import SLA
 from services.customers.models import CreditRating, Customer, Household, Relationship
 from services.portfolio.models import Account, AumSnapshot, Holding, Transaction
-from services.activities.models import TaskPriority, TicketKind
+from services.demo import activities as demo_activities
 
 LIABILITY = {"loan", "credit_card"}
 RATINGS = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC"]
-TICKET_SUBJECTS = {
-    "complaint": ["理财产品收益未达预期", "手机银行转账延迟到账", "信用卡年费争议", "柜台排队时间过长",
-                  "贷款提前还款违约金争议", "短信通知未及时发送"],
-    "service": ["申请修改预留手机号", "办理定期存款提前支取", "补打对账单", "申请提高信用卡额度",
-                "咨询养老理财产品", "更新身份证有效期"],
-}
 
 
 def _month_start(d: date) -> date:
@@ -142,24 +134,8 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
         session.execute(insert(CreditRating), rating_rows)
     counts["credit_ratings"] = len(rating_rows)
 
-    # Tickets: complaints and service requests, some still open, a few past their SLA.
-    ticket_rows = []
-    ids = [c.id for c in customers]
-    owner_of = {c.id: c.owner_id for c in customers}
-    for _ in range(max(20, len(ids) // 12)):
-        cid = rng.choice(ids)
-        kind = rng.choices(["complaint", "service"], [35, 65])[0]
-        priority = rng.choices(["high", "normal", "low"], [15, 65, 20])[0]
-        opened = anchor - timedelta(days=rng.randrange(0, 365), minutes=rng.randrange(0, 600))
-        due = opened + SLA[(TicketKind(kind), TaskPriority(priority))]
-        status = rng.choices(["resolved", "closed", "open", "in_progress"], [40, 35, 15, 10])[0]
-        resolved = opened + (due - opened) * rng.uniform(0.2, 1.3) if status in ("resolved", "closed") else None
-        ticket_rows.append({"customer_id": cid, "kind": kind, "subject": rng.choice(TICKET_SUBJECTS[kind]),
-                            "description": None, "channel": rng.choice(["branch", "phone", "app", "online"]),
-                            "priority": priority, "status": status, "opened_at": opened, "sla_due_at": due,
-                            "resolved_at": resolved, "assignee_id": owner_of[cid], "opened_by_id": owner_of[cid]})
-    session.execute(insert(Ticket), ticket_rows)
-    counts["tickets"] = len(ticket_rows)
+    # Tickets, tasks and do-not-contact requests (services/demo/activities.py), from a random stream of their own.
+    counts.update(demo_activities.seed(session, rng=random.Random(rng.randrange(1 << 30)), anchor=anchor))
 
     # AUM history: today's position, walked back month by month through the booked flows.
     aum = defaultdict(Decimal)

@@ -885,7 +885,9 @@ class _Seeder:
                     occurred_at=at, subject=subject, notes=notes, created_at=at))
             if rng.random() < 0.6:
                 for _ in range(1 if rng.random() < 0.8 else 2):
-                    due = self.anchor_dt + timedelta(days=rng.randint(-60, 45), hours=rng.randint(9, 18) - 8)
+                    # anchor_dt is already the local midnight (as a UTC instant): add local office hours as they
+                    # are (subtracting the zone's offset again put every task between 01:00 and 10:00).
+                    due = self.anchor_dt + timedelta(days=rng.randint(-60, 45), hours=rng.randint(9, 18))
                     if due < self.anchor_dt:
                         status = _weighted(rng, [("done", 80), ("open", 15), ("cancelled", 5)])
                     else:
@@ -897,7 +899,8 @@ class _Seeder:
                         id=self._next_id("task"), customer_id=c["id"], assignee_id=owner["id"],
                         created_by_id=creator["id"], title=rng.choice(N.TASK_TITLES), due_at=due, status=status,
                         priority=_weighted(rng, [("low", 20), ("normal", 60), ("high", 20)]),
-                        created_at=due - timedelta(days=rng.randint(3, 30))))
+                        created_at=due - timedelta(days=rng.randint(3, 30)),
+                        completed_at=due if status == "done" else None))
 
     # all ----------------------------------------------------------------
     def build(self) -> None:

@@ -69,6 +69,11 @@ class Permission(StrEnum):
     PRODUCT_READ = "product.read"
     SALE_PROPOSE = "sale.propose"  # propose a sale, take the customer's signature, upload its recording, cancel
     SALE_REVIEW = "sale.review"  # compliance: review sales and their recordings
+    TASK_REASSIGN = "task.reassign"  # see and hand on the tasks of the people in one's scope
+    TICKET_WORK = "ticket.work"  # take, start, resolve, close and reopen tickets of one's customers
+    TICKET_ASSIGN = "ticket.assign"  # assign tickets of customers in one's scope to people in it
+    TICKET_CATEGORY_MANAGE = "ticket_category.manage"  # ticket categories and their SLAs (data)
+    COMPLAINT_REPORT = "complaint.report"  # complaint statistics, as the regulator counts them
 
 
 P = Permission
@@ -102,6 +107,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
                          P.TRANSACTION_INGEST, P.EVENT_INGEST, P.PRODUCT_READ, P.SUITABILITY_CHECK,
                          P.SALE_PROPOSE}),
 }
+
+# Tasks and tickets (services/activities): people who serve customers work tickets; team leads and branch managers
+# also direct the work of the people in their scope; compliance handles complaints across the firm.
+_WORKS_TICKETS = {P.TICKET_WORK}
+_LEADS = {P.TASK_REASSIGN, P.TICKET_WORK, P.TICKET_ASSIGN}
+for _role, _granted in {Role.RM: _WORKS_TICKETS, Role.OPS: _WORKS_TICKETS, Role.TEAM_LEAD: _LEADS,
+                        Role.BRANCH_MANAGER: _LEADS | {P.COMPLAINT_REPORT},
+                        Role.COMPLIANCE: {P.TICKET_WORK, P.TICKET_ASSIGN, P.COMPLAINT_REPORT},
+                        Role.AUDITOR: {P.COMPLAINT_REPORT}, Role.ADMIN: {P.TICKET_CATEGORY_MANAGE}}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
 # What each OAuth2 scope (services.integration.clients.SCOPES) grants an API client's token.
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from services.activities import service as activities
-from services.activities.models import BehaviourEvent, Interaction, Ticket
+from services.activities.models import BehaviourEvent, Interaction, Ticket, TicketEvent
+from services import clock
 from services.customer360 import service as c360
 from services.customers.models import CreditRating, Customer, Household, Relationship
 from services.errors import Refusal, ValidationFailed
@@ -145,10 +146,12 @@ def test_timeline_merges_sources_newest_first(uow_factory, actors, family, conne
     connection.execute(insert(Interaction).values(customer_id=h.id, user_id=org.users["rm_a1"], kind="visit",
                                                   occurred_at=NOW + timedelta(hours=1), subject="上门拜访",
                                                   created_at=utcnow()))
-    connection.execute(insert(Ticket).values(customer_id=h.id, kind="complaint", subject="转账延迟",
-                                             channel="app", priority="normal", status="open",
-                                             opened_at=NOW + timedelta(hours=2),
-                                             sla_due_at=NOW + timedelta(days=3)))
+    ticket = connection.execute(insert(Ticket).values(
+        customer_id=h.id, kind="complaint", category="complaint_payment", subject="转账延迟", channel="app",
+        priority="normal", status="new", opened_at=NOW + timedelta(hours=2), sla_due_at=NOW + timedelta(days=3))
+        .returning(Ticket.id)).scalar_one()
+    connection.execute(insert(TicketEvent).values(ticket_id=ticket, customer_id=h.id, at=NOW + timedelta(hours=2),
+                                                  step="open", to_status="new"))
     connection.execute(insert(BehaviourEvent).values(customer_id=h.id, kind="product_view",
                                                      occurred_at=NOW + timedelta(hours=3),
                                                      attributes={}, source="app"))
@@ -168,13 +171,14 @@ def test_timeline_merges_sources_newest_first(uow_factory, actors, family, conne
 
 def test_quick_actions_write_and_audit(uow_factory, actors, family, connection):
     h = family["husband"]
-    with uow_factory() as uow:
+    with clock.fixed(NOW), uow_factory() as uow:
         i = activities.log_interaction(uow=uow, actor=actors["rm_a1"], customer_id=h.id,
                                        data={"kind": "call", "subject": "电话回访", "notes": "客户满意"})
         t = activities.add_task(uow=uow, actor=actors["rm_a1"], customer_id=h.id,
                                 data={"title": "寄送对账单", "due_at": (NOW + timedelta(days=2)).isoformat()})
         k = activities.open_ticket(uow=uow, actor=actors["rm_a1"], customer_id=h.id,
-                                   data={"kind": "complaint", "subject": "收费争议", "priority": "high"})
+                                   data={"kind": "complaint", "subject": "收费争议", "priority": "high",
+                                         "complaint_reason": "pricing_fees"})
         uow.commit()
     assert k.sla_due_at - k.opened_at == timedelta(hours=24)
     actions = [r[0] for r in connection.execute(

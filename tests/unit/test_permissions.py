@@ -103,6 +103,11 @@ suitability.check     x   x          x               x    x           x         
 product.read          x   x          x               x    x           x         x        x
 sale.propose          x   x          x               x    .           .         .        .
 sale.review           .   .          .               .    x           .         .        .
+task.reassign         .   x          x               .    .           .         .        .
+ticket.work           x   x          x               x    x           .         .        .
+ticket.assign         .   x          x               .    x           .         .        .
+complaint.report      .   .          x               .    x           .         x        .
+ticket_category.manage .  .          .               .    .           .         .        x
 webhook.view          .   .          .               .    x           .         .        x
 webhook.manage        .   .          .               .    .           .         .        x
 tag_rule.manage       .   .          .               .    .           .         .        x
