@@ -98,3 +98,19 @@ class ValidationFailed(DomainError):
             for e in self.errors
         ]
         return "; ".join(parts) or translate(self.code, locale)
+
+
+class RefusedInput(ValidationFailed, Refusal):
+    """Input refused because of who sends it, not because it is malformed: a field the actor's role may not
+    change, a relationship manager outside the actor's scope, an ID number that already belongs to another
+    customer. Answered like any invalid input (422, naming each field), and audited as a refusal when it leaves
+    the unit of work, so the trail shows who tried what."""
+
+    def __init__(self, errors: list[FieldError], *, actor, entity_type: str | None = None, entity_id=None):
+        ValidationFailed.__init__(self, errors)
+        self.actor = actor
+        self.permission = None
+        self.entity_type = entity_type
+        self.entity_id = entity_id
+        self.audit_details = {"fields": {e.field[:60]: e.code for e in errors[:20]}}
+        self.audited = False

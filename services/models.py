@@ -4,6 +4,8 @@ from sqlmodel import SQLModel
 from services.activities.models import BehaviourEvent, Interaction, Task, Ticket  # noqa: F401
 from services.aml.models import (Alert, Case, CaseNote, MonitoringRule, MonitorMark, RescreenRun,  # noqa: F401
                                  RiskAssessment, ScreeningHit, Watchlist, WatchlistEntry)
+from services.customer360.models import OwnerChange  # noqa: F401
+from services.customer_list.models import CustomerFigures, RecentCustomer, SavedView  # noqa: F401
 from services.customers.models import (ConsentRecord, CreditRating, Customer, CustomFieldDefinition,  # noqa: F401
                                        Document, Household, Relationship)
 from services.imports.models import ImportBatch, ImportReviewItem  # noqa: F401

@@ -390,8 +390,29 @@ def timeline(*, uow: UnitOfWork, actor: Actor, customer_id: Any, request: Any = 
             .order_by(CustomerTagChange.at.desc()).limit(n)).all():
         items.append(TimelineItem(at=ch.at, kind=f"tag_{ch.action}", subtype=tag.code, title=tag.name,
                                   detail=tag.name_en, ref_id=ch.id))
+    items += _reassignments(s, c.id, before, n)
     items.sort(key=lambda it: it.at, reverse=True)
     return items[:n]
+
+
+def _reassignments(s, customer_id: int, before: datetime, n: int) -> list[TimelineItem]:
+    """The customer's changes of relationship manager (kept from CustomerReassigned: services/customer360/events.py):
+    "old RM → new RM", and who made the change."""
+    from sqlalchemy.orm import aliased
+
+    from services.customer360.models import OwnerChange
+    from services.security.models import User
+
+    old, new, by = aliased(User), aliased(User), aliased(User)
+    rows = s.execute(
+        select(OwnerChange, old.display_name, new.display_name, by.display_name)
+        .join(old, old.id == OwnerChange.old_owner_id).join(new, new.id == OwnerChange.new_owner_id)
+        .outerjoin(by, and_(OwnerChange.actor_kind == "user", by.id == OwnerChange.actor_id))
+        .where(OwnerChange.customer_id == customer_id, OwnerChange.at < before)
+        .order_by(OwnerChange.at.desc()).limit(n)).all()
+    return [TimelineItem(at=ch.at, kind="reassigned", subtype="owner", title=f"{old_name} → {new_name}",
+                         detail=by_name or ch.actor_name, ref_id=ch.id)
+            for ch, old_name, new_name, by_name in rows]
 
 
 def _user_name():

@@ -32,11 +32,11 @@ from services.customers.models import AmlRisk, Customer, CustomerKind, KycStatus
 from services.customers.pinyin import search_keys
 from services.customers.schemas import CustomerUpdate
 from services.db import UnitOfWork
-from services.errors import ConcurrentModification, FieldError, ValidationFailed
+from services.errors import ConcurrentModification, FieldError, RefusedInput, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
 from services.security.masking import mask_id_number, mask_phone
-from services.security.policy import Permission, editable_fields, requires
+from services.security.policy import Permission, editable_fields, permits, requires
 from services.validation.input import parse
 from services.validation.input import StrictInput
 
@@ -88,7 +88,11 @@ def differences(s: Session, actor: Actor, row: Customer, given: Mapping[str, Any
                 diff.audit["phone"] = [mask_phone(old_phone), mask_phone(phone)]
                 diff.fields.append("phone")
     if "owner_id" in given and given["owner_id"] is not None and given["owner_id"] != row.owner_id:
-        owner = resolve_owner(s, actor, given["owner_id"], errors)
+        if "owner_id" not in _allowed(actor):  # refused by check_edit_rights, whoever the new RM would be
+            diff.fields.append("owner_id")
+            owner = None
+        else:
+            owner = resolve_owner(s, actor, given["owner_id"], errors)
         if owner is not None:
             diff.values.update(owner_id=owner.id, team_id=owner.team_id, branch_id=owner.branch_id)
             diff.audit["owner_id"] = [row.owner_id, owner.id]
@@ -119,9 +123,28 @@ def differences(s: Session, actor: Actor, row: Customer, given: Mapping[str, Any
 
 def check_edit_rights(actor: Actor, diff: Difference) -> list[FieldError]:
     """A change may touch only the fields the actor's role may edit (custom fields have their own rules)."""
-    allowed = editable_fields(actor)
+    allowed = _allowed(actor)
     return [FieldError(f, "value.not_editable") for f in diff.fields
             if not f.startswith("custom.") and f != "id_type" and f not in allowed]
+
+
+def _allowed(actor: Actor) -> frozenset[str]:
+    """The fields the actor's role may edit; a new relationship manager also needs the permission to reassign."""
+    allowed = editable_fields(actor)
+    return allowed if permits(actor, Permission.CUSTOMER_REASSIGN) else allowed - {"owner_id"}
+
+
+# Field errors that say the actor may not do this (rather than that the input is malformed): refused input, audited.
+REFUSED_CODES = frozenset({"value.not_editable", "value.not_an_rm", "value.duplicate", "value.duplicate_elsewhere"})
+
+
+def invalid_input(actor: Actor, errors: list[FieldError], customer_id: int | None = None) -> ValidationFailed:
+    """The error to raise for `errors`: RefusedInput (audited as a refusal) when one of them refuses the actor
+    something (a field he may not edit, an RM outside his scope, another customer's ID number), else
+    ValidationFailed."""
+    if any(e.code in REFUSED_CODES for e in errors):
+        return RefusedInput(errors, actor=actor, entity_type="customer", entity_id=customer_id)
+    return ValidationFailed(errors)
 
 
 @requires(Permission.CUSTOMER_EDIT)
@@ -142,7 +165,7 @@ def update_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any, version:
     diff = differences(s, actor, row, given, errors)
     errors += check_edit_rights(actor, diff)
     if errors:
-        raise ValidationFailed(errors)
+        raise invalid_input(actor, errors, row.id)
     if diff:
         row = _commit(uow, actor, row, version, diff, source=source)
     return profile_view(s, actor, row)
@@ -168,7 +191,8 @@ def _commit(uow: UnitOfWork, actor: Actor, row: Customer, version: int, diff: Di
         uow.publish(CustomerIdentityChanged(customer_id=row.id, fields=identity))
     if "owner_id" in diff.values:
         old_owner, new_owner = diff.audit["owner_id"]
-        uow.publish(CustomerReassigned(customer_id=row.id, old_owner_id=old_owner, new_owner_id=new_owner))
+        uow.publish(CustomerReassigned(customer_id=row.id, old_owner_id=old_owner, new_owner_id=new_owner,
+                                       actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name))
     return row
 
 

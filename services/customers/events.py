@@ -68,6 +68,10 @@ class CustomerReassigned(DomainEvent):
     customer_id: int
     old_owner_id: int
     new_owner_id: int
+    # Who reassigned it (for the customer's timeline; the audit trail has the same).
+    actor_kind: str = ""
+    actor_id: int | None = None
+    actor_name: str = ""
 
 
 @dataclass(frozen=True)

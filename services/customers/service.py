@@ -17,6 +17,7 @@ from services.customers import search as customer_search
 from services.customers.access import (ID_CONTEXT, PHONE_CONTEXT, decrypt, list_value, load_customer,  # noqa: F401
                                        masked_change, present, present_encrypted, present_stored_mask,
                                        present_with)
+from services.customers.changes import invalid_input
 from services.customers.changes import update_customer  # noqa: F401 - the one change use case, re-exported
 from services.customers.events import CustomersCreated, NewCustomer
 from services.customers.identity import check_unique_id, resolve_owner, validate_identity
@@ -45,7 +46,10 @@ from services.validation.input import parse
 def create_customer(*, uow: UnitOfWork, actor: Actor, data: Any, source: str = "form") -> CustomerProfile:
     """A new customer from a form or the API; returns the profile as the actor may see it."""
     s = uow.session
-    new = _prepare_new_customer(s, actor, data)
+    try:
+        new = _prepare_new_customer(s, actor, data)
+    except ValidationFailed as exc:  # a duplicate or an RM outside the actor's scope is a refusal, audited
+        raise invalid_input(actor, exc.errors) from None
     row = Customer(customer_no=f"TMP{secrets.token_hex(8)}", **new.values)
     s.add(row)
     s.flush()

@@ -43,6 +43,7 @@ class Permission(StrEnum):
     CUSTOMER_EDIT = "customer.edit"  # change fields (which ones: EDITABLE_FIELDS), relationships, household
     CUSTOMER_REVEAL = "customer.reveal"  # show a masked field in full (which ones: FIELD_POLICY REVEALABLE)
     CUSTOMER_EXPORT = "customer.export"
+    CUSTOMER_REASSIGN = "customer.reassign"  # give customers to another relationship manager (which: data scope)
     RECORD_WRITE = "record.write"  # add interactions, tasks, tickets, consent, documents to a customer
     ACCOUNT_WRITE = "account.write"  # accounts and holdings from a system of record
     TRANSACTION_INGEST = "transaction.ingest"
@@ -118,10 +119,15 @@ for _role, _granted in {Role.RM: _WORKS_TICKETS, Role.OPS: _WORKS_TICKETS, Role.
                         Role.AUDITOR: {P.COMPLAINT_REPORT}, Role.ADMIN: {P.TICKET_CATEGORY_MANAGE}}.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
+# Reassigning customers directs other people's work: team leads and branch managers (to the RMs in their scope),
+# and the systems of record that keep the firm's book (with their customers:write scope).
+for _role in (Role.TEAM_LEAD, Role.BRANCH_MANAGER, API_ROLE):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {P.CUSTOMER_REASSIGN}
+
 # What each OAuth2 scope (services.integration.clients.SCOPES) grants an API client's token.
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "customers:read": frozenset({P.CUSTOMER_READ}),
-    "customers:write": frozenset({P.CUSTOMER_CREATE, P.CUSTOMER_EDIT}),
+    "customers:write": frozenset({P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.CUSTOMER_REASSIGN}),
     "accounts:write": frozenset({P.ACCOUNT_WRITE}),
     "transactions:write": frozenset({P.TRANSACTION_INGEST}),
     "events:write": frozenset({P.EVENT_INGEST}),

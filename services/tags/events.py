@@ -15,15 +15,16 @@ from services.portfolio.events import TransactionsIngested
 
 @dataclass(frozen=True)
 class CustomerTagged(DomainEvent):
-    """A tag rule added or removed a tag; `evidence` is why (the facts the rule matched)."""
+    """A tag was added or removed, by a tag rule (`evidence`: the facts it matched) or by hand (no rule;
+    `evidence`: who gave it)."""
 
     name = "customer.tagged"
     customer_id: int
     customer_no: str | None
     tag: str
     action: str  # "added" | "removed"
-    rule_key: str
-    rule_version: int
+    rule_key: str | None  # None: by hand (services/tags/manual.py)
+    rule_version: int | None
     evidence: dict = field(default_factory=dict)
 
 

@@ -85,6 +85,7 @@ customer.read         x   x          x               x    x           x         
 customer.export       x   x          x               x    x           x         x        x
 customer.create       x   x          x               x    .           .         .        .
 customer.edit         x   x          x               x    x           .         .        .
+customer.reassign     .   x          x               .    .           .         .        .
 customer.reveal       .   .          x               x    x           x         x        .
 record.write          x   x          x               x    x           x         .        .
 import.run            .   x          x               x    .           .         .        .
