@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 ROOT_STATE = "reflex___state____state"
 APP_STATE = f"{ROOT_STATE}.state___session____app_state"
 DATA_STATE = f"{APP_STATE}.state___session____data_state"
-LIST_STATE = f"{DATA_STATE}.state___customers____customers_state"
+LIST_STATE = f"{DATA_STATE}.state___customer_list____customers_state"
 DETAIL_STATE = f"{DATA_STATE}.state___customers____customer_state"
 HYDRATE = f"{ROOT_STATE}.hydrate"
 # The live app's default locale comes from its environment (FINCRM_LOCALE): accept either.
