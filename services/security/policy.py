@@ -38,6 +38,10 @@ API_ROLE = "api"
 class Permission(StrEnum):
     """What an actor may do, named from the domain as `<thing>.<verb>`."""
 
+    # A member equals its code ("customer.read"), so it hashes as its code too (Enum hashes by name): the code
+    # finds the member in a set of permissions.
+    __hash__ = str.__hash__
+
     CUSTOMER_READ = "customer.read"  # search, open (360), the customer's records, consent, custom values
     CUSTOMER_CREATE = "customer.create"
     CUSTOMER_EDIT = "customer.edit"  # change fields (which ones: EDITABLE_FIELDS), relationships, household
@@ -157,6 +161,26 @@ def _permissions(kind: str, roles: frozenset[str], scopes: frozenset[str] | None
     return granted
 
 
+_CODES: dict[tuple[Any, ...], frozenset[str]] = {}
+
+
+def _codes_of(actor: Actor) -> frozenset[str]:
+    """`permissions_of` as plain codes, for the check every use case call makes: one dict lookup (about 0.2 µs
+    where the Enum members' own hashing cost 2 µs a call)."""
+    key = (actor.kind, actor.roles, actor.scopes)
+    try:
+        return _CODES[key]
+    except KeyError:
+        pass
+    except TypeError:  # roles or scopes given as plain sets, which cannot be a key: not remembered
+        return frozenset(p.value for p in permissions_of(actor))
+    codes = frozenset(p.value for p in permissions_of(actor))
+    if len(_CODES) > 1024:  # a handful of role and scope sets in practice; never unbounded
+        _CODES.clear()
+    _CODES[key] = codes
+    return codes
+
+
 def permits(actor: Actor, permission: Permission) -> bool:
     return permission in permissions_of(actor)
 
@@ -176,6 +200,7 @@ def requires(permission: Permission, *alternatives: Permission) -> Callable[[_Us
     for the test that every use case states one. With alternatives, any one of them admits; a use case whose
     permission depends on its arguments states its base permission here and checks more inside."""
     needed = (permission, *alternatives)
+    codes = frozenset(p.value for p in needed)
 
     def decorate(fn: _UseCase) -> _UseCase:
         params = inspect.signature(fn).parameters
@@ -188,8 +213,7 @@ def requires(permission: Permission, *alternatives: Permission) -> Callable[[_Us
             actor = kwargs.get("actor")
             if actor is None:
                 raise TypeError(f"{operation}() needs its keyword-only argument 'actor'")
-            held = permissions_of(actor)
-            if not any(p in held for p in needed):
+            if _codes_of(actor).isdisjoint(codes):
                 # The refusal is raised here, not in the use case, so it names the use case itself.
                 raise NotPermitted(actor=actor, permission="|".join(needed),
                                    audit_details={"operation": operation})
