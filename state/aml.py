@@ -286,7 +286,9 @@ class AmlState(DataState):
     @rx.event
     def select(self, kind: Any, item_id: Any):
         self.notice = ""
-        return self._select(kind, item_id)
+        out = self._select(kind, item_id)
+        # On a phone the item opens below the queue: bring it into view.
+        return out if out is not None or not self.sel_id else rx.scroll_to("aml-detail")
 
     @rx.event
     def close_detail(self):

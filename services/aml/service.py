@@ -427,43 +427,44 @@ def queue(*, uow: UnitOfWork, actor: Actor, kind: Any = "all", status: Any = "op
     now = clock.now()
     items: list[QueueItem] = []
     scope = customer_scope_filter(actor, Customer)
-    if kind in ("all", "hit"):
-        q = select(ScreeningHit, Customer.name, Customer.customer_no).join(Customer, Customer.id == ScreeningHit.customer_id)
-        q = q.where(scope, ScreeningHit.status == HitStatus.OPEN if status == "open"
-                    else ScreeningHit.status.in_(DISPOSITIONS))
-        q = _assignee_filter(q, ScreeningHit.assigned_to, assignee, actor)
-        if overdue:
-            q = q.where(ScreeningHit.due_at < now)
-        for h, cname, cno in s.execute(q.order_by(ScreeningHit.due_at, ScreeningHit.id).limit(500)).all():
-            items.append(QueueItem(kind="hit", id=h.id, customer_id=h.customer_id, customer_name=cname,
-                                   customer_no=cno, title=h.matched_name, detail=f"{h.list_code} {h.entry_id}",
-                                   score=h.score, verdict=h.verdict, severity="high" if h.verdict == "hit" else "medium",
-                                   status=h.status, due_at=h.due_at, overdue=h.due_at < now and h.status == HitStatus.OPEN,
-                                   assigned_to=h.assigned_to, assigned_name=None, subject=h.subject_type,
-                                   subject_name=h.subject_name))
-    if kind in ("all", "case"):
-        q = select(Case, Customer.name, Customer.customer_no).join(Customer, Customer.id == Case.customer_id)
-        q = q.where(scope, Case.status == CaseStatus.OPEN if status == "open"
-                    else Case.status.in_((CaseStatus.CLOSED, CaseStatus.REPORTED)))
-        q = _assignee_filter(q, Case.assigned_to, assignee, actor)
-        if overdue:
-            q = q.where(Case.due_at < now)
-        cases = s.execute(q.order_by(Case.due_at, Case.id).limit(500)).all()
-        rules = _alert_rules(s, [c.id for c, _, _ in cases])
-        for c, cname, cno in cases:
-            items.append(QueueItem(kind="case", id=c.id, customer_id=c.customer_id, customer_name=cname,
-                                   customer_no=cno, title=", ".join(rules.get(c.id, [])), detail=f"#{c.id}",
-                                   score=None, verdict=None, severity=c.severity, status=c.status, due_at=c.due_at,
-                                   overdue=c.due_at < now and c.status == CaseStatus.OPEN, assigned_to=c.assigned_to,
-                                   assigned_name=None, subject="customer", subject_name=cname))
+    # Both kinds are read whatever `kind` shows: the counts speak of the whole queue.
+    q = select(ScreeningHit, Customer.name, Customer.customer_no).join(Customer, Customer.id == ScreeningHit.customer_id)
+    q = q.where(scope, ScreeningHit.status == HitStatus.OPEN if status == "open"
+                else ScreeningHit.status.in_(DISPOSITIONS))
+    q = _assignee_filter(q, ScreeningHit.assigned_to, assignee, actor)
+    if overdue:
+        q = q.where(ScreeningHit.due_at < now)
+    for h, cname, cno in s.execute(q.order_by(ScreeningHit.due_at, ScreeningHit.id).limit(500)).all():
+        items.append(QueueItem(kind="hit", id=h.id, customer_id=h.customer_id, customer_name=cname,
+                               customer_no=cno, title=h.matched_name, detail=f"{h.list_code} {h.entry_id}",
+                               score=h.score, verdict=h.verdict, severity="high" if h.verdict == "hit" else "medium",
+                               status=h.status, due_at=h.due_at, overdue=h.due_at < now and h.status == HitStatus.OPEN,
+                               assigned_to=h.assigned_to, assigned_name=None, subject=h.subject_type,
+                               subject_name=h.subject_name))
+    q = select(Case, Customer.name, Customer.customer_no).join(Customer, Customer.id == Case.customer_id)
+    q = q.where(scope, Case.status == CaseStatus.OPEN if status == "open"
+                else Case.status.in_((CaseStatus.CLOSED, CaseStatus.REPORTED)))
+    q = _assignee_filter(q, Case.assigned_to, assignee, actor)
+    if overdue:
+        q = q.where(Case.due_at < now)
+    cases = s.execute(q.order_by(Case.due_at, Case.id).limit(500)).all()
+    rules = _alert_rules(s, [c.id for c, _, _ in cases])
+    for c, cname, cno in cases:
+        items.append(QueueItem(kind="case", id=c.id, customer_id=c.customer_id, customer_name=cname,
+                               customer_no=cno, title=", ".join(rules.get(c.id, [])), detail=f"#{c.id}",
+                               score=None, verdict=None, severity=c.severity, status=c.status, due_at=c.due_at,
+                               overdue=c.due_at < now and c.status == CaseStatus.OPEN, assigned_to=c.assigned_to,
+                               assigned_name=None, subject="customer", subject_name=cname))
     items.sort(key=lambda i: (i.due_at, i.kind, i.id))
+    counts = {"hits": sum(1 for i in items if i.kind == "hit"), "cases": sum(1 for i in items if i.kind == "case"),
+              "overdue": sum(1 for i in items if i.overdue)}
+    if kind != "all":
+        items = [i for i in items if i.kind == kind]
     names = _users(s, (i.assigned_to for i in items))
     for i in items:
         i.assigned_name = names.get(i.assigned_to) if i.assigned_to else None
     total = len(items)
     start = (page - 1) * PAGE_SIZE
-    counts = {"hits": sum(1 for i in items if i.kind == "hit"), "cases": sum(1 for i in items if i.kind == "case"),
-              "overdue": sum(1 for i in items if i.overdue)}
     return QueuePage(items=items[start:start + PAGE_SIZE], total=total, page=page, page_size=PAGE_SIZE, counts=counts)
 
 

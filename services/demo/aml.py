@@ -75,9 +75,9 @@ def seed(session, *, rng: random.Random, anchor: datetime) -> dict[str, int]:
                             ).all()
     if marks:
         session.execute(insert(MonitorMark.__table__), [{"customer_id": c, "last_transaction_id": t} for c, t in marks])
-    alerts = _trip_every_rule(session, uow, rng, anchor, made)
+    alerts, booked = _trip_every_rule(session, uow, rng, anchor, made)
     _assign_some(session, rng)
-    return {"aml_lists": 3, "aml_variant_customers": len(made), "aml_alerts": alerts,
+    return {"aml_lists": 3, "aml_variant_customers": len(made), "aml_demo_transactions": booked, "aml_cases": alerts,
             "aml_open_hits": session.execute(select(func.count()).select_from(ScreeningHit)
                                              .where(ScreeningHit.status == "open")).scalar()}
 
@@ -87,7 +87,8 @@ def _deposit_account(session, customer_id: int) -> int | None:
                                                     Account.currency == "CNY").order_by(Account.id).limit(1)).scalar()
 
 
-def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: list[int]) -> int:
+def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: list[int]) -> tuple[int, int]:
+    """Book a batch that trips every rule; returns (cases opened, transactions booked)."""
     individuals = list(session.execute(
         select(Customer.id).join(Account, Account.customer_id == Customer.id)
         .where(Customer.kind == "individual", Customer.status == "active", Account.kind == "deposit")
@@ -123,7 +124,7 @@ def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: l
         book(dormant, "transfer_in", "120000.00", 20, "online", "王某", "cn")  # dormant reactivation
     book(made[0], "deposit", "52000.00", 6, "counter")
     if not rows:
-        return 0
+        return 0, 0
     session.execute(insert(Transaction.__table__), rows)
     for r in rows:
         session.execute(update(Account).where(Account.id == r["account_id"])
@@ -133,7 +134,7 @@ def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: l
                  changes={"accepted": len(rows), "customers": len(touched), "source": "demo.aml"})
     before = session.execute(select(func.count()).select_from(Case)).scalar()
     uow.publish(TransactionsIngested(customer_ids=touched, count=len(rows), source="demo"))
-    return session.execute(select(func.count()).select_from(Case)).scalar() - before
+    return session.execute(select(func.count()).select_from(Case)).scalar() - before, len(rows)
 
 
 def _assign_some(session, rng: random.Random) -> None:

@@ -87,8 +87,11 @@ def test_counts_match_database(seeded, session):
     result = seeded[1][0]
     # Feature seeders add relationships of their own (guarantors), counted separately.
     relationships = result.relationships + result.features.get("guarantor_links", 0)
-    for model, expected in ((Customer, result.customers), (Account, result.accounts), (Holding, result.holdings),
-                            (Transaction, result.transactions + result.features.get("tag_demo_deposits", 0)),
+    # The AML demo onboards customers named like listed people and books a batch that trips every rule.
+    for model, expected in ((Customer, result.customers + result.features.get("aml_variant_customers", 0)),
+                            (Account, result.accounts), (Holding, result.holdings),
+                            (Transaction, result.transactions + result.features.get("tag_demo_deposits", 0)
+                             + result.features.get("aml_demo_transactions", 0)),
                             (Relationship, relationships),
                             (User, result.users), (Product, result.products)):
         assert session.execute(select(func.count()).select_from(model)).scalar_one() == expected
@@ -397,7 +400,8 @@ def test_seed_on_postgresql(env):
             sqlite_engine.dispose()
         with Session(engine) as s:
             assert s.execute(select(func.count()).select_from(Transaction)).scalar_one() == (
-                result.transactions + result.features.get("tag_demo_deposits", 0))
+                result.transactions + result.features.get("tag_demo_deposits", 0)
+                + result.features.get("aml_demo_transactions", 0))
             assert verify(s).ok
             u = User(username="after_seed", display_name="x", password_hash="x", roles=["ops"])
             s.add(u)
