@@ -157,9 +157,9 @@ def _hit_detail() -> rx.Component:
 
 
 def _note(n: rx.Var) -> rx.Component:
-    return rx.el.div(rx.el.div(rx.el.span(n["text"], class_name="wrap-anywhere"),
-                               rx.el.span(n["author"], " · ", n["at"], class_name="small muted"),
-                               class_name="item-main"), class_name="item")
+    return rx.el.div(rx.el.div(rx.el.span(n["text"], class_name="wrap-anywhere"), class_name="item-main"),
+                     rx.el.div(rx.el.span(n["author"], class_name="small muted"),
+                               rx.el.span(n["at"], class_name="small muted")), class_name="item")
 
 
 def _case_detail() -> rx.Component:
