@@ -31,9 +31,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                             "zh_CN": "表头缺少 {missing}，含未知列 {unknown}；可用列：{expected}"},
     "aml.list_duplicate_id": {"en": "the entry ID {id} appears twice", "zh_CN": "条目编号 {id} 重复出现"},
     "aml.list_removes_all": {
-        "en": "This file would remove every one of the {count} entries of the list {code}: refused, the list in "
+        "en": "This file would remove every one of the {count} entries of the list {list_code}: refused, the list in "
               "force is unchanged (is it the right list?)",
-        "zh_CN": "该文件将删除名单 {code} 的全部 {count} 个条目：已拒绝，现行名单保持不变（文件是否正确？）"},
+        "zh_CN": "该文件将删除名单 {list_code} 的全部 {count} 个条目：已拒绝，现行名单保持不变（文件是否正确？）"},
     "aml.already_decided": {"en": "This hit was already decided.", "zh_CN": "该命中已处置。"},
     "aml.case_closed": {"en": "This case is already closed.", "zh_CN": "该案件已结案。"},
     "aml.reason_required": {"en": "a reason is required", "zh_CN": "必须填写理由"},

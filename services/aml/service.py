@@ -103,7 +103,7 @@ def load_list(*, uow: UnitOfWork, actor: Actor, content: Any, code: str | None =
                       .scalars())
         new_ids = {e.entry_id for e in parsed.entries}
         if old_ids and not (old_ids & new_ids):
-            raise ListWouldEmpty(code=code, count=len(old_ids))
+            raise ListWouldEmpty(list_code=code, count=len(old_ids))
     now = clock.now()
     if current is None:
         current = Watchlist(code=code, name=(name or LIST_NAMES.get(parsed.format, code))[:200], format=parsed.format,
