@@ -54,6 +54,8 @@ FREQUENT_POSTINGS = 400  # keys this common are used for candidates only when no
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+MAX_BOOST = 0.09  # the most birth date and nationality add (0.06 + 0.03)
+SORT_MIN = 45  # rapidfuzz token-sort ratio under which a candidate is not aligned (it keeps every labelled variant)
 LEGAL_WEIGHT = 0.05
 _NEUTRAL = frozenset({NamePartTag.LEGAL, NamePartTag.STOP})
 KIND_MATCHES = {"person": ("person",), "entity": ("entity",), "institution": ("entity",)}
@@ -227,6 +229,7 @@ class Matcher:
         or entity (a customer) is compared with listed persons or entities only (not vessels, nor the other
         kind); None (a name from a file, a counterparty) with every entry."""
         wanted = KIND_MATCHES.get(kind) if kind else None
+        floor = threshold - MAX_BOOST  # a name scoring under this cannot reach the threshold
         name = (name or "").strip()
         if not name:
             return []
@@ -240,7 +243,7 @@ class Matcher:
                     cand = self.names[ni]
                     if wanted is not None and self.entries[cand.entry].kind not in wanted:
                         continue
-                    match = self._score(form, qname, cand, pinyin)
+                    match = self._score(form, qname, cand, pinyin, floor)
                     if match is None:
                         continue
                     self._adjust(match, birth_date, nationality)
@@ -298,8 +301,10 @@ class Matcher:
         closeness = process.cdist([qnorm], norms, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0]
         keys = scores[ranked] / total + ratios / 100.0
         tiebreak = (keys + closeness / 1000.0).tolist()
-        # With few candidates all are aligned; with many, those under KEY_MIN are not worth it.
-        keep = np.flatnonzero(keys >= KEY_MIN) if len(ranked) > CANDIDATES else np.arange(len(ranked))
+        # With few candidates all are aligned; with many, those under KEY_MIN are not worth it; none whose whole
+        # form is far from the query's.
+        keep = np.flatnonzero((keys >= KEY_MIN) & (closeness >= SORT_MIN)) if len(ranked) > CANDIDATES \
+            else np.flatnonzero(closeness >= SORT_MIN)
         best: dict[int, tuple[float, int]] = {}
         for i in keep.tolist():
             key, ni = tiebreak[i], int(ranked[i])
@@ -309,7 +314,7 @@ class Matcher:
         ranked = [ni for _, ni in heapq.nlargest(CANDIDATES, best.values())]
         return ranked
 
-    def _score(self, form: str, qname, cand: _Name, pinyin: bool = False) -> Match | None:
+    def _score(self, form: str, qname, cand: _Name, pinyin: bool = False, floor: float = 0.0) -> Match | None:
         qparts = list(qname.parts)
         rparts = list(cand.parts)
         # Person names are lined up whatever their order, except a Chinese name read as pinyin (surname first)
@@ -384,6 +389,8 @@ class Matcher:
         score = matched / (weight_pairs + penalty_q + penalty_r)
         if cand.quality == "weak":
             score *= WEAK_ALIAS_FACTOR
+        if score < floor:
+            return None
         pairs += [PartPair(p.comparable, "", 0.0, "extra") for p in q_extra]
         pairs += [PartPair("", p.comparable, 0.0, "missing") for p in r_extra]
         entry = self.entries[cand.entry]
