@@ -62,13 +62,19 @@ def seed(session, *, rng: random.Random, anchor: datetime) -> dict[str, int]:
     for i in range(0, len(ids), 500):
         aml.screen_customers(session, ids[i:i + 500], rate_inline=True)
 
-    rm = session.execute(select(User.id).where(User.username == "rm")).scalar()
+    # Onboarded by a colleague of the demo `rm` (whose book stays the 80 customers the demo promises).
+    rm_team = session.execute(select(User.team_id).where(User.username == "rm")).scalar()
+    rm = next((u.id for u in session.execute(select(User).where(User.team_id == rm_team, User.username != "rm")
+                                             .order_by(User.id)).scalars() if "rm" in (u.roles or [])), None)
+    if rm is None:
+        rm = session.execute(select(User.id).where(User.username == "rm")).scalar()
     made = []
     for seq, (name, birth, _why) in enumerate(VARIANTS, start=1):
         profile = customers.create_customer(uow=uow, actor=SYSTEM, source="demo", data={
             "name": name, "id_type": "resident_id", "id_number": _individual_id(birth, seq), "owner_id": rm,
             "phone": f"1390000{seq:04d}"})
         made.append(profile.id)
+    _open_deposit_accounts(session, made, anchor, rng)
 
     # Monitoring starts from here: the seeded history counts as already looked at.
     marks = session.execute(select(Transaction.customer_id, func.max(Transaction.id)).group_by(Transaction.customer_id)
@@ -77,9 +83,32 @@ def seed(session, *, rng: random.Random, anchor: datetime) -> dict[str, int]:
         session.execute(insert(MonitorMark.__table__), [{"customer_id": c, "last_transaction_id": t} for c, t in marks])
     alerts, booked = _trip_every_rule(session, uow, rng, anchor, made)
     _assign_some(session, rng)
-    return {"aml_lists": 3, "aml_variant_customers": len(made), "aml_demo_transactions": booked, "aml_cases": alerts,
+    return {"aml_lists": 3, "aml_variant_customers": len(made), "aml_variant_accounts": len(made),
+            "aml_demo_transactions": booked, "aml_cases": alerts,
             "aml_open_hits": session.execute(select(func.count()).select_from(ScreeningHit)
                                              .where(ScreeningHit.status == "open")).scalar()}
+
+
+def _open_deposit_accounts(session, customer_ids: list[int], anchor: datetime, rng: random.Random) -> None:
+    """Every demo individual banks with us: a debit account each (19 digits, Luhn-checked, like the seed's)."""
+    from services.customers.search import ACCOUNT_NO_CONTEXT
+    from services.security.keys import get_cipher
+
+    cipher = get_cipher()
+    rows = []
+    for cid in customer_ids:
+        branch = session.execute(select(Customer.branch_id).where(Customer.id == cid)).scalar()
+        body = "621485" + f"{rng.randrange(10**12):012d}"
+        digits = [int(d) for d in body][::-1]
+        check = (10 - sum(d if i % 2 else sum(divmod(2 * d, 10)) for i, d in enumerate(digits)) % 10) % 10
+        number = body + str(check)
+        rows.append({"customer_id": cid, "kind": "deposit", "currency": "CNY", "branch_id": branch,
+                     "account_no_enc": cipher.encrypt(number, context=ACCOUNT_NO_CONTEXT),
+                     "account_no_bidx": cipher.blind_index(number, context=ACCOUNT_NO_CONTEXT),
+                     "account_no_last4": number[-4:], "balance": Decimal(rng.randrange(2_000, 60_000)),
+                     "opened_on": (anchor - timedelta(days=rng.randrange(30, 900))).date(), "status": "open"})
+    if rows:
+        session.execute(insert(Account.__table__), rows)
 
 
 def _deposit_account(session, customer_id: int) -> int | None:
@@ -113,12 +142,14 @@ def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: l
 
     a, b, c, d, e = individuals[:5]
     book(a, "deposit", "68000.00", 30, "counter")  # large cash deposit (PBoC Art. 5)
+    book(b, "transfer_in", "300000.00", 130, "online", "北京某投资有限公司", "cn")  # the money it sends on
     book(b, "transfer_out", "-260000.00", 50, "online", "Hong Kong Pearl Trading Ltd", "hk")  # cross-border
     for day, amount in ((4, "45000.00"), (3, "48500.00"), (1, "49800.00")):  # structuring
         book(c, "deposit", amount, day * 24 + 2, "counter")
     book(d, "transfer_in", "900000.00", 40, "online", "深圳某科技有限公司", "cn")  # rapid in-and-out
     book(d, "transfer_out", "-420000.00", 30, "online", "Golden Lotus Trading Co Ltd", "hk")
     book(d, "transfer_out", "-400000.00", 26, "online", "Golden Lotus Trading Co Ltd", "hk")
+    book(e, "transfer_in", "5000.00", 30, "mobile", "张某", "cn")
     book(e, "transfer_out", "-3000.00", 10, "mobile", "Banco Nacional de Cuba", "cu")  # listed counterparty
     if dormant is not None:
         book(dormant, "transfer_in", "120000.00", 20, "online", "王某", "cn")  # dormant reactivation

@@ -89,7 +89,8 @@ def test_counts_match_database(seeded, session):
     relationships = result.relationships + result.features.get("guarantor_links", 0)
     # The AML demo onboards customers named like listed people and books a batch that trips every rule.
     for model, expected in ((Customer, result.customers + result.features.get("aml_variant_customers", 0)),
-                            (Account, result.accounts), (Holding, result.holdings),
+                            (Account, result.accounts + result.features.get("aml_variant_accounts", 0)),
+                            (Holding, result.holdings),
                             (Transaction, result.transactions + result.features.get("tag_demo_deposits", 0)
                              + result.features.get("aml_demo_transactions", 0)),
                             (Relationship, relationships),
