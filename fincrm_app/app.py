@@ -20,7 +20,7 @@ from fincrm_app.api.v1 import install as install_api_v1  # noqa: E402
 from fincrm_app.pages import registry as pages  # noqa: E402
 from state.session import SessionGuard  # noqa: E402
 
-_SECRET_COOKIE = re.compile(r"(fincrm_session=)[^;'\"\s,}]+")
+_SECRET_COOKIE = re.compile(r"((?:fincrm_session|fincrm_q|fincrm_qc)=)[^;'\"\s,}]+")  # staff, questionnaire
 
 
 def _install_log_redaction() -> None:
@@ -32,9 +32,9 @@ def _install_log_redaction() -> None:
 
     def factory(*args, **kwargs):
         record = make_record(*args, **kwargs)
-        if isinstance(record.msg, str) and "fincrm_session=" in record.msg:
+        if isinstance(record.msg, str) and "fincrm_" in record.msg:
             record.msg = _SECRET_COOKIE.sub(r"\1[redacted]", record.msg)
-        if record.args and any("fincrm_session=" in str(a) for a in (
+        if record.args and any("fincrm_" in str(a) for a in (
                 record.args.values() if isinstance(record.args, dict) else record.args)):
             record.msg, record.args = _SECRET_COOKIE.sub(r"\1[redacted]", record.getMessage()), None
         return record
@@ -54,6 +54,8 @@ api.include_router(exports_router)  # /exports/customers.{csv,xlsx} (session coo
 from fincrm_app.api.documents import router as documents_router  # noqa: E402
 api.include_router(documents_router)  # GET /documents/{id}: download (session cookie, scope, audited)
 install_api_v1(api)  # REST API v1 (routes, OpenAPI at /api/v1/openapi.json, error format)
+from fincrm_app.api.questionnaire import router as questionnaire_router  # noqa: E402
+api.include_router(questionnaire_router)  # /q/{token}/identify, /verify, /in-branch: the customer's cookies
 
 
 def _guarded(asgi):
@@ -70,7 +72,7 @@ def _guarded(asgi):
 
 app = rx.App(
     api_transformer=[api, _guarded],
-    stylesheets=["/fincrm.css"],
+    stylesheets=["/fincrm.css", "/suitability.css"],
     html_lang="zh-CN",
     head_components=[
         rx.el.meta(name="theme-color", content="#3e63dd"),
@@ -80,6 +82,9 @@ app = rx.App(
 )
 # Before every event (the hydrate included): purge data loaded under another session.
 app.add_middleware(SessionGuard(), index=0)
+# The same for the customer's questionnaire: purged for a socket that does not present its session.
+from state.questionnaire import QuestionnaireGuard  # noqa: E402
+app.add_middleware(QuestionnaireGuard(), index=1)
 
 def _start_scheduler() -> None:
     """Every worker offers; one wins the election lock and runs the jobs (services/scheduler.py)."""

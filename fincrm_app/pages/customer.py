@@ -9,6 +9,7 @@ import reflex as rx
 
 from components import c360, customer_records
 from components.i18n import t
+from components.suitability import suitability_card
 from fincrm_app.pages.registry import page
 from services.security.policy import Permission as P
 from state.customers import CustomerState
@@ -46,6 +47,7 @@ def customer_page() -> rx.Component:
                         class_name="c360-col",
                     ),
                     rx.el.div(
+                        suitability_card(),
                         c360.profile(),
                         c360.custom_fields(),
                         customer_records.consent_card(),

@@ -44,6 +44,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "questionnaire.session_invalid": {
         "zh_CN": "本次测评会话已结束，请重新打开链接并验证身份。",
         "en": "This questionnaire session has ended. Open your link again and confirm who you are."},
+    "questionnaire.left": {
+        "zh_CN": "您的答案已保存。如需继续，请重新打开链接并验证身份。",
+        "en": "Your answers are saved. To carry on, open your link again and confirm who you are."},
     "questionnaire.identity_failed": {
         "zh_CN": "姓名或证件号码后 6 位不正确。", "en": "The name or the last 6 characters of the ID number are not right."},
     "questionnaire.identity_throttled": {

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from sqlalchemy import select, update
 from sqlmodel import Session
@@ -40,7 +40,7 @@ from services.suitability.models import (OPEN_SALE_STATUSES, Recording, Recordin
                                          SaleStatus, SignaturePurpose, Verdict)
 from services.security.policy import Permission as P, requires
 from services.suitability.service import evaluate, record_check, refuse_if_refused, resolve_customer
-from services.suitability.views import SaleView, StepView
+from services.suitability.views import ReasonView, RecordingView, SaleView, StepView, reason_view
 from services.validation.input import RowId, StrictInput, parse
 from services.validation.text import text_problem
 
@@ -369,3 +369,70 @@ def customer_sales(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: in
     rows = s.execute(select(Sale).where(Sale.customer_id == customer.id)
                      .order_by(Sale.created_at.desc(), Sale.id.desc()).limit(min(max(limit, 1), 200))).scalars().all()
     return [sale_view(s, r, customer) for r in rows]
+
+
+QUEUES = ("mine", "review", "recordings", "all")
+
+
+@requires(P.CUSTOMER_READ)
+def list_sales(*, uow: UnitOfWork, actor: Actor, queue: Any = "mine", page: Any = 1,
+               page_size: int = 20) -> tuple[list[SaleView], int]:
+    """Sales of the customers in the actor's scope, newest first: all of them, those waiting for compliance
+    review, or those whose recording waits for review. Returns (one page, total)."""
+    from sqlalchemy import exists, func
+
+    from services.security.policy import customer_scope_filter
+    from services.validation.input import whole_number
+
+    if queue not in QUEUES:
+        raise ValidationFailed([FieldError("queue", "value.invalid_choice", {"choices": ", ".join(QUEUES)})])
+    number = whole_number(page, low=1, high=10_000)
+    if number is None:
+        raise ValidationFailed([FieldError("page", "value.invalid")])
+    s = uow.session
+    where = [customer_scope_filter(actor, Customer)]
+    if queue == "review":
+        where.append(Sale.status == SaleStatus.REVIEW_PENDING)
+    elif queue == "recordings":
+        where.append(exists().where(Recording.sale_id == Sale.id, Recording.status == RecordingStatus.SUBMITTED))
+    base = select(Sale, Customer).join(Customer, Customer.id == Sale.customer_id).where(*where)
+    total = s.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    rows = s.execute(base.order_by(Sale.created_at.desc(), Sale.id.desc()).offset((number - 1) * page_size)
+                     .limit(page_size)).all()
+    return [sale_view(s, sale, customer) for sale, customer in rows], total
+
+
+class CheckRecord(BaseModel):
+    id: int
+    verdict: str
+    purpose: str
+    reasons: list[ReasonView]
+    checked_at: datetime
+
+
+class SaleDetail(BaseModel):
+    sale: SaleView
+    checks: list[CheckRecord]
+    recordings: list[RecordingView]
+    checklist: list[dict[str, str]]  # {key, text, text_en}: what compliance answers for a recording
+
+
+@requires(P.CUSTOMER_READ)
+def sale_detail(*, uow: UnitOfWork, actor: Actor, sale_id: Any) -> SaleDetail:
+    """A sale with every check kept with it, its recordings and the recording checklist (the sale page)."""
+    from services.suitability import recordings as recordings_mod
+    from services.suitability.models import SuitabilityCheck
+
+    s = uow.session
+    sale, customer = _load(s, actor, sale_id)
+    checks = s.execute(select(SuitabilityCheck).where(SuitabilityCheck.sale_id == sale.id)
+                       .order_by(SuitabilityCheck.id)).scalars().all()
+    recs = s.execute(select(Recording).where(Recording.sale_id == sale.id).order_by(Recording.id.desc())).scalars()
+    items = recordings_mod.checklist_items(s, None)
+    return SaleDetail(
+        sale=sale_view(s, sale, customer),
+        checks=[CheckRecord(id=c.id, verdict=c.verdict, purpose=c.purpose, checked_at=c.checked_at,
+                            reasons=[reason_view(r["code"], r.get("params", {})) for r in c.reasons])
+                for c in checks],
+        recordings=[recordings_mod.view(r) for r in recs],
+        checklist=[{"key": i.key, "text": i.text.zh_CN, "text_en": i.text.en} for i in items])
