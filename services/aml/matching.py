@@ -294,20 +294,22 @@ class Matcher:
         qnorm = " ".join(p.comparable for p in qname.parts)
         names = self.names
         # One name per entry (an entry's many aliases must not crowd out other entries), ranked by the shared
-        # keys and rapidfuzz's token-set ratio; below KEY_MIN a candidate is not worth aligning part by part.
-        norms = [names[ni].norm for ni in ranked.tolist()]
-        ratios = process.cdist([qnorm], norms, scorer=fuzz.token_set_ratio, dtype=np.float32)[0]
-        # Among one entry's names the closest in full (token-sort) is the one to align.
-        closeness = process.cdist([qnorm], norms, scorer=fuzz.token_sort_ratio, dtype=np.float32)[0]
-        keys = scores[ranked] / total + ratios / 100.0
-        tiebreak = (keys + closeness / 1000.0).tolist()
-        # With few candidates all are aligned; with many, those under KEY_MIN are not worth it; none whose whole
-        # form is far from the query's.
-        keep = np.flatnonzero((keys >= KEY_MIN) & (closeness >= SORT_MIN)) if len(ranked) > CANDIDATES \
-            else np.flatnonzero(closeness >= SORT_MIN)
+        # keys and rapidfuzz's token-set ratio; below KEY_MIN a candidate is not worth aligning part by part
+        # (with few candidates all are), nor one whose whole form is far from the query's (token-sort under
+        # SORT_MIN). Among one entry's names the closest in full (token-sort) is the one to align. Direct calls:
+        # for a few dozen candidates they cost less than setting up a cdist.
+        many = len(ranked) > CANDIDATES
+        set_ratio, sort_ratio = fuzz.token_set_ratio, fuzz.token_sort_ratio
         best: dict[int, tuple[float, int]] = {}
-        for i in keep.tolist():
-            key, ni = tiebreak[i], int(ranked[i])
+        for ni, shared in zip(ranked.tolist(), (scores[ranked] / total).tolist()):
+            norm = names[ni].norm
+            closeness = sort_ratio(qnorm, norm)
+            if closeness < SORT_MIN:
+                continue
+            key = shared + set_ratio(qnorm, norm) / 100.0
+            if many and key < KEY_MIN:
+                continue
+            key += closeness / 1000.0
             entry = names[ni].entry
             if entry not in best or key > best[entry][0]:
                 best[entry] = (key, ni)
