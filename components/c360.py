@@ -8,6 +8,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components import c360_work
+from state.customer_work import CustomerWorkState
 from state.customers import INTERACTION_KINDS, TASK_PRIORITIES, TICKET_CHANNELS, TICKET_KINDS, CustomerState
 
 S = CustomerState
@@ -86,6 +88,7 @@ def customer_header() -> rx.Component:
                         rx.el.span(t("c360.no_tags"), class_name="muted small")),
                 class_name="tags", id="customer-tags", aria_label="Tags",
             ),
+            c360_work.warnings(),
             class_name="header-main",
         ),
         rx.el.div(
@@ -95,7 +98,7 @@ def customer_header() -> rx.Component:
                   rx.el.div(h["risk_validity"], id="customer-risk-validity",
                             class_name=rx.cond(h["risk_expired"] != "", "stat-sub danger", "stat-sub")),
                   danger=h["risk_expired"] != ""),
-            _stat("c360.kyc", h["kyc"], "customer-kyc"),
+            _stat("c360.kyc", h["kyc"], "customer-kyc", danger=CustomerWorkState.kyc_lapsed),
             _stat("c360.aml", h["aml"], "customer-aml", danger=h["aml_high"] != ""),
             rx.cond(h["aml_work"] != "", _stat("c360.aml_work", h["aml_work"], "customer-aml-work",
                                                danger=h["aml_work_open"] != "")),
@@ -435,7 +438,7 @@ def credit_ratings() -> rx.Component:
 
 
 def tickets() -> rx.Component:
-    return list_section("c360.tickets", S.tickets, _ticket, "tickets")
+    return c360_work.tickets()  # with SLA time left, linked to each ticket's page
 
 
 def documents() -> rx.Component:
@@ -515,7 +518,8 @@ def quick_action_dialogs() -> rx.Component:
                 _field("c360.f.subject", _text("subject", "qa-log-subject", 200)),
                 _field("c360.f.notes", _area("notes", "qa-log-notes")),
                 _field("c360.f.occurred_at", rx.el.input(type="datetime-local", name="occurred_at", id="qa-log-when",
-                                                         class_name="field-input"))),
+                                                         class_name="field-input")),
+                c360_work.contact_basis_field()),
         _dialog("task", "c360.qa_task", S.add_task,
                 _field("c360.f.title", _text("title", "qa-task-title", 200)),
                 _field("c360.f.due_at", rx.el.input(type="datetime-local", name="due_at", id="qa-task-due",
@@ -524,6 +528,8 @@ def quick_action_dialogs() -> rx.Component:
                                                   ("c360.priority",), "normal"))),
         _dialog("ticket", "c360.qa_ticket", S.open_ticket,
                 _field("c360.f.ticket_kind", _select("kind", "qa-ticket-kind", TICKET_KINDS, ("c360.ticket",))),
+                c360_work.ticket_category_field(),
+                c360_work.complaint_reason_field(),
                 _field("c360.f.subject", _text("subject", "qa-ticket-subject", 200)),
                 _field("c360.f.description", _area("description", "qa-ticket-description")),
                 _field("c360.f.channel", _select("channel", "qa-ticket-channel", TICKET_CHANNELS,

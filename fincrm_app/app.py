@@ -72,7 +72,7 @@ def _guarded(asgi):
 
 app = rx.App(
     api_transformer=[api, _guarded],
-    stylesheets=["/fincrm.css", "/suitability.css"],
+    stylesheets=["/fincrm.css", "/suitability.css", "/work.css"],
     html_lang="zh-CN",
     head_components=[
         rx.el.meta(name="theme-color", content="#3e63dd"),

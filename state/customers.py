@@ -29,6 +29,7 @@ from services.i18n import format_date, format_datetime, format_money, format_num
 from services.portfolio.models import TransactionKind
 from state.evidence import evidence_lines
 from state.i18n import LABELS, label
+from state.customer_work import CustomerWorkState
 from state.session import DataState
 
 log = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ def _form_values(form: Any, allowed: tuple[str, ...]) -> dict[str, str]:
 
 
 _FIELD_NAMES = ("date_from", "date_to", "min_amount", "max_amount", "subject", "notes", "occurred_at", "title",
-                "due_at", "priority", "description", "channel")
+                "due_at", "priority", "description", "channel", "category", "complaint_reason", "contact_basis")
 
 
 def transaction_filters(form: Any) -> dict[str, Any]:
@@ -362,9 +363,11 @@ def _choice(values: dict[str, str], key: str, allowed: tuple[str, ...], default:
 
 
 def interaction_data(form: Any) -> dict[str, Any]:
-    v = _form_values(form, ("kind", "subject", "notes", "occurred_at"))
+    v = _form_values(form, ("kind", "subject", "notes", "occurred_at", "contact_basis"))
     data: dict[str, Any] = {"kind": _choice(v, "kind", INTERACTION_KINDS), "subject": v.get("subject", ""),
                             "notes": v.get("notes")}
+    if v.get("contact_basis"):  # asked for when the customer asked not to be contacted (the service checks it)
+        data["contact_basis"] = v["contact_basis"]
     when = _local_datetime(v.get("occurred_at"), "occurred_at")
     if when is not None:
         data["occurred_at"] = when
@@ -373,15 +376,25 @@ def interaction_data(form: Any) -> dict[str, Any]:
 
 def task_data(form: Any) -> dict[str, Any]:
     v = _form_values(form, ("title", "due_at", "priority"))
-    return {"title": v.get("title", ""), "due_at": _local_datetime(v.get("due_at"), "due_at"),
-            "priority": _choice(v, "priority", TASK_PRIORITIES, "normal")}
+    data = {"title": v.get("title", ""), "priority": _choice(v, "priority", TASK_PRIORITIES, "normal")}
+    due = _local_datetime(v.get("due_at"), "due_at")
+    if due is not None:  # a task needs one: the service names it when it is missing
+        data["due_at"] = due
+    return data
 
 
 def ticket_data(form: Any) -> dict[str, Any]:
-    v = _form_values(form, ("kind", "subject", "description", "channel", "priority"))
-    return {"kind": _choice(v, "kind", TICKET_KINDS), "subject": v.get("subject", ""),
+    v = _form_values(form, ("kind", "subject", "description", "channel", "priority", "category",
+                            "complaint_reason"))
+    data = {"kind": _choice(v, "kind", TICKET_KINDS), "subject": v.get("subject", ""),
             "description": v.get("description"), "channel": _choice(v, "channel", TICKET_CHANNELS, "branch"),
             "priority": _choice(v, "priority", TASK_PRIORITIES, "normal")}
+    # The category must be one of the ticket's kind and a complaint needs its reason: the service says so.
+    if v.get("category"):
+        data["category"] = v["category"]
+    if data["kind"] == "complaint" and v.get("complaint_reason"):
+        data["complaint_reason"] = v["complaint_reason"]
+    return data
 
 
 # ---------------------------------------------------------------- the customer 360 page
@@ -645,7 +658,7 @@ class CustomerState(DataState):
     def change_locale(self, locale: Any):
         """Language switch on this page: set the locale, then re-format the customer."""
         self._apply_locale(locale)
-        return self._load(keep_filters=True)
+        return [e for e in (self._load(keep_filters=True),) if e is not None] + [CustomerWorkState.load]
 
     @rx.event
     def reveal(self, field: Any):
@@ -774,7 +787,7 @@ class CustomerState(DataState):
                     uow.commit()  # the audited read of the refreshed header
         except DomainError:
             log.warning("refresh after %s failed for customer %s", name, self._customer_id, exc_info=True)
-        return rx.toast.success(label(done_key, loc), id=f"qa-toast-{name}")
+        return [rx.toast.success(label(done_key, loc), id=f"qa-toast-{name}"), CustomerWorkState.load]
 
     @rx.event
     def log_interaction(self, form_data: Any):

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components import c360, customer_records
+from components import c360, c360_work, customer_records
 from components.i18n import t
 from components.suitability import suitability_card
 from fincrm_app.pages.registry import page
 from services.security.policy import Permission as P
+from state.customer_work import CustomerWorkState
 from state.customers import CustomerState
 from state.permissions import holds
 
 
 @page(route="/customers/[customer_id]", title="c360.title", permission=P.CUSTOMER_READ,
-      on_load=CustomerState.load, locale_handler=CustomerState.change_locale)
+      on_load=[CustomerState.load, CustomerWorkState.load], locale_handler=CustomerState.change_locale)
 def customer_page() -> rx.Component:
     return rx.el.div(
         rx.link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
@@ -52,6 +53,7 @@ def customer_page() -> rx.Component:
                         c360.custom_fields(),
                         customer_records.consent_card(),
                         c360.household(),
+                        c360_work.open_tasks(),
                         c360.tickets(),
                         c360.credit_ratings(),
                         customer_records.documents_card(),

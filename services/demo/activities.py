@@ -174,8 +174,10 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
         else:
             (subject, category), reason = rng.choice(SERVICES), None
         status = rng.choices([s for s, _ in STATUS_WEIGHTS], [w for _, w in STATUS_WEIGHTS])[0]
-        recent = status not in ("closed", "resolved")
-        opened = now - timedelta(days=rng.randrange(0, 12 if recent else 365), minutes=rng.randrange(0, 600))
+        if status in ("closed", "resolved"):
+            opened = now - timedelta(days=rng.randrange(0, 365), minutes=rng.randrange(0, 600))
+        else:  # still being worked: received in the last few days, some of them past their SLA already
+            opened = now - timedelta(hours=rng.randrange(1, 120), minutes=rng.randrange(0, 60))
         _ticket(book, rng, cats, lead_of, customer=customer, kind=kind, subject=subject, category=category,
                 reason=reason, status=status, opened=opened, now=now,
                 priority=rng.choices(["high", "normal", "low"], [15, 65, 20])[0],

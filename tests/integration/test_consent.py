@@ -35,7 +35,7 @@ def test_grant_then_withdraw_keeps_history_and_current_is_latest(uow_factory, ac
         assert consent.has_consent(uow.session, p.id, "profiling")
         assert not consent.has_consent(uow.session, p.id, "marketing")
         assert not consent.has_consent(uow.session, p.id, "credit_inquiry")
-    assert list(current) == ["marketing", "data_sharing", "credit_inquiry", "profiling"]
+    assert list(current) == ["marketing", "data_sharing", "credit_inquiry", "profiling", "contact"]
     assert current["marketing"].granted is False and current["marketing"].channel == "phone"
     assert current["profiling"].granted is True
     assert current["data_sharing"].granted is None and current["data_sharing"].recorded_at is None
