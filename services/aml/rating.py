@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from services import clock
@@ -33,38 +33,72 @@ class Factor:
         return {"code": self.code, "points": self.points, "detail": self.detail}
 
 
-def factors(session: Session, customer: Customer) -> list[Factor]:
-    cid = customer.id
-    out: list[Factor] = []
-    hits = session.execute(select(ScreeningHit.status, ScreeningHit.verdict, func.count()).where(
-        ScreeningHit.customer_id == cid).group_by(ScreeningHit.status, ScreeningHit.verdict)).all()
-    confirmed = sum(n for status, _, n in hits if status == HitStatus.TRUE_POSITIVE)
-    open_hit = sum(n for status, verdict, n in hits if status == HitStatus.OPEN and verdict == "hit")
-    open_possible = sum(n for status, verdict, n in hits if status == HitStatus.OPEN and verdict == "possible")
-    if confirmed:
-        out.append(Factor("confirmed_hit", 100, {"count": confirmed}))
-    if open_hit:
-        out.append(Factor("open_hit", 60, {"count": open_hit}))
-    elif open_possible:
-        out.append(Factor("open_possible", 25, {"count": open_possible}))
+@dataclass
+class _Facts:
+    """What the factors are read from, for one customer."""
+
+    confirmed: int = 0
+    open_hit: int = 0
+    open_possible: int = 0
+    reported: int = 0
+    open_cases: int = 0
+    alerts: int = 0
+
+
+def _facts(session: Session, ids: list[int]) -> dict[int, _Facts]:
+    """The facts of many customers in four statements (bulk screening: an import's thousands)."""
+    out = {cid: _Facts() for cid in ids}
     now = clock.now()
-    reported = session.execute(select(func.count()).select_from(Case).where(
-        Case.customer_id == cid, Case.status == CaseStatus.REPORTED, Case.closed_at >= now - REPORT_WINDOW)).scalar()
-    if reported:
-        out.append(Factor("reported_case", 60, {"count": reported}))
-    open_cases = session.execute(select(func.count()).select_from(Case).where(
-        Case.customer_id == cid, Case.status == CaseStatus.OPEN)).scalar()
-    if open_cases:
-        out.append(Factor("open_case", 25, {"count": open_cases}))
-    alerts = session.execute(select(func.count()).select_from(Alert).where(
-        Alert.customer_id == cid, Alert.raised_at >= now - ALERT_WINDOW)).scalar()
-    if alerts:
-        out.append(Factor("recent_alerts", min(30, 10 * alerts), {"count": alerts, "days": ALERT_WINDOW.days}))
+    for cid, status, verdict, n in session.execute(
+            select(ScreeningHit.customer_id, ScreeningHit.status, ScreeningHit.verdict, func.count())
+            .where(ScreeningHit.customer_id.in_(ids))
+            .group_by(ScreeningHit.customer_id, ScreeningHit.status, ScreeningHit.verdict)).all():
+        f = out[cid]
+        if status == HitStatus.TRUE_POSITIVE:
+            f.confirmed += n
+        elif status == HitStatus.OPEN and verdict == "hit":
+            f.open_hit += n
+        elif status == HitStatus.OPEN and verdict == "possible":
+            f.open_possible += n
+    for cid, status, n in session.execute(
+            select(Case.customer_id, Case.status, func.count()).where(
+                Case.customer_id.in_(ids),
+                ((Case.status == CaseStatus.OPEN)
+                 | ((Case.status == CaseStatus.REPORTED) & (Case.closed_at >= now - REPORT_WINDOW))))
+            .group_by(Case.customer_id, Case.status)).all():
+        if status == CaseStatus.OPEN:
+            out[cid].open_cases = n
+        else:
+            out[cid].reported = n
+    for cid, n in session.execute(select(Alert.customer_id, func.count()).where(
+            Alert.customer_id.in_(ids), Alert.raised_at >= now - ALERT_WINDOW).group_by(Alert.customer_id)).all():
+        out[cid].alerts = n
+    return out
+
+
+def _factors(customer: Customer, f: _Facts) -> list[Factor]:
+    out: list[Factor] = []
+    if f.confirmed:
+        out.append(Factor("confirmed_hit", 100, {"count": f.confirmed}))
+    if f.open_hit:
+        out.append(Factor("open_hit", 60, {"count": f.open_hit}))
+    elif f.open_possible:
+        out.append(Factor("open_possible", 25, {"count": f.open_possible}))
+    if f.reported:
+        out.append(Factor("reported_case", 60, {"count": f.reported}))
+    if f.open_cases:
+        out.append(Factor("open_case", 25, {"count": f.open_cases}))
+    if f.alerts:
+        out.append(Factor("recent_alerts", min(30, 10 * f.alerts), {"count": f.alerts, "days": ALERT_WINDOW.days}))
     if customer.kind == "institution":
         out.append(Factor("institution", 10, {}))
     if customer.id_type in ("passport",):
         out.append(Factor("foreign_document", 10, {"id_type": customer.id_type}))
     return out
+
+
+def factors(session: Session, customer: Customer) -> list[Factor]:
+    return _factors(customer, _facts(session, [customer.id])[customer.id])
 
 
 def rating_of(points: int) -> str:
@@ -81,3 +115,34 @@ def assess(session: Session, customer: Customer, *, pending: bool = False) -> Ri
     session.add(row)
     session.flush()
     return row
+
+
+def assess_many(session: Session, customers: list[Customer], *, pending: bool) -> dict[int, str]:
+    """Assess many customers at once (a bulk import's): a handful of statements per chunk, not per customer.
+    Returns customer id -> rating."""
+    out: dict[int, str] = {}
+    now = clock.now()
+    table = RiskAssessment.__table__
+    for i in range(0, len(customers), 500):
+        chunk = customers[i:i + 500]
+        ids = [c.id for c in chunk]
+        facts = _facts(session, ids)
+        existing = set(session.execute(select(RiskAssessment.customer_id)
+                                       .where(RiskAssessment.customer_id.in_(ids))).scalars())
+        fresh, known = [], []
+        for c in chunk:
+            found = _factors(c, facts[c.id])
+            points = sum(f.points for f in found)
+            out[c.id] = rating_of(points)
+            row = {"customer_id": c.id, "rating": out[c.id], "score": points,
+                   "factors": [f.as_dict() for f in found], "assessed_at": now, "pending": pending}
+            (known if c.id in existing else fresh).append(row)
+        if fresh:
+            session.execute(insert(table), fresh)
+        if known:
+            session.connection().execute(
+                update(table).where(table.c.customer_id == bindparam("b_id")).values(
+                    rating=bindparam("rating"), score=bindparam("score"), factors=bindparam("factors"),
+                    assessed_at=bindparam("assessed_at"), pending=bindparam("pending")),
+                [{**r, "b_id": r["customer_id"]} for r in known])
+    return out

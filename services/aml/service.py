@@ -193,9 +193,14 @@ def screen_customers(session: Session, customer_ids: Iterable[int], *, rate_inli
     inline = len(ids) <= INLINE_RATING_MAX if rate_inline is None else rate_inline
     new = 0
     for i in range(0, len(ids), 900):
-        for c in session.execute(select(Customer).where(Customer.id.in_(ids[i:i + 900]))).scalars():
+        chunk = list(session.execute(select(Customer).where(Customer.id.in_(ids[i:i + 900]))).scalars())
+        for c in chunk:
             new += screening.screen_customer(session, m, c, versions).new_hits
-            rate(session, c, inline=inline)
+        if inline:
+            for c in chunk:
+                rate(session, c, inline=True)
+        else:  # bulk (an import): assessed in a few statements; the rating job writes what changed
+            rating.assess_many(session, chunk, pending=True)
     return new
 
 

@@ -252,3 +252,30 @@ def test_the_360_header_shows_aml_work_only_to_those_who_work_aml(uow_factory, a
     zh = header_view(officer.header, officer.open_tickets, "zh_CN")
     assert zh["aml"] == "高" and zh["aml_work"] == "命中 1 · 案件 0" and zh["aml_work_open"] == "1"
     assert header_view(rm.header, rm.open_tickets, "en")["aml_work"] == ""
+
+
+def test_a_bulk_import_is_screened_at_once_and_rated_by_the_rating_job(uow_factory, actors, connection):
+    """Many customers at once (an import): screened in the same transaction, their ratings assessed in bulk and
+    written by the rating job through the sanctioned writer."""
+    from conftest import valid_id
+    from services.aml.models import RiskAssessment
+    from services.customers import service as customers
+
+    _load(uow_factory, actors["compliance"], INTERNAL)
+    items = [{"name": "王建国" if i == 0 else f"客户{i}", "id_type": "resident_id", "id_number": valid_id(100 + i),
+              "owner_id": 1} for i in range(25)]
+    with uow_factory() as uow:
+        ids = customers.create_customer_records(uow=uow, actor=actors["ops_a"], items=items, source="import")
+        uow.commit()
+    assert all(isinstance(i, int) for i in ids)
+    pending = connection.execute(select(func.count()).select_from(RiskAssessment).where(
+        RiskAssessment.pending.is_(True))).scalar()
+    assert pending == 25
+    assert set(connection.execute(select(Customer.aml_risk).where(Customer.id.in_(ids))).scalars()) == {"pending"}
+    assert connection.execute(select(func.count()).select_from(ScreeningHit).where(
+        ScreeningHit.customer_id == ids[0])).scalar() == 1
+    with uow_factory() as uow:
+        assert aml.write_pending_ratings(uow.session) == 25
+        uow.commit()
+    ratings = dict(connection.execute(select(Customer.id, Customer.aml_risk).where(Customer.id.in_(ids))).all())
+    assert ratings[ids[0]] == "high" and {ratings[i] for i in ids[1:]} == {"low"}
