@@ -117,8 +117,8 @@ def run() -> None:
          index_build_s=round(build_s, 2),
          names_per_second=round(len(rows) / cpu, 1), names_per_second_wall=round(len(rows) / wall, 1),
          **quality,
-         baseline="plain rapidfuzz scan (token-sort ratio over every listed name, cutoff 85) on the first "
-                  f"{len(scan_rows)} names",
+         baseline="plain rapidfuzz scan (token-sort ratio over every listed name, cutoff 85) on every fourth "
+                  f"name ({len(scan_rows)})",
          baseline_names_per_second=round(len(scan_rows) / scan_cpu, 1),
          baseline_recall=scan_quality["recall"], baseline_precision=scan_quality["precision"],
          ours_on_baseline_rows={"recall": ours_on_same["recall"], "precision": ours_on_same["precision"]},
