@@ -240,3 +240,92 @@ def test_the_360_header_warns_and_a_call_to_a_do_not_contact_customer_needs_its_
     assert basis == "customer_initiated"
     page.click("#lang-en")
     expect(page.locator("#warn-dnc")).to_contain_text("Do not contact")
+
+
+# ---------------------------------------------------------------- the handlers over a raw socket
+
+_BASE = "reflex___state____state.state___session____app_state.state___session____data_state"
+TASKS_STATE, TICKET_STATE, WORK_STATE = (f"{_BASE}.state___tasks____tasks_state",
+                                         f"{_BASE}.state___tickets____ticket_state",
+                                         f"{_BASE}.state___customer_work____customer_work_state")
+
+
+def test_work_handlers_refuse_other_peoples_tasks_and_tickets_over_a_raw_socket(live_app) -> None:
+    """A socket client signed in as the demo rm calls the task and ticket handlers the way no page would: on a
+    task and a ticket of another branch, with hostile arguments. Nothing changes and nothing of them is sent."""
+    import asyncio
+    import concurrent.futures
+    import json
+    import time
+
+    import httpx
+    import socketio
+
+    [(task_id,)] = _sql(live_app, """
+        SELECT t.id FROM task t JOIN app_user u ON u.id = t.assignee_id
+        WHERE u.branch_id != (SELECT branch_id FROM app_user WHERE username = 'rm') AND t.status = 'open'
+        ORDER BY t.id LIMIT 1""")
+    [(ticket_id, subject, customer_id, status)] = _sql(live_app, """
+        SELECT k.id, k.subject, k.customer_id, k.status FROM ticket k JOIN customer c ON c.id = k.customer_id
+        WHERE c.branch_id != (SELECT branch_id FROM app_user WHERE username = 'rm')
+          AND k.status IN ('new', 'assigned', 'in_progress')
+          AND k.subject NOT IN (SELECT k2.subject FROM ticket k2 JOIN customer c2 ON c2.id = k2.customer_id
+                                JOIN app_user u ON u.id = c2.owner_id AND u.username = 'rm')
+        ORDER BY k.id LIMIT 1""")
+    before = _sql(live_app, "SELECT id, status, assignee_id, due_at FROM task ORDER BY id") + \
+        _sql(live_app, "SELECT id, status, assignee_id FROM ticket ORDER BY id")
+    r = httpx.post(f"{live_app.url}/auth/login", data={"username": "rm", "password": "demo1234"},
+                   headers={"Origin": live_app.url}, follow_redirects=False, timeout=30)
+    session = r.cookies.get("fincrm_session")
+    assert r.status_code == 303 and session
+    ticket_path, tasks_path, customer_path = f"/tickets/{ticket_id}", "/tasks", f"/customers/{customer_id}"
+    calls = [
+        (TASKS_STATE, tasks_path, "load", {}),
+        (TASKS_STATE, tasks_path, "complete", {"task_id": task_id}),
+        (TASKS_STATE, tasks_path, "complete", {"task_id": str(task_id)}),
+        (TASKS_STATE, tasks_path, "open_reschedule", {"task_id": {"$gt": 0}}),
+        (TASKS_STATE, tasks_path, "reschedule", {"form": {"due_at": "2030-01-01T10:00"}}),
+        (TASKS_STATE, tasks_path, "open_reassign", {"task_id": str(task_id)}),
+        (TASKS_STATE, tasks_path, "reassign", {"form": {"assignee_id": "1"}}),
+        (TASKS_STATE, tasks_path, "set_view", {"view": "team"}),
+        (TASKS_STATE, tasks_path, "setvar", {"var_name": "rows", "value": [{"id": str(task_id)}]}),
+        (TICKET_STATE, ticket_path, "load", {}),
+        (TICKET_STATE, ticket_path, "step", {"name": "start"}),
+        (TICKET_STATE, ticket_path, "take", {}),
+        (TICKET_STATE, ticket_path, "open_dialog", {"name": "resolve"}),
+        (TICKET_STATE, ticket_path, "submit_dialog", {"form": {"resolution": "upheld"}}),
+        (TICKET_STATE, ticket_path, "_step", {"name": "close", "data": {}}),
+        (TICKET_STATE, ticket_path, "setvar", {"var_name": "_ticket_id", "value": ticket_id}),
+        (WORK_STATE, customer_path, "load", {}),
+        (WORK_STATE, customer_path, "complete_task", {"task_id": str(task_id)}),
+    ]
+    frames: list = []
+
+    async def scenario() -> None:
+        sio = socketio.AsyncClient(reconnection=False)
+
+        async def record(event: str, data=None) -> None:
+            frames.append(data)
+
+        sio.on("*", record, namespace="/_event")
+        await sio.connect(f"{live_app.url}?token=twork-{time.time_ns()}", socketio_path="/_event",
+                          namespaces=["/_event"], transports=["websocket"],
+                          headers={"Origin": live_app.url, "Cookie": f"fincrm_session={session}"}, wait_timeout=20)
+        try:
+            for state, path, name, payload in calls:
+                await sio.emit("event", {"name": f"{state}.{name}", "payload": payload,
+                                         "router_data": {"pathname": path, "asPath": path}}, namespace="/_event")
+                await asyncio.sleep(0.3)
+            await asyncio.sleep(1.0)
+        finally:
+            await sio.disconnect()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
+    sent = json.dumps(frames, ensure_ascii=False)
+    assert f"未找到：工单 {ticket_id}。" in sent  # answered as a ticket that does not exist
+    assert subject not in sent  # a subject none of the rm's own tickets has
+    after = _sql(live_app, "SELECT id, status, assignee_id, due_at FROM task ORDER BY id") + \
+        _sql(live_app, "SELECT id, status, assignee_id FROM ticket ORDER BY id")
+    changed = set(map(tuple, after)) ^ set(map(tuple, before))
+    assert not any(row[0] in (task_id, ticket_id) for row in changed), changed
