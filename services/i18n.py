@@ -98,8 +98,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "value.not_an_rm": {"en": "must be an active relationship manager you may assign",
                         "zh_CN": "必须是您可指派的在职客户经理"},
     "value.taken": {"en": "is already taken", "zh_CN": "已被占用"},
+    "value.code_format": {"en": "must be 2 to 40 lower-case letters, digits or underscores, starting with a letter "
+                                "(for example hnw_potential)",
+                          "zh_CN": "须为 2 至 40 位小写字母、数字或下划线，以字母开头（例如 hnw_potential）"},
     # custom fields, list filters, exports, consent (services/customers/{custom_fields,filters,export,consent}.py)
     "value.not_a_number": {"en": "must be a number", "zh_CN": "必须是数字"},
+    "value.not_a_whole_number": {"en": "must be a whole number", "zh_CN": "必须是整数"},
+    "value.must_exceed": {"en": "must be more than {min}", "zh_CN": "必须大于 {min}"},
+    "value.must_be_below": {"en": "must be less than {max}", "zh_CN": "必须小于 {max}"},
     "value.not_a_date": {"en": "must be a date (YYYY-MM-DD)", "zh_CN": "必须是日期（YYYY-MM-DD）"},
     "value.too_many_decimals": {"en": "may have at most {places} decimal places", "zh_CN": "最多 {places} 位小数"},
     "value.below_min": {"en": "must be at least {min}", "zh_CN": "不能小于 {min}"},
@@ -117,6 +123,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "zh_CN": "最多 {max} 个筛选条件，每个包含字段、运算符和值"},
     "filter.unknown_field": {"en": "{field} is not a field you can filter on", "zh_CN": "{field} 不是可筛选的字段"},
     "filter.bad_op": {"en": "supports only: {ops}", "zh_CN": "仅支持：{ops}"},
+    "filter.date_order": {"en": "must not be before the start date", "zh_CN": "不能早于起始日期"},
+    "filter.amount_order": {"en": "must not be below the minimum amount", "zh_CN": "不能小于最小金额"},
     "export.too_many": {"en": "{count} customers match; narrow the search to at most {max}",
                         "zh_CN": "共有 {count} 位客户符合条件，请缩小范围至 {max} 位以内"},
     "export.bad_format": {"en": "must be csv or xlsx", "zh_CN": "必须为 csv 或 xlsx"},

@@ -305,11 +305,23 @@ class TransactionFilter(_Strict):
     max_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e13"))
 
 
+def _check_ranges(f: TransactionFilter) -> None:
+    """What no single field can say: the range runs backwards."""
+    errors = []
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        errors.append(FieldError("date_to", "filter.date_order"))
+    if f.min_amount is not None and f.max_amount is not None and f.min_amount > f.max_amount:
+        errors.append(FieldError("max_amount", "filter.amount_order"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 @requires(Permission.CUSTOMER_READ)
 def transactions(*, uow: UnitOfWork, actor: Actor, customer_id: Any, filters: Any = None) -> TransactionPage:
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
     f = parse(TransactionFilter, filters or {})
+    _check_ranges(f)
     t = Transaction
     cond = [t.customer_id == c.id]
     tz = customers_tz()

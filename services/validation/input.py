@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -56,9 +57,18 @@ _TYPE_CODES = {
     "literal_error": "value.invalid_choice",
     "enum": "value.invalid_choice",
     "extra_forbidden": "value.unknown_field",
-    "date_from_datetime_parsing": "value.invalid",
-    "date_parsing": "value.invalid",
-    "date_type": "value.invalid",
+    # Say what a value should look like, never a bare "is not valid" (a filter form's date or amount).
+    "date_from_datetime_parsing": "date.format",
+    "date_from_datetime_inexact": "date.format",
+    "date_parsing": "date.format",
+    "date_type": "date.format",
+    "decimal_parsing": "value.not_a_number",
+    "decimal_type": "value.not_a_number",
+    "finite_number": "value.not_a_number",
+    "float_parsing": "value.not_a_number",
+    "int_parsing": "value.not_a_whole_number",
+    "int_from_float": "value.not_a_whole_number",
+    "decimal_max_places": "value.too_many_decimals",
     "string_unicode": "value.invalid_encoding",
     "timezone_aware": "value.needs_timezone",
 }
@@ -84,6 +94,20 @@ def _int_bounds(kind: str, ctx: dict) -> tuple[str, dict] | None:
     if kind == "less_than_equal" and isinstance(ctx.get("le"), int):
         return "value.above_max", {"max": ctx["le"]}
     return None
+
+
+def _number_bounds(kind: str, ctx: dict) -> tuple[str, dict] | None:
+    """A number out of its range (an amount sent as text, a decimal bound) as 'must be at least / at most N'."""
+    bound = next((ctx[k] for k in ("ge", "le", "gt", "lt") if k in ctx), None)
+    if isinstance(bound, bool) or not isinstance(bound, (int, float, Decimal)):
+        return None
+    if isinstance(bound, int):
+        return _int_bounds(kind, ctx)
+    shown = format(Decimal(str(bound)).normalize(), "f")
+    return {"greater_than_equal": ("value.below_min", {"min": shown}),
+            "greater_than": ("value.must_exceed", {"min": shown}),
+            "less_than_equal": ("value.above_max", {"max": shown}),
+            "less_than": ("value.must_be_below", {"max": shown})}.get(kind)
 
 
 def _date_bounds(kind: str, ctx: dict) -> bool:
@@ -127,12 +151,18 @@ def parse(model: type[M], data: Any) -> M:
                 code, params = OUT_OF_RANGE, dict(RANGE_PARAMS)
             elif isinstance(err.get("input"), int) and _int_bounds(kind, ctx):
                 code, params = _int_bounds(kind, ctx)
+            elif _number_bounds(kind, ctx):
+                code, params = _number_bounds(kind, ctx)
+            elif kind in ("date_from_datetime_parsing", "date_parsing") and "range" in str(reason or ""):
+                code = "date.invalid"  # 2026-02-30: the form is right, the day does not exist
             else:
                 code = _TYPE_CODES.get(kind, "value.wrong_type" if kind.endswith("_type") else "value.invalid")
             if code == "value.too_long":
                 params["max"] = ctx.get("max_length")
             if code == "value.too_short":
                 params["min"] = ctx.get("min_length")
+                if params["min"] == 1:
+                    code, params = "value.required", {}  # an empty name is missing, not "too short"
             if code == "value.invalid_choice" and "expected" in ctx:
                 params["choices"] = ctx["expected"]
             errors.append(FieldError(loc, code, params))

@@ -68,8 +68,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "c360.tx_reset": ("清除", "Clear"),
     "c360.tx_page_info": ("第 {page} / {pages} 页，共 {total} 笔", "Page {page} of {pages} · {total} in total"),
     "c360.tx_empty": ("没有符合条件的交易。", "No transactions match."),
-    "c360.tx_range": ("起始日期不能晚于截止日期", "the start date is after the end date"),
-    "c360.tx_amounts": ("最小金额不能大于最大金额", "the minimum is above the maximum"),
     # timeline kinds
     "c360.tl.interaction": ("互动", "Interaction"),
     "c360.tl.large_transaction": ("大额交易", "Large transaction"),

@@ -222,7 +222,7 @@ def test_saved_views_are_per_user_and_shared_with_the_team(uow_factory, actors, 
 
 
 @pytest.mark.parametrize("data, code", [
-    ({"name": "", "params": {}}, "value.too_short"), ({"name": "x" * 61, "params": {}}, "value.too_long"),
+    ({"name": "", "params": {}}, "value.required"), ({"name": "x" * 61, "params": {}}, "value.too_long"),
     ({"name": "坏", "params": {"sort": "evil"}}, "value.invalid_choice"),
     ({"name": "坏", "params": {"filters": [{"field": "custom.nope", "op": "eq", "value": 1}]}}, "filter.unknown_field"),
     ({"name": "坏", "params": {}, "extra": 1}, "value.unknown_field"),

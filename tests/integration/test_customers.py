@@ -117,7 +117,7 @@ def test_compliance_sees_masked_until_reveal(uow_factory, new_customer, actors):
     ({"id_number": "110105198506151234"}, "id_number", "id_number.checksum"),
     ({"id_number": "11010519850615"}, "id_number", "id_number.format"),
     ({"phone": "12345"}, "phone", "phone.format"),
-    ({"name": ""}, "name", "value.too_short"),
+    ({"name": ""}, "name", "value.required"),  # empty is missing, not "too short"
     ({"name": "张" * 201}, "name", "value.too_long"),
     ({"name": 12345}, "name", "value.wrong_type"),
     ({"email": "not-an-email"}, "email", "email.format"),
