@@ -389,7 +389,8 @@ class AmlState(DataState):
 
     @rx.event(background=True)
     async def watch_run(self):
-        """Follow the latest re-screening run while it works (best effort; the queue reloads when it is done)."""
+        """Follow the latest re-screening run while it works (best effort); when it is done the queue reloads
+        through the ordinary handler (database work never runs on the event loop)."""
         async with self:
             if self.watching:
                 return
@@ -398,6 +399,7 @@ class AmlState(DataState):
                 return
             self.watching = True
             loc = self._locale()
+        done = False
         try:
             for _ in range(WATCH_LIMIT):
                 await asyncio.sleep(POLL_SECONDS)
@@ -408,11 +410,13 @@ class AmlState(DataState):
                 async with self:
                     self._show_run(runs[0] if runs else None, loc)
                     if not self.run.get("active"):
-                        self._fetch()
-                        return
+                        done = True
+                        break
         finally:
             async with self:
                 self.watching = False
+        if done:
+            yield AmlState.load
 
 
 def _latest_run(actor):

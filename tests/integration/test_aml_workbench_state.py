@@ -87,3 +87,27 @@ def test_an_rm_gets_nothing_from_the_workbench(page_state, actors, queue):
     assert state.items == [] and state.error
     call_handler(state, "select", "hit", "1")
     assert state.sel == {} and state.error
+
+
+def test_compliance_queues_a_rescreening_and_the_page_follows_it(page_state, actors, queue, connection):
+    from services.aml.models import RescreenRun
+    from services.db import UnitOfWork
+
+    state = page_state(AmlState, actors["compliance"])
+    call_handler(state, "load")
+    call_handler(state, "rescreen_all")
+    assert state.has_run and state.run["active"] == "1" and state.run["status"] == "queued"
+    call_handler(state, "rescreen_all")  # one run at a time
+    assert connection.execute(select(RescreenRun.id).where(RescreenRun.status == "queued")).scalars().all() == [
+        int(state.run["id"])]
+    with UnitOfWork(connection) as uow:
+        run = uow.session.get(RescreenRun, int(state.run["id"]))
+        while not aml.rescreen_step(uow.session, run):
+            pass
+        uow.commit()
+    call_handler(state, "load")
+    assert state.run["status"] == "done" and state.run_percent == 100 and state.run["active"] == ""
+    auditor = page_state(AmlState, actors["auditor"])
+    call_handler(auditor, "load")
+    call_handler(auditor, "rescreen_all")  # an auditor reads, never starts work
+    assert auditor.error
