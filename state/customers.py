@@ -110,9 +110,17 @@ def header_view(h: Customer360Header, open_tickets: int, locale: str) -> dict[st
             "c360.aml_work_value", locale, hits=format_number(h.aml_open_hits, locale),
             cases=format_number(h.aml_open_cases or 0, locale)),
         "aml_work_open": "1" if (h.aml_open_hits or 0) + (h.aml_open_cases or 0) else "",
+        # Why the rating is what it is (AML staff only): "open possible match awaiting review (1) +25; ..."
+        "aml_why": "; ".join(_aml_factor(f, locale) for f in h.aml_factors or []),
         "legal_rep": h.legal_representative or "",
         "open_tickets": format_number(open_tickets, locale),
     }
+
+
+def _aml_factor(factor: dict, locale: str) -> str:
+    """One factor of the AML rating in words, with its points."""
+    words = translate(f"aml.factor.{factor.get('code')}", locale, **(factor.get("detail") or {}))
+    return f"{words} +{factor.get('points', 0)}"
 
 
 def _money_float(value: Decimal) -> float:

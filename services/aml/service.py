@@ -746,3 +746,10 @@ def request_rescreen(*, uow: UnitOfWork, actor: Actor) -> RunView:
                      changes={"total": run.total})
     return RunView(id=run.id, reason=run.reason, status=run.status, total=run.total, done=run.done, hits=run.hits,
                    requested_at=run.requested_at, finished_at=run.finished_at)
+
+
+def rating_factors(conn, customer_id: int) -> list[dict]:
+    """The factors of the customer's latest AML assessment (empty when never assessed), for read models that
+    have already decided the actor may know."""
+    factors = conn.execute(select(RiskAssessment.factors).where(RiskAssessment.customer_id == customer_id)).scalar()
+    return list(factors or [])

@@ -180,6 +180,7 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         kyc_status=c.kyc_status, aml_risk=c.aml_risk, legal_representative=c.legal_representative)
     if permits(actor, Permission.AML_VIEW) or permits(actor, Permission.AML_REVIEW):
         header.aml_open_hits, header.aml_open_cases = aml.open_work(conn, c.id)
+        header.aml_factors = aml.rating_factors(conn, c.id)
     by_type: dict[str, Decimal] = {}
     for h in holdings:
         by_type[h.product_type] = by_type.get(h.product_type, zero) + h.market_value

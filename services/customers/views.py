@@ -195,6 +195,8 @@ class Customer360Header(BaseModel):
     # (an RM is not told of an investigation).
     aml_open_hits: int | None = None
     aml_open_cases: int | None = None
+    # Why the AML rating is what it is ({code, points, detail} each), for the same people only.
+    aml_factors: list[dict] | None = None
 
 
 class Customer360(BaseModel):

@@ -251,7 +251,11 @@ def test_the_360_header_shows_aml_work_only_to_those_who_work_aml(uow_factory, a
     assert (rm.header.aml_open_hits, rm.header.aml_open_cases) == (None, None)
     zh = header_view(officer.header, officer.open_tickets, "zh_CN")
     assert zh["aml"] == "高" and zh["aml_work"] == "命中 1 · 案件 0" and zh["aml_work_open"] == "1"
+    assert zh["aml_why"] == "待复核的高度疑似名单命中（1） +60"
+    en = header_view(officer.header, officer.open_tickets, "en")
+    assert en["aml_why"] == "likely watchlist match awaiting review (1) +60"
     assert header_view(rm.header, rm.open_tickets, "en")["aml_work"] == ""
+    assert header_view(rm.header, rm.open_tickets, "en")["aml_why"] == ""
 
 
 def test_a_bulk_import_is_screened_at_once_and_rated_by_the_rating_job(uow_factory, actors, connection):
