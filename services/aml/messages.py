@@ -53,6 +53,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "aml.factor.institution": {"en": "institution", "zh_CN": "机构客户"},
     "aml.factor.foreign_document": {"en": "identified by a foreign document", "zh_CN": "以境外证件识别"},
     "field.file": {"en": "File", "zh_CN": "文件"},
+    "field.counterparty_name": {"en": "Counterparty", "zh_CN": "交易对手"},
+    "field.counterparty_country": {"en": "Counterparty country", "zh_CN": "交易对手国家/地区"},
     "field.disposition": {"en": "Disposition", "zh_CN": "处置结论"},
     "field.reason": {"en": "Reason", "zh_CN": "理由"},
     "field.text": {"en": "Note", "zh_CN": "备注"},
