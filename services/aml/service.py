@@ -218,6 +218,7 @@ def write_pending_ratings(session: Session, limit: int = 2000) -> int:
     """The rating job's work: write the ratings that bulk screening left pending."""
     pending = session.execute(select(RiskAssessment).where(RiskAssessment.pending.is_(True))
                               .order_by(RiskAssessment.customer_id).limit(limit)).scalars().all()
+    written = 0
     for a in pending:
         c = session.get(Customer, a.customer_id)
         a.pending = False
@@ -225,7 +226,11 @@ def write_pending_ratings(session: Session, limit: int = 2000) -> int:
         if c is not None and c.aml_risk != a.rating:
             changes.set_aml_risk(uow=_InTransaction(session), actor=AML_ACTOR, customer_id=c.id, risk=a.rating,
                                  source="aml")
+            written += 1
     session.flush()
+    if pending:  # the assessments themselves are written: on record even when no rating changed
+        audit.record(session, AML_ACTOR, "aml.ratings", entity_type="aml", entity_id=None,
+                     changes={"assessed": len(pending), "ratings_changed": written})
     return len(pending)
 
 
