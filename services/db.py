@@ -105,7 +105,7 @@ def _sqlite_begin(conn: Connection) -> None:
         raw.execute(f"PRAGMA busy_timeout={timeout_ms}")
 
 
-def pause_for_waiting_writers(bind: Engine | Connection, *, gap_seconds: float = 0.01,
+def pause_for_waiting_writers(bind: Engine | Connection, *, gap_seconds: float = 2 * _LOCK_POLL_SECONDS,
                               max_seconds: float = 1.0) -> None:
     """For a long job that writes in many short transactions (an import) between two of them: on SQLite,
     leave the write lock free long enough for writers of other processes to notice (`gap_seconds`), and
