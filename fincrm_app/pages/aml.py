@@ -40,8 +40,9 @@ def _filters() -> rx.Component:
         rx.el.div(_choice("open", "aml.status.open", S.status, S.set_status, "aml-status-open"),
                   _choice("decided", "aml.status.decided", S.status, S.set_status, "aml-status-decided"),
                   class_name="lang-switch", role="group", aria_label="Status"),
-        rx.el.button(t("aml.overdue_only"), type="button", id="aml-overdue", on_click=S.toggle_overdue,
-                     class_name=rx.cond(S.overdue, "lang-btn active", "lang-btn")),
+        rx.el.div(rx.el.button(t("aml.overdue_only"), type="button", id="aml-overdue", on_click=S.toggle_overdue,
+                               class_name=rx.cond(S.overdue, "lang-btn active", "lang-btn")),
+                  class_name="lang-switch", role="group", aria_label="Overdue"),
         style={"display": "flex", "flexWrap": "wrap", "gap": "8px", "margin": "8px 0"},
     )
 
@@ -215,7 +216,8 @@ def _detail() -> rx.Component:
         rx.el.div(
             rx.el.h2(S.sel["title"], class_name="section-title", id="aml-detail-title"),
             rx.el.div(
-                rx.el.span(S.sel["status"], class_name="badge neutral", id="aml-detail-status"),
+                rx.el.span(S.sel["status"], class_name="badge neutral", id="aml-detail-status",
+                           style={"alignSelf": "center"}),
                 rx.cond(S.can_review & (S.sel["open"] != ""),
                         rx.el.button(t("aml.release"), type="button", class_name="btn",
                                      on_click=S.release(S.sel_kind, S.sel_id))),
