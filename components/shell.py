@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import reflex as rx
 
+from components.header_search import header_search
 from components.i18n import t
 from state.permissions import holds
 from state.session import AppState
@@ -120,7 +121,7 @@ def tabbar(menu: Sequence[MenuItem] = ()) -> rx.Component:
 def topbar(locale_handler: Any = None) -> rx.Component:
     return rx.el.header(
         rx.el.div(brand(), class_name="topbar-brand"),
-        rx.el.div(class_name="grow"),
+        header_search(),  # customers by name, pinyin, phone or ID last 4, from every page
         rx.cond(
             AppState.user_name != "",
             rx.el.span(rx.icon("circle-user", size=16), AppState.user_name, class_name="user-chip",

@@ -18,6 +18,7 @@ import reflex as rx
 from services.activities import service as activities
 from services.activities.models import InteractionKind, TaskPriority, TicketKind
 from services.customer360 import service as c360
+from services.customer_list import recent
 from services.customers import consent
 from services.customers import service as customers
 from services.customers.views import (CreditRatingView, Customer360, Customer360Header, CustomerDetail,
@@ -608,6 +609,7 @@ class CustomerState(DataState):
                         consent.current_consents(uow=uow, actor=actor, customer_id=customer_id), loc)
                 except NotPermitted:
                     self.consents = []  # a role that may not read consent still sees the rest of the page
+                recent.record_customer_view(uow=uow, actor=actor, customer_id=customer_id)  # the header's list
                 uow.commit()
         except DomainError as exc:
             self._purge()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components import c360, c360_work, customer_records
+from components.customer_form import edit_link
 from components.i18n import t
 from components.suitability import suitability_card
 from fincrm_app.pages.registry import page
@@ -21,8 +22,12 @@ from state.permissions import holds
       on_load=[CustomerState.load, CustomerWorkState.load], locale_handler=CustomerState.change_locale)
 def customer_page() -> rx.Component:
     return rx.el.div(
-        rx.link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
-                id="back-to-customers", underline="none"),
+        rx.el.div(
+            rx.link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
+                    id="back-to-customers", underline="none"),
+            rx.cond(holds(P.CUSTOMER_EDIT) & CustomerState.found, edit_link()),  # the customer form
+            class_name="cf-360-top",
+        ),
         rx.cond(
             CustomerState.page_error != "",
             rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(CustomerState.page_error),

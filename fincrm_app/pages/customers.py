@@ -1,46 +1,16 @@
-"""/customers: search and a paginated list (cards on phones, a table on desktop, one DOM)."""
+"""/customers: the list people work from — search, filters, sortable columns, saved views, a selection with bulk
+actions, and pages (cards on phones, a table on desktop, one DOM). Its URL holds what it shows."""
 from __future__ import annotations
 
 import reflex as rx
 
+from components.customer_list import list_head, list_row, selection_bar, view_form, views_bar
 from components.filters import filter_bar, filter_panel
 from components.i18n import t
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
 from state.customer_list import CustomersState
-
-
-def _row(row: rx.Var) -> rx.Component:
-    return rx.link(
-        rx.el.span(
-            rx.el.span(row["name"], class_name="c-name"),
-            rx.el.span(row["customer_no"], class_name="c-no"),
-            class_name="cell cell-name",
-        ),
-        rx.el.span(rx.el.span(row["segment"], class_name="badge"), class_name="cell cell-segment"),
-        rx.el.span(row["status"], class_name="cell cell-status"),
-        rx.el.span(row["phone"], class_name="cell cell-phone mono"),
-        rx.el.span(row["owner"], class_name="cell cell-owner"),
-        rx.el.span(row["branch"], class_name="cell cell-branch"),
-        href="/customers/" + row["id"],
-        id="customer-row-" + row["id"],
-        class_name="customer-row",
-        data_customer_id=row["id"],
-        underline="none",
-    )
-
-
-def _header() -> rx.Component:
-    return rx.el.div(
-        rx.el.span(t("col.name"), class_name="cell cell-name"),
-        rx.el.span(t("col.segment"), class_name="cell cell-segment"),
-        rx.el.span(t("col.status"), class_name="cell cell-status"),
-        rx.el.span(t("col.phone"), class_name="cell cell-phone"),
-        rx.el.span(t("col.owner"), class_name="cell cell-owner"),
-        rx.el.span(t("col.branch"), class_name="cell cell-branch"),
-        class_name="customer-head",
-        aria_hidden="true",
-    )
+from state.permissions import holds
 
 
 def _search() -> rx.Component:
@@ -103,20 +73,34 @@ def _filters() -> rx.Component:
       menu=Menu("users", "nav.customers", order=10), on_load=CustomersState.load,
       locale_handler=CustomersState.change_locale)
 def customers_page() -> rx.Component:
+    S = CustomersState
     return rx.el.div(
-        rx.el.h1(t("customers.title"), class_name="page-title"),
-        _search(),
-        _filters(),
-        rx.cond(CustomersState.list_error != "",
-                rx.el.div(CustomersState.list_error, id="list-error", role="alert", class_name="alert")),
         rx.el.div(
-            _header(),
-            rx.foreach(CustomersState.rows, _row),
+            rx.el.h1(t("customers.title"), class_name="page-title"),
+            rx.cond(holds(P.CUSTOMER_CREATE),
+                    rx.link(rx.icon("user-plus", size=16), t("cl.new_customer"), href="/customers/new",
+                            id="new-customer", class_name="btn-primary", underline="none")),
+            class_name="cl-title",
+        ),
+        _search(),
+        views_bar(),
+        rx.cond(S.view_form_open, view_form()),
+        rx.cond(S.view_error != "", rx.cond(~S.view_form_open,
+                                            rx.el.div(S.view_error, role="alert", class_name="alert"))),
+        _filters(),
+        rx.cond(S.list_error != "", rx.el.div(S.list_error, id="list-error", role="alert", class_name="alert")),
+        rx.cond((S.selected_count > 0) | S.all_matching | S.bulk_running, selection_bar()),
+        rx.cond((S.bulk_message != "") & ~S.bulk_running,
+                rx.el.div(rx.icon("circle-check", size=16), S.bulk_message, id="bulk-result", role="status",
+                          class_name="cl-note ok")),
+        rx.el.div(
+            list_head(),
+            rx.foreach(S.rows, list_row),
             class_name="customer-list",
             id="customer-list",
         ),
         rx.cond(
-            CustomersState.loaded & (CustomersState.rows.length() == 0),
+            S.loaded & (S.rows.length() == 0),
             rx.el.div(t("customers.empty"), class_name="empty", id="customers-empty"),
         ),
         _pager(),

@@ -178,5 +178,18 @@ def selected_ids(s: Session, actor: Actor, selection: Any) -> list[int]:
     return ids
 
 
+@requires(Permission.CUSTOMER_READ)
+def count_selection(*, uow: UnitOfWork, actor: Actor, selection: Any) -> int:
+    """How many customers "everything the list matches" is, counted up to one past the bulk limit (enough to
+    tell that a bulk action would refuse it)."""
+    sel = parse(Selection, selection)
+    if sel.matching is None or sel.ids is not None:
+        raise ValidationFailed([FieldError("selection", "value.invalid")])
+    s = uow.session
+    condition, params = _condition(s, actor, sel.matching)
+    return s.execute(select(func.count()).select_from(
+        select(Customer.id).where(condition).limit(MAX_SELECTION + 1).subquery()), params).scalar_one()
+
+
 def _too_many() -> ValidationFailed:
     return ValidationFailed([FieldError("selection", "bulk.too_many", {"max": f"{MAX_SELECTION:,}"})])

@@ -953,7 +953,8 @@ def _has_data(session: Session) -> bool:
 # production code does not import demo code): `seed(session, *, rng, anchor) -> dict` of counts, `anchor`
 # the start of the anchor day (UTC), run in the same transaction after the core data, in this order.
 FEATURE_SEEDERS = ("services.demo.c360", "services.demo.customers", "services.demo.tags", "services.demo.integration",
-                   "services.demo.imports", "services.demo.aml", "services.demo.suitability")
+                   "services.demo.imports", "services.demo.aml", "services.demo.suitability",
+                   "services.demo.customer_list")
 
 
 def _seed_features(session: Session, seed: int, anchor: datetime) -> dict:
