@@ -56,6 +56,8 @@ api.include_router(documents_router)  # GET /documents/{id}: download (session c
 install_api_v1(api)  # REST API v1 (routes, OpenAPI at /api/v1/openapi.json, error format)
 from fincrm_app.api.questionnaire import router as questionnaire_router  # noqa: E402
 api.include_router(questionnaire_router)  # /q/{token}/identify, /verify, /in-branch: the customer's cookies
+from fincrm_app.api.recordings import router as recordings_router  # noqa: E402
+api.include_router(recordings_router)  # /recordings/... (chunked upload, playback), /disclosures/... (preview, print)
 
 
 def _guarded(asgi):

@@ -203,19 +203,24 @@ def _sales(session: Session, rng: random.Random, rm, compliance, anchor: datetim
         s = sign(propose(c5, "FD0502", "300000.00", locale="en"))  # R5: its recording waits for compliance
         record(s)
         made += 2
+    def recorded_and_approved(sale):
+        """Where the rules ask for a recording: uploaded and approved by compliance (the sale moves on)."""
+        if sale.status == "recording_pending":
+            rec = record(sale)
+            recordings.review_recording(uow=uow, actor=compliance, recording_id=rec.id, checklist=checklist,
+                                        approve=True)
+        return sales.get_sale(uow=uow, actor=compliance, sale_id=sale.id)
+
     if c3:
-        s = sign(propose(c3, "FD0402", "100000.00"), warning_acknowledged=True)  # above C3: warning, recording
-        rec = record(s)
-        recordings.review_recording(uow=uow, actor=compliance, recording_id=rec.id, checklist=checklist, approve=True)
-        made += 1  # now in compliance review
+        # Above C3 (a signed warning; R4 needs a recording): left in compliance review.
+        recorded_and_approved(sign(propose(c3, "FD0402", "100000.00"), warning_acknowledged=True))
+        made += 1
     if c2:
-        s = sign(propose(c2, "FD0201", "80000.00"), warning_acknowledged=True)  # R3 above C2, first fund
-        rec = record(s)
-        recordings.review_recording(uow=uow, actor=compliance, recording_id=rec.id, checklist=checklist, approve=True)
-        s = sales.get_sale(uow=uow, actor=compliance, sale_id=s.id)
-        sales.review_sale(uow=uow, actor=compliance, sale_id=s.id, version=s.version, approve=False,
-                          note="客户不能说明购买理由，风险揭示不充分，退回")
-        made += 1  # rejected
+        s = recorded_and_approved(sign(propose(c2, "FD0201", "80000.00"), warning_acknowledged=True))
+        if s.status == "review_pending":  # R3 above C2: compliance rejects it
+            sales.review_sale(uow=uow, actor=compliance, sale_id=s.id, version=s.version, approve=False,
+                              note="客户不能说明购买理由，风险揭示不充分，退回")
+        made += 1
     for level in ("C3", "C4", "C5"):  # deposits: no recording, straight into cooling-off
         if level in valid:
             sign(propose(valid[level], "DP1Y001", "50000.00"))

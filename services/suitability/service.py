@@ -201,7 +201,7 @@ def profile_of(s: Session, customer: Customer) -> InvestorProfile:
     today = clock.today()
     expires = cf.assessment_expires
     return InvestorProfile(
-        customer_id=customer.id, investor_class=cf.investor_class, risk_level=cf.risk_level,
+        customer_id=customer.id, name=customer.name, investor_class=cf.investor_class, risk_level=cf.risk_level,
         assessed_level=customer.risk_level, assessment_expires=expires, assessment_valid=cf.assessment_valid,
         professional_until=cf.classification_until, latest=_summary(s, cf.assessment_id),
         open_link=_open_link(s, customer.id),

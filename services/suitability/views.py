@@ -79,6 +79,7 @@ class LinkSummary(BaseModel):
 
 class InvestorProfile(BaseModel):
     customer_id: int
+    name: str
     investor_class: str  # ordinary | professional
     risk_level: str | None  # valid level only; an expired assessment counts as none
     assessed_level: str | None  # the level last assessed, even if expired
