@@ -23,7 +23,7 @@ from services.customers import service as customers
 from services.customers.models import Customer
 from services.demo.unit_of_work import SeedUnitOfWork
 from services.portfolio.events import TransactionsIngested
-from services.portfolio.models import Account, Transaction
+from services.portfolio.models import Account, Holding, Transaction
 from services.security import audit
 from services.security.actor import SYSTEM
 from services.security.models import User
@@ -116,6 +116,16 @@ def _deposit_account(session, customer_id: int) -> int | None:
                                                     Account.currency == "CNY").order_by(Account.id).limit(1)).scalar()
 
 
+def _same_band(session, customer_id: int, extra: Decimal) -> bool:
+    """Adding `extra` to the customer's assets keeps him in his segment's band (500k / 6M / 50M)."""
+    assets = sum(session.execute(select(Account.balance).where(
+        Account.customer_id == customer_id, Account.kind.notin_(("loan", "credit_card", "insurance")))).scalars(),
+        Decimal(0))
+    assets += sum(session.execute(select(Holding.market_value).where(Holding.customer_id == customer_id)).scalars(),
+                  Decimal(0))
+    return all((assets >= band) == (assets + extra >= band) for band in (500_000, 6_000_000, 50_000_000))
+
+
 def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: list[int]) -> tuple[int, int]:
     """Book a batch that trips every rule; returns (cases opened, transactions booked)."""
     individuals = list(session.execute(
@@ -123,10 +133,15 @@ def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: l
         .where(Customer.kind == "individual", Customer.status == "active", Account.kind == "deposit")
         .distinct().order_by(Customer.id).limit(400)).scalars())
     rng.shuffle(individuals)
+    # Money sent out comes from a balance that holds it: the demo's accounts never go below zero.
+    balance = dict(session.execute(select(Account.customer_id, func.min(Account.balance)).where(
+        Account.customer_id.in_(individuals), Account.kind == "deposit").group_by(Account.customer_id)).all())
     cutoff = anchor - timedelta(days=200)
-    dormant = session.execute(
+    # A dormant customer the reactivating transfer leaves in his segment (the demo's segments follow assets).
+    asleep = session.execute(
         select(Transaction.customer_id).group_by(Transaction.customer_id)
-        .having(func.max(Transaction.booked_at) < cutoff).order_by(Transaction.customer_id).limit(1)).scalar()
+        .having(func.max(Transaction.booked_at) < cutoff).order_by(Transaction.customer_id).limit(50)).scalars().all()
+    dormant = next((cid for cid in asleep if _same_band(session, cid, Decimal("120000.00"))), None)
     rows: list[dict] = []
     ext = iter(range(1, 10_000))
 
@@ -140,7 +155,12 @@ def _trip_every_rule(session, uow, rng: random.Random, anchor: datetime, made: l
                      "description": None, "counterparty_name": counterparty, "counterparty_country": country,
                      "source": "demo", "external_ref": f"amldemo-{next(ext)}", "created_at": at})
 
-    a, b, c, d, e = individuals[:5]
+    def covering(amount: int, taken: list[int]) -> int | None:
+        return next((i for i in individuals if i not in taken and balance.get(i, 0) >= amount), None)
+
+    a, c, d = individuals[0], individuals[2], individuals[3]
+    b = covering(300_000, [a, c, d])  # sends 260,000 abroad
+    e = covering(10_000, [a, b, c, d])  # pays 3,000 to a listed bank
     book(a, "deposit", "68000.00", 30, "counter")  # large cash deposit (PBoC Art. 5)
     book(b, "transfer_in", "300000.00", 130, "online", "北京某投资有限公司", "cn")  # the money it sends on
     book(b, "transfer_out", "-260000.00", 50, "online", "Hong Kong Pearl Trading Ltd", "hk")  # cross-border

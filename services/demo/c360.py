@@ -1,15 +1,14 @@
 """Demo data for the customer 360: households, risk/KYC/AML profile, related parties,
-credit ratings, tickets and tasks (services/demo/activities.py) and 24 months of AUM snapshots.
+credit ratings, tickets and tasks (services/demo/activities.py).
 
 Runs inside seed_demo's transaction (FEATURE_SEEDERS), after the core data, and derives
-everything from it: households are the families the core seeder linked, AUM history is
-rebuilt backwards from today's balances and the booked transactions.
+everything from it: households are the families the core seeder linked.
 """
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from faker import Faker
@@ -18,19 +17,11 @@ from sqlmodel import Session
 
 from services import clock
 from services.customers.models import CreditRating, Customer, Household, Relationship
-from services.portfolio.models import Account, AumSnapshot, Holding, Transaction
+from services.portfolio.models import Account
 from services.demo import activities as demo_activities
 
 LIABILITY = {"loan", "credit_card"}
 RATINGS = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC"]
-
-
-def _month_start(d: date) -> date:
-    return d.replace(day=1)
-
-
-def _prev_month(d: date) -> date:
-    return (d - timedelta(days=1)).replace(day=1)
 
 
 def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str, int]:
@@ -137,42 +128,5 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
     # Tickets, tasks and do-not-contact requests (services/demo/activities.py), from a random stream of their own.
     counts.update(demo_activities.seed(session, rng=random.Random(rng.randrange(1 << 30)), anchor=anchor))
 
-    # AUM history: today's position, walked back month by month through the booked flows.
-    aum = defaultdict(Decimal)
-    liab = defaultdict(Decimal)
-    kind_of_account = dict(session.execute(select(Account.id, Account.kind)).all())
-    for cid, akind, bal in session.execute(select(Account.customer_id, Account.kind, Account.balance)).all():
-        if akind in LIABILITY:
-            liab[cid] += bal
-        elif akind != "insurance":
-            aum[cid] += bal
-    for cid, mv in session.execute(select(Holding.customer_id, Holding.market_value)).all():
-        aum[cid] += mv
-    flows: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
-    for cid, aid, amount, booked in session.execute(
-            select(Transaction.customer_id, Transaction.account_id, Transaction.amount, Transaction.booked_at)).all():
-        key = (cid, _month_start(booked.date()))
-        if kind_of_account.get(aid) in LIABILITY:
-            flows[key][1] += -amount  # repayments (credits) reduce what is owed
-        else:
-            flows[key][0] += amount
-    snapshot_rows = []
-    current = _month_start(today)
-    for c in customers:
-        a, l = aum[c.id], liab[c.id]
-        month = current
-        first = _month_start(c.created_at.date())
-        for _ in range(24):
-            if month < first:
-                break
-            snapshot_rows.append({"customer_id": c.id, "month": month, "aum": max(a, Decimal("0")),
-                                  "liabilities": max(l, Decimal("0"))})
-            f = flows.get((c.id, month))
-            if f:
-                a -= f[0]
-                l -= f[1]
-            month = _prev_month(month)
-    for i in range(0, len(snapshot_rows), 20000):
-        session.execute(insert(AumSnapshot), snapshot_rows[i:i + 20000])
-    counts["aum_snapshots"] = len(snapshot_rows)
+    # The AUM history is seeded last (services/demo/aum_history.py), once every balance is final.
     return counts

@@ -425,8 +425,10 @@ class _Seeder:
                     father_surname = surname
                 elif p.role == "parent" and not p.male:
                     father_surname = surname  # single mother: the child takes her surname
-                if not zhangsan_done and owner is self.demo_rm and p.role == "single" and p.male:
-                    name, zhangsan_done = "张三", True
+                if not zhangsan_done and owner is self.demo_rm and p.role == "husband":
+                    # The README's walkthrough customer: a husband and father, so his 360 page shows a
+                    # household; his children take his name.
+                    name, zhangsan_done, father_surname = "张三", True, "张"
                 birth = date(self.anchor.year - p.age, 1, 1) + timedelta(days=rng.randrange(365))
                 if birth >= _years_before(self.anchor, p.age - 1):
                     birth = birth - timedelta(days=365)
@@ -470,6 +472,8 @@ class _Seeder:
                     since=since)
                 row["_person"] = p
                 row["_owner"] = owner
+                if name == "张三":
+                    row["status"] = "active"  # a customer the walkthrough can show everything of
                 p.index = len(customers)
                 customers.append(row)
         if not zhangsan_done:  # no male single in the rm's book: rename one of his male customers
@@ -619,6 +623,12 @@ class _Seeder:
         # Force a few wealthy customers into the demo RM's book so the HNW screens have data there.
         rm_rich = [c for c in customers if c["_owner"] is self.demo_rm]
         rng.shuffle(rm_rich)
+        # 张三 among them (the second: high net worth, not ultra): a customer the tag rules have something to say
+        # about (services/demo/tags.py).
+        zhang = next((c for c in rm_rich if c["name"] == "张三"), None)
+        if zhang is not None:
+            rm_rich.remove(zhang)
+            rm_rich.insert(1, zhang)
         boost = {id(c): amt for c, amt in zip(rm_rich[:4], (62_000_000, 12_000_000, 8_500_000, 6_800_000))}
         for c, w in zip(customers, weights):
             aum = boost.get(id(c)) or self._target_aum(c)
@@ -767,8 +777,6 @@ class _Seeder:
         # Window: the 24 months before the anchor, from the account's opening; dormant customers stopped a year ago.
         last_day = self.tx_days - (365 if dormant else 0)
         out: list[dict] = []
-        card_owed = 0
-        repaid = 0
 
         def add(kind, acc, product, cents, desc, channel, lo=None):
             start = max(0, (acc["opened_on"] - self.tx_start).days)
@@ -788,7 +796,9 @@ class _Seeder:
         if loan is not None:  # the drawdown, if it falls inside the window
             lo_day = (loan["opened_on"] - self.tx_start).days
             if 0 <= lo_day < last_day:
-                row = add("loan_drawdown", loan, loan_product, _cents(loan_principal),
+                # Signed from the account's side (services/portfolio/conventions.py): a drawdown is money out of
+                # the loan account (what is owed grows), a repayment money into it.
+                row = add("loan_drawdown", loan, loan_product, -_cents(loan_principal),
                           f"{loan_product['name']}放款", "counter", lo=lo_day)
                 if row is not None:
                     row["booked_at"] = self.tx_start_dt + timedelta(days=lo_day, hours=10)
@@ -836,7 +846,6 @@ class _Seeder:
                 ch = _weighted(rng, [("counter", 4), ("mobile", 3), ("online", 3)])
             elif kind == "card_spend":
                 amt = -min(30_000.0, rng.lognormvariate(math.log(260), 1.0))
-                card_owed += _cents(-amt)
                 desc = f"消费-{rng.choice(N.MERCHANTS)}"
                 ch = _weighted(rng, [("pos", 55), ("online", 30), ("mobile", 15)])
             elif kind == "card_repayment":
@@ -845,25 +854,64 @@ class _Seeder:
                 ch = _weighted(rng, [("mobile", 6), ("online", 3), ("counter", 1)])
             else:  # loan_repayment: instalments; a working-capital loan pays interest monthly
                 if loan_product["term_days"] and loan_product["term_days"] <= 365:
-                    amt = -max(100.0, loan_principal * 0.045 / 12)
+                    amt = max(100.0, loan_principal * 0.045 / 12)
                 else:
-                    amt = -max(500.0, loan_principal / (loan_product["term_days"] / 30) * 1.25)
-                repaid += _cents(-amt)
+                    amt = max(500.0, loan_principal / (loan_product["term_days"] / 30) * 1.25)
                 desc, ch = f"{loan_product['name']}还款", "online"
             add(kind, acc, product, _cents(amt), desc, ch)
         out.sort(key=lambda r: r["booked_at"])
+        if card is not None:
+            rng.uniform(0, 60_000)  # drawn as before, so the rest of the demo stays what it was
+        out = self._settle(out, deposit, card, loan, loan_principal, loan_product)
         base = self._next_id("transaction")
         for i, r in enumerate(out):
             r["id"] = base + i
         rows.extend(out)
-        # Liabilities: the amount owed now.
+
+    def _settle(self, out: list[dict], deposit: dict, card: dict | None, loan: dict | None, loan_principal: float,
+                loan_product: dict | None) -> list[dict]:
+        """Balances that agree with the booked transactions, so every month of the 24-month history (walked back
+        from today through them: services/demo/aum_history.py) is a balance the account really had.
+
+        - A loan owes its principal after the drawdown (or, drawn before the window, what is left of it then),
+          and each repayment lowers that; a card owes what was spent. A repayment never exceeds what is owed
+          (it is cut to it, or dropped when nothing is owed), and the balance today is what is left.
+        - The deposit account never went below zero: today's balance is raised by what the flows of the window
+          would otherwise have taken it below.
+        Transactions in booking order; amounts in cents, signed as services/portfolio/conventions.py says."""
+        keep: list[dict] = []
+        owed = {}
         if card is not None:
-            card["balance"] = min(card_owed, _cents(rng.uniform(0, 60_000))) if card_owed else 0
+            owed[card["id"]] = 0
         if loan is not None:
-            months = max(0, (self.anchor - loan["opened_on"]).days // 30)
+            before = max(0, (self.tx_start - loan["opened_on"]).days // 30)  # months repaid before the window
             term_months = max(1, (loan_product["term_days"] or 1095) // 30)
-            remaining = loan_principal * max(0.05, 1 - months / term_months * 0.9)
-            loan["balance"] = _cents(remaining)
+            left = _cents(loan_principal * max(0.05, 1 - before / term_months * 0.9))
+            owed[loan["id"]] = 0 if any(r["kind"] == "loan_drawdown" for r in out) else left
+        flow = 0  # net flow of the deposit account so far
+        lowest = 0
+        for r in out:
+            acc = r["account_id"]
+            if acc in owed:
+                if r["amount"] < 0:  # a drawdown or a card spend: more is owed
+                    owed[acc] -= r["amount"]
+                else:  # a repayment: never more than is owed
+                    r["amount"] = min(r["amount"], owed[acc])
+                    if r["amount"] <= 0:
+                        continue
+                    owed[acc] -= r["amount"]
+            elif acc == deposit["id"]:
+                flow += r["amount"]
+                lowest = min(lowest, flow)
+            keep.append(r)
+        for acc in (card, loan):
+            if acc is not None:
+                acc["balance"] = owed[acc["id"]]
+        # The balance at the window's start is today's minus the flows; its lowest point must not be below zero.
+        start = deposit["balance"] - flow
+        if start + lowest < 0:
+            deposit["balance"] += -(start + lowest)
+        return keep
 
     # activities ---------------------------------------------------------
     def build_activities(self, customers: list[dict]) -> None:
@@ -954,7 +1002,7 @@ def _has_data(session: Session) -> bool:
 # the start of the anchor day (UTC), run in the same transaction after the core data, in this order.
 FEATURE_SEEDERS = ("services.demo.c360", "services.demo.customers", "services.demo.tags", "services.demo.integration",
                    "services.demo.imports", "services.demo.aml", "services.demo.suitability",
-                   "services.demo.customer_list")
+                   "services.demo.aum_history", "services.demo.customer_list")  # customer_list reads all: last
 
 
 def _seed_features(session: Session, seed: int, anchor: datetime) -> dict:

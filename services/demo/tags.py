@@ -120,6 +120,11 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
     theirs = [c[0] for c in candidates if c[1] != rm_id]
     rng.shuffle(mine)
     rng.shuffle(theirs)
+    # The README's walkthrough customer first: his 360 page explains the tag ("why this tag").
+    zhang = session.execute(select(Customer.id).where(Customer.owner_id == rm_id, Customer.name == "张三")).scalar()
+    if zhang in mine:
+        mine.remove(zhang)
+        mine.insert(0, zhang)
     deposits: list[dict] = []
     chosen: list[tuple[int, int]] = []  # (customer, premium views)
     for pool, n_full, n_near in ((mine, 2, 1), (theirs, 4, 0)):
