@@ -63,6 +63,20 @@ def _subscribe() -> None:
     bus.subscribe(CustomerChanged, figures.on_customer_changed)
     bus.subscribe(TransactionsIngested, figures.on_transactions_ingested)
     bus.subscribe(CustomerReassigned, c360.on_customer_reassigned)
+    # Decision support: the dashboards' rollup counts customers (published ones: an import's are counted when its
+    # hold is published), their transactions, sales and opportunities, in the transaction that changed them.
+    from services import holds
+    from services.analytics import rollups
+    from services.opportunities.events import OpportunityChanged
+    from services.suitability.events import SaleStatusChanged
+
+    bus.subscribe(CustomersCreated, rollups.on_customers_created)
+    bus.subscribe(holds.HoldPublished, rollups.on_hold_published)
+    bus.subscribe(CustomerChanged, rollups.on_customer_changed)
+    bus.subscribe(CustomerReassigned, rollups.on_customer_reassigned)
+    bus.subscribe(TransactionsIngested, rollups.on_transactions_ingested)
+    bus.subscribe(SaleStatusChanged, rollups.on_sale_status_changed)
+    bus.subscribe(OpportunityChanged, rollups.on_opportunity_changed)
 
 
 def _hooks() -> None:
@@ -100,3 +114,15 @@ def _hooks() -> None:
     i18n.MESSAGES.update(customer_list_messages.MESSAGES)
     _MERGED.update(customer_list_messages.MESSAGES)
     figures.install()
+    # Opportunities' and decision support's messages; interactions counted for the RM leaderboard.
+    from services.analytics import messages as analytics_messages
+    from services.analytics import rollups
+    from services.opportunities import messages as opportunity_messages
+
+    for extra in (opportunity_messages.MESSAGES, analytics_messages.MESSAGES):
+        clash = set(extra) & set(i18n.MESSAGES)
+        if clash - _MERGED:
+            raise RuntimeError(f"message codes defined twice: {sorted(clash - _MERGED)}")
+        i18n.MESSAGES.update(extra)
+        _MERGED.update(extra)
+    rollups.install()

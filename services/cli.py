@@ -220,6 +220,48 @@ def _cmd_documents_verify(args) -> int:
     return 0 if result.ok else 1
 
 
+def _cmd_metrics_rebuild(args) -> int:
+    """Recompute the dashboards' rollup from the source tables (after bulk loads, a restore, an upgrade)."""
+    from services.analytics import rebuild
+    from services.db import unit_of_work
+    from services.security.actor import SYSTEM
+
+    with unit_of_work() as uow:
+        counts = rebuild.rebuild(uow=uow, actor=SYSTEM)
+        uow.commit()
+    print(f"metrics rebuilt: {counts['customers']:,} customers, {counts['opportunities']:,} opportunities, "
+          f"{counts['facts']:,} rollup rows")
+    return 0
+
+
+def _cmd_metrics_grant(args) -> int:
+    """Let an API client read the figures of the whole firm, one branch or one team (GET /api/v1/metrics)."""
+    from services.analytics import grants
+    from services.db import unit_of_work
+    from services.security.actor import SYSTEM
+
+    with unit_of_work() as uow:
+        made = grants.grant(uow=uow, actor=SYSTEM, client_id=args.client_id, branch_code=args.branch,
+                            team_id=args.team, everything=args.all)
+        uow.commit()
+    print(f"API client {args.client_id} reads the figures of: {made}")
+    return 0
+
+
+def _cmd_metrics_subscribe(args) -> int:
+    """Send a manager the weekly report by e-mail (or stop sending it)."""
+    from services.analytics import report
+    from services.db import unit_of_work
+    from services.security.actor import SYSTEM
+
+    with unit_of_work() as uow:
+        report.subscribe(uow=uow, actor=SYSTEM, username=args.username, email=args.email, locale=args.locale,
+                         active=not args.stop)
+        uow.commit()
+    print(f"weekly report for {args.username}: {'stopped' if args.stop else args.email}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fincrm", description="FinCRM administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -256,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     cc.add_argument("--name", help="what the system is, e.g. 'Core banking'")
     cc.add_argument("--scope", action="append", required=True,
                     help="customers:read, customers:write, accounts:write, transactions:write, events:write, "
-                         "interactions:write, products:read, suitability:read, sales:write (repeatable)")
+                         "interactions:write, products:read, suitability:read, sales:write, metrics:read "
+                         "(repeatable)")
     cc.add_argument("--owner", help="user name of the RM who gets customers the system creates without one")
     cc.set_defaults(func=_cmd_client_create)
 
@@ -286,6 +329,23 @@ def build_parser() -> argparse.ArgumentParser:
     dv.add_argument("--trust", action="append", metavar="CERT",
                     help="trust this certificate (PEM or DER; repeatable) instead of the firm's own")
     dv.set_defaults(func=_cmd_documents_verify)
+    metrics = sub.add_parser("metrics", help="dashboards: the rollup, API clients' figures, the weekly report"
+                             ).add_subparsers(dest="metrics_command", required=True)
+    mr = metrics.add_parser("rebuild", help="recompute the dashboards' rollup from the source tables (audited)")
+    mr.set_defaults(func=_cmd_metrics_rebuild)
+    mg = metrics.add_parser("grant", help="let an API client read the figures of the firm, a branch or a team")
+    mg.add_argument("client_id")
+    who = mg.add_mutually_exclusive_group(required=True)
+    who.add_argument("--all", action="store_true", help="the whole firm")
+    who.add_argument("--branch", help="branch code")
+    who.add_argument("--team", type=int, help="team id")
+    mg.set_defaults(func=_cmd_metrics_grant)
+    ms = metrics.add_parser("subscribe", help="e-mail a manager the weekly report (PDF)")
+    ms.add_argument("username")
+    ms.add_argument("email")
+    ms.add_argument("--locale", default="zh_CN", choices=["zh_CN", "en"])
+    ms.add_argument("--stop", action="store_true", help="stop sending it")
+    ms.set_defaults(func=_cmd_metrics_subscribe)
     sch = sub.add_parser("scheduler", help="run scheduled jobs (one process is elected leader)")
     sch.add_argument("--list", action="store_true", help="list the jobs and exit")
     sch.add_argument("--run", metavar="JOB", help="run one job now and exit")

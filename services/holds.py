@@ -27,6 +27,7 @@ leaves the hold open: its rows stay invisible until someone (the import watchdog
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -35,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, Session, SQLModel, String
 
 from services import clock
+from services.events import DomainEvent
 from services.types import UTCDateTime
 
 OPEN, PUBLISHED, DISCARDED = "open", "published", "discarded"
@@ -140,10 +142,25 @@ def note_rows(session: Session, hold_id: int, ids: list[int]) -> None:
                     .values(first_row_id=low))
 
 
+@dataclass(frozen=True)
+class HoldPublished(DomainEvent):
+    """The rows of a hold became visible (in this transaction): what other domains skipped while they were held
+    (dashboard rollups count no unpublished customer) they take in now."""
+
+    name = "hold.published"
+    hold_id: int
+
+
 def publish(session: Session, hold_id: int) -> bool:
-    """Show every row of the hold, at this transaction's commit. False if it was not open."""
-    return session.execute(update(_hold).where(_hold.c.id == hold_id, _hold.c.status == OPEN)
-                           .values(status=PUBLISHED, closed_at=clock.now())).rowcount == 1
+    """Show every row of the hold, at this transaction's commit, and announce it (HoldPublished). False if it
+    was not open."""
+    if session.execute(update(_hold).where(_hold.c.id == hold_id, _hold.c.status == OPEN)
+                       .values(status=PUBLISHED, closed_at=clock.now())).rowcount != 1:
+        return False
+    from services.events import publish as announce
+
+    announce(session, HoldPublished(hold_id=hold_id))
+    return True
 
 
 def discard_some(session: Session, hold_id: int, table: Table, limit: int = 2000) -> int:

@@ -1,6 +1,8 @@
 """Every table, imported in one place so SQLModel.metadata is complete (Alembic, tests)."""
 from sqlmodel import SQLModel
 
+from services.analytics.models import (EmailMessage, MetricCustomer, MetricFact, MetricGrant,  # noqa: F401
+                                       MetricOpportunity, NextBestAction, ReportSubscription)
 from services.activities.models import BehaviourEvent, Interaction, Task, Ticket  # noqa: F401
 from services.aml.models import (Alert, Case, CaseNote, MonitoringRule, MonitorMark, RescreenRun,  # noqa: F401
                                  RiskAssessment, ScreeningHit, Watchlist, WatchlistEntry)
@@ -12,6 +14,7 @@ from services.imports.models import ImportBatch, ImportReviewItem  # noqa: F401
 from services.holds import WriteHold  # noqa: F401
 from services.integration.models import (ApiClient, ApiToken, ExternalRef, IdempotencyRecord,  # noqa: F401
                                          OutboxMessage, WebhookDelivery, WebhookEndpoint)
+from services.opportunities.models import Opportunity  # noqa: F401
 from services.org.models import Branch, Team  # noqa: F401
 from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction  # noqa: F401
 from services.security.models import AuditEvent, LoginAttempt, User, UserSession  # noqa: F401

@@ -61,6 +61,7 @@ SCOPES: dict[str, str] = {
     "products:read": "List products with their risk level, regime and issuer",
     "suitability:read": "Ask whether a customer may buy a product (suitability check)",
     "sales:write": "Propose sales (checked for suitability; refused ones are recorded as refusals)",
+    "metrics:read": "Read the dashboards' figures (GET /api/v1/metrics), within the client's data scope",
 }
 
 _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")

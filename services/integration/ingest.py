@@ -538,8 +538,11 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
         # (amounts are signed from the account's side: services/portfolio/conventions.py).
         deltas[aid] += -r.amount if conventions.is_liability(acc_info[aid][2]) else r.amount
         touched.add(cid)
+    booked: list[int] = []
     if values:
-        s.execute(insert(Transaction.__table__), values)
+        table = Transaction.__table__
+        booked = list(s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                values).scalars())
         acc = Account.__table__
         changes = [{"aid": aid, "delta": delta} for aid, delta in deltas.items() if delta]
         if changes:
@@ -551,7 +554,8 @@ def ingest_transactions(*, uow: UnitOfWork, actor: Actor, data: Any) -> BatchRes
     audit.record(s, actor, "transaction.ingest", entity_type="api_client", entity_id=actor.id,
                  changes={**result.as_dict(), "customers": len(touched)})
     if touched:
-        uow.publish(TransactionsIngested(customer_ids=tuple(sorted(touched)), count=len(values)))
+        uow.publish(TransactionsIngested(customer_ids=tuple(sorted(touched)), count=len(values),
+                                         transaction_ids=tuple(booked)))
     return result
 
 

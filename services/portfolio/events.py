@@ -8,9 +8,11 @@ from services.events import DomainEvent
 
 @dataclass(frozen=True)
 class TransactionsIngested(DomainEvent):
-    """A batch of transactions was booked; `customer_ids` are the customers it touched, once each."""
+    """A batch of transactions was booked; `customer_ids` are the customers it touched, once each, and
+    `transaction_ids` the rows it booked (a handler that counts them reads exactly those)."""
 
     name = "transactions.ingested"
     customer_ids: tuple[int, ...]
     count: int
     source: str = "api"
+    transaction_ids: tuple[int, ...] = ()

@@ -79,6 +79,8 @@ class Permission(StrEnum):
     TICKET_ASSIGN = "ticket.assign"  # assign tickets of customers in one's scope to people in it
     TICKET_CATEGORY_MANAGE = "ticket_category.manage"  # ticket categories and their SLAs (data)
     COMPLAINT_REPORT = "complaint.report"  # complaint statistics, as the regulator counts them
+    OPPORTUNITY_WRITE = "opportunity.write"  # open opportunities on customers, move them, win or lose them
+    METRICS_VIEW = "metrics.view"  # dashboards and their figures (within the data scope), drill-down, forecasts
 
 
 P = Permission
@@ -128,6 +130,16 @@ for _role, _granted in {Role.RM: _WORKS_TICKETS, Role.OPS: _WORKS_TICKETS, Role.
 for _role in (Role.TEAM_LEAD, Role.BRANCH_MANAGER, API_ROLE):
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {P.CUSTOMER_REASSIGN}
 
+# Decision support (services/analytics, services/opportunities): whoever sells works opportunities; the
+# dashboards go to RMs (their own book), team leads and branch managers (their scope) and head office's
+# reviewers (compliance, auditors: the whole firm); other systems read the figures with metrics:read.
+_PIPELINE_AND_FIGURES = {P.OPPORTUNITY_WRITE, P.METRICS_VIEW}
+for _role, _granted in {Role.RM: _PIPELINE_AND_FIGURES, Role.TEAM_LEAD: _PIPELINE_AND_FIGURES,
+                        Role.BRANCH_MANAGER: _PIPELINE_AND_FIGURES, Role.OPS: {P.OPPORTUNITY_WRITE},
+                        Role.COMPLIANCE: {P.METRICS_VIEW}, Role.AUDITOR: {P.METRICS_VIEW},
+                        API_ROLE: {P.METRICS_VIEW}}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
 # What each OAuth2 scope (services.integration.clients.SCOPES) grants an API client's token.
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "customers:read": frozenset({P.CUSTOMER_READ}),
@@ -139,6 +151,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "products:read": frozenset({P.PRODUCT_READ}),
     "suitability:read": frozenset({P.SUITABILITY_CHECK, P.PRODUCT_READ}),
     "sales:write": frozenset({P.SALE_PROPOSE}),
+    "metrics:read": frozenset({P.METRICS_VIEW}),
 }
 
 ALL_PERMISSIONS = frozenset(Permission)

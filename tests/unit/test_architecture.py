@@ -34,13 +34,24 @@ def test_every_event_a_domain_publishes_has_its_subscribers_wired_in_bootstrap()
     assert "services.integration.outbox.on_customer_changed" in wired[CustomerChanged]
     assert wired[TransactionsIngested] == ["services.tags.events.on_transactions_ingested",
                                           "services.aml.events.on_transactions_ingested",
-                                          "services.customer_list.figures.on_transactions_ingested"]
+                                          "services.customer_list.figures.on_transactions_ingested",
+                                          "services.analytics.rollups.on_transactions_ingested"]
     # The customer list's sort keys and the 360's history of relationship managers follow the customers.
     from services.customers.events import CustomerReassigned
 
     assert "services.customer_list.figures.on_customers_created" in wired[CustomersCreated]
     assert "services.customer_list.figures.on_customer_changed" in wired[CustomerChanged]
-    assert wired[CustomerReassigned] == ["services.customer360.events.on_customer_reassigned"]
+    assert wired[CustomerReassigned] == ["services.customer360.events.on_customer_reassigned",
+                                         "services.analytics.rollups.on_customer_reassigned"]
+    # The dashboards' rollup counts customers (an import's once published), sales and opportunities.
+    from services.holds import HoldPublished
+    from services.opportunities.events import OpportunityChanged
+    from services.suitability.events import SaleStatusChanged
+
+    assert "services.analytics.rollups.on_customers_created" in wired[CustomersCreated]
+    assert wired[HoldPublished] == ["services.analytics.rollups.on_hold_published"]
+    assert wired[SaleStatusChanged] == ["services.analytics.rollups.on_sale_status_changed"]
+    assert wired[OpportunityChanged] == ["services.analytics.rollups.on_opportunity_changed"]
     assert "services.aml.events.on_customers_created" in wired[CustomersCreated]
     assert wired[BehaviourEventsIngested] == ["services.tags.events.on_behaviour_events_ingested"]
     assert wired[CustomerTagged] == ["services.integration.outbox.on_customer_tagged"]

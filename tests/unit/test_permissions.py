@@ -118,6 +118,8 @@ ticket.work             x   x          x               x    x           .       
 ticket.assign           .   x          x               .    x           .         .        .
 ticket_category.manage  .   .          .               .    .           .         .        x
 complaint.report        .   .          x               .    x           .         x        .
+opportunity.write       x   x          x               x    .           .         .        .
+metrics.view            x   x          x               .    x           .         x        .
 """
 
 
