@@ -15,7 +15,7 @@ from services.customers import service
 from services.customers.models import Customer
 from services.errors import ConcurrentModification, NotPermitted, RefusedInput, ValidationFailed
 from services.security.models import AuditEvent
-from tests.conftest import valid_id
+from conftest import valid_id
 
 
 def _refusals(connection) -> list[dict]:

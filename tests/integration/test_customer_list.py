@@ -20,7 +20,7 @@ from services.errors import ValidationFailed
 from services.portfolio.models import Account, Holding, Product
 from services.security import audit
 from services.security.actor import SYSTEM
-from tests.conftest import valid_id
+from conftest import valid_id
 
 
 def _names(page) -> list[str]:

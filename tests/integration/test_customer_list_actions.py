@@ -20,7 +20,7 @@ from services.errors import NotFound, NotPermitted, OutOfScope, RefusedInput, Va
 from services.security.models import AuditEvent
 from services.tags import manual, service as tags
 from services.tags.models import CustomerTag, CustomerTagChange
-from tests.conftest import valid_id
+from conftest import valid_id
 
 
 def _events(connection, action: str) -> list:

@@ -11,7 +11,7 @@ from state_helpers import call_handler
 
 from services.errors import ValidationFailed
 from state.customer_list import list_url, params_from_query
-from tests.conftest import valid_id
+from conftest import valid_id
 
 
 def test_the_url_round_trips_the_list_parameters():
