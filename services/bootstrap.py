@@ -114,6 +114,15 @@ def _hooks() -> None:
     i18n.MESSAGES.update(customer_list_messages.MESSAGES)
     _MERGED.update(customer_list_messages.MESSAGES)
     figures.install()
+    # Approval workflows: the workflow, loan and underwriting domains' messages.
+    from services.workflows import messages as workflow_messages
+
+    for extra in (workflow_messages.MESSAGES,):
+        clash = set(extra) & set(i18n.MESSAGES)
+        if clash - _MERGED:
+            raise RuntimeError(f"message codes defined twice: {sorted(clash - _MERGED)}")
+        i18n.MESSAGES.update(extra)
+        _MERGED.update(extra)
     # Opportunities' and decision support's messages; interactions counted for the RM leaderboard.
     from services.analytics import messages as analytics_messages
     from services.analytics import rollups

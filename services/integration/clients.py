@@ -61,6 +61,8 @@ SCOPES: dict[str, str] = {
     "products:read": "List products with their risk level, regime and issuer",
     "suitability:read": "Ask whether a customer may buy a product (suitability check)",
     "sales:write": "Propose sales (checked for suitability; refused ones are recorded as refusals)",
+    "loans:write": "Submit loan applications for your customers (checked and routed for approval)",
+    "loans:read": "Read the loan applications you submitted: status, steps, checks and decisions",
     "metrics:read": "Read the dashboards' figures (GET /api/v1/metrics), within the client's data scope",
 }
 

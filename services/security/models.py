@@ -19,6 +19,10 @@ class Role(StrEnum):
     OPS = "ops"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    # Approval workflows (services/workflows): head-office credit and insurance underwriting.
+    CREDIT_OFFICER = "credit_officer"
+    CREDIT_COMMITTEE = "credit_committee"
+    UNDERWRITER = "underwriter"
 
 
 class User(SQLModel, table=True):

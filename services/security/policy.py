@@ -79,6 +79,13 @@ class Permission(StrEnum):
     TICKET_ASSIGN = "ticket.assign"  # assign tickets of customers in one's scope to people in it
     TICKET_CATEGORY_MANAGE = "ticket_category.manage"  # ticket categories and their SLAs (data)
     COMPLAINT_REPORT = "complaint.report"  # complaint statistics, as the regulator counts them
+    # Approval workflows (services/workflows, services/loans, services/underwriting)
+    WORKFLOW_MANAGE = "workflow.manage"  # workflow definitions: diagrams, decision tables, parameters, versions
+    APPROVAL_DECIDE = "approval.decide"  # the approval inbox: approve, reject, return; delegate while away
+    LOAN_APPLY = "loan.apply"  # submit, revise and withdraw loan applications of one's customers
+    LOAN_READ = "loan.read"  # loan applications, their checks, decisions and letters
+    UNDERWRITING_SUBMIT = "underwriting.submit"  # submit insurance proposals with their health questionnaire
+    UNDERWRITING_READ = "underwriting.read"  # underwriting cases and their decisions
     OPPORTUNITY_WRITE = "opportunity.write"  # open opportunities on customers, move them, win or lose them
     METRICS_VIEW = "metrics.view"  # dashboards and their figures (within the data scope), drill-down, forecasts
 
@@ -125,6 +132,21 @@ for _role, _granted in {Role.RM: _WORKS_TICKETS, Role.OPS: _WORKS_TICKETS, Role.
                         Role.AUDITOR: {P.COMPLAINT_REPORT}, Role.ADMIN: {P.TICKET_CATEGORY_MANAGE}}.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
+# Approval workflows. People who sell submit loan applications and insurance proposals; approvers, branch managers
+# and the head office's credit officers, credit committee and underwriters decide them (which ones: the definition's
+# roles, the authority matrix and the data scope); admins keep the definitions; compliance and auditors read.
+_ORIGINATES = {P.LOAN_APPLY, P.LOAN_READ, P.UNDERWRITING_SUBMIT, P.UNDERWRITING_READ}
+_DECIDES_LOANS = {P.APPROVAL_DECIDE, P.LOAN_READ}
+ROLE_PERMISSIONS[Role.CREDIT_OFFICER] = frozenset({P.CUSTOMER_READ}) | _DECIDES_LOANS
+ROLE_PERMISSIONS[Role.CREDIT_COMMITTEE] = frozenset({P.CUSTOMER_READ}) | _DECIDES_LOANS | {P.UNDERWRITING_READ}
+ROLE_PERMISSIONS[Role.UNDERWRITER] = frozenset({P.CUSTOMER_READ, P.APPROVAL_DECIDE, P.UNDERWRITING_READ})
+for _role, _granted in {Role.RM: _ORIGINATES, Role.TEAM_LEAD: _ORIGINATES, Role.OPS: _ORIGINATES,
+                        Role.BRANCH_MANAGER: _ORIGINATES | _DECIDES_LOANS, Role.APPROVER: _DECIDES_LOANS,
+                        Role.COMPLIANCE: {P.LOAN_READ, P.UNDERWRITING_READ},
+                        Role.AUDITOR: {P.LOAN_READ, P.UNDERWRITING_READ}, Role.ADMIN: {P.WORKFLOW_MANAGE},
+                        API_ROLE: {P.LOAN_APPLY, P.LOAN_READ}}.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
 # Reassigning customers directs other people's work: team leads and branch managers (to the RMs in their scope),
 # and the systems of record that keep the firm's book (with their customers:write scope).
 for _role in (Role.TEAM_LEAD, Role.BRANCH_MANAGER, API_ROLE):
@@ -151,6 +173,8 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "products:read": frozenset({P.PRODUCT_READ}),
     "suitability:read": frozenset({P.SUITABILITY_CHECK, P.PRODUCT_READ}),
     "sales:write": frozenset({P.SALE_PROPOSE}),
+    "loans:write": frozenset({P.LOAN_APPLY}),
+    "loans:read": frozenset({P.LOAN_READ}),
     "metrics:read": frozenset({P.METRICS_VIEW}),
 }
 
@@ -263,6 +287,10 @@ ROLE_SCOPE: dict[str, Scope] = {
     Role.COMPLIANCE: Scope.ALL,
     Role.ADMIN: Scope.ALL,
     Role.AUDITOR: Scope.ALL,
+    # The head office's credit department and underwriters decide for every branch.
+    Role.CREDIT_OFFICER: Scope.ALL,
+    Role.CREDIT_COMMITTEE: Scope.ALL,
+    Role.UNDERWRITER: Scope.ALL,
     # A system of record sees what it sent (its external ids), never the rest of the book: a client that
     # could search every branch would leak other systems' and other RMs' customers (hostile review, finding 2).
     API_ROLE: Scope.CLIENT,
@@ -373,6 +401,13 @@ FIELD_POLICY: dict[str, dict[str, Access]] = {
     # Systems of record already hold the full values; they get them back masked like staff.
     API_ROLE: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.VISIBLE,
                "address": Access.VISIBLE, "account_no": Access.MASKED},
+    # Credit and underwriting decide on an application's facts; identities stay masked.
+    Role.CREDIT_OFFICER: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.VISIBLE,
+                          "address": Access.VISIBLE, "account_no": Access.MASKED},
+    Role.CREDIT_COMMITTEE: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.VISIBLE,
+                            "address": Access.VISIBLE, "account_no": Access.MASKED},
+    Role.UNDERWRITER: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.MASKED,
+                       "address": Access.VISIBLE, "account_no": Access.MASKED},
     # Administrators configure the system; they do not need customers' identities.
     Role.ADMIN: {"id_number": Access.MASKED, "phone": Access.MASKED, "email": Access.MASKED,
                  "address": Access.MASKED, "account_no": Access.MASKED},

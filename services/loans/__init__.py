@@ -1,0 +1,1 @@
+"""Loan applications: submission with automatic checks, approval through the loan workflow, decision letters."""
