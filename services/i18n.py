@@ -390,6 +390,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh_CN": "部分行有错误，因此未导入任何数据。请修正文件，或仅导入有效行。"},
     "import.review_decided": {"en": "This row has already been decided.", "zh_CN": "该行已处理。"},
     "import.row_n": {"en": "Row {row}", "zh_CN": "第 {row} 行"},
+    "recording.refused": {"en": "The recording was refused.", "zh_CN": "录音录像被拒绝。"},  # RecordingRefused's default
     "document.too_large": {"en": "is larger than {max_mb} MB", "zh_CN": "超过 {max_mb} MB"},
     "document.type_not_allowed": {"en": "must be one of these file types: {allowed}",
                                   "zh_CN": "仅支持以下文件类型：{allowed}"},

@@ -391,13 +391,14 @@ class SalesListState(DataState):
     """/sales: the sales of the customers in the actor's scope; compliance's review queues."""
 
     queue: str = "all"
+    reminders: list[dict[str, str]] = []  # assessments expiring within 30 days (the scheduler's reminders)
     rows: list[dict[str, str]] = []
     total: int = 0
     can_review: bool = False
     list_error: str = ""
 
     def _purge(self) -> None:
-        self.rows, self.total, self.list_error = [], 0, ""
+        self.rows, self.total, self.list_error, self.reminders = [], 0, "", []
 
     def _fetch(self, actor: Any) -> None:
         try:
@@ -419,6 +420,15 @@ class SalesListState(DataState):
         self.can_review = permits(actor, Permission.SALE_REVIEW)
         self.queue = "review" if self.can_review else "all"
         self._fetch(actor)
+        try:
+            with unit_of_work(readonly=True) as uow:
+                due = service.expiring_assessments(uow=uow, actor=actor)
+        except DomainError:
+            due = []
+        self.reminders = [{"href": f"/customers/{r.customer_id}", "name": r.customer_name,
+                           "zh": label("sale.reminder", "zh_CN", date=r.expires_on.isoformat(), days=r.days_left),
+                           "en": label("sale.reminder", "en", date=r.expires_on.isoformat(), days=r.days_left)}
+                          for r in due]
         return None
 
     @rx.event

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import text
 
 
-def get_token(http, info: ApiClientInfo, scope: str | None = None) -> str:
+def get_token(http, info: "ApiClientInfo", scope: str | None = None) -> str:
     data = {"grant_type": "client_credentials"}
     if scope:
         data["scope"] = scope

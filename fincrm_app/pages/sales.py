@@ -44,6 +44,12 @@ def _queue_button(queue: str) -> rx.Component:
 def sales_page() -> rx.Component:
     return rx.el.div(
         rx.el.h1(t("sale.list_title"), class_name="page-title"),
+        rx.cond(SalesListState.reminders.length() > 0, rx.el.section(
+            rx.el.h3(rx.icon("bell", size=16), t("sale.reminders"), class_name="section-title"),
+            rx.el.ul(rx.foreach(SalesListState.reminders, lambda r: rx.el.li(
+                rx.link(r["name"], href=r["href"]), " · ", by_lang(r["zh"], r["en"]))),
+                class_name="suit-list", id="reminders"),
+            class_name="card")),
         rx.el.div(_queue_button("all"),
                   rx.cond(SalesListState.can_review, rx.fragment(_queue_button("review"), _queue_button("recordings"))),
                   class_name="lang-switch suit-queues"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
@@ -261,3 +261,29 @@ def list_products(*, uow: UnitOfWork, actor: Actor, page: Any = 1, page_size: An
 
 def _who(actor: Actor) -> str:
     return actor.audit_id if actor.kind == "user" and actor.audit_id else f"{actor.kind}:{actor.name}"
+
+
+class ReminderView(BaseModel):
+    customer_id: int
+    customer_name: str
+    expires_on: Any
+    days_left: int
+
+
+@requires(P.CUSTOMER_READ)
+def expiring_assessments(*, uow: UnitOfWork, actor: Actor, limit: int = 50) -> list[ReminderView]:
+    """The reminders the scheduler made (suitability.reminders) for the customers in the actor's scope whose
+    assessment has not been renewed since: soonest first."""
+    from services.security.policy import customer_scope_filter
+    from services.suitability.models import AssessmentReminder
+
+    s = uow.session
+    today = clock.today()
+    rows = s.execute(
+        select(AssessmentReminder.customer_id, Customer.name, AssessmentReminder.expires_on)
+        .join(Customer, Customer.id == AssessmentReminder.customer_id)
+        .where(customer_scope_filter(actor, Customer), AssessmentReminder.dismissed_at.is_(None),
+               AssessmentReminder.expires_on >= today, Customer.risk_valid_until == AssessmentReminder.expires_on)
+        .order_by(AssessmentReminder.expires_on, Customer.id).limit(min(max(limit, 1), 200))).all()
+    return [ReminderView(customer_id=cid, customer_name=name, expires_on=day, days_left=(day - today).days)
+            for cid, name, day in rows]

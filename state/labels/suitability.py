@@ -153,4 +153,6 @@ LABELS: dict[str, tuple[str, str]] = {
                            "Tick the criteria the customer meets and pick the proof of each from the customer's "
                            "documents (upload it in the documents card first)."),
     "suit.classify_save": ("确认认定", "Classify"),
+    "sale.reminders": ("风险评估即将到期", "Assessments about to expire"),
+    "sale.reminder": ("{date} 到期（还有 {days} 天），请提醒客户重新测评", "expires {date} ({days} days): ask the customer to answer again"),
 }

@@ -147,3 +147,17 @@ def test_a_tampered_link_and_no_session_show_nothing(request, live_app, phone_pa
     page.screenshot(path=str(_shots(request) / "questionnaire-invalid-390-zh.png"), full_page=True)
     page.goto("/q/answer")
     expect(page.locator("#q-ended")).to_be_visible()
+
+
+def test_in_the_branch_the_rm_hands_the_device_to_the_customer(request, live_app, desktop_page, customer):
+    """The RM has seen the customer's ID: "start on this device" signs the RM out of it and opens the
+    questionnaire for the customer, with no code to enter."""
+    page = desktop_page
+    _issue_link(page, customer)
+    page.click("#suit-in-branch")
+    page.wait_for_url(re.compile(r"/q/answer/?$"))
+    expect(page.locator(".q-note")).to_be_visible()  # "in the branch: identity confirmed in person"
+    expect(page.locator("#q-position")).to_contain_text("1")
+    page.screenshot(path=str(_shots(request) / "questionnaire-branch-1366-zh.png"), full_page=True)
+    page.goto("/customers")  # the RM is signed out of this device
+    page.wait_for_url(re.compile(r"/login"))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services import clock, documents
 from services.db import UnitOfWork
 from services.errors import NotPermitted, ValidationFailed
-from services.suitability import jobs, recordings, sales
+from services.suitability import jobs, recordings, sales, service
 from services.suitability.models import AssessmentReminder, Recording, Sale
 from suitability_helpers import add_products, audit_rows, rows, set_level, signature
 
@@ -162,3 +162,10 @@ def test_the_scheduler_reminds_the_rm_once_before_an_assessment_expires(uow_fact
             uow.commit()
     found = rows(connection, AssessmentReminder)
     assert [(r.customer_id, r.owner_id) for r in found] == [(soon.id, actors["rm_a1"].id)]
+    with UnitOfWork(connection) as uow:  # what the RM sees on /sales
+        mine = service.expiring_assessments(uow=uow, actor=actors["rm_a1"])
+        theirs = service.expiring_assessments(uow=uow, actor=actors["rm_b1"])
+    assert [(r.customer_id, r.days_left) for r in mine] == [(soon.id, 10)] and theirs == []
+    set_level(uow_factory, soon.id, "C3", today + timedelta(days=365))  # renewed: the reminder is done
+    with UnitOfWork(connection) as uow:
+        assert service.expiring_assessments(uow=uow, actor=actors["rm_a1"]) == []
