@@ -4,6 +4,12 @@ Thin: every handler resolves the actor from the session cookie, validates its ar
 rows into a condition tree and calls services.tags.service, which checks that the actor is an admin and
 validates the tree (errors name the condition). The editor holds one flat group of condition rows (AND or
 OR, each row with its own NOT); a rule nested deeper is shown as JSON instead.
+
+Nobody types an internal code: each field offers only the operators its type supports, and values and
+parameters that are codes or ids (segments, transaction kinds, product types, branches, RMs ...) are chosen
+from lists of their names (services.tags.service.field_catalogue says which). Whatever is shown in words
+(errors, notices, the editor's title) is kept as codes and parameters and worded again in the user's
+language when he switches it.
 """
 from __future__ import annotations
 
@@ -16,25 +22,38 @@ from typing import Any
 import reflex as rx
 
 from services.db import unit_of_work
-from services.errors import DomainError
-from services.i18n import format_number
-from services.activities.models import EventKind
-from services.portfolio.models import RiskLevel
+from services.errors import DomainError, FieldError, ValidationFailed
+from services.i18n import field_label, format_number, translate
 from services.tags import service as tags
-from state.i18n import label
+from state.i18n import LABELS, label
 from state.session import DataState
-
-# What the editor's selects offer (components read them from here: components never import services).
-EVENT_KINDS: tuple[str, ...] = tuple(k.value for k in EventKind)
-RISK_LEVELS: tuple[str, ...] = tuple(r.value for r in RiskLevel)
 
 MAX_ROWS = 20
 NEW_TAG = "__new"
 COLORS = tags.COLORS
 ROW_KEYS = ("field", "op", "value", "days", "kinds", "event_kind", "premium", "min_risk", "product_types", "negate")
 FORM_KEYS = ("f_rule_key", "f_name", "f_tag", "f_tag_code", "f_tag_name", "f_tag_name_en", "f_color")
+LIST_OPS = ("in", "not_in")
+# Multi-valued parts of a row (codes joined by commas) that are picked from a list, never typed.
+CHOICE_KEYS = ("value", "kinds", "product_types")
 _SPLIT = re.compile(r"[,，、\s]+")
 _INT = re.compile(r"^-?\d{1,12}$")
+
+# How the UI names the codes of a field's values and a parameter's choices (label key prefixes, state/labels).
+VALUE_LABELS = {"segment": "segment", "status": "status", "kind": "kind", "gender": "gender",
+                "source_channel": "channel", "aml_risk": "c360.aml", "kyc_status": "c360.kyc",
+                "risk_level": "q.level"}
+PARAM_SETS = {"event_kind": ("param.event_kind", "c360.event"), "product_types": ("param.product_types", "product"),
+              "min_risk": ("param.min_risk", "")}
+KIND_SETS = {"tx_sum": ("param.tx_kinds", "tx"), "tx_count": ("param.tx_kinds", "tx"),
+             "interaction_count": ("param.interaction_kinds", "interaction")}
+PARAM_LABELS = {"days": "tags.days", "kinds": "tags.kinds", "event_kind": "tags.event_kind",
+                "product_types": "tags.product_types", "min_risk": "tags.min_risk", "premium": "tags.premium"}
+# Editor fields that tag and rule errors name (the service's field -> the label the form shows).
+RULE_FORM_LABELS = {"rule_key": "tags.rule_key", "name": "tags.rule_name", "tag_code": "tags.tag",
+                    "definition": "tags.conditions"}
+TAG_FORM_LABELS = {"code": "tags.tag_code", "name": "tags.tag_name", "name_en": "tags.tag_name_en",
+                   "color": "tags.tag_color"}
 
 
 def _shape(info: dict | None) -> str:
@@ -48,6 +67,18 @@ def _shape(info: dict | None) -> str:
     return "plain"
 
 
+def value_input(info: dict | None, op: str) -> str:
+    """The control a row's value needs: a number, a date, text, or one / several values picked by name."""
+    ftype = (info or {}).get("type", "text")
+    if ftype in ("integer", "number", "money", "date"):
+        return ftype
+    if ftype == "id":
+        return "picks" if op in LIST_OPS else "pick"
+    if ftype in ("choice", "ordered", "multi"):
+        return "choices" if op in LIST_OPS else "choice"
+    return "text"
+
+
 def _items(text: str) -> list[str]:
     return [x for x in _SPLIT.split(text.strip()) if x]
 
@@ -58,13 +89,18 @@ def _typed(value: str, ftype: str) -> Any:
     return value  # anything else goes as typed; the service says what is wrong with it
 
 
+def _marks(text: str) -> str:
+    """Codes "a,b" as "|a|b|", so a component can ask whether a code is chosen with one `contains`."""
+    return "|" + "|".join(_items(text)) + "|"
+
+
 def row_to_leaf(row: dict[str, str], info: dict | None) -> dict:
     """One editor row as a leaf condition (wrapped in NOT when ticked)."""
     ftype = (info or {}).get("type", "text")
     params = set((info or {}).get("params", []))
     leaf: dict[str, Any] = {"field": row.get("field", ""), "op": row.get("op", "")}
     raw = row.get("value", "").strip()
-    if leaf["op"] in ("in", "not_in"):
+    if leaf["op"] in LIST_OPS:
         leaf["value"] = [_typed(x, ftype) for x in _items(raw)]
     else:
         leaf["value"] = _typed(raw, ftype)
@@ -123,10 +159,103 @@ def _blank_row() -> dict[str, str]:
             "premium": "", "min_risk": "", "product_types": "", "negate": ""}
 
 
+def _named(prefix: str, code: str, locale: str) -> str:
+    key = f"{prefix}.{code}"
+    return label(key, locale) if prefix and key in LABELS else code
+
+
+def choice_sets(catalogue: dict[str, dict], locale: str) -> dict[str, list[dict[str, str]]]:
+    """Every list the editor picks from, in `locale`: a field's values (by field name) and each parameter's."""
+    en = locale == "en"
+    sets: dict[str, list[dict[str, str]]] = {}
+    for name, info in catalogue.items():
+        if info.get("options"):  # branches, teams, RMs, custom fields' options: named by the service
+            sets[name] = [{"value": o["value"], "label": o["label_en"] if en else o["label"]}
+                          for o in info["options"]]
+        elif info.get("choices"):
+            sets[name] = [{"value": c, "label": _named(VALUE_LABELS.get(name, ""), c, locale)}
+                          for c in info["choices"]]
+        for param, codes in (info.get("param_choices") or {}).items():
+            set_name, prefix = KIND_SETS[name] if param == "kinds" else PARAM_SETS.get(param, (f"param.{param}", ""))
+            sets.setdefault(set_name, [{"value": c, "label": _named(prefix, c, locale)} for c in codes])
+    return sets
+
+
+def op_label(op: str, locale: str) -> str:
+    return label(f"tags.op.{op}", locale) if f"tags.op.{op}" in LABELS else op
+
+
+def field_name(name: str, catalogue: dict[str, dict], locale: str) -> str:
+    """A field as the editor's field list names it."""
+    info = catalogue.get(name) or {}
+    if name.startswith("custom."):
+        return (info.get("label_en") if locale == "en" else info.get("label")) or name.removeprefix("custom.")
+    return label(f"tags.f.{name}", locale) if f"tags.f.{name}" in LABELS else name
+
+
+def _choice_names(codes: str, set_name: str, sets: dict[str, list[dict[str, str]]], locale: str) -> str:
+    names = {o["value"]: o["label"] for o in sets.get(set_name, [])}
+    return _joined([names.get(c.strip(), c.strip()) for c in codes.split(",") if c.strip()], locale)
+
+
+def _joined(words: list[str], locale: str) -> str:
+    return ("、" if locale != "en" else ", ").join(words)
+
+
+def condition_problem(err: Any, rows: list[dict[str, str]], catalogue: dict[str, dict], locale: str) -> str:
+    """One of the rule validator's errors (tag_rule.*) in the editor's words: "Condition 2 (AUM): ..." with the
+    field, parameter, operator and choice names the form shows, never the codes or symbols it does not."""
+    p = dict(err.params)
+    path = str(p.get("path") or "1")
+    sets = choice_sets(catalogue, locale)
+    where = label("tags.err.where", locale, path=path)
+    top = path.split(".", 1)[0]
+    row = rows[int(top) - 1] if top.isdigit() and "." not in path and 0 < int(top) <= len(rows) else None
+    if row is not None:
+        where = label("tags.err.where_field", locale, path=path, field=field_name(row.get("field", ""), catalogue,
+                                                                                  locale))
+    code = err.code.removeprefix("tag_rule.")
+    name = str(p.get("name", ""))
+    words = {"name": label(PARAM_LABELS[name], locale) if name in PARAM_LABELS else name,
+             "max": format_number(p["max"], locale) if isinstance(p.get("max"), int) else p.get("max", ""),
+             "op": op_label(str(p.get("op", "")), locale)}
+    if code == "bad_parameter" and name in ("kinds", "event_kind", "product_types", "min_risk") and row is not None:
+        set_name = KIND_SETS.get(row.get("field", ""), ("",))[0] if name == "kinds" else PARAM_SETS[name][0]
+        words["choices"] = _choice_names(str(p.get("choices", "")).replace(" ", ""), set_name, sets, locale)
+    elif code == "bad_value_choice" and row is not None:
+        words["choices"] = _choice_names(str(p.get("choices", "")).replace(" ", ""), row.get("field", ""), sets, locale)
+    elif code == "op_not_allowed":
+        words["ops"] = _joined([op_label(o, locale) for o in str(p.get("ops", "")).split()], locale)
+    elif code == "unknown_field":
+        words["name"] = name
+    key = f"tags.err.{code}"
+    text = label(key, locale, **words) if key in LABELS else translate(err.code, locale, **p)
+    return f"{where}{text}"
+
+
+def error_text(exc: DomainError, scope: str, rows: list[dict[str, str]], catalogue: dict[str, dict],
+               locale: str) -> str:
+    """A refusal from the service, in the editor's words: each rule condition named by its row and field, each
+    form field by the label the form shows it with."""
+    if not isinstance(exc, ValidationFailed):
+        return exc.message(locale)
+    names = TAG_FORM_LABELS if scope == "tag" else RULE_FORM_LABELS
+    parts = []
+    for e in exc.errors:
+        if e.code.startswith("tag_rule.") and e.field == "definition":
+            parts.append(condition_problem(e, rows, catalogue, locale))
+        else:
+            what = label(names[e.field], locale) if e.field in names else field_label(e.field, locale, e.params)
+            parts.append(f"{what}: {translate(e.code, locale, **e.params)}")
+    return "; ".join(parts) or exc.message(locale)
+
+
 class TagsAdminState(DataState):
     rules: list[dict[str, str]] = []
     tag_options: list[dict[str, str]] = []
     field_options: list[dict[str, str]] = []
+    choice_sets: dict[str, list[dict[str, str]]] = {}
+    picked: dict[str, list[dict[str, str]]] = {}  # row id -> the branches / teams / RMs chosen, by name
     page_error: str = ""
     form_error: str = ""
     notice: str = ""
@@ -136,7 +265,6 @@ class TagsAdminState(DataState):
     # the editor
     editor_open: bool = False
     editing_key: str = ""
-    editor_title: str = ""
     form_version: int = 0
     f_rule_key: str = ""
     f_name: str = ""
@@ -151,12 +279,18 @@ class TagsAdminState(DataState):
     _nested_definition: dict = {}
     _catalogue: dict[str, dict] = {}
     _next_rid: int = 0
+    # What the words on the page were made from, to say them again in another language.
+    _error: dict = {}  # {"scope": "rule" | "tag" | "page", "code", "params", "errors"} or {"scope", "label", "params"}
+    _notice: tuple = ()  # (label key, params)
+    _preview: tuple = ()  # (count, [(name, customer_no)])
 
     def _purge(self) -> None:
         self.rules = []
         self.tag_options = []
         self.field_options = []
-        self.page_error = self.form_error = self.notice = self.preview_text = ""
+        self.choice_sets = {}
+        self.page_error = self.notice = ""
+        self._notice = ()
         self.loaded = False
         self._close()
         self._catalogue = {}
@@ -164,20 +298,87 @@ class TagsAdminState(DataState):
     def _close(self) -> None:
         self.editor_open = False
         self.editing_key = ""
-        self.editor_title = ""
         self.f_rule_key = self.f_name = self.f_tag = self.f_tag_code = self.f_tag_name = self.f_tag_name_en = ""
         self.f_color = "blue"
         self.combine = "all"
         self.rows = []
+        self.picked = {}
         self.nested_json = ""
         self._nested_definition = {}
         self.form_error = ""
         self.preview_text = ""
+        self._preview = ()
+        if self._error.get("scope") != "page":
+            self._error = {}
 
-    def _row(self, data: dict[str, str]) -> dict[str, str]:
-        self._next_rid += 1
+    # ---------------------------------------------------------------- rows
+
+    def _dress(self, data: dict[str, str], rid: str | None = None) -> dict[str, str]:
+        """A row with what its controls need: its shape (which parameters), the value's control, the operators
+        its field supports and the chosen codes marked for the check boxes."""
+        if rid is None:
+            self._next_rid += 1
+            rid = f"r{self._next_rid}"
         info = self._catalogue.get(data.get("field", ""))
-        return {**data, "rid": f"r{self._next_rid}", "shape": _shape(info)}
+        field = data.get("field", "")
+        return {**{k: data.get(k, "") for k in ROW_KEYS}, "rid": rid, "shape": _shape(info),
+                "input": value_input(info, data.get("op", "")),
+                "ops": "|" + "|".join((info or {}).get("ops", [])) + "|",
+                "kset": KIND_SETS.get(field, ("",))[0],
+                "value_sel": _marks(data.get("value", "")), "kinds_sel": _marks(data.get("kinds", "")),
+                "types_sel": _marks(data.get("product_types", ""))}
+
+    def _set_rows(self, rows: list[dict[str, str]]) -> None:
+        self.rows = rows
+        picked = {}
+        for r in rows:
+            if r.get("input") == "picks":
+                names = {o["value"]: o["label"] for o in self.choice_sets.get(r["field"], [])}
+                picked[r["rid"]] = [{"value": c, "label": names.get(c, c)} for c in _items(r.get("value", ""))]
+        self.picked = picked
+
+    def _restyle_rows(self) -> None:
+        """The rows again after the catalogue changed (a new language, a reload): same ids, same values."""
+        self._set_rows([self._dress(r, r["rid"]) for r in self.rows])
+
+    # ---------------------------------------------------------------- words
+
+    def _say_error(self) -> None:
+        loc = self._locale()
+        scope = self._error.get("scope")
+        if not self._error:
+            text = ""
+        elif "label" in self._error:
+            text = label(self._error["label"], loc, **self._error.get("params", {}))
+        else:
+            exc = (ValidationFailed([FieldError(f, c, dict(p)) for f, c, p in self._error["errors"]])
+                   if self._error.get("errors") else DomainError(self._error["code"], **self._error["params"]))
+            text = error_text(exc, scope, self.rows, self._catalogue, loc)
+        if scope == "page":
+            self.page_error = text
+        else:
+            self.form_error = text
+
+    def _fail(self, exc: DomainError, *, scope: str = "rule") -> None:
+        """Show a refusal; kept as its codes (plain data: state is pickled) to be worded again in another
+        language."""
+        self._error = {"scope": scope, "code": exc.code, "params": dict(exc.params),
+                       "errors": [(e.field, e.code, dict(e.params)) for e in getattr(exc, "errors", None) or []]}
+        self._say_error()
+
+    def _say_notice(self) -> None:
+        self.notice = label(self._notice[0], self._locale(), **self._notice[1]) if self._notice else ""
+
+    def _say_preview(self) -> None:
+        if not self._preview:
+            self.preview_text = ""
+            return
+        loc = self._locale()
+        count, sample = self._preview
+        text = label("tags.preview_result", loc, count=format_number(count, loc))
+        if sample:
+            text += " — " + label("tags.preview_sample", loc, names="、".join(f"{n} ({no})" for n, no in sample))
+        self.preview_text = text
 
     def _refresh(self, actor) -> None:
         loc = self._locale()
@@ -191,22 +392,14 @@ class TagsAdminState(DataState):
             "active": "1" if r.active else "",
             "matches": label("tags.matches", loc, count=format_number(r.match_count, loc)),
         } for r in rules]
-        self.tag_options = [{"code": t.code, "label": f"{t.name_en if loc == 'en' else t.name} ({t.code})"}
-                            for t in all_tags]
+        self.tag_options = [{"code": t.code, "label": t.name_en if loc == "en" else t.name} for t in all_tags]
         self._catalogue = {f.field: f.model_dump() for f in catalogue}
-        self.field_options = [{
-            "value": f.field,
-            "label": ((f.label_en if loc == "en" else f.label) or f.field) if f.field.startswith("custom.")
-            else label(f"tags.f.{f.field}", loc)} for f in catalogue]
+        self.field_options = [{"value": f.field, "label": field_name(f.field, self._catalogue, loc)}
+                              for f in catalogue]
+        self.choice_sets = choice_sets(self._catalogue, loc)
+        self._restyle_rows()
         self.loaded = True
         self._mark_loaded(actor)
-
-    def _fail(self, exc: DomainError, *, page: bool = False) -> None:
-        msg = exc.message(self._locale())
-        if page:
-            self.page_error = msg
-        else:
-            self.form_error = msg
 
     # ---------------------------------------------------------------- handlers
 
@@ -217,19 +410,34 @@ class TagsAdminState(DataState):
         if actor is None:
             return redirect
         self.page_error = ""
+        if self._error.get("scope") == "page":
+            self._error = {}
         try:
             self._refresh(actor)
         except DomainError as exc:
             self.rules = []
-            self._fail(exc, page=True)
+            self._fail(exc, scope="page")
             self.loaded = True
             self._mark_loaded(actor)
         return None
 
     @rx.event
     def change_locale(self, locale: Any):
-        if self._apply_locale(locale) and self.loaded and not self.page_error:
-            return TagsAdminState.load
+        """The language switch: everything on the page in the new language, the open editor as it was."""
+        if not self._apply_locale(locale):
+            return None
+        self._say_notice()
+        self._say_preview()
+        if self.loaded and self._error.get("scope") != "page":
+            actor, redirect = self._actor_or_redirect()
+            if actor is None:
+                return redirect
+            try:
+                self._refresh(actor)
+            except DomainError as exc:
+                self._fail(exc, scope="page")
+                return None
+        self._say_error()
         return None
 
     @rx.event
@@ -239,11 +447,10 @@ class TagsAdminState(DataState):
             return redirect
         self._close()
         self.editor_open = True
-        self.editor_title = label("tags.editor_new", self._locale())
         self.f_tag = self.tag_options[0]["code"] if self.tag_options else NEW_TAG
-        self.rows = [self._row(_blank_row())]
+        self._set_rows([self._dress(_blank_row())])
         self.form_version += 1
-        self.notice = ""
+        self.notice, self._notice = "", ()
         return None
 
     @rx.event
@@ -257,12 +464,11 @@ class TagsAdminState(DataState):
             with unit_of_work(readonly=True) as uow:
                 rule = tags.get_rule(uow=uow, actor=actor, rule_key=rule_key)
         except DomainError as exc:
-            self._fail(exc, page=True)
+            self._fail(exc, scope="page")
             return None
         self._close()
         self.editor_open = True
         self.editing_key = rule.rule_key
-        self.editor_title = label("tags.editor_edit", self._locale(), rule_key=rule.rule_key)
         self.f_rule_key, self.f_name, self.f_tag = rule.rule_key, rule.name, rule.tag.code
         flat = definition_to_rows(rule.definition)
         if flat is None or len(flat[1]) > MAX_ROWS:
@@ -272,9 +478,9 @@ class TagsAdminState(DataState):
             self.nested_json = json.dumps(rule.definition, ensure_ascii=False, indent=2)
         else:
             self.combine, rows = flat
-            self.rows = [self._row(r) for r in rows]
+            self._set_rows([self._dress(r) for r in rows])
         self.form_version += 1
-        self.notice = ""
+        self.notice, self._notice = "", ()
         return None
 
     @rx.event
@@ -298,23 +504,34 @@ class TagsAdminState(DataState):
 
     @rx.event
     def add_row(self):
-        if self.editor_open and len(self.rows) < MAX_ROWS:
-            self.rows = [*self.rows, self._row(_blank_row())]
+        if self.editor_open and not self.nested_json and len(self.rows) < MAX_ROWS:
+            self._set_rows([*self.rows, self._dress(_blank_row())])
         elif len(self.rows) >= MAX_ROWS:
-            self.form_error = label("tags.too_many_rows", self._locale(), max=MAX_ROWS)
+            self._error = {"scope": "rule", "label": "tags.too_many_rows", "params": {"max": MAX_ROWS}}
+            self._say_error()
         return None
 
     @rx.event
     def remove_row(self, index: Any):
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(self.rows):
-            self.rows = [r for i, r in enumerate(self.rows) if i != index]
+            self._set_rows([r for i, r in enumerate(self.rows) if i != index])
         return None
+
+    def _row_at(self, index: Any) -> dict[str, str] | None:
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.rows):
+            return None
+        return dict(self.rows[index])
+
+    def _put_row(self, index: int, row: dict[str, str]) -> None:
+        rows = list(self.rows)
+        rows[index] = self._dress(row, row["rid"])
+        self._set_rows(rows)
 
     @rx.event
     def set_row(self, index: Any, key: Any, value: Any):
         """A condition row's input changed. Checkboxes send booleans, the rest strings."""
-        if (not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.rows)
-                or key not in ROW_KEYS):
+        row = self._row_at(index)
+        if row is None or key not in ROW_KEYS:
             return None
         if isinstance(value, bool):
             value = "1" if value else ""
@@ -323,16 +540,39 @@ class TagsAdminState(DataState):
         value = value[:300]
         if key == "field" and value not in self._catalogue:
             return None
-        row = dict(self.rows[index])
+        if key == "op" and value not in (self._catalogue.get(row["field"]) or {}).get("ops", ()):
+            return None  # only the operators the field's type supports
         row[key] = value
         if key == "field":
             info = self._catalogue[value]
-            row["shape"] = _shape(info)
             if row.get("op") not in info["ops"]:
                 row["op"] = info["ops"][0]
-        rows = list(self.rows)
-        rows[index] = row
-        self.rows = rows
+            # Another field's values mean nothing here (a segment is no branch): start afresh.
+            row["value"] = ""
+            for param in ("kinds", "product_types", "min_risk"):
+                row[param] = ""
+        elif key == "op" and value_input(self._catalogue.get(row["field"]), value) in ("choice", "pick"):
+            row["value"] = (_items(row["value"]) or [""])[0]  # from "one of these" to "equals": the first one
+        self._put_row(index, row)
+        return None
+
+    @rx.event
+    def toggle_choice(self, index: Any, key: Any, code: Any, on: Any = None):
+        """Tick or untick one value of a row's list (its values, transaction kinds or product types); `on`
+        True / False sets it, anything else flips it. Only values the field offers are taken."""
+        row = self._row_at(index)
+        if row is None or key not in CHOICE_KEYS or not isinstance(code, str):
+            return None
+        set_name = (row["field"] if key == "value" else KIND_SETS.get(row["field"], ("",))[0] if key == "kinds"
+                    else "param.product_types")
+        offered = [o["value"] for o in self.choice_sets.get(set_name, [])]
+        if code not in offered:
+            return None
+        chosen = set(_items(row.get(key, "")))
+        want = (code not in chosen) if not isinstance(on, bool) else on
+        chosen = (chosen | {code}) if want else (chosen - {code})
+        row[key] = ",".join(c for c in offered if c in chosen)  # in the list's order, as people read it
+        self._put_row(index, row)
         return None
 
     def _definition(self) -> dict:
@@ -351,18 +591,14 @@ class TagsAdminState(DataState):
                 return
             if self.previewing:
                 return
-            loc = self._locale()
             self.form_error = self.preview_text = ""
+            self._error, self._preview = {}, ()
             self.previewing = True
-        text, error = "", None
+        result, error = None, None
         try:
             async with self:
                 definition = self._definition()
             result = await asyncio.get_running_loop().run_in_executor(None, _preview, actor, definition)
-            text = label("tags.preview_result", loc, count=format_number(result.count, loc))
-            if result.sample:
-                text += " — " + label("tags.preview_sample", loc,
-                                      names="、".join(f"{s.name} ({s.customer_no})" for s in result.sample))
         except DomainError as exc:
             error = exc
         finally:
@@ -370,32 +606,36 @@ class TagsAdminState(DataState):
                 self.previewing = False
                 if error is not None:
                     self._fail(error)
-                else:
-                    self.preview_text = text
+                elif result is not None:
+                    self._preview = (result.count, [(s.name, s.customer_no) for s in result.sample])
+                    self._say_preview()
 
     @rx.event
     def save(self):
         actor, redirect = self._actor_or_redirect()
         if actor is None:
             return redirect
-        loc = self._locale()
         self.form_error = ""
+        self._error = {}
         tag_code = self.f_tag_code.strip() if self.f_tag == NEW_TAG else self.f_tag
+        scope = "tag"
         try:
             with unit_of_work() as uow:
                 if self.f_tag == NEW_TAG and not self.editing_key:
                     tags.create_tag(uow=uow, actor=actor, data={
                         "code": tag_code, "name": self.f_tag_name, "name_en": self.f_tag_name_en,
                         "color": self.f_color if self.f_color in COLORS else "blue"})
+                scope = "rule"
                 rule = tags.save_rule(uow=uow, actor=actor, data={
                     "rule_key": self.editing_key or self.f_rule_key.strip(), "tag_code": tag_code,
                     "name": self.f_name, "definition": self._definition()})
                 uow.commit()
         except DomainError as exc:
-            self._fail(exc)
+            self._fail(exc, scope=scope)
             return None
         self._close()
-        self.notice = label("tags.saved", loc, rule_key=rule.rule_key, version=rule.version)
+        self._notice = ("tags.saved", {"rule_key": rule.rule_key, "version": rule.version})
+        self._say_notice()
         self._refresh(actor)
         return None
 
@@ -411,9 +651,10 @@ class TagsAdminState(DataState):
                 tags.set_rule_active(uow=uow, actor=actor, rule_key=rule_key, active=active)
                 uow.commit()
         except DomainError as exc:
-            self._fail(exc, page=True)
+            self._fail(exc, scope="page")
             return None
-        self.notice = label("tags.toggled_on" if active else "tags.toggled_off", self._locale(), rule_key=rule_key)
+        self._notice = ("tags.toggled_on" if active else "tags.toggled_off", {"rule_key": rule_key})
+        self._say_notice()
         self._refresh(actor)
         return None
 
@@ -424,16 +665,18 @@ class TagsAdminState(DataState):
             return redirect
         if not isinstance(rule_key, str) or len(rule_key) > 40:
             return None
-        loc = self._locale()
         try:
             with unit_of_work() as uow:
                 result = tags.run_rule_now(uow=uow, actor=actor, rule_key=rule_key)
                 uow.commit()
         except DomainError as exc:
-            self._fail(exc, page=True)
+            self._fail(exc, scope="page")
             return None
-        self.notice = label("tags.ran", loc, rule_key=rule_key, matched=format_number(result.matched, loc),
-                            added=format_number(result.added, loc), removed=format_number(result.removed, loc))
+        loc = self._locale()
+        self._notice = ("tags.ran", {"rule_key": rule_key, "matched": format_number(result.matched, loc),
+                                     "added": format_number(result.added, loc),
+                                     "removed": format_number(result.removed, loc)})
+        self._say_notice()
         self._refresh(actor)
         return None
 

@@ -26,8 +26,9 @@ def _input(key: str, value: rx.Var, **props) -> rx.Component:
 def _tag_fields() -> rx.Component:
     return rx.cond(
         S.editing_key != "",
-        _labelled("tags.tag", rx.el.input(value=S.f_tag, disabled=True, class_name="field-input",
-                                          id="rule-form-tag-fixed")),
+        _labelled("tags.tag", rx.el.select(  # a rule keeps its tag: shown by name, not to be changed
+            rx.foreach(S.tag_options, lambda o: rx.el.option(o["label"], value=o["code"])),
+            value=S.f_tag, disabled=True, class_name="field-input", id="rule-form-tag-fixed")),
         rx.fragment(
             _labelled("tags.tag", rx.el.select(
                 rx.foreach(S.tag_options, lambda o: rx.el.option(o["label"], value=o["code"])),
@@ -52,7 +53,10 @@ def _tag_fields() -> rx.Component:
 
 def _editor() -> rx.Component:
     return rx.el.div(
-        rx.el.h2(S.editor_title, class_name="section-title", id="rule-editor-title"),
+        rx.el.h2(rx.cond(S.editing_key == "", t("tags.editor_new"),
+                         rx.fragment(t("tags.editor_edit"), " ", rx.el.span(S.editing_key, class_name="mono"))),
+                 class_name="section-title", id="rule-editor-title"),
+        rx.cond(S.editing_key != "", rx.el.p(t("tags.editor_version_note"), class_name="muted small")),
         rx.el.div(
             rx.cond(S.editing_key == "",
                     _labelled("tags.rule_key", _input("f_rule_key", S.f_rule_key, pattern="[a-z][a-z0-9_]{1,39}",
@@ -71,7 +75,8 @@ def _editor() -> rx.Component:
                         on_change=S.set_combine)),
                     rx.el.div(
                         rx.foreach(S.rows, lambda row, i: condition_row(
-                            row, i, fields=S.field_options, on_set=S.set_row, on_remove=S.remove_row)),
+                            row, i, fields=S.field_options, choices=S.choice_sets, picked=S.picked,
+                            on_set=S.set_row, on_toggle=S.toggle_choice, on_remove=S.remove_row)),
                         class_name="item-list", id="rule-conditions"),
                     rx.el.button(rx.icon("plus", size=16), t("tags.add_condition"), type="button",
                                  class_name="btn", id="rule-add-condition", on_click=S.add_row),

@@ -135,11 +135,18 @@ TYPE_OPS = {
     "multi": LIST_OPS,
 }
 PARAM_CHOICES = {
-    "kinds": None,  # per field: transaction kinds or interaction kinds
+    "kinds": None,  # per field: transaction kinds or interaction kinds (param_choices)
     "event_kind": tuple(EventKind),
     "product_types": tuple(p for p in ProductType),
     "min_risk": tuple(RiskLevel),
 }
+
+
+def param_choices(field: str, param: str) -> tuple[str, ...]:
+    """The codes a parameter of `field` may take (the editor offers them; validation accepts only them)."""
+    if param == "kinds":
+        return tuple(TransactionKind) if field in ("tx_sum", "tx_count") else tuple(InteractionKind)
+    return tuple(PARAM_CHOICES.get(param) or ())
 
 
 @dataclass(frozen=True)
@@ -290,7 +297,7 @@ def _validate_leaf(raw: dict, path: str, errors: _Errors, custom) -> Leaf | None
         else:
             params["days"] = days
     if "kinds" in raw:
-        allowed = tuple(TransactionKind) if field in ("tx_sum", "tx_count") else tuple(InteractionKind)
+        allowed = param_choices(field, "kinds")
         kinds = raw["kinds"]
         if (not isinstance(kinds, list) or not kinds or len(kinds) > len(allowed)
                 or any(k not in allowed for k in kinds)):

@@ -8,6 +8,7 @@ CustomerTagChange and announces each change as a `customer.tagged` outbox messag
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ from services.security.policy import Permission, customer_scope_filter, requires
 from services.tags import rules as R
 from services.tags.events import CustomerTagged
 from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule
+from services.validation.identity import InvalidValue
 from services.validation.input import StrictInput, parse
 
 log = logging.getLogger(__name__)
@@ -52,19 +54,33 @@ class _Input(StrictInput):
         return v
 
 
+_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def _code(value: Any) -> Any:
+    """A tag code or rule key: says what it must look like rather than 'is not valid'."""
+    if isinstance(value, str) and not _CODE.match(value.strip()):
+        raise InvalidValue("value.code_format")
+    return value
+
+
 class TagCreate(_Input):
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    code: str = Field(max_length=40)
     name: str = Field(min_length=1, max_length=100)
     name_en: str = Field(min_length=1, max_length=100)
     color: Literal["blue", "green", "orange", "red", "purple", "gray", "gold", "teal"] = "blue"
 
+    _code_format = field_validator("code")(_code)
+
 
 class RuleSave(_Input):
-    rule_key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
-    tag_code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    rule_key: str = Field(max_length=40)
+    tag_code: str = Field(max_length=40)
     name: str = Field(min_length=1, max_length=100)
     definition: dict
     active: bool = True
+
+    _code_format = field_validator("rule_key", "tag_code")(_code)
 
 
 # ---------------------------------------------------------------- views
@@ -189,8 +205,17 @@ def list_tags(*, uow: UnitOfWork, actor: Actor) -> list[TagView]:
 @requires(Permission.TAG_RULE_MANAGE)
 def save_rule(*, uow: UnitOfWork, actor: Actor, data: Any) -> RuleView:
     """Create a rule (version 1) or edit it: a new version becomes current, the previous one stays on record."""
-    req = parse(RuleSave, data)
     s = uow.session
+    try:
+        req = parse(RuleSave, data)
+    except ValidationFailed as exc:  # say what is wrong with the conditions too, not one thing after another
+        definition = data.get("definition") if isinstance(data, dict) else None
+        if isinstance(definition, dict) and not any(e.field == "definition" for e in exc.errors):
+            try:
+                _validated(s, definition)
+            except ValidationFailed as more:
+                raise ValidationFailed(exc.errors + more.errors) from None
+        raise
     tag = s.execute(select(Tag).where(Tag.code == req.tag_code)).scalar_one_or_none()
     if tag is None:
         raise ValidationFailed([FieldError("tag_code", "value.invalid")])
@@ -599,6 +624,15 @@ def _evaluate_customer(session: Session, plan: _Plan, customer_id: int, *, reaso
 
 # ---------------------------------------------------------------- what rules may use
 
+class ChoiceOption(BaseModel):
+    """One value a condition may take, with the words people know it by (a branch, a team, an RM, a custom
+    field's option); built-in codes (segments, kinds ...) are named by the UI's own labels instead."""
+
+    value: str
+    label: str
+    label_en: str
+
+
 class FieldInfo(BaseModel):
     field: str  # "aum", "tx_sum", "custom.annual_income" ...
     type: str  # the operand's type (choice, ordered, id, integer, number, money, text, date, multi)
@@ -608,18 +642,60 @@ class FieldInfo(BaseModel):
     required: list[str]
     label: str | None = None  # custom fields: their admin-given labels
     label_en: str | None = None
+    options: list[ChoiceOption] = []  # id fields and custom choice fields: the values to pick from, by name
+    param_choices: dict[str, list[str]] = {}  # kinds / event_kind / product_types / min_risk: the codes allowed
 
 
 @requires(Permission.TAG_RULE_MANAGE)
 def field_catalogue(*, uow: UnitOfWork, actor: Actor) -> list[FieldInfo]:
-    """Every operand a rule may use, with its operators and parameters: what the rule editor offers."""
+    """Every operand a rule may use, with its operators, parameters and the values to choose from: what the rule
+    editor offers, so nobody types an internal code or a numeric id."""
+    session = uow.session
+    id_options = _id_options(session)
     out = [FieldInfo(field=name, type=spec.type, ops=[o for o in R.OPS if o in R.TYPE_OPS[spec.type]],
-                     choices=list(spec.choices), params=sorted(spec.params), required=sorted(spec.required))
+                     choices=list(spec.choices), params=sorted(spec.params), required=sorted(spec.required),
+                     options=id_options.get(name, []),
+                     param_choices={p: list(R.param_choices(name, p)) for p in spec.params if p != "days"
+                                    and p != "premium"})
            for name, spec in R.FIELDS.items()]
-    labels = {k: (lab, lab_en) for k, lab, lab_en in uow.session.execute(
-        select(CustomerFieldDef.key, CustomerFieldDef.label, CustomerFieldDef.label_en))}
-    for key, (ftype, choices) in sorted(R.custom_field_types(uow.session).items()):
-        lab, lab_en = labels.get(key, (key, key))
+    defs = {d.key: d for d in session.execute(select(CustomerFieldDef)).scalars()}
+    for key, (ftype, choices) in sorted(R.custom_field_types(session).items()):
+        d = defs.get(key)
+        lab, lab_en = (d.label, d.label_en) if d is not None else (key, key)
+        options = [ChoiceOption(value=str(c["value"]), label=str(c.get("label") or c["value"]),
+                                label_en=str(c.get("label_en") or c.get("label") or c["value"]))
+                   for c in (d.choices or []) if isinstance(c, dict) and "value" in c] if d is not None else []
         out.append(FieldInfo(field=f"custom.{key}", type=ftype, ops=[o for o in R.OPS if o in R.TYPE_OPS[ftype]],
-                             choices=list(choices), params=[], required=[], label=lab, label_en=lab_en))
+                             choices=list(choices), params=[], required=[], label=lab, label_en=lab_en,
+                             options=options))
     return out
+
+
+def _id_options(session: Session) -> dict[str, list[ChoiceOption]]:
+    """Branches, teams and relationship managers by name, for conditions on branch_id / team_id / owner_id."""
+    from services.org.models import Branch, Team
+    from services.security.models import Role, User
+
+    branches = session.execute(select(Branch.id, Branch.name, Branch.name_en).order_by(Branch.code)).all()
+    branch_name = {b.id: (b.name, b.name_en) for b in branches}
+    teams = session.execute(select(Team.id, Team.name, Team.name_en, Team.branch_id)
+                            .order_by(Team.branch_id, Team.id)).all()
+    # Customers are owned by relationship managers (imports and reassignment accept no one else); one who has
+    # left still owns customers until they are reassigned, so a rule may name him too.
+    users = session.execute(select(User.id, User.display_name, User.username, User.roles)
+                            .order_by(User.display_name, User.id)).all()
+
+    def team_label(t, en: bool) -> str:
+        branch = branch_name.get(t.branch_id)
+        name = t.name_en if en else t.name
+        return f"{name} · {branch[1] if en else branch[0]}" if branch else name
+
+    return {
+        "branch_id": [ChoiceOption(value=str(b.id), label=b.name, label_en=b.name_en) for b in branches],
+        "team_id": [ChoiceOption(value=str(t.id), label=team_label(t, False), label_en=team_label(t, True))
+                    for t in teams],
+        # The display name, and the login name where two people share one.
+        "owner_id": [ChoiceOption(value=str(u.id), label=f"{u.display_name} ({u.username})",
+                                  label_en=f"{u.display_name} ({u.username})")
+                     for u in users if Role.RM.value in (u.roles or [])],
+    }
