@@ -147,6 +147,7 @@ def _masked(label_key: str, value: rx.Var, can_reveal: rx.Var, field: str, id_: 
                                              id=f"reveal-{field}", class_name="btn small",
                                              on_click=S.reveal(field))),
             class_name="masked",
+            on_unmount=S.remask,  # leaving the customer masks a revealed value again (and a timer does)
         ),
     )
 

@@ -114,9 +114,11 @@ def _chip(chip: rx.Var, on_remove: Callable) -> rx.Component:
 def _export_link(href: rx.Var, enabled: rx.Var, icon: str, label_key: str, id_: str) -> rx.Component:
     return rx.cond(
         enabled,
-        # rx.el.a is React Router's Link: a document navigation, so the browser downloads the file.
+        # rx.el.a is React Router's Link: reload_document leaves it to the browser, and `download` makes that a
+        # download rather than a navigation: the page is not left, so its connection is not dropped (a dropped one
+        # reconnects by loading the page's URL again, which could undo a change made meanwhile).
         rx.el.a(rx.icon(icon, size=16), t(label_key), href=href, id=id_, class_name="btn", reload_document=True,
-                title=t("lf.export_hint_short"), style={"text_decoration": "none"}),
+                download="", title=t("lf.export_hint_short"), style={"text_decoration": "none"}),
         rx.el.button(rx.icon(icon, size=16), t(label_key), type="button", disabled=True, class_name="btn",
                      id=id_),
     )

@@ -26,6 +26,7 @@ from services.customer_list.listing import DEFAULT_DIRECTION, MAX_SELECTION, SOR
 from services.customer_list.views import CustomerListPage, SavedViewView
 from services.customers import custom_fields
 from services.customers import reassign
+from services.customers.export import MAX_ROWS as EXPORT_MAX_ROWS
 from services.db import unit_of_work
 from services.errors import DomainError, FieldError, ValidationFailed
 from services.i18n import format_date, format_money, format_number, translate
@@ -304,7 +305,7 @@ class CustomersState(DataState):
             self._show_filters(loc)
             self._mark_loaded(actor)
             return False
-        self._show_page(result, loc)
+        self._show_page(result, loc, actor)
         self._mark_loaded(actor)
         return True
 
@@ -316,7 +317,7 @@ class CustomersState(DataState):
         self.filter_chips = [{"index": str(i), "text": lf.chip_text(f, self._specs, loc)}
                              for i, f in enumerate(self._filters)]
 
-    def _show_page(self, result: CustomerListPage, loc: str) -> None:
+    def _show_page(self, result: CustomerListPage, loc: str, actor: Actor) -> None:
         pages = max(1, -(-result.total // PAGE_SIZE))
         chosen = set(self._selected)
         self._page_ids = [r.id for r in result.items]
@@ -333,8 +334,20 @@ class CustomersState(DataState):
         self.has_prev = result.page > 1
         self.list_error = ""
         self.loaded = True
-        self.export_params = lf.export_query(self.query, self._filters) if result.total else ""
+        self.export_params = lf.export_query(self.query, self._filters) if self._exportable(result, actor) else ""
         self._show_filters(loc)
+
+    def _exportable(self, result: CustomerListPage, actor: Actor) -> bool:
+        """Whether the export links may offer this list: something to export, and not more than an export takes
+        (counted only when the list's own count stopped at its cap)."""
+        if not result.total:
+            return False
+        if not result.total_is_capped:
+            return True
+        with unit_of_work(readonly=True) as uow:
+            count = listing.count_selection(uow=uow, actor=actor, selection={
+                "matching": {k: v for k, v in self._params().items() if k != "page"}})
+        return count <= EXPORT_MAX_ROWS
 
     def _show_views(self, actor: Actor, uow: Any) -> None:
         loc = self._locale()

@@ -6,8 +6,10 @@ strings in the user's locale. Only one page of rows is ever held in state.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,14 +30,17 @@ from services.db import unit_of_work
 from services.errors import DomainError, FieldError, NotPermitted, ValidationFailed
 from services.i18n import format_date, format_datetime, format_money, format_number, translate
 from services.portfolio.models import TransactionKind
+from state.charts import money_axis, month_axis
 from state.evidence import evidence_lines
 from state.i18n import LABELS, label
+from state.timeline_words import event_source, event_title
 from state.customer_work import CustomerWorkState
 from state.session import DataState
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
+REVEAL_SECONDS = 30  # long enough to read an ID number out or copy it; then masked again
 _CUSTOMER_PATH = re.compile(r"^/customers/(\d{1,12})/?$")
 DASH = "—"
 
@@ -170,8 +175,10 @@ def aum_figure(view: Customer360, locale: str) -> go.Figure:
             hovertemplate="%{x|%Y-%m}<br>%{customdata}<extra>" + label(key, locale) + "</extra>",
         ) for key, values, color in series],
         layout=_figure_layout(
-            xaxis=dict(type="date", tickformat="%Y-%m", showgrid=False, nticks=6, fixedrange=True),
-            yaxis=dict(tickformat="~s", gridcolor="#eceef0", fixedrange=True, rangemode="tozero"),
+            xaxis=dict(**month_axis(months), showgrid=False, fixedrange=True),
+            # 万 / 亿 in Chinese, k / M in English (state/charts.py): Plotly's own SI ticks are English only.
+            yaxis=dict(**money_axis([values for _k, values, _c in series], locale), gridcolor="#eceef0",
+                       fixedrange=True),
             hovermode="x unified"),
     )
 
@@ -211,6 +218,10 @@ def timeline_rows(items: list[TimelineItem], currency: str, locale: str) -> list
             detail = _lbl(locale, f"channel.{it.detail}", f"c360.channel.{it.detail}") if it.detail else ""
         elif it.kind.startswith("tag_"):
             detail = ""
+        if it.kind == "event":  # the page or product in words, and who reported it (state/timeline_words.py)
+            title, detail = event_title(it, locale), event_source(it.detail, locale)
+        elif it.kind == "large_transaction" and not title:
+            title = sub  # no description: the kind in words, never its code
         rows.append({
             "key": f"{it.kind}-{it.ref_id}",
             "kind": it.kind,
@@ -446,6 +457,10 @@ class CustomerState(DataState):
     _tx_filters: dict = {}
     _tx_page: int = 1
     _timeline_before: str = ""
+    # A revealed field goes back to masked after REVEAL_SECONDS or when the page is left (_remask).
+    _masked_values: dict = {}  # field -> its masked text, as the service gave it
+    _revealed_at: float = 0.0  # time.time() of the latest reveal
+    _remask_pending: bool = False
 
     def _purge(self) -> None:
         self.found = False
@@ -504,6 +519,7 @@ class CustomerState(DataState):
         self._currency = view.header.currency
         self.id_number = _or_dash(p.id_number)
         self.phone = _or_dash(p.phone)
+        self._masked_values = {"id_number": self.id_number, "phone": self.phone}
         self.can_reveal_id_number = "id_number" in p.revealable and p.id_number is not None
         self.can_reveal_phone = "phone" in p.revealable and p.phone is not None
         items = [
@@ -677,7 +693,47 @@ class CustomerState(DataState):
         else:
             self.phone = _or_dash(value)
             self.can_reveal_phone = False
-        return None
+        self._revealed_at = time.time()
+        return CustomerState.remask_later
+
+    def _remask(self) -> None:
+        """Every revealed field masked again, and offered for another (audited) reveal."""
+        for field, masked in self._masked_values.items():
+            if getattr(self, field) != masked:
+                setattr(self, field, masked)
+                setattr(self, f"can_reveal_{field}", True)
+
+    def _remask_if_due(self, now: float) -> float:
+        """Mask again if the latest reveal is REVEAL_SECONDS old; else the seconds left (0 when done)."""
+        left = self._revealed_at + REVEAL_SECONDS - now
+        if left <= 0:
+            self._remask()
+            return 0.0
+        return left
+
+    @rx.event
+    def remask(self):
+        """The page is left (the masked field unmounts): nothing stays in full on the client or in the state."""
+        self._remask()
+
+    @rx.event(background=True)
+    async def remask_later(self):
+        """REVEAL_SECONDS after the latest reveal: masked again. One timer at a time, whatever a client asks."""
+        async with self:
+            if self._remask_pending or not self._revealed_at:
+                return
+            self._remask_pending = True
+        try:
+            while True:
+                async with self:
+                    wait = self._remask_if_due(time.time())
+                if not wait:
+                    return
+                await asyncio.sleep(min(wait, REVEAL_SECONDS))
+        finally:
+            async with self:
+                self._remask_pending = False
+                self._revealed_at = 0.0
 
     @rx.event
     def filter_transactions(self, form_data: Any):

@@ -130,6 +130,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "tx.loan_drawdown": ("放款", "Loan drawdown"),
     "tx.loan_repayment": ("还款", "Loan repayment"),
     "tx.card_spend": ("刷卡消费", "Card spend"),
+    "tx.card_repayment": ("信用卡还款", "Card repayment"),
+    "tx.premium": ("保费", "Insurance premium"),
     "rel.spouse": ("配偶", "Spouse"),
     "rel.parent": ("父母", "Parent"),
     "rel.child": ("子女", "Child"),

@@ -59,8 +59,45 @@ def _preview_row(row: rx.Var) -> rx.Component:
         rx.el.td(row["row"], class_name="mono"),
         rx.foreach(row["cells"].to(list[str]), lambda c: rx.el.td(c)),
         rx.el.td(rx.cond(row["ok"], rx.el.span(t("imports.ok"), class_name="badge"),
-                         rx.el.span(row["errors"], class_name="danger small"))),
+                         rx.el.span(row["errors"], class_name="danger small")), class_name="cell-errors"),
         class_name="preview-row",
+    )
+
+
+def _preview_card(row: rx.Var) -> rx.Component:
+    """A preview row on a phone: each column's name beside its value, instead of a table too wide to read."""
+    return rx.el.li(
+        rx.el.div(
+            rx.el.span(t("imports.row"), " ", row["row"], class_name="item-title"),
+            rx.cond(row["ok"], rx.el.span(t("imports.ok"), class_name="badge"),
+                    rx.el.span(t("imports.errors"), class_name="badge danger")),
+            class_name="preview-card-head",
+        ),
+        rx.el.dl(
+            rx.foreach(row["cells"].to(list[str]), lambda c, i: rx.el.div(
+                rx.el.dt(ImportsState.headers[i]), rx.el.dd(c), class_name="kv")),
+            class_name="kv-grid",
+        ),
+        rx.cond(~row["ok"], rx.el.div(row["errors"], class_name="danger small")),
+        class_name="preview-card",
+    )
+
+
+def _preview() -> rx.Component:
+    """The masked preview: a table on desktop (scrolling sideways inside its card when the file is wide),
+    one card per row on phones."""
+    return rx.fragment(
+        rx.el.div(
+            rx.el.table(
+                rx.el.thead(rx.el.tr(rx.el.th(t("imports.row")), rx.foreach(ImportsState.headers, lambda h: rx.el.th(h)),
+                                     rx.el.th(t("imports.errors")))),
+                rx.el.tbody(rx.foreach(ImportsState.preview_rows, _preview_row), id="import-preview"),
+                class_name="data-table",
+            ),
+            class_name="table-scroll preview-table",
+        ),
+        rx.el.ul(rx.foreach(ImportsState.preview_rows, _preview_card), class_name="preview-cards",
+                 id="import-preview-cards"),
     )
 
 
@@ -71,15 +108,7 @@ def _mapping_card() -> rx.Component:
         rx.cond(ImportsState.mapping_error != "",
                 rx.el.div(ImportsState.mapping_error, id="import-mapping-error", role="alert", class_name="alert")),
         rx.el.h3(t("imports.preview"), class_name="section-title"),
-        rx.el.div(
-            rx.el.table(
-                rx.el.thead(rx.el.tr(rx.el.th(t("imports.row")), rx.foreach(ImportsState.headers, lambda h: rx.el.th(h)),
-                                     rx.el.th(t("imports.errors")))),
-                rx.el.tbody(rx.foreach(ImportsState.preview_rows, _preview_row), id="import-preview"),
-                class_name="small",
-            ),
-            style={"overflowX": "auto"},
-        ),
+        _preview(),
         rx.el.label(
             rx.el.span(t("imports.default_owner"), class_name="field-label"),
             rx.el.select(

@@ -388,14 +388,18 @@ def timeline(*, uow: UnitOfWork, actor: Actor, customer_id: Any, request: Any = 
             Transaction.customer_id == c.id, Transaction.booked_at < before,
             func.abs(Transaction.amount) >= type_coerce(LARGE_TRANSACTION, Money())).order_by(Transaction.booked_at.desc()).limit(n)).scalars():
         items.append(TimelineItem(at=tx.booked_at, kind="large_transaction", subtype=tx.kind,
-                                  title=tx.description or tx.kind, detail=tx.channel, amount=tx.amount, ref_id=tx.id))
+                                  title=tx.description or "", detail=tx.channel, amount=tx.amount, ref_id=tx.id))
     items.extend(ticket_items(s, c.id, before, n))  # every step of every ticket
-    for ev, pname in s.execute(
-            select(BehaviourEvent, Product.name).outerjoin(Product, Product.id == BehaviourEvent.product_id)
+    for ev, pname, pname_en in s.execute(
+            select(BehaviourEvent, Product.name, Product.name_en)
+            .outerjoin(Product, Product.id == BehaviourEvent.product_id)
             .where(BehaviourEvent.customer_id == c.id, BehaviourEvent.occurred_at < before)
             .order_by(BehaviourEvent.occurred_at.desc()).limit(n)).all():
+        page = ev.attributes.get("page") if isinstance(ev.attributes, dict) else None
+        query = ev.attributes.get("query") if isinstance(ev.attributes, dict) else None
         items.append(TimelineItem(at=ev.occurred_at, kind="event", subtype=ev.kind,
-                                  title=pname or str(ev.attributes.get("page") or ev.attributes.get("query") or ""),
+                                  title=pname or (str(query)[:200] if query else ""), title_en=pname_en,
+                                  page=str(page)[:60] if page and not pname else None,
                                   detail=ev.source, ref_id=ev.id))
     for ch, tag in s.execute(
             select(CustomerTagChange, Tag).join(Tag, Tag.id == CustomerTagChange.tag_id)
@@ -454,9 +458,25 @@ def documents(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 5
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
     rows = s.execute(select(Document).where(Document.customer_id == c.id)
-                     .order_by(Document.uploaded_at.desc()).limit(max(1, min(int(limit), 200)))).scalars()
+                     .order_by(Document.uploaded_at.desc()).limit(max(1, min(int(limit), 200)))).scalars().all()
+    names = uploader_names(s, [d.uploaded_by for d in rows])
     return [DocumentView(id=d.id, kind=d.kind, filename=d.filename, content_type=d.content_type, size=d.size,
-                         uploaded_at=d.uploaded_at, uploaded_by=d.uploaded_by) for d in rows]
+                         uploaded_at=d.uploaded_at, uploaded_by=names.get(d.uploaded_by, d.uploaded_by))
+            for d in rows]
+
+
+def uploader_names(s, uploaded_by: list[str | None]) -> dict[str, str]:
+    """Who uploaded, as people know them: a user's display name for the user id a document keeps (its audit id);
+    an API client or a system job by its name ("api_client:core-banking" -> "core-banking")."""
+    from services.security.models import User
+
+    ids = {int(u) for u in uploaded_by if isinstance(u, str) and u.isdigit() and len(u) < 10}
+    names = {str(uid): name for uid, name in s.execute(select(User.id, User.display_name).where(User.id.in_(ids)))} \
+        if ids else {}
+    for u in uploaded_by:
+        if isinstance(u, str) and ":" in u:
+            names[u] = u.split(":", 1)[1]
+    return names
 
 
 # ---------------------------------------------------------------- custom fields on the 360 page

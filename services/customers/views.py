@@ -224,6 +224,8 @@ class TimelineItem(BaseModel):
     detail: str | None
     amount: Decimal | None = None
     ref_id: int | None = None
+    title_en: str | None = None  # a product's English name (a product view)
+    page: str | None = None  # a page view: the source system's page key ("wealth"), named by the UI when it knows it
 
 
 class TicketView(BaseModel):

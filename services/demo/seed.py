@@ -461,6 +461,8 @@ class _Seeder:
                         occupation = "企业职员"
                 address = home_addr if p.household else self._address(city)[0]
                 status, since = self._status_and_since(p.age)
+                if name == "张三":  # the walkthrough customer: active, and with us long enough for a 24-month chart
+                    status, since = "active", min(since, self.anchor_dt - timedelta(days=5 * 365 + 10 * 3600))
                 source = _weighted(rng, [("branch", 35), ("referral", 20), ("online", 15), ("event", 10),
                                          ("campaign", 10), ("partner", 10)])
                 if p.household and p.role in ("wife", "child") and rng.random() < 0.6:
@@ -472,8 +474,6 @@ class _Seeder:
                     since=since)
                 row["_person"] = p
                 row["_owner"] = owner
-                if name == "张三":
-                    row["status"] = "active"  # a customer the walkthrough can show everything of
                 p.index = len(customers)
                 customers.append(row)
         if not zhangsan_done:  # no male single in the rm's book: rename one of his male customers

@@ -19,6 +19,8 @@ class Actor:
     # An API client's granted OAuth2 scopes (its token's); None for people and the system, whom scopes do
     # not concern. Services check what they permit (policy.permissions_of), not only the HTTP door.
     scopes: frozenset[str] | None = None
+    # What people call a user ("李娜"); `name` stays the login name the audit trail records.
+    display_name: str | None = None
 
     def has_role(self, *roles: Role | str) -> bool:
         return any(str(r) in self.roles for r in roles)

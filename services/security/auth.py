@@ -32,7 +32,7 @@ def _hash_token(token: str) -> str:
 def actor_for_user(user: User, session_id: str | None = None) -> Actor:
     return Actor(kind="user", id=user.id, name=user.username, roles=frozenset(user.roles),
                  branch_id=user.branch_id, team_id=user.team_id,
-                 locale=user.locale or get_settings().locale, session_id=session_id)
+                 locale=user.locale or get_settings().locale, session_id=session_id, display_name=user.display_name)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "c360.event.product_view": ("浏览产品", "Product view"),
     "c360.event.search": ("搜索", "Search"),
     "c360.event.app_login": ("登录 App", "App sign-in"),
+    # pages of the source systems that report page views (state/timeline_words.py); others are shown as sent
+    "c360.page.home": ("首页", "Home"),
+    "c360.page.wealth": ("理财", "Wealth management"),
+    "c360.page.funds": ("基金", "Funds"),
+    "c360.page.deposits": ("存款", "Deposits"),
+    "c360.page.insurance": ("保险", "Insurance"),
+    "c360.page.account": ("我的账户", "My account"),
+    "c360.page.transfer": ("转账", "Transfers"),
+    "c360.page.loans": ("贷款", "Loans"),
+    "c360.page.cards": ("信用卡", "Credit cards"),
+    # who reported a behaviour event
+    "c360.source.app": ("来自手机银行 App", "From the mobile app"),
+    "c360.source.web": ("来自网上银行", "From online banking"),
+    "c360.source.demo": ("演示数据", "Demo data"),
+    "c360.source_other": ("来源：{source}", "Source: {source}"),
     # relationship kinds the core labels do not have
     "c360.rel.guarantor": ("担保人", "Guarantor"),
     "c360.rel.employer": ("工作单位", "Employer"),

@@ -110,6 +110,12 @@ def test_figures_are_localized_and_small(uow_factory, actors, rich_customer):
     assert [tr.name for tr in line.data] == ["AUM", "Liabilities"]
     assert len(line.data[0].x) == 24 and line.data[1].y[0] == 150000.0
     assert len(line.to_json()) < 20_000  # what the state holds and sends per figure
+    # The amount axis in the reader's units: 万 / 亿 in Chinese, k / M in English (issue 9, point 7).
+    top = max(max(tr.y) for tr in line.data)
+    assert line.layout.yaxis.ticktext[0] == "0" and line.layout.yaxis.tickvals[-1] >= top
+    assert all(t == "0" or t.endswith(("k", "M")) for t in line.layout.yaxis.ticktext)
+    zh = page.aum_figure(view, "zh_CN").layout.yaxis.ticktext
+    assert all(t == "0" or t.endswith(("万", "亿")) for t in zh) and not any("k" in t for t in zh)
 
 
 def test_transaction_filter_form_pages_on_the_server(uow_factory, actors, rich_customer):

@@ -54,6 +54,7 @@ def test_rm_uploads_lists_and_downloads_a_document_of_their_customer(uow_factory
     assert [(d.id, d.kind, d.size) for d in listed] == [(doc_id, "contract", len(PDF))]
     assert listed[0].filename == "合同 2024_.pdf"  # no path, no quote
     assert listed[0].content_type == "application/pdf"
+    assert listed[0].uploaded_by == "RM_A1"  # the person's name, not the user id the row keeps
 
     with uow_factory() as uow:
         name, ctype, data = documents.download_document(uow=uow, actor=rm, document_id=doc_id)
