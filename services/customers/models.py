@@ -68,6 +68,14 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_owner_initials", "owner_id", "name_initials", "id"),
         Index("ix_customer_team", "team_id", "id"),
         Index("ix_customer_branch", "branch_id", "id"),
+        # A team lead's and a branch manager's searches: the same per search key (a branch holds 50,000
+        # customers at a million; without these a name search there walks the whole branch, 70-180 ms).
+        Index("ix_customer_team_name", "team_id", "name", "id"),
+        Index("ix_customer_team_pinyin", "team_id", "name_pinyin", "id"),
+        Index("ix_customer_team_initials", "team_id", "name_initials", "id"),
+        Index("ix_customer_branch_name", "branch_id", "name", "id"),
+        Index("ix_customer_branch_pinyin", "branch_id", "name_pinyin", "id"),
+        Index("ix_customer_branch_initials", "branch_id", "name_initials", "id"),
         # Rows of a bulk write not yet published (services/holds.py): only they are indexed.
         Index("ix_customer_hold", "hold_id", sqlite_where=text("hold_id IS NOT NULL"),
               postgresql_where=text("hold_id IS NOT NULL")),
