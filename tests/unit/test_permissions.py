@@ -80,46 +80,52 @@ def test_the_walk_names_a_use_case_without_a_permission():
 
 # Who may do what, as the firm would review it: one row per permission, an x per role that holds it.
 MATRIX = """
-                        rm  team_lead  branch_manager  ops  compliance  approver  auditor  admin
-customer.read           x   x          x               x    x           x         x        x
-customer.create         x   x          x               x    .           .         .        .
-customer.edit           x   x          x               x    x           .         .        .
-customer.reveal         .   .          x               x    x           x         x        .
-customer.export         x   x          x               x    x           x         x        x
-customer.reassign       .   x          x               .    .           .         .        .
-record.write            x   x          x               x    x           x         .        .
-account.write           .   .          .               .    .           .         .        .
-transaction.ingest      .   .          .               .    .           .         .        .
-event.ingest            .   .          .               .    .           .         .        .
-import.run              .   x          x               x    .           .         .        .
-import.oversee          .   .          .               .    x           .         x        x
-tag_rule.manage         .   .          .               .    .           .         .        x
-custom_field.manage     .   .          .               .    .           .         .        x
-webhook.manage          .   .          .               .    .           .         .        x
-webhook.view            .   .          .               .    x           .         .        x
-user.manage             .   .          .               .    .           .         .        x
-api_client.manage       .   .          .               .    .           .         .        x
-risk_level.set          .   .          .               x    x           .         .        .
-kyc_status.set          .   .          .               x    x           .         .        .
-aml_risk.set            .   .          .               .    x           .         .        .
-aml.view                .   .          .               .    x           .         x        .
-aml.screen              .   .          .               x    x           .         .        .
-aml.review              .   .          .               .    x           .         .        .
-aml_list.manage         .   .          .               .    x           .         .        .
-questionnaire.manage    .   .          .               .    x           .         .        x
-assessment.issue        x   x          x               x    .           .         .        .
-investor.classify       .   .          .               .    x           .         .        .
-suitability.check       x   x          x               x    x           x         x        .
-product.read            x   x          x               x    x           x         x        x
-sale.propose            x   x          x               x    .           .         .        .
-sale.review             .   .          .               .    x           .         .        .
-task.reassign           .   x          x               .    .           .         .        .
-ticket.work             x   x          x               x    x           .         .        .
-ticket.assign           .   x          x               .    x           .         .        .
-ticket_category.manage  .   .          .               .    .           .         .        x
-complaint.report        .   .          x               .    x           .         x        .
-opportunity.write       x   x          x               x    .           .         .        .
-metrics.view            x   x          x               .    x           .         x        .
+                        rm  team_lead  branch_manager  ops  compliance  approver  auditor  admin  credit_officer  credit_committee  underwriter
+customer.read           x   x          x               x    x           x         x        x      x               x                 x
+customer.create         x   x          x               x    .           .         .        .      .               .                 .
+customer.edit           x   x          x               x    x           .         .        .      .               .                 .
+customer.reveal         .   .          x               x    x           x         x        .      .               .                 .
+customer.export         x   x          x               x    x           x         x        x      .               .                 .
+customer.reassign       .   x          x               .    .           .         .        .      .               .                 .
+record.write            x   x          x               x    x           x         .        .      .               .                 .
+account.write           .   .          .               .    .           .         .        .      .               .                 .
+transaction.ingest      .   .          .               .    .           .         .        .      .               .                 .
+event.ingest            .   .          .               .    .           .         .        .      .               .                 .
+import.run              .   x          x               x    .           .         .        .      .               .                 .
+import.oversee          .   .          .               .    x           .         x        x      .               .                 .
+tag_rule.manage         .   .          .               .    .           .         .        x      .               .                 .
+custom_field.manage     .   .          .               .    .           .         .        x      .               .                 .
+webhook.manage          .   .          .               .    .           .         .        x      .               .                 .
+webhook.view            .   .          .               .    x           .         .        x      .               .                 .
+user.manage             .   .          .               .    .           .         .        x      .               .                 .
+api_client.manage       .   .          .               .    .           .         .        x      .               .                 .
+risk_level.set          .   .          .               x    x           .         .        .      .               .                 .
+kyc_status.set          .   .          .               x    x           .         .        .      .               .                 .
+aml_risk.set            .   .          .               .    x           .         .        .      .               .                 .
+aml.view                .   .          .               .    x           .         x        .      .               .                 .
+aml.screen              .   .          .               x    x           .         .        .      .               .                 .
+aml.review              .   .          .               .    x           .         .        .      .               .                 .
+aml_list.manage         .   .          .               .    x           .         .        .      .               .                 .
+questionnaire.manage    .   .          .               .    x           .         .        x      .               .                 .
+assessment.issue        x   x          x               x    .           .         .        .      .               .                 .
+investor.classify       .   .          .               .    x           .         .        .      .               .                 .
+suitability.check       x   x          x               x    x           x         x        .      .               .                 .
+product.read            x   x          x               x    x           x         x        x      .               .                 .
+sale.propose            x   x          x               x    .           .         .        .      .               .                 .
+sale.review             .   .          .               .    x           .         .        .      .               .                 .
+task.reassign           .   x          x               .    .           .         .        .      .               .                 .
+ticket.work             x   x          x               x    x           .         .        .      .               .                 .
+ticket.assign           .   x          x               .    x           .         .        .      .               .                 .
+ticket_category.manage  .   .          .               .    .           .         .        x      .               .                 .
+complaint.report        .   .          x               .    x           .         x        .      .               .                 .
+opportunity.write       x   x          x               x    .           .         .        .      .               .                 .
+metrics.view            x   x          x               .    x           .         x        .      .               .                 .
+workflow.manage         .   .          .               .    .           .         .        x      .               .                 .
+approval.decide         .   .          x               .    .           x         .        .      x               x                 x
+loan.apply              x   x          x               x    .           .         .        .      .               .                 .
+loan.read               x   x          x               x    x           x         x        .      x               x                 .
+underwriting.submit     x   x          x               x    .           .         .        .      .               .                 .
+underwriting.read       x   x          x               x    x           .         x        .      .               x                 x
 """
 
 
