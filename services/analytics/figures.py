@@ -11,6 +11,7 @@ branch, a team's, an RM's). Each figure is a handful of grouped reads of at most
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
@@ -178,7 +179,7 @@ def _names(s: Session, branch_ids=(), team_ids=(), user_ids=()) -> _Names:
                                              .where(Branch.id.in_(list(branch_ids))))} if branch_ids else {}
     t = {i: (n, e) for i, n, e in s.execute(select(Team.id, Team.name, Team.name_en)
                                              .where(Team.id.in_(list(team_ids))))} if team_ids else {}
-    u = dict(s.execute(select(User.id, User.display_name).where(User.id.in_(list(user_ids))))) if user_ids else {}
+    u = dict(s.execute(select(User.id, User.display_name).where(User.id.in_(list(user_ids)))).all()) if user_ids else {}
     return _Names(b, t, u)
 
 
@@ -350,6 +351,8 @@ def pipeline_funnel(s: Session, q: Query) -> FigureData:
 def _sales_by(s: Session, q: Query, dim: str, keys: tuple[str, ...], figure: str) -> FigureData:
     daily, points = _buckets(q)
     data = _counts(s, q, "sales", by=[dim], where=_product_where(q, "dim1"))
+    # A sale cancelled in its cooling-off period leaves rows of nothing behind (+1 then -1): not a bar.
+    data = {key: v for key, v in data.items() if v[0] or v[1]}
     present = [k for k in keys if any(key[0] == k for key in data)]
     xs = [p.isoformat() for p in points]
     tag = "day" if daily else "month"
@@ -481,7 +484,8 @@ _CACHE_SECONDS = 30.0  # also bounded by the rollup's version: any change heard 
 
 def _figure_name(figure: Any) -> str:
     if not isinstance(figure, str) or figure not in FIGURES:
-        shown = figure if isinstance(figure, str) and len(figure) <= 40 and figure.isprintable() else "?"
+        # Echo back only what looks like a figure's name (letters, digits, "_"), never markup or control text.
+        shown = figure if isinstance(figure, str) and re.fullmatch(r"[A-Za-z0-9_]{1,40}", figure) else "?"
         raise ValidationFailed([FieldError("figure", "metrics.unknown_figure",
                                            {"figure": shown, "figures": ", ".join(FIGURES)})])
     return figure

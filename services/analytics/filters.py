@@ -91,6 +91,8 @@ def resolve(session: Session, actor: Actor, data: Any) -> Query:
     branch = session.get(Branch, f.branch_id) if f.branch_id else None
     team = session.get(Team, f.team_id) if f.team_id else None
     rm = session.get(User, f.rm_id) if f.rm_id else None
+    if rm is not None and rm.team_id is None and "rm" not in (rm.roles or ()):
+        rm = None  # a user who keeps no book (compliance, an administrator) is no RM to filter on
     if f.branch_id and branch is None:
         errors.append(FieldError("branch_id", "metrics.unknown_branch"))
     if f.team_id and team is None:
@@ -118,9 +120,10 @@ def resolve(session: Session, actor: Actor, data: Any) -> Query:
         if allowed is None:
             continue
         if asked is not None and asked != allowed:
-            refused.append(FieldError(field, "metrics.out_of_scope", {"scope": _scope_words(scope)}))
+            refused.append(FieldError(field, _out_of_scope(scope)))
     if scope == "none":
-        refused.append(FieldError("scope", "metrics.out_of_scope", {"scope": _scope_words(scope)}))
+        no_grant = actor.kind == "api_client"
+        refused = [FieldError("scope", "metrics.no_grant" if no_grant else "metrics.out_of_scope.none")]
     if refused:
         raise RefusedInput(refused, actor=actor, entity_type="metrics")
     b, t, o = (lb if lb is not None else b), (lt if lt is not None else t), (lo if lo is not None else o)
@@ -128,8 +131,8 @@ def resolve(session: Session, actor: Actor, data: Any) -> Query:
                  product_type=f.product_type.value if f.product_type else None, scope=scope)
 
 
-def _scope_words(scope: str) -> str:
-    return f"metrics.scope.{ {'own': 'own', 'team': 'team', 'branch': 'branch', 'client': 'client'}.get(scope, 'none')}"
+def _out_of_scope(scope: str) -> str:
+    return f"metrics.out_of_scope.{scope if scope in ('own', 'team', 'branch', 'client') else 'none'}"
 
 
 def scope_limit(session: Session, actor: Actor) -> tuple[str, int | None, int | None, int | None]:

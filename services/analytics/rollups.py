@@ -341,9 +341,10 @@ def on_opportunity_changed(session: Session, event) -> None:
     sync_opportunities(session, [event.opportunity_id])
 
 
-# ---------------------------------------------------------------- interactions (written without an event)
+# ---------------------------------------------------------------- interactions, accounts, holdings (no event)
 
 _PENDING = "fincrm.analytics.interactions"
+_PENDING_AUM = "fincrm.analytics.balances"
 
 
 def _interaction_added(_mapper, _connection, target) -> None:
@@ -354,8 +355,24 @@ def _interaction_added(_mapper, _connection, target) -> None:
         session.info.setdefault(_PENDING, []).append((target.user_id, target.kind, local_day(target.occurred_at)))
 
 
+def _balance_written(_mapper, _connection, target) -> None:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(target)
+    customer_id = getattr(target, "customer_id", None)
+    if session is not None and customer_id:
+        session.info.setdefault(_PENDING_AUM, set()).add(customer_id)
+
+
 def _count_interactions(session: OrmSession) -> None:
-    if session.in_nested_transaction() or not session.info.get(_PENDING):
+    if session.in_nested_transaction():
+        return
+    if session.info.get(_PENDING_AUM):
+        # Accounts and holdings written through the ORM (an API client's account, a holding revalued): their
+        # customers' AUM read again, the change counted today (services/analytics/rollups.py, AUM).
+        session.flush()
+        sync_customers(session, session.info.pop(_PENDING_AUM, set()), aum=True)
+    if not session.info.get(_PENDING):
         return
     session.flush()
     pending = session.info.pop(_PENDING, [])
@@ -369,14 +386,15 @@ def _count_interactions(session: OrmSession) -> None:
 
 def _forget(session: OrmSession, *_args) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_PENDING_AUM, None)
 
 
 _installed = False
 
 
 def install() -> None:
-    """Count interactions as they are written through the ORM (the activities domain announces no event for
-    them yet), before their transaction commits (once per process; services/bootstrap.py)."""
+    """Count interactions, and the AUM of accounts and holdings, as they are written through the ORM (their
+    domains announce no event for them yet), before their transaction commits (once per process; services/bootstrap.py)."""
     global _installed
     if _installed:
         return
@@ -385,6 +403,9 @@ def install() -> None:
     from services.activities.models import Interaction
 
     sa_event.listen(Interaction, "after_insert", _interaction_added)
+    for model in (Account, Holding):
+        for name in ("after_insert", "after_update", "after_delete"):
+            sa_event.listen(model, name, _balance_written)
     sa_event.listen(OrmSession, "before_commit", _count_interactions)
     sa_event.listen(OrmSession, "after_rollback", _forget)
     _installed = True

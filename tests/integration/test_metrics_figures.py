@@ -1,0 +1,528 @@
+"""The dashboards' figures (services/analytics/figures.py, filters.py) on a real database: each figure, read from the
+rollup, equals the same figure computed from the raw tables (customers, accounts, transactions, sales,
+opportunities, interactions) for every scope (an RM his own book, a team lead his team, a branch manager his branch,
+head office the firm, an API client its grant); bad filters (impossible ranges, unknown ids, a scope the asker may
+not see) are refused with a message that says what is wrong, never answered with another team's figures."""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from services import clock
+from services.activities import service as activities
+from services.analytics import figures
+from services.analytics.models import MetricGrant
+from services.analytics.rollups import COUNTED_SALES, NOT_AUM, aum_of
+from services.customers import changes as customer_changes
+from services.customers.models import Customer
+from services.db import UnitOfWork
+from services.errors import NotPermitted, RefusedInput, ValidationFailed
+from services.integration import ingest
+from services.integration.clients import SCOPES, actor_for_client
+from services.integration.models import ApiClient
+from services.opportunities import service as opportunities
+from services.opportunities.models import Opportunity
+from services.portfolio.models import Account, Product, Transaction
+from services.security import audit
+from services.security.actor import SYSTEM
+from services.suitability.events import SaleStatusChanged
+from services.suitability.models import Sale
+from api_helpers import customer_body
+from suitability_helpers import add_products
+
+SEGMENTS = ["mass", "affluent", "hnw", "uhnw"]
+CHANNELS = ["branch", "referral", "online", "campaign"]
+KINDS = [("deposit", 1), ("withdrawal", -1), ("transfer_in", 1), ("interest", 1), ("fee", -1)]
+RMS = ("rm_a1", "rm_a1b", "rm_a2", "rm_b1")
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_figures():
+    figures._CACHE.clear()
+    yield
+    figures._CACHE.clear()
+
+
+def _sale(uow_factory, customer_id: int, product_id: int, amount: Decimal, signed: datetime, status: str) -> None:
+    """A signed sale as the suitability flow leaves it, announced as the flow announces it (the flow itself, with
+    its signed PDF, is tested in test_suitability_sales.py)."""
+    with uow_factory() as uow:
+        sale = Sale(customer_id=customer_id, product_id=product_id, amount=amount, regime_code="test",
+                    verdict="allowed", status="effective", created_by="test", created_at=signed, signed_at=signed)
+        uow.session.add(sale)
+        uow.session.flush()
+        uow.publish(SaleStatusChanged(sale_id=sale.id, customer_id=customer_id, product_id=product_id,
+                                      old_status="awaiting_signature", new_status="effective"))
+        audit.record(uow.session, SYSTEM, "sale.sign", entity_type="sale", entity_id=sale.id, changes={})
+        uow.commit()
+    if status != "effective":
+        with uow_factory() as uow:
+            row = uow.session.get(Sale, sale.id)
+            row.status = status
+            uow.session.flush()
+            uow.publish(SaleStatusChanged(sale_id=row.id, customer_id=customer_id, product_id=product_id,
+                                          old_status="effective", new_status=status))
+            audit.record(uow.session, SYSTEM, "sale.cancel", entity_type="sale", entity_id=row.id, changes={})
+            uow.commit()
+
+
+@pytest.fixture
+def world(uow_factory, actors, org, connection, make_client):
+    """Sixteen customers of four RMs in two branches acquired over the last 330 days, with accounts, four batches
+    of transactions, a reassignment, a closed customer, sales (one cancelled), opportunities through the pipeline
+    and interactions, all through the handlers that keep the rollup."""
+    rng = random.Random(13)
+    products = add_products(connection)
+    info = make_client("core-banking", sorted(SCOPES))
+    with uow_factory() as uow:
+        client = actor_for_client(uow.session.get(ApiClient, info.pk))
+    now = clock.now()
+    made: list[datetime] = []
+    for i in range(16):
+        created = now - timedelta(days=rng.randrange(20, 330), hours=rng.randrange(24))
+        with clock.fixed(created), uow_factory() as uow:
+            ingest.upsert_customer(uow=uow, actor=client, external_id=f"c{i}", data=customer_body(
+                300 + i, segment=SEGMENTS[i % 4], source_channel=rng.choice(CHANNELS),
+                owner_id=org.users[RMS[i % 4]]))
+            for j, kind in enumerate(("deposit", "wealth", "loan")):
+                ingest.upsert_account(uow=uow, actor=client, customer_external_id=f"c{i}",
+                                      account_external_id=f"a{i}-{j}", data={
+                                          "kind": kind, "account_no": f"62221{i:03d}{j:04d}",
+                                          "opened_on": str(clock.local_date(created)),
+                                          "balance": str(rng.randrange(1000, 900000))})
+            uow.commit()
+        made.append(created)
+    for batch in range(4):
+        rows = []
+        for k in range(30):
+            i = rng.randrange(16)
+            j = rng.choice((0, 1, 2))
+            kind, sign = rng.choice(KINDS)
+            if j == 2:
+                kind, sign = rng.choice([("loan_repayment", 1), ("loan_drawdown", -1)])
+            booked = max(made[i] + timedelta(hours=1), now - timedelta(days=rng.randrange(1, 200)))
+            rows.append({"external_ref": f"b{batch}-{k}", "customer_external_id": f"c{i}",
+                         "account_external_id": f"a{i}-{j}", "kind": kind,
+                         "amount": str(sign * Decimal(rng.randrange(100, 2_000_000)) / 100),
+                         "booked_at": booked.isoformat()})
+        with uow_factory() as uow:
+            ingest.ingest_transactions(uow=uow, actor=client, data={"rows": rows})
+            uow.commit()
+    ids = list(connection.execute(select(Customer.id).order_by(Customer.id)).scalars())
+    # One of rm_a1's customers goes to rm_a2 (same branch, another team); one of rm_b1's is closed.
+    moved, closed = ids[0], ids[3]
+    for cid, values in ((moved, {"owner_id": org.users["rm_a2"]}), (closed, {"status": "closed"})):
+        version = connection.execute(select(Customer.version).where(Customer.id == cid)).scalar_one()
+        with uow_factory() as uow:
+            customer_changes.update_customer(uow=uow, actor=client, customer_id=cid, version=version, changes=values)
+            uow.commit()
+    # Sales: some customers buy once, some twice, one sale cancelled in its cooling-off period.
+    codes = sorted(c for c in products if c != "LN-1")
+    for n, cid in enumerate(ids[:12]):
+        acquired = made[n]
+        for k in range(1 + n % 3):
+            signed = acquired + timedelta(days=rng.randrange(1, max(2, (now - acquired).days)))
+            _sale(uow_factory, cid, products[rng.choice(codes)], Decimal(rng.randrange(10_000, 500_000)), signed,
+                  "cancelled" if (n, k) == (4, 1) else "effective")
+    # Opportunities opened over the year, moved on, won or lost; interactions.
+    owner_of = dict(connection.execute(select(Customer.id, Customer.owner_id)).all())
+    by_id = {a.id: a for a in actors.values()}
+    for n, cid in enumerate(ids[:14]):
+        actor = by_id[owner_of[cid]]
+        opened = max(made[n] + timedelta(days=1), now - timedelta(days=rng.randrange(5, 300)))
+        with clock.fixed(opened), uow_factory() as uow:
+            opp = opportunities.create_opportunity(uow=uow, actor=actor, customer_id=cid, data={
+                "subject": "资产配置", "product_type": rng.choice(["fund", "wealth", None]),
+                "amount": str(rng.randrange(10_000, 2_000_000))})
+            uow.commit()
+        for step in range(n % 4):
+            with uow_factory() as uow:
+                if step == 2 or (step == 1 and n % 5 == 0):
+                    won = n % 2 == 0
+                    opp = opportunities.close_opportunity(
+                        uow=uow, actor=actor, opportunity_id=opp.id, version=opp.version,
+                        data={"outcome": "won" if won else "lost", "close_reason": "need_met" if won else "price"})
+                    uow.commit()
+                    break
+                opp = opportunities.move_opportunity(uow=uow, actor=actor, opportunity_id=opp.id,
+                                                     version=opp.version, stage=["qualified", "proposal"][step])
+                uow.commit()
+        with uow_factory() as uow:
+            activities.log_interaction(uow=uow, actor=actor, customer_id=cid, data={
+                "kind": rng.choice(["call", "visit", "note"]), "subject": "回访",
+                "occurred_at": (now - timedelta(days=rng.randrange(0, 200))).isoformat()})
+            uow.commit()
+    return {"ids": ids, "moved": moved, "closed": closed, "client": info}
+
+
+# ---------------------------------------------------------------- the raw tables, counted in Python
+
+
+class Raw:
+    """The figures computed from the raw tables, for the customers a predicate keeps (their current cell)."""
+
+    def __init__(self, connection):
+        with Session(connection) as s:
+            self.customers = {r.id: r for r in s.execute(select(
+                Customer.id, Customer.branch_id, Customer.team_id, Customer.owner_id, Customer.segment,
+                Customer.source_channel, Customer.status, Customer.created_at)).all()}
+            self.aum = aum_of(s, list(self.customers))
+            self.flows = [(cid, clock.local_date(booked), amount) for cid, amount, booked in s.execute(
+                select(Transaction.customer_id, Transaction.amount, Transaction.booked_at)
+                .join(Account, Account.id == Transaction.account_id).where(Account.kind.not_in(NOT_AUM)))]
+            self.sales = [(cid, clock.local_date(signed), amount, t, r, status) for cid, signed, amount, t, r, status
+                          in s.execute(select(Sale.customer_id, Sale.signed_at, Sale.amount, Product.product_type,
+                                              Product.risk_level, Sale.status)
+                                       .join(Product, Product.id == Sale.product_id))]
+            self.opps = s.execute(select(Opportunity.customer_id, Opportunity.created_at, Opportunity.stage,
+                                         Opportunity.reached, Opportunity.product_type)).all()
+            from services.activities.models import Interaction
+            from services.security.models import User
+
+            self.users = {u.id: u for u in s.execute(select(User.id, User.branch_id, User.team_id)).all()}
+            self.interactions = [(uid, clock.local_date(at)) for uid, at in
+                                 s.execute(select(Interaction.user_id, Interaction.occurred_at))]
+
+    def keep(self, *, branch=None, team=None, owner=None):
+        def ok(cid: int) -> bool:
+            c = self.customers[cid]
+            return ((branch is None or c.branch_id == branch) and (team is None or c.team_id == team)
+                    and (owner is None or c.owner_id == owner))
+        return ok
+
+    def acquired(self, cid: int) -> date:
+        return clock.local_date(self.customers[cid].created_at)
+
+    def aum_on(self, ok, day: date, by=lambda c: c.segment) -> dict:
+        """AUM at the end of `day`: today's, less the flows booked after it."""
+        out: dict = defaultdict(Decimal)
+        for cid, c in self.customers.items():
+            if ok(cid):
+                out[by(c)] += self.aum.get(cid, Decimal(0))
+        for cid, booked, amount in self.flows:
+            if ok(cid) and booked > day:
+                out[by(self.customers[cid])] -= amount
+        return {k: v for k, v in out.items() if v}
+
+    def counted_sales(self, ok, start: date, end: date, product_type=None):
+        return [x for x in self.sales if ok(x[0]) and start <= x[1] <= end and x[5] in COUNTED_SALES
+                and (product_type is None or x[3] == product_type)]
+
+    def first_sales(self, ok):
+        out: dict[int, list[date]] = defaultdict(list)
+        for cid, day, _a, _t, _r, status in self.sales:
+            if ok(cid) and status in COUNTED_SALES:
+                out[cid].append(day)
+        return {cid: sorted(days) for cid, days in out.items()}
+
+
+def _figure(uow_factory, actor, name: str, **filters):
+    with uow_factory() as uow:
+        return figures.figure(uow=uow, actor=actor, figure=name, filters=filters)
+
+
+def _money(value) -> float:
+    return round(float(value), 2)
+
+
+SCOPES_OF = {  # actor -> the cell its figures are limited to
+    "rm_a1": lambda org: {"owner": org.users["rm_a1"]},
+    "rm_a2": lambda org: {"owner": org.users["rm_a2"]},
+    "lead_a1": lambda org: {"team": org.team_a1},
+    "bm_a": lambda org: {"branch": org.branch_a},
+    "compliance": lambda org: {},
+}
+
+
+@pytest.mark.parametrize("who", sorted(SCOPES_OF))
+def test_each_figure_equals_the_raw_tables_in_each_scope(uow_factory, actors, org, connection, world, who):
+    raw = Raw(connection)
+    ok = raw.keep(**SCOPES_OF[who](org))
+    actor = actors[who]
+    today = clock.today()
+    start = today - timedelta(days=364)
+
+    # AUM by segment, at today: every customer's AUM as the 360 page counts it.
+    data = _figure(uow_factory, actor, "aum_by_segment")
+    expected = {k: _money(v) for k, v in raw.aum_on(ok, today).items()}
+    assert {r["segment"]: r["aum"] for r in data.rows} == expected and expected
+    # ... and its growth over the year: all of these customers were acquired within it.
+    assert {r["segment"]: r["growth"] for r in data.rows} == expected
+
+    # AUM by the unit below the scope.
+    data = _figure(uow_factory, actor, "aum_by_unit")
+    unit = data.extra["unit"]
+    key = {"branch": lambda c: c.branch_id, "team": lambda c: c.team_id, "owner": lambda c: c.owner_id,
+           "segment": lambda c: c.segment}[unit]
+    expected_units = {k: _money(v) for k, v in raw.aum_on(ok, today, by=key).items()}
+    assert unit == {"rm_a1": "segment", "rm_a2": "segment", "lead_a1": "owner", "bm_a": "team",
+                    "compliance": "branch"}[who]
+    if unit == "segment":
+        got = {r["segment"]: r["aum"] for r in data.rows}
+    else:
+        got = {int(b.split(":")[1]): y for b, y in zip(data.series[0].bars, data.series[0].y)}
+    assert got == expected_units
+
+    # New and lost customers, month by month over the year.
+    data = _figure(uow_factory, actor, "customers_new_lost")
+    new: dict = defaultdict(int)
+    for cid in raw.customers:
+        if ok(cid) and start <= raw.acquired(cid):
+            new[raw.acquired(cid).replace(day=1).isoformat()] += 1
+    assert {r["period"]: r["new"] for r in data.rows if r["new"]} == dict(new)
+    lost = sum(1 for cid, c in raw.customers.items() if ok(cid) and c.status == "closed")
+    assert sum(r["lost"] for r in data.rows) == lost
+
+    # The pipeline: opportunities opened in the range, how far each got.
+    data = _figure(uow_factory, actor, "pipeline_funnel")
+    reached: dict = defaultdict(int)
+    for cid, created, stage, furthest, _t in raw.opps:
+        if ok(cid) and start <= clock.local_date(created) <= today:
+            for s in ("lead", "qualified", "proposal", "won")[:furthest + 1]:
+                reached[s] += 1
+            if stage == "lost":
+                reached["lost"] += 1
+    assert {r["stage"]: r["count"] for r in data.rows if r["count"]} == dict(reached)
+    rows = {r["stage"]: r for r in data.rows}
+    for before, after in (("lead", "qualified"), ("qualified", "proposal"), ("proposal", "won")):
+        if reached[before]:
+            assert rows[after]["conversion_pct"] == round(100 * reached[after] / reached[before], 1)
+
+    # Sales by product type and by risk level (a cancelled sale does not count).
+    sold = raw.counted_sales(ok, start, today)
+    for name, column, index in (("sales_by_type", "type", 3), ("sales_by_risk", "risk", 4)):
+        data = _figure(uow_factory, actor, name)
+        got: dict = defaultdict(float)
+        for r in data.rows:
+            got[r[column]] += r["amount"]
+        want: dict = defaultdict(Decimal)
+        for x in sold:
+            want[x[index]] += x[2]
+        assert {k: round(v, 2) for k, v in got.items()} == {k: _money(v) for k, v in want.items()}
+    # ... limited to one product type.
+    data = _figure(uow_factory, actor, "sales_by_type", product_type="fund")
+    assert {r["type"] for r in data.rows} <= {"fund"}
+    assert round(sum(r["amount"] for r in data.rows), 2) == _money(sum(
+        (x[2] for x in raw.counted_sales(ok, start, today, "fund")), Decimal(0)))
+
+    # The RM leaderboard: sales, AUM growth and activities of each RM in the scope.
+    data = _figure(uow_factory, actor, "rm_leaderboard")
+    by_rm = {r["rm"]: r for r in data.rows}
+    names = {uid: name.upper() for name, uid in org.users.items()}
+    want_sales: dict = defaultdict(Decimal)
+    for x in sold:
+        want_sales[names[raw.customers[x[0]].owner_id]] += x[2]
+    assert {k: v["sales"] for k, v in by_rm.items() if v["sales"]} == {k: _money(v) for k, v in want_sales.items()}
+    growth = raw.aum_on(ok, today, by=lambda c: names[c.owner_id])
+    assert {k: v["aum_growth"] for k, v in by_rm.items() if v["aum_growth"]} == {
+        k: _money(v) for k, v in growth.items()}
+    scope = SCOPES_OF[who](org)
+    acts: dict = defaultdict(int)
+    for uid, day in raw.interactions:
+        u = raw.users[uid]
+        if (start <= day <= today and scope.get("owner", uid) == uid and scope.get("team", u.team_id) == u.team_id
+                and scope.get("branch", u.branch_id) == u.branch_id):
+            acts[names[uid]] += 1
+    assert {k: v["activities"] for k, v in by_rm.items() if v["activities"]} == dict(acts)
+    ordered = [(-r["sales"], -r["aum_growth"], -r["activities"]) for r in data.rows]
+    assert ordered == sorted(ordered)
+
+    # Channel quality: customers acquired by channel, those who bought within 90 days, AUM flows of 90 days.
+    data = _figure(uow_factory, actor, "channel_quality")
+    firsts = raw.first_sales(ok)
+    want: dict = defaultdict(lambda: [0, 0, Decimal(0)])
+    for cid, c in raw.customers.items():
+        if ok(cid) and start <= raw.acquired(cid):
+            w = want[c.source_channel]
+            w[0] += 1
+            if cid in firsts and (firsts[cid][0] - raw.acquired(cid)).days <= 90:
+                w[1] += 1
+    for cid, day, amount in raw.flows:
+        if ok(cid) and start <= raw.acquired(cid) <= day <= raw.acquired(cid) + timedelta(days=90):
+            want[raw.customers[cid].source_channel][2] += amount
+    assert {r["channel"]: (r["acquired"], r["converted"], r["aum_90d"]) for r in data.rows} == {
+        k: (a, b, _money(m)) for k, (a, b, m) in want.items()}
+
+    # Repurchase rate: customers whose first purchase falls in the range, and of them those who bought again.
+    data = _figure(uow_factory, actor, "repurchase_rate")
+    want_r: dict = defaultdict(lambda: [0, 0])
+    for cid, days in firsts.items():
+        if start <= days[0] <= today:
+            want_r[raw.customers[cid].segment][0] += 1
+            want_r[raw.customers[cid].segment][1] += len(days) > 1
+    assert {r["segment"]: (r["buyers"], r["repeat_buyers"]) for r in data.rows} == {
+        k: tuple(v) for k, v in want_r.items()}
+    for r in data.rows:
+        assert r["repurchase_pct"] == round(100 * r["repeat_buyers"] / r["buyers"], 1)
+
+
+@pytest.mark.parametrize("who", ["bm_a", "compliance"])
+def test_the_aum_trend_equals_todays_aum_less_the_later_flows(uow_factory, actors, org, connection, world, who):
+    """Day by day over 60 days and month by month over a year (month ends). A branch's trend and the firm's
+    hold every customer whatever RM it moved between; an RM's past follows where the money was then."""
+    raw = Raw(connection)
+    ok = raw.keep(**SCOPES_OF[who](org))
+    today = clock.today()
+    first_acquired = max(raw.acquired(c) for c in raw.customers)
+    data = _figure(uow_factory, actors[who], "aum_trend", date_from=(today - timedelta(days=59)).isoformat())
+    assert data.x_kind == "date" and len(data.series[0].x) == 60
+    for series in data.series:
+        for x, y in zip(series.x, series.y):
+            day = date.fromisoformat(x)
+            if day >= first_acquired:  # before, a customer's opening balance is not a flow
+                assert y == _money(raw.aum_on(ok, day).get(series.key, 0)), (series.key, x)
+    data = _figure(uow_factory, actors[who], "aum_trend")
+    assert len(data.series[0].x) in (12, 13) and data.series[0].x[-1] == today.isoformat()
+    for series in data.series:
+        assert series.y[-1] == _money(raw.aum_on(ok, today).get(series.key, 0))
+        for x, y in zip(series.x, series.y):
+            day = date.fromisoformat(x)
+            if day >= first_acquired:
+                assert y == _money(raw.aum_on(ok, day).get(series.key, 0)), (series.key, x)
+
+
+def test_a_filter_narrows_within_the_scope(uow_factory, actors, org, connection, world):
+    raw = Raw(connection)
+    today = clock.today()
+    # Head office asks for one branch, one team, one RM: each the raw figure of that cell.
+    for filters, cell in (({"branch_id": org.branch_b}, {"branch": org.branch_b}),
+                          ({"team_id": org.team_a2}, {"team": org.team_a2}),
+                          ({"rm_id": org.users["rm_a1b"]}, {"owner": org.users["rm_a1b"]}),
+                          ({"branch_id": org.branch_a, "team_id": org.team_a1, "rm_id": org.users["rm_a1"]},
+                           {"owner": org.users["rm_a1"]})):
+        data = _figure(uow_factory, actors["compliance"], "aum_by_segment", **filters)
+        assert {r["segment"]: r["aum"] for r in data.rows} == {
+            k: _money(v) for k, v in raw.aum_on(raw.keep(**cell), today).items()}, filters
+    # A team lead asks for one RM of his team; a branch manager for one of his teams.
+    data = _figure(uow_factory, actors["lead_a1"], "aum_by_segment", rm_id=org.users["rm_a1b"])
+    assert {r["segment"]: r["aum"] for r in data.rows} == {
+        k: _money(v) for k, v in raw.aum_on(raw.keep(owner=org.users["rm_a1b"]), today).items()}
+    data = _figure(uow_factory, actors["bm_a"], "aum_by_unit", team_id=org.team_a1)
+    assert data.extra["unit"] == "owner"
+    assert {int(b.split(":")[1]) for b in data.series[0].bars} <= {org.users["rm_a1"], org.users["rm_a1b"]}
+    # A range that is not the default: the quarter before last, month boundaries inside it.
+    start, end = today - timedelta(days=200), today - timedelta(days=110)
+    data = _figure(uow_factory, actors["compliance"], "customers_new_lost", date_from=start.isoformat(),
+                   date_to=end.isoformat())
+    assert data.x_kind == "date" and data.rows[0]["period"] == start.isoformat()
+    assert sum(r["new"] for r in data.rows) == sum(1 for c in raw.customers if start <= raw.acquired(c) <= end)
+
+
+def _refused(uow_factory, actor, name="aum_by_segment", **filters):
+    with pytest.raises(ValidationFailed) as caught:
+        _figure(uow_factory, actor, name, **filters)
+    return caught.value
+
+
+def test_filters_outside_the_scope_are_refused_never_answered(uow_factory, actors, org, connection, world):
+    from services.security.models import AuditEvent
+
+    cases = [("rm_a1", {"rm_id": org.users["rm_b1"]}, "rm_id"),
+             ("rm_a1", {"rm_id": org.users["rm_a1b"]}, "rm_id"),  # a colleague of the same team
+             ("rm_a1", {"branch_id": org.branch_b}, "branch_id"),
+             ("rm_a1", {"team_id": org.team_a2}, "team_id"),
+             ("lead_a1", {"team_id": org.team_a2}, "team_id"),
+             ("lead_a1", {"rm_id": org.users["rm_a2"]}, "team_id"),  # an RM of another team
+             ("bm_a", {"branch_id": org.branch_b}, "branch_id"),
+             ("bm_a", {"rm_id": org.users["rm_b1"]}, "branch_id"),
+             ("bm_a", {"team_id": org.team_b1}, "branch_id")]
+    for who, filters, field in cases:
+        error = _refused(uow_factory, actors[who], **filters)
+        assert isinstance(error, RefusedInput), (who, filters)
+        assert field in {e.field for e in error.errors}, (who, filters, error.errors)
+        words = {"rm_a1": "(your own customers)", "lead_a1": "(your team)", "bm_a": "(your branch)"}[who]
+        assert "lies outside what you may see " + words in error.message("en")
+        assert "超出您可查看的范围" in error.message("zh_CN") and "metrics." not in error.message("zh_CN")
+    refusals = connection.execute(select(AuditEvent.action).where(AuditEvent.action == "access.refused")).all()
+    assert len(refusals) >= len(cases)
+
+
+def test_bad_filters_say_what_is_wrong(uow_factory, actors, org, world):
+    today = clock.today()
+    head = actors["compliance"]
+    for filters, field, words in (
+            ({"date_from": today.isoformat(), "date_to": (today - timedelta(days=3)).isoformat()}, "date_to",
+             "must not be before the start date"),
+            ({"date_to": (today + timedelta(days=1)).isoformat()}, "date_to", "must not be after today"),
+            ({"date_from": (today + timedelta(days=5)).isoformat()}, "date_from", "must not be after today"),
+            ({"date_from": "1999-12-31"}, "date_from", "must not be before 2000-01-01"),
+            ({"date_from": (today - timedelta(days=3 * 366 + 5)).isoformat()}, "date_from",
+             "the range may span at most"),
+            ({"date_from": "2026-02-30"}, "date_from", ""),
+            ({"branch_id": 999}, "branch_id", "no branch has this id"),
+            ({"team_id": 999}, "team_id", "no team has this id"),
+            ({"rm_id": 999}, "rm_id", "no relationship manager has this id"),
+            ({"rm_id": org.users["compliance"]}, "rm_id", "no relationship manager has this id"),
+            ({"branch_id": org.branch_b, "team_id": org.team_a1}, "team_id", "is not a team of the chosen branch"),
+            ({"team_id": org.team_a1, "rm_id": org.users["rm_a2"]}, "rm_id", "is not in the chosen team"),
+            ({"product_type": "lottery"}, "product_type", ""),
+            ({"branch_id": -1}, "branch_id", ""),
+            ({"branch_id": "1; drop table customer"}, "branch_id", ""),
+            ({"colour": "red"}, "colour", "")):
+        error = _refused(uow_factory, head, **filters)
+        assert field in {e.field for e in error.errors}, (filters, error.errors)
+        message = error.message("en")
+        assert words in message, (filters, message)
+        assert "error." not in message and "metrics." not in message, message
+    # Not a mapping at all, and a figure that does not exist.
+    with uow_factory() as uow, pytest.raises(ValidationFailed):
+        figures.figure(uow=uow, actor=head, figure="aum_by_segment", filters=["branch_id", 1])
+    with uow_factory() as uow, pytest.raises(ValidationFailed) as caught:
+        figures.figure(uow=uow, actor=head, figure="<script>", filters={})
+    assert "aum_trend" in caught.value.message("en") and "<script>" not in caught.value.message("en")
+
+
+def test_who_may_read_figures(uow_factory, actors, org, connection, world, make_client):
+    # A role without the dashboards.
+    with uow_factory() as uow, pytest.raises(NotPermitted):
+        figures.figure(uow=uow, actor=actors["ops_a"], figure="aum_by_segment", filters={})
+    # An API client reads only the organisation an administrator granted it; without a grant, nothing.
+    info = make_client("bi-tool", ["metrics:read"])
+    with uow_factory() as uow:
+        bi = actor_for_client(uow.session.get(ApiClient, info.pk))
+    error = _refused(uow_factory, bi)
+    assert "no organisation granted for figures" in error.message("en")
+    connection.execute(insert(MetricGrant).values(client_pk=info.pk, scope="branch", branch_id=org.branch_b,
+                                                  granted_by="admin", granted_at=clock.now()))
+    raw = Raw(connection)
+    data = _figure(uow_factory, bi, "aum_by_segment")
+    assert {r["segment"]: r["aum"] for r in data.rows} == {
+        k: _money(v) for k, v in raw.aum_on(raw.keep(branch=org.branch_b), clock.today()).items()}
+    assert isinstance(_refused(uow_factory, bi, branch_id=org.branch_a), RefusedInput)
+    # The firm's own processes read everything.
+    data = _figure(uow_factory, SYSTEM, "aum_by_segment")
+    assert {r["segment"]: r["aum"] for r in data.rows} == {
+        k: _money(v) for k, v in raw.aum_on(raw.keep(), clock.today()).items()}
+
+
+def test_every_figure_answers_for_every_scope(uow_factory, actors, world):
+    """The dashboard asks for all of them at once; none fails, each names itself and its filters."""
+    for who in ("rm_a1", "lead_a1", "bm_a", "compliance"):
+        with uow_factory() as uow:
+            q, data = figures.dashboard(uow=uow, actor=actors[who], filters={})
+        assert set(data) == set(figures.FIGURES)
+        for name, fig in data.items():
+            assert fig.figure == name and fig.filters == q.as_dict()
+            for series in fig.series:
+                assert len(series.x) == len(series.y) == len(series.bars)
+
+
+
+def test_the_sales_forecast_and_its_backtest():
+    """The forecast follows a steady series, its band widens with the horizon, and the back-test measures the
+    error of a forecast of weeks it did not see."""
+    from services.analytics import forecast
+
+    steady = [1000.0 + 10 * i for i in range(40)]
+    pred, sd = forecast.predict(steady, 13)
+    assert len(pred) == 13 and all(p > 1300 for p in pred) and sd < 50
+    assert forecast.backtest_wape(steady) < 5
+    noisy = [1000.0 + (300 if i % 2 else -300) for i in range(40)]
+    assert forecast.backtest_wape(noisy) > 10
+    assert forecast.backtest_wape(steady[:15]) is None  # too short to hold 13 weeks back
