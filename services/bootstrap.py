@@ -35,6 +35,14 @@ def _subscribe() -> None:
     from services.tags.events import CustomerTagged
 
     # Tag rules read customer fields, holdings, transactions and behaviour: re-evaluate on every change of them.
+    # Loans and underwriting hear how their approvals end and when they are returned.
+    from services.loans import events as loans
+    from services.underwriting import events as underwriting
+    from services.workflows.events import WorkflowEnded, WorkflowReturned
+
+    for domain in (loans, underwriting):
+        bus.subscribe(WorkflowEnded, domain.on_workflow_ended)
+        bus.subscribe(WorkflowReturned, domain.on_workflow_returned)
     bus.subscribe(CustomersCreated, tags.on_customers_created)
     bus.subscribe(CustomerChanged, tags.on_customer_changed)
     bus.subscribe(TransactionsIngested, tags.on_transactions_ingested)
@@ -115,9 +123,11 @@ def _hooks() -> None:
     _MERGED.update(customer_list_messages.MESSAGES)
     figures.install()
     # Approval workflows: the workflow, loan and underwriting domains' messages.
+    from services.loans import messages as loan_messages
+    from services.underwriting import messages as underwriting_messages
     from services.workflows import messages as workflow_messages
 
-    for extra in (workflow_messages.MESSAGES,):
+    for extra in (workflow_messages.MESSAGES, loan_messages.MESSAGES, underwriting_messages.MESSAGES):
         clash = set(extra) & set(i18n.MESSAGES)
         if clash - _MERGED:
             raise RuntimeError(f"message codes defined twice: {sorted(clash - _MERGED)}")

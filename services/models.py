@@ -19,6 +19,8 @@ from services.org.models import Branch, Team  # noqa: F401
 from services.portfolio.models import Account, AumSnapshot, Holding, Product, Transaction  # noqa: F401
 from services.security.models import AuditEvent, LoginAttempt, User, UserSession  # noqa: F401
 from services.tags.models import CustomerTag, CustomerTagChange, Tag, TagRule  # noqa: F401
+from services.loans.models import LoanApplication  # noqa: F401
+from services.underwriting.models import UnderwritingCase  # noqa: F401
 from services.workflows.models import (ApprovalDelegation, ApprovalTask, WorkflowDefinition,  # noqa: F401
                                        WorkflowInstance, WorkflowVersion)
 from services.suitability.models import (AssessmentReminder, CustomerMessage, IdentityChallenge,  # noqa: F401

@@ -1,0 +1,31 @@
+"""What the loan domain says, in Simplified Chinese and English (merged by services.bootstrap)."""
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "loan.not_returned": {"zh_CN": "该贷款申请当前不是退回修改状态，不能重新提交。",
+                          "en": "This loan application was not returned for changes, so it cannot be resubmitted."},
+    "loan.closed": {"zh_CN": "该贷款申请已结束（{status}），不能再修改或撤回。",
+                    "en": "This loan application is closed ({status}); it can no longer be changed or withdrawn."},
+    "loan.no_letter": {"zh_CN": "贷款申请尚未作出决定，还没有决定通知书。",
+                       "en": "No decision has been made on this application yet, so there is no decision letter."},
+    "loan.collateral_value_required": {"zh_CN": "有抵押或担保时请填写其价值。",
+                                       "en": "Give the collateral's value when there is collateral."},
+    "loan.status.in_review": {"zh_CN": "审批中", "en": "in review"},
+    "loan.status.returned": {"zh_CN": "退回修改", "en": "returned for changes"},
+    "loan.status.approved": {"zh_CN": "已批准", "en": "approved"},
+    "loan.status.rejected": {"zh_CN": "已拒绝", "en": "rejected"},
+    "loan.status.withdrawn": {"zh_CN": "已撤回", "en": "withdrawn"},
+    "loan.collateral.none": {"zh_CN": "无（信用）", "en": "none (unsecured)"},
+    "loan.collateral.property": {"zh_CN": "房产抵押", "en": "property"},
+    "loan.collateral.vehicle": {"zh_CN": "车辆抵押", "en": "vehicle"},
+    "loan.collateral.deposit": {"zh_CN": "存单/理财质押", "en": "pledged deposit or wealth product"},
+    "loan.collateral.guarantee": {"zh_CN": "第三方保证", "en": "third-party guarantee"},
+    "loan.fraud.same_phone": {"zh_CN": "30 天内同一手机号有其他客户的贷款申请",
+                              "en": "another customer applied from the same phone in the last 30 days"},
+    "loan.fraud.same_id": {"zh_CN": "30 天内同一证件号多次申请", "en": "several applications with this ID in 30 days"},
+    "loan.fraud.amount_vs_income": {"zh_CN": "申请金额超过年收入的 10 倍",
+                                    "en": "the amount is more than ten times the annual income"},
+    "loan.aml.clear": {"zh_CN": "未命中", "en": "clear"},
+    "loan.aml.refer": {"zh_CN": "疑似命中，需人工审查", "en": "possible match: referred"},
+    "loan.aml.pending": {"zh_CN": "尚未筛查（未加载名单）", "en": "not screened yet (no list loaded)"},
+}
