@@ -145,4 +145,12 @@ def assess_many(session: Session, customers: list[Customer], *, pending: bool) -
                     rating=bindparam("rating"), score=bindparam("score"), factors=bindparam("factors"),
                     assessed_at=bindparam("assessed_at"), pending=bindparam("pending")),
                 [{**r, "b_id": r["customer_id"]} for r in known])
+            _expire_loaded(session, set(existing))
     return out
+
+
+def _expire_loaded(session: Session, ids: set[int]) -> None:
+    """Assessments this session had loaded were just rewritten with Core: read them again when next used."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, RiskAssessment) and obj.customer_id in ids:
+            session.expire(obj)

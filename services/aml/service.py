@@ -328,11 +328,22 @@ def monitor_customers(session: Session, customer_ids: Iterable[int]) -> int:
             session.execute(insert(MonitorMark.__table__), unknown)
     session.flush()
     screen_counterparties(session, sorted(all_new))
-    for cid in sorted(rated):
-        c = session.get(Customer, cid)
-        if c is not None:
-            rate(session, c, inline=True)
+    rate_many(session, sorted(rated))
     return new_alerts
+
+
+def rate_many(session: Session, customer_ids: list[int]) -> None:
+    """`rate(inline=True)` for many customers (a batch's findings): assessed a few statements per 500 customers
+    (one customer at a time cost four statements and a flush each, most of an ingested batch's time); ratings
+    that changed are written through the sanctioned writer, one by one, as `rate` does."""
+    for i in range(0, len(customer_ids), 500):
+        chunk = list(session.execute(select(Customer).where(Customer.id.in_(customer_ids[i:i + 500]))
+                                     .order_by(Customer.id)).scalars())
+        ratings = rating.assess_many(session, chunk, pending=False)
+        for c in chunk:
+            if c.aml_risk != ratings[c.id]:
+                changes.set_aml_risk(uow=_InTransaction(session), actor=AML_ACTOR, customer_id=c.id,
+                                     risk=ratings[c.id], source="aml")
 
 
 def _raise_alerts(session: Session, findings: list[monitoring.Finding], rules: dict[str, monitoring.Rule]) -> int:

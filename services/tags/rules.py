@@ -451,6 +451,23 @@ def operand_statement(dialect: str, ops: dict[str, Leaf]):
     return stmt
 
 
+_operand_statements_many: dict[tuple, Any] = {}
+
+
+def operand_statement_many(dialect: str, ops: dict[str, Leaf]):
+    """`operand_statement` for many customers at once (bind `cids`, a list, and `window_params(...)`): the
+    customer id first, then the operands, one row per customer found. Built once per shape."""
+    key = (dialect, tuple(ops.values()))
+    stmt = _operand_statements_many.get(key)
+    if stmt is None:
+        ctx = Ctx(as_of=None, dialect=dialect, template=True)
+        stmt = select(C.c.id, *operand_columns(ctx, ops)).where(C.c.id.in_(bindparam("cids", expanding=True)))
+        if len(_operand_statements_many) > 500:
+            _operand_statements_many.clear()
+        _operand_statements_many[key] = stmt
+    return stmt
+
+
 def window_params(ops: dict[str, Leaf], as_of: datetime) -> dict[str, datetime]:
     return {f"since_{d}": as_of - timedelta(days=d) for d in {leaf.p["days"] for leaf in ops.values()
                                                               if "days" in leaf.p}}

@@ -550,9 +550,36 @@ def on_customers_changed(session: Session, customer_ids: list[int], *, reason: s
         return []
     as_of = as_of or R.default_as_of()
     changes: list[TagChange] = []
-    for customer_id in customer_ids:
-        changes += _evaluate_customer(session, plan, customer_id, reason=reason, as_of=as_of)
+    customer_ids = list(dict.fromkeys(customer_ids))  # once each: a second evaluation would change nothing
+    if len(customer_ids) == 1:
+        return _evaluate_customer(session, plan, customer_ids[0], reason=reason, as_of=as_of)
+    # Many customers (an ingested batch, an import's chunk): their operands and current tags are read a few
+    # hundred customers a statement (two statements per customer cost most of the time), then each customer
+    # is evaluated and changed exactly as on its own, in the order given.
+    ops = plan.ops
+    leaves = list(ops.values())
+    conn = session.connection()
+    stmt = R.operand_statement_many(conn.dialect.name, ops)
+    window = R.window_params(ops, as_of)
+    for i in range(0, len(customer_ids), _EVALUATE_CHUNK):
+        chunk = customer_ids[i:i + _EVALUATE_CHUNK]
+        rows = {r[0]: r for r in conn.execute(stmt, {"cids": chunk, **window}).all()}
+        existing: dict[int, dict] = {}
+        for cid, tag_id, rule_id, evidence in conn.execute(
+                select(_CTT.c.customer_id, _CTT.c.tag_id, _CTT.c.rule_id, _CTT.c.evidence)
+                .where(_CTT.c.customer_id.in_(chunk))).all():
+            existing.setdefault(cid, {})[tag_id] = (rule_id, evidence)
+        for customer_id in chunk:
+            row = rows.get(customer_id)
+            if row is None:
+                continue
+            values = {leaf.key: R.normalise_operand(leaf, row[j + 1], as_of) for j, leaf in enumerate(leaves)}
+            changes += _apply_evaluation(session, plan, customer_id, values, existing.get(customer_id, {}),
+                                         reason=reason)
     return changes
+
+
+_EVALUATE_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -596,6 +623,13 @@ def _evaluate_customer(session: Session, plan: _Plan, customer_id: int, *, reaso
     values = {leaf.key: R.normalise_operand(leaf, row[i], as_of) for i, leaf in enumerate(leaves)}
     existing = {r[0]: (r[1], r[2]) for r in conn.execute(
         select(_CTT.c.tag_id, _CTT.c.rule_id, _CTT.c.evidence).where(_CTT.c.customer_id == customer_id)).all()}
+    return _apply_evaluation(session, plan, customer_id, values, existing, reason=reason)
+
+
+def _apply_evaluation(session: Session, plan: _Plan, customer_id: int, values: dict, existing: dict, *,
+                      reason: str) -> list[TagChange]:
+    """Apply the rules' verdicts on one customer's operand `values` against his current tags (`existing`:
+    tag id -> (rule id, evidence))."""
     changes: list[TagChange] = []
     revised: list[dict] = []  # tags kept, now justified by a newer rule version
     for rule, tag, tree in plan.trees:

@@ -311,3 +311,26 @@ def test_a_kept_tag_newly_justified_by_a_later_version_is_audited(uow_factory, a
     assert json.loads(event)["changes"] == [  # ... but the new justification is on record
         {"tag": "hnw_potential", "action": "revised", "rule_key": "hnw_potential", "version": 2}]
     assert connection.execute(select(CustomerTag.rule_version).where(CustomerTag.customer_id == c.id)).scalar_one() == 2
+
+
+def test_many_customers_at_once_change_as_one_by_one(uow_factory, new_customer, feed, hnw, connection):
+    """An ingested batch's or an import chunk's customers are read together (services/tags/service.py
+    on_customers_changed): each gains, keeps or loses exactly what evaluating him alone would give."""
+    gains, keeps, loses, nothing = (new_customer("rm_a1") for _ in range(4))
+    for c in (gains, keeps, loses):
+        feed.deposit(c.id, "600000.00", NOW - timedelta(days=10))
+        feed.view(c.id, NOW - timedelta(days=5), n=3)
+    assert [ch.action for ch in _changed(uow_factory, keeps.id)] == ["added"]
+    assert [ch.action for ch in _changed(uow_factory, loses.id)] == ["added"]
+    feed.deposit(loses.id, "-300000.00", NOW - timedelta(days=1))  # below the threshold now
+    with uow_factory() as uow:
+        changes = tags.on_customers_changed(uow.session, [nothing.id, loses.id, gains.id, keeps.id, gains.id],
+                                            reason="transactions", as_of=NOW)
+        uow.commit()
+    assert [(ch.customer_id, ch.action) for ch in changes] == [(loses.id, "removed"), (gains.id, "added")]
+    s = Session(connection)
+    tagged = set(s.execute(select(CustomerTag.customer_id)).scalars())
+    assert tagged == {gains.id, keeps.id}
+    audited = s.execute(select(AuditEvent.entity_id).where(AuditEvent.action == "customer.tags_changed")
+                        .order_by(AuditEvent.seq)).scalars().all()
+    assert audited[-2:] == [str(loses.id), str(gains.id)]
