@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help venv tools system-deps migrate seed run serve test bench clean distclean
+.PHONY: help venv tools pwa-tools system-deps migrate seed run serve test bench clean distclean
 
 ROOT := $(CURDIR)
 VENV := $(ROOT)/.venv
@@ -14,6 +14,7 @@ FINCRM := $(VENV)/bin/fincrm
 REFLEX := $(VENV)/bin/reflex
 TOOLS := $(ROOT)/.tools
 BUN_VERSION := 1.4.4
+WORKBOX_VERSION := 7.4.1
 NODE_MIN_VERSION := 22.22.0
 SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
 
@@ -77,7 +78,7 @@ $(VENV_STAMP): pyproject.toml
 # internet; we install bun from the npm registry into .tools instead. A bun already on PATH
 # (or a previous install in .tools) is reused. The committed reflex.lock/ holds bun's lockfile,
 # so bun is installed even when Node >= $(NODE_MIN_VERSION) could build with npm.
-tools:
+tools: pwa-tools
 	@set -e; \
 	ver_ge() { [ "$$(printf '%s\n%s\n' "$$2" "$$1" | sort -V | head -n1)" = "$$2" ]; }; \
 	bun_ver=$$(bun --version 2>/dev/null || true); \
@@ -92,6 +93,19 @@ tools:
 	echo "Installing bun@$(BUN_VERSION) into .tools (found: $${bun_ver:-none})"; \
 	npm install --silent --no-audit --no-fund --prefix "$(TOOLS)" "bun@$(BUN_VERSION)"; \
 	"$(TOOLS)/node_modules/.bin/bun" --version >/dev/null
+
+# Workbox (the service worker of each production build: fincrm_app/pwa.py, workbox-config.cjs) and workbox-window
+# (its registration in the page: assets/pwa.js), from the npm registry into .tools. Without npm the app still
+# builds and runs, without offline support.
+pwa-tools:
+	@set -e; \
+	have=$$(sed -n 's/^ *"version": "\(.*\)",*$$/\1/p' "$(TOOLS)/node_modules/workbox-cli/package.json" 2>/dev/null | head -n1); \
+	if [ "$$have" = "$(WORKBOX_VERSION)" ] && [ -f "$(TOOLS)/node_modules/workbox-window/build/workbox-window.prod.umd.js" ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null 2>&1; then \
+	  echo "NOTE: npm not found: the app builds without its service worker (apt-get install npm)"; exit 0; \
+	fi; \
+	echo "Installing workbox-cli@$(WORKBOX_VERSION) and workbox-window@$(WORKBOX_VERSION) into .tools"; \
+	npm install --silent --no-audit --no-fund --prefix "$(TOOLS)" "workbox-cli@$(WORKBOX_VERSION)" "workbox-window@$(WORKBOX_VERSION)"
 
 # Chromium (browser tests), its driver, CJK fonts (PDFs and screenshots), poppler (PDF checks).
 system-deps:

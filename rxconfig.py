@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import reflex as rx
 from reflex_base.plugins.sitemap import SitemapPlugin
 
+from fincrm_app.pwa import PwaPlugin
+
 
 def _origins(public_url: str) -> list[str]:
     """The app's own origin; for a loopback host also its 127.0.0.1/localhost twin."""
@@ -51,7 +53,8 @@ config = rx.Config(
     # We own the database engine (services/db.py); Reflex's db_url stays unset.
     # Radix Themes, declared explicitly with the app's theme (App(theme=...) is deprecated in 0.10).
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium",
-                                                         scaling="100%", appearance="light"))],
+                                                         scaling="100%", appearance="light")),
+             PwaPlugin()],  # the service worker of every production build (Workbox, fincrm_app/pwa.py)
     disable_plugins=[SitemapPlugin],
     **_kwargs,
 )

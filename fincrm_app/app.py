@@ -74,12 +74,16 @@ def _guarded(asgi):
 
 app = rx.App(
     api_transformer=[api, _guarded],
-    stylesheets=["/fincrm.css", "/suitability.css", "/work.css"],
+    stylesheets=["/fincrm.css", "/suitability.css", "/work.css", "/pwa.css"],
     html_lang="zh-CN",
     head_components=[
         rx.el.meta(name="theme-color", content="#3e63dd"),
         rx.el.meta(name="format-detection", content="telephone=no"),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        # The installed app (issue 14, fincrm_app/pwa.py): manifest, home-screen icon, service worker registration.
+        rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+        rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
+        rx.el.script(src="/pwa.js", defer=True),
     ],
 )
 # Before every event (the hydrate included): purge data loaded under another session.

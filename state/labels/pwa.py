@@ -1,0 +1,24 @@
+"""UI labels of the installed app (issue 14): the web app manifest, its shortcuts, the offline page, the update prompt.
+
+The manifest files and the offline page are static (assets/), written from these labels by
+`python -m fincrm_app.pwa`; a unit test keeps them in step.
+"""
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "pwa.name": ("FinCRM 客户经理", "FinCRM Relationship Manager"),
+    "pwa.short_name": ("FinCRM", "FinCRM"),
+    "pwa.description": ("客户经理的移动工作台：今日日程、提醒、客户和审批。",
+                        "The relationship manager's phone desk: today's agenda, reminders, customers and approvals."),
+    "pwa.shortcut.agenda": ("今日日程", "Agenda"),
+    "pwa.shortcut.customers": ("客户", "Customers"),
+    "pwa.shortcut.approvals": ("审批", "Approvals"),
+    "pwa.offline.title": ("无法连接服务器", "Cannot reach the server"),
+    "pwa.offline.body": ("当前没有网络信号，或服务器暂时不可用。恢复连接后请重试；已打开页面中输入的内容不会丢失。",
+                         "There is no signal, or the server cannot be reached right now. Try again when you are back "
+                         "online; what you typed in a page that is still open is not lost."),
+    "pwa.offline.retry": ("重试", "Try again"),
+    "pwa.update.ready": ("新版本已就绪。", "A new version is ready."),
+    "pwa.update.reload": ("重新加载", "Reload"),
+    "pwa.update.later": ("稍后", "Later"),
+}
