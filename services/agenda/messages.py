@@ -1,0 +1,9 @@
+"""What the agenda domain says, in Simplified Chinese and English (added to services.i18n.MESSAGES on import)."""
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "agenda.no_phone": {"en": "This customer has no phone number on file.", "zh_CN": "该客户没有登记手机号。"},
+    "agenda.do_not_contact": {
+        "en": "This customer asked not to be contacted. Log the contact on the customer's page with its basis.",
+        "zh_CN": "该客户已要求不被联系。如确需联系，请在客户页面登记联系依据。"},
+}

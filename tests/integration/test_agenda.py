@@ -1,0 +1,163 @@
+"""The RM's day (issue 14): today's and overdue tasks, reminders from the data (assessments about to expire,
+birthdays in the coming week, customers due a follow-up by their segment's cadence) for the actor's own book,
+and the call button's number going only to the dialler, audited, refused outside the scope and for customers who
+asked not to be contacted."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, update
+
+from services import clock
+from services.activities import service as interactions
+from services.activities import tasks
+from services.agenda import service as agenda
+from services.agenda.views import ReminderKind
+from services.customers import consent
+from services.customers.models import Customer
+from services.errors import NotPermitted, OutOfScope
+from services.security.models import AuditEvent
+from services.suitability.models import AssessmentReminder
+from conftest import valid_id
+
+# 10:00 in Shanghai on 2026-11-20 (02:00 UTC).
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with clock.fixed(NOW):
+        yield
+
+
+def _set(connection, customer_id: int, **values) -> None:
+    connection.execute(update(Customer).where(Customer.id == customer_id).values(**values))
+
+
+@pytest.fixture
+def book(connection, uow_factory, actors, new_customer):
+    """rm_a1's customers: 王芳 (birthday in 3 days, assessment expiring in 10 days), 李雷 (high net worth, last
+    contacted 40 days ago), 韩梅 (mass segment, never contacted: not chased), 周杰 (high net worth, asked not to be
+    contacted); rm_a1b's 赵强 (birthday today: not rm_a1's day)."""
+    with clock.fixed(NOW - timedelta(days=200)):
+        wang = new_customer("rm_a1", name="王芳", id_number=valid_id(101, birth=date(1980, 11, 23)))
+        li = new_customer("rm_a1", name="李雷", segment="hnw")
+        han = new_customer("rm_a1", name="韩梅")
+        zhou = new_customer("rm_a1", name="周杰", segment="hnw")
+        zhao = new_customer("rm_a1b", name="赵强", id_number=valid_id(102, birth=date(1990, 11, 20)))
+    expires = TODAY + timedelta(days=10)
+    _set(connection, wang.id, risk_level="C3", risk_valid_until=expires)
+    connection.execute(AssessmentReminder.__table__.insert().values(
+        customer_id=wang.id, owner_id=actors["rm_a1"].id, expires_on=expires, created_at=NOW - timedelta(days=20)))
+    with uow_factory() as uow:
+        interactions.log_interaction(uow=uow, actor=actors["rm_a1"], customer_id=li.id, data={
+            "kind": "call", "subject": "季度回访", "occurred_at": (NOW - timedelta(days=40)).isoformat()})
+        for c in (wang, han):
+            interactions.log_interaction(uow=uow, actor=actors["rm_a1"], customer_id=c.id, data={
+                "kind": "visit", "subject": "上门", "occurred_at": (NOW - timedelta(days=2)).isoformat()})
+        consent.record_consent(uow=uow, actor=actors["rm_a1"], customer_id=zhou.id,
+                               data={"purpose": "contact", "granted": False, "channel": "phone"})
+        uow.commit()
+    with clock.fixed(NOW - timedelta(days=2)):
+        with uow_factory() as uow:
+            overdue = tasks.add_task(uow=uow, actor=actors["rm_a1"], customer_id=li.id,
+                                     data={"title": "寄送资料", "due_at": (NOW - timedelta(days=1)).isoformat()})
+            uow.commit()
+    with uow_factory() as uow:
+        today = tasks.add_task(uow=uow, actor=actors["rm_a1"], customer_id=wang.id,
+                               data={"title": "确认面谈时间", "due_at": (NOW + timedelta(hours=3)).isoformat()})
+        tasks.add_task(uow=uow, actor=actors["rm_a1"], customer_id=han.id,
+                       data={"title": "下周的事", "due_at": (NOW + timedelta(days=5)).isoformat()})
+        uow.commit()
+    return {"wang": wang.id, "li": li.id, "han": han.id, "zhou": zhou.id, "zhao": zhao.id,
+            "overdue_task": overdue.id, "today_task": today.id}
+
+
+def _day(uow_factory, actor):
+    with uow_factory() as uow:
+        return agenda.my_day(uow=uow, actor=actor)
+
+
+def test_my_day(uow_factory, actors, book) -> None:
+    day = _day(uow_factory, actors["rm_a1"])
+    assert day.day == TODAY
+    assert [t.id for t in day.tasks] == [book["overdue_task"], book["today_task"]]  # overdue first; not next week's
+    assert day.overdue == 1 and day.tasks[0].overdue
+    got = [(r.kind, r.customer_id, r.days) for r in day.reminders]
+    # Soonest first: the birthday in 3 days, the assessment in 10, the follow-up that fell due 10 days ago (now).
+    assert got == [(ReminderKind.FOLLOW_UP, book["li"], -10), (ReminderKind.BIRTHDAY, book["wang"], 3),
+                   (ReminderKind.ASSESSMENT_EXPIRY, book["wang"], 10)]
+    birthday = day.reminders[1]
+    assert birthday.due_on == date(2026, 11, 23) and birthday.age == 46
+    follow_up = day.reminders[0]
+    assert follow_up.last_contact == date(2026, 10, 11) and follow_up.segment == "hnw"
+    # Callable: a phone on file, shown as the RM sees it (masked); 周杰 asked not to be contacted and is not chased.
+    assert set(day.callable) == {book["li"], book["wang"]}
+    assert all("****" in phone for phone in day.callable.values())
+    assert book["zhou"] not in {r.customer_id for r in day.reminders}
+
+
+def test_the_day_is_the_actors_own_book(uow_factory, actors, book) -> None:
+    colleague = _day(uow_factory, actors["rm_a1b"])
+    assert [(r.kind, r.customer_id, r.days) for r in colleague.reminders] == [
+        (ReminderKind.BIRTHDAY, book["zhao"], 0)]
+    assert colleague.tasks == []
+    # A team lead sees the team's customers in lists, but the agenda is the lead's own book: empty here.
+    assert _day(uow_factory, actors["lead_a1"]).reminders == []
+    with pytest.raises(NotPermitted):
+        with uow_factory() as uow:
+            agenda.my_day(uow=uow, actor=dataclasses.replace(actors["rm_a1"], roles=frozenset()))
+
+
+def test_a_renewed_or_dismissed_assessment_is_no_longer_a_reminder(connection, uow_factory, actors, book) -> None:
+    _set(connection, book["wang"], risk_valid_until=TODAY + timedelta(days=365))
+    kinds = {(r.kind, r.customer_id) for r in _day(uow_factory, actors["rm_a1"]).reminders}
+    assert (ReminderKind.ASSESSMENT_EXPIRY, book["wang"]) not in kinds
+
+
+def test_29_february_birthdays_kept_on_the_28th() -> None:
+    assert agenda.birthday_in(2027, date(1988, 2, 29)) == date(2027, 2, 28)
+    assert agenda.birthday_in(2028, date(1988, 2, 29)) == date(2028, 2, 29)
+
+
+def test_birthdays_across_the_new_year(connection, uow_factory, actors, new_customer) -> None:
+    c = new_customer("rm_a1", name="元旦", id_number=valid_id(201, birth=date(1970, 1, 2)))
+    with clock.fixed(datetime(2026, 12, 29, 2, 0, tzinfo=timezone.utc)):
+        day = _day(uow_factory, actors["rm_a1"])
+    birthday = next(r for r in day.reminders if r.kind == ReminderKind.BIRTHDAY)
+    assert (birthday.customer_id, birthday.due_on, birthday.days, birthday.age) == (c.id, date(2027, 1, 2), 4, 57)
+
+
+def test_dial(connection, uow_factory, actors, book) -> None:
+    with uow_factory() as uow:
+        uri = agenda.dial(uow=uow, actor=actors["rm_a1"], customer_id=book["li"])
+        uow.commit()
+    assert uri.startswith("tel:1380013") and len(uri) == len("tel:") + 11
+    entity_id, changes = connection.execute(select(AuditEvent.entity_id, AuditEvent.changes)
+                                            .where(AuditEvent.action == "customer.dial")).one()
+    changes = json.loads(changes) if isinstance(changes, str) else changes
+    assert entity_id == str(book["li"]) and "****" in changes["phone"]
+
+
+def test_dial_refused(connection, uow_factory, actors, book) -> None:
+    with pytest.raises(OutOfScope):  # another RM's customer
+        with uow_factory() as uow:
+            agenda.dial(uow=uow, actor=actors["rm_a1"], customer_id=book["zhao"])
+    with pytest.raises(agenda.DoNotContact):
+        with uow_factory() as uow:
+            agenda.dial(uow=uow, actor=actors["rm_a1"], customer_id=book["zhou"])
+    with pytest.raises(NotPermitted):  # auditors read, they do not call customers
+        with uow_factory() as uow:
+            agenda.dial(uow=uow, actor=actors["auditor"], customer_id=book["li"])
+    assert connection.execute(select(AuditEvent).where(AuditEvent.action == "customer.dial")).first() is None
+
+
+def test_dial_uri() -> None:
+    assert agenda.dial_uri("+86 138-0013-8000") == "tel:+8613800138000"
+    assert agenda.dial_uri("(010) 6552 1234") == "tel:01065521234"
+    with pytest.raises(Exception):
+        agenda.dial_uri("n/a")
