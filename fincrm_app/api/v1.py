@@ -29,11 +29,12 @@ from services.customers.custom_fields import MAX_DEFINITIONS, CustomFieldView
 from services.customers.schemas import CustomerCreate
 from services.customers.views import AccountView, CustomerPage, HoldingView
 from services.db import unit_of_work
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError, FieldError, ValidationFailed
 from services.i18n import normalize_locale, translate
 from services.integration import clients, idempotency, ingest, receiver
 from services.integration.clients import SCOPES, TOKEN_PATH, ApiCaller, TokenRejected
 from services.customers import service as customers
+from services.loans import service as loans
 from services.suitability import sales as suitability_sales
 from services.suitability import service as suitability
 from services.suitability.catalogue import ProductPage
@@ -451,6 +452,87 @@ async def propose_sale(request: Request, who: ApiCaller = caller("sales:write"))
     return JSONResponse(_dump(out), status_code=201)
 
 
+# ---------------------------------------------------------------- loan applications
+
+class ApiLoanStep(BaseModel):
+    step_id: str
+    step_name: str
+    roles: list[str]  # the roles that may act now; empty: the submitting RM revises it
+    opened_at: str
+    due_at: str | None
+
+
+class ApiLoanDecision(BaseModel):
+    step_id: str
+    step_name: str
+    decision: str  # approve | reject | return | resubmit | withdrawn
+    role: str | None  # the authority it was decided under
+    comment: str
+    decided_at: str
+
+
+class ApiLoanApplication(BaseModel):
+    id: int
+    ref: str
+    customer_id: int
+    status: str  # in_review | returned | approved | rejected | withdrawn
+    status_text: str
+    product_type: str
+    purpose: str
+    amount: str
+    term_months: int
+    collateral_type: str
+    risk_grade: str | None
+    score: int | None
+    route: str | None  # branch | countersign | committee
+    checks: dict
+    current_steps: list[ApiLoanStep]
+    decisions: list[ApiLoanDecision]
+    submitted_at: str
+    decided_at: str | None
+
+
+def _api_loan(view, locale: str) -> ApiLoanApplication:
+    iso = lambda d: d.isoformat() if d is not None else None  # noqa: E731
+    return ApiLoanApplication(
+        id=view.id, ref=view.ref, customer_id=view.customer_id, status=view.status,
+        status_text=translate(f"loan.status.{view.status}", locale), product_type=view.product_type,
+        purpose=view.purpose, amount=f"{view.amount:.2f}", term_months=view.term_months,
+        collateral_type=view.collateral_type, risk_grade=view.risk_grade, score=view.score, route=view.route,
+        checks=view.checks,
+        current_steps=[ApiLoanStep(step_id=s.step_id, step_name=s.step_name, roles=s.roles, opened_at=iso(s.opened_at),
+                                   due_at=iso(s.due_at)) for s in view.current_steps],
+        decisions=[ApiLoanDecision(step_id=d.step_id, step_name=d.step_name, decision=d.decision, role=d.acted_as,
+                                   comment=d.comment, decided_at=iso(d.at)) for d in view.decisions],
+        submitted_at=iso(view.submitted_at), decided_at=iso(view.decided_at))
+
+
+@router.post("/loan-applications", tags=["loans"], summary="Submit a loan application for one of your customers",
+             status_code=201, responses={201: {"model": ApiLoanApplication}, **_ERRORS},
+             openapi_extra=_body_schema(loans.ApiLoanInput,
+                                        "The customer by your own id (external_id), the amount, term and purpose, "
+                                        "and what you know of income, debts and collateral. The automatic checks "
+                                        "run at once and the application goes to the approvers its routing names."))
+async def submit_loan_application(request: Request, who: ApiCaller = caller("loans:write")) -> JSONResponse:
+    body = await _json(request)
+    out = await run_in_threadpool(_run, request, lambda uow: loans.submit_application_request(
+        uow=uow, actor=who.actor, data=body))
+    return JSONResponse(_dump(_api_loan(out, locale_of(request))), status_code=201)
+
+
+@router.get("/loan-applications/{application_id}", tags=["loans"],
+            summary="A loan application: status, the steps waiting with the roles that may act, checks, decisions",
+            responses={200: {"model": ApiLoanApplication}, **_ERRORS})
+async def get_loan_application(application_id: str, request: Request,
+                               who: ApiCaller = caller("loans:read")) -> JSONResponse:
+    number = whole_number(application_id, low=1, high=2**31 - 1)
+    if number is None:
+        raise domain_problem(ValidationFailed([FieldError("application_id", "value.invalid")]), locale_of(request))
+    out = await run_in_threadpool(_run, request, lambda uow: loans.get_application(
+        uow=uow, actor=who.actor, application_id=number))
+    return JSONResponse(_dump(_api_loan(out, locale_of(request))))
+
+
 # ---------------------------------------------------------------- demo receiver
 
 @router.post(receiver.RECEIVER_PATH.removeprefix("/api/v1"), include_in_schema=False)
@@ -505,3 +587,7 @@ def install(app: FastAPI) -> None:
     """Mount API v1 on the app: the routes and the error format of its problems."""
     app.include_router(router)
     app.add_exception_handler(ApiProblem, _problem_response)
+
+
+# Routes of other areas registered on this router (imported last: they use the helpers above).
+from fincrm_app.api import metrics as _metrics  # noqa: E402,F401
