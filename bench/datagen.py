@@ -40,7 +40,7 @@ from services.validation.identity import USCC_CHARSET, make_id_number, uscc_chec
 from bench.report import note
 
 # Bump when what is generated changes: cached databases built by another version are rebuilt.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 ANCHOR = datetime(2026, 11, 1, tzinfo=timezone.utc)
 HEAVY_CUSTOMERS = 5  # customers 1..5: a long history (the 360 figures are measured on them)
 HEAVY_ROWS = 10_000
@@ -602,11 +602,14 @@ def _activity(db: _Loader, segs, rng: random.Random) -> None:
         if heavy or rng.random() < 0.02:
             for i in range(3 if heavy else 1):
                 opened = ANCHOR - timedelta(days=int(rng.random() * 200))
-                status = ("open", "in_progress", "resolved")[i % 3] if heavy else ("resolved" if rng.random() < 0.8
-                                                                                    else "open")
-                tickets.append((cid, ("complaint", "service_request", "inquiry")[i % 3], "手机银行登录异常", None,
-                                "phone", "normal", status, opened.strftime(TIME_FMT),
-                                (opened + timedelta(days=3)).strftime(TIME_FMT), None, None, None))
+                status = ("assigned", "in_progress", "resolved")[i % 3] if heavy else (
+                    "resolved" if rng.random() < 0.8 else "new")
+                kind, category = (("complaint", "complaint_digital"), ("service", "service_card"),
+                                  ("service", "service_inquiry"))[i % 3]
+                tickets.append((cid, kind, category, "手机银行登录异常", None, "phone", "normal", status,
+                                opened.strftime(TIME_FMT), (opened + timedelta(days=3)).strftime(TIME_FMT),
+                                (opened + timedelta(days=2)).strftime(TIME_FMT) if status == "resolved" else None,
+                                None, None))
         if heavy or segment == "corporate" or rng.random() < 0.01:
             for i in range(3):
                 ratings.append((cid, ("AA", "A", "BBB")[i], "internal", (ANCHOR.date() - timedelta(days=365 * i))
@@ -622,8 +625,8 @@ def _activity(db: _Loader, segs, rng: random.Random) -> None:
     db.insert("behaviour_event", events, evsql_cols)
     db.insert("interaction", inters, ["customer_id", "user_id", "kind", "occurred_at", "subject", "notes",
                                       "created_at"])
-    db.insert("ticket", tickets, ["customer_id", "kind", "subject", "description", "channel", "priority", "status",
-                                  "opened_at", "sla_due_at", "resolved_at", "assignee_id", "opened_by_id"])
+    db.insert("ticket", tickets, ["customer_id", "kind", "category", "subject", "description", "channel", "priority",
+                                  "status", "opened_at", "sla_due_at", "resolved_at", "assignee_id", "opened_by_id"])
     db.insert("credit_rating", ratings, ["customer_id", "rating", "source", "rated_on", "valid_until", "note"])
     db.insert("aum_snapshot", snaps, ["customer_id", "month", "aum", "liabilities"])
 
