@@ -236,12 +236,19 @@ def _cmd_metrics_rebuild(args) -> int:
 
 def _cmd_metrics_grant(args) -> int:
     """Let an API client read the figures of the whole firm, one branch or one team (GET /api/v1/metrics)."""
+    from sqlalchemy import select
+
     from services.analytics import grants
     from services.db import unit_of_work
+    from services.integration.models import ApiClient
     from services.security.actor import SYSTEM
 
     with unit_of_work() as uow:
-        made = grants.grant(uow=uow, actor=SYSTEM, client_id=args.client_id, branch_code=args.branch,
+        pk = uow.session.execute(select(ApiClient.id).where(ApiClient.client_id == args.client_id)).scalar()
+        if pk is None:
+            print(f"no API client is called {args.client_id}")
+            return 1
+        made = grants.grant(uow=uow, actor=SYSTEM, client_pk=pk, branch_code=args.branch,
                             team_id=args.team, everything=args.all)
         uow.commit()
     print(f"API client {args.client_id} reads the figures of: {made}")
