@@ -526,3 +526,55 @@ def test_the_sales_forecast_and_its_backtest():
     noisy = [1000.0 + (300 if i % 2 else -300) for i in range(40)]
     assert forecast.backtest_wape(noisy) > 10
     assert forecast.backtest_wape(steady[:15]) is None  # too short to hold 13 weeks back
+
+
+def _drill(uow_factory, actor, figure, bar, **filters):
+    from services.analytics import drilldown
+
+    with uow_factory() as uow:
+        return drilldown.drilldown(uow=uow, actor=actor, figure=figure, bar=bar, filters=filters)
+
+
+def test_drilldown_lists_the_customers_behind_a_bar_masked_and_in_scope(uow_factory, actors, org, connection,
+                                                                        world):
+    raw = Raw(connection)
+    today = clock.today()
+    start = today - timedelta(days=364)
+    # A branch manager's bar of one team: that team's customers holding AUM, largest first, phones masked.
+    data = _figure(uow_factory, actors["bm_a"], "aum_by_unit")
+    for bar in data.series[0].bars:
+        page = _drill(uow_factory, actors["bm_a"], "aum_by_unit", bar)
+        team = int(bar.split(":")[1])
+        assert {r.customer_id for r in page.rows} == {
+            cid for cid, c in raw.customers.items() if c.team_id == team and raw.aum.get(cid)}
+        assert [r.aum for r in page.rows] == sorted((r.aum for r in page.rows), reverse=True)
+        assert all(r.phone is None or "*" in r.phone for r in page.rows)
+    # New customers of one month; the funnel's proposal stage; sales of one product type.
+    data = _figure(uow_factory, actors["compliance"], "customers_new_lost")
+    bar = next(b for s in data.series if s.key == "new" for b, y in zip(s.bars, s.y) if y)
+    month = date.fromisoformat(bar.split(":")[1])
+    page = _drill(uow_factory, actors["compliance"], "customers_new_lost", bar)
+    assert {r.customer_id for r in page.rows} == {
+        c for c in raw.customers if raw.acquired(c).replace(day=1) == month and raw.acquired(c) >= start}
+    page = _drill(uow_factory, actors["compliance"], "pipeline_funnel", "stage:proposal")
+    assert {r.customer_id for r in page.rows} == {
+        cid for cid, created, _s, furthest, _t in raw.opps if furthest >= 2 and clock.local_date(created) >= start}
+    page = _drill(uow_factory, actors["compliance"], "sales_by_type", "type:fund")
+    assert {r.customer_id for r in page.rows} == {x[0] for x in raw.counted_sales(lambda c: True, start, today, "fund")}
+    # An RM drills only into his own book: another RM's bar is refused like the filter would be.
+    with pytest.raises(RefusedInput):
+        _drill(uow_factory, actors["rm_a1"], "rm_leaderboard", f"owner:{org.users['rm_b1']}")
+    with pytest.raises(RefusedInput):
+        _drill(uow_factory, actors["bm_a"], "aum_by_unit", f"branch:{org.branch_b}")
+    page = _drill(uow_factory, actors["rm_a1"], "aum_by_segment", "segment:mass")
+    assert all(raw.customers[r.customer_id].owner_id == org.users["rm_a1"] for r in page.rows)
+    # Bars no figure draws, and other systems, are refused.
+    for figure, bar in (("aum_by_segment", "owner:1"), ("aum_by_segment", "segment:x' or 1=1"),
+                        ("pipeline_funnel", "stage:nowhere"), ("nope", "segment:mass"),
+                        ("customers_new_lost", "new|month:2026-13-01"), ("sales_by_type", "type:fund|type:bond")):
+        with pytest.raises(ValidationFailed) as caught:
+            _drill(uow_factory, actors["compliance"], figure, bar)
+        assert "metrics." not in caught.value.message("en")
+    with pytest.raises(NotPermitted):
+        _drill(uow_factory, SYSTEM.__class__(kind="api_client", id=1, name="x", roles=frozenset({"api_client"}),
+                                             scopes=frozenset({"metrics:read"})), "aum_by_segment", "segment:mass")
