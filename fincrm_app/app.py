@@ -58,6 +58,8 @@ from fincrm_app.api.questionnaire import router as questionnaire_router  # noqa:
 api.include_router(questionnaire_router)  # /q/{token}/identify, /verify, /in-branch: the customer's cookies
 from fincrm_app.api.recordings import router as recordings_router  # noqa: E402
 api.include_router(recordings_router)  # /recordings/... (chunked upload, playback), /disclosures/... (preview, print)
+from fincrm_app.api.call import router as call_router  # noqa: E402
+api.include_router(call_router)  # /call/{customer}: the agenda's call button, a redirect to tel: (session cookie)
 
 
 def _guarded(asgi):
@@ -74,7 +76,7 @@ def _guarded(asgi):
 
 app = rx.App(
     api_transformer=[api, _guarded],
-    stylesheets=["/fincrm.css", "/suitability.css", "/work.css", "/pwa.css"],
+    stylesheets=["/fincrm.css", "/suitability.css", "/work.css", "/pwa.css", "/agenda.css"],
     html_lang="zh-CN",
     head_components=[
         rx.el.meta(name="theme-color", content="#3e63dd"),

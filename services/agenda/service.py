@@ -144,7 +144,7 @@ def my_day(*, uow: UnitOfWork, actor: Actor) -> Agenda:
     due_today = task_service.list_tasks(uow=uow, actor=actor, query={"bucket": "today", "page_size": TASK_LIMIT})
     reminders = _assessments(s, actor, today) + _birthdays(s, actor, today) + _follow_ups(s, actor, today)
     order = {ReminderKind.ASSESSMENT_EXPIRY: 0, ReminderKind.BIRTHDAY: 1, ReminderKind.FOLLOW_UP: 2}
-    reminders.sort(key=lambda r: (max(r.days, 0), order[r.kind], r.customer_id))
+    reminders.sort(key=lambda r: (max(r.days, 0), order[r.kind], r.days, r.customer_id))
     items = overdue.items + due_today.items
     customers = {t.customer_id for t in items if t.customer_id is not None} | {r.customer_id for r in reminders}
     return Agenda(day=today, tasks=items, overdue=overdue.counts.get("overdue", 0), reminders=reminders,

@@ -161,3 +161,52 @@ def test_dial_uri() -> None:
     assert agenda.dial_uri("(010) 6552 1234") == "tel:01065521234"
     with pytest.raises(Exception):
         agenda.dial_uri("n/a")
+
+
+# ---------------------------------------------------------------- the page's state
+
+
+def _call(state, name: str, *args):
+    import asyncio
+
+    from state.agenda import AgendaState
+
+    out = getattr(AgendaState, name).fn(state, *args)
+    return asyncio.run(out) if asyncio.iscoroutine(out) else out
+
+
+def test_agenda_page_state(page_state, actors, book) -> None:
+    from state.agenda import AgendaState
+
+    s = page_state(AgendaState, actors["rm_a1"])
+    _call(s, "load")
+    assert s.loaded and s.error == ""
+    _call(s, "change_locale", "zh_CN")
+    assert s.day == "2026年11月20日星期五"
+    assert [t["id"] for t in s.tasks] == [str(book["overdue_task"]), str(book["today_task"])]
+    assert s.overdue == "1 项已逾期"
+    assert s.tasks[0]["call_href"] == f"/call/{book['li']}" and "****" in s.tasks[0]["call_label"]
+    assert [(r["kind"], r["when"]) for r in s.reminders] == [
+        ("follow_up", "已逾期 10 天"), ("birthday", "3 天后"), ("assessment_expiry", "10 天后")]
+    assert s.reminders[1]["text"] == "2026年11月23日 生日，46 岁"
+    assert "高净值每 30 天回访一次" in s.reminders[0]["text"]
+    # No phone number in full anywhere in what the page holds.
+    assert "13800130" not in repr(s.tasks) + repr(s.reminders)
+
+    _call(s, "change_locale", "en")
+    assert s.day == "Friday, November 20, 2026" and s.overdue == "1 overdue"
+    assert [r["when"] for r in s.reminders] == ["10 days overdue", "In 3 days", "In 10 days"]
+
+    # Done: only a task the page shows; the service completes it.
+    _call(s, "complete", "999999")
+    assert s.error != ""
+    _call(s, "complete", str(book["today_task"]))
+    assert [t["id"] for t in s.tasks] == [str(book["overdue_task"])] and s.error == ""
+
+
+def test_agenda_page_state_for_someone_without_a_book(page_state, actors, book) -> None:
+    from state.agenda import AgendaState
+
+    s = page_state(AgendaState, actors["admin"])
+    _call(s, "load")
+    assert s.tasks == [] and s.reminders == [] and s.loaded

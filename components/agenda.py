@@ -1,0 +1,97 @@
+"""/agenda: the RM's day on a phone: today's and overdue tasks, then the reminders, each with one tap to call the
+customer (a plain link to /call/<id>, answered with a tel: redirect) and to open them. Touch targets are at least
+44 px; nothing is wider than a 360 px screen (assets/agenda.css)."""
+from __future__ import annotations
+
+import reflex as rx
+
+from components.i18n import t
+from state.agenda import AgendaState as S
+
+
+def _call_button(row: rx.Var, id_: rx.Var) -> rx.Component:
+    return rx.cond(
+        row["call_href"] != "",
+        rx.el.a(rx.icon("phone", size=20), rx.el.span(t("agenda.call_short"), class_name="call-text"),
+                href=row["call_href"], aria_label=row["call_label"], title=row["call_label"],
+                class_name="agenda-call", id=id_, rel="nofollow"),
+    )
+
+
+def _task(row: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(
+            rx.el.span(row["title"], class_name="agenda-item-title"),
+            rx.el.div(
+                rx.el.span(row["when"], class_name=rx.cond(row["overdue"] != "", "due danger", "due")),
+                rx.cond(row["late"] != "", rx.el.span(row["late"], class_name="small danger")),
+                class_name="agenda-meta"),
+            rx.cond(row["customer_href"] != "",
+                    rx.el.a(rx.icon("user", size=14), row["customer"], href=row["customer_href"],
+                            class_name="agenda-customer", id="agenda-task-customer-" + row["id"]),
+                    rx.cond(row["customer"] != "", rx.el.span(row["customer"], class_name="muted small"))),
+            class_name="agenda-item-main",
+        ),
+        rx.el.div(
+            _call_button(row, "agenda-task-call-" + row["id"]),
+            rx.el.button(rx.icon("check", size=20), rx.el.span(t("agenda.done"), class_name="call-text"),
+                         type="button", class_name="agenda-done", id="agenda-task-done-" + row["id"],
+                         on_click=S.complete(row["id"])),
+            class_name="agenda-actions",
+        ),
+        class_name=rx.cond(row["overdue"] != "", "agenda-item overdue", "agenda-item"), id="agenda-task-" + row["id"],
+    )
+
+
+def _reminder(row: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.span(rx.match(row["kind"],
+                            ("assessment_expiry", rx.icon("shield-check", size=20)),
+                            ("birthday", rx.icon("cake", size=20)),
+                            rx.icon("phone-call", size=20)),
+                   class_name="agenda-kind-icon", aria_hidden="true"),
+        rx.el.div(
+            rx.el.div(
+                rx.el.span(row["what"], class_name="agenda-kind"),
+                rx.el.span(row["when"], class_name=rx.cond(row["soon"] != "", "agenda-when soon", "agenda-when")),
+                class_name="agenda-meta"),
+            rx.el.a(row["customer"], href=row["customer_href"], aria_label=row["open_label"],
+                    class_name="agenda-customer agenda-item-title", id="agenda-reminder-customer-" + row["id"]),
+            rx.el.span(row["text"], class_name="agenda-text"),
+            class_name="agenda-item-main",
+        ),
+        rx.el.div(_call_button(row, "agenda-reminder-call-" + row["id"]), class_name="agenda-actions"),
+        class_name="agenda-item reminder", id="agenda-reminder-" + row["id"],
+    )
+
+
+def agenda_page_body() -> rx.Component:
+    return rx.el.div(
+        rx.el.div(
+            rx.el.h1(t("agenda.title"), class_name="page-title"),
+            rx.el.span(S.day, class_name="muted", id="agenda-day"),
+            class_name="agenda-head",
+        ),
+        rx.cond(S.error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.error), role="alert",
+                                         class_name="alert", id="agenda-error")),
+        rx.el.section(
+            rx.el.div(
+                rx.el.h2(t("agenda.tasks"), class_name="agenda-h2"),
+                rx.cond(S.overdue != "", rx.el.span(S.overdue, class_name="tab-count danger", id="agenda-overdue")),
+                rx.el.a(t("agenda.all_tasks"), href="/tasks", class_name="agenda-more", id="agenda-all-tasks"),
+                class_name="agenda-section-head"),
+            rx.cond(S.tasks.length() > 0,
+                    rx.el.ul(rx.foreach(S.tasks, _task), class_name="agenda-list", id="agenda-tasks"),
+                    rx.cond(S.loaded, rx.el.p(t("agenda.no_tasks"), class_name="empty", id="agenda-no-tasks"))),
+            class_name="card agenda-card", aria_label="tasks",
+        ),
+        rx.el.section(
+            rx.el.div(rx.el.h2(t("agenda.reminders"), class_name="agenda-h2"), class_name="agenda-section-head"),
+            rx.cond(S.reminders.length() > 0,
+                    rx.el.ul(rx.foreach(S.reminders, _reminder), class_name="agenda-list", id="agenda-reminders"),
+                    rx.cond(S.loaded, rx.el.p(t("agenda.no_reminders"), class_name="empty",
+                                              id="agenda-no-reminders"))),
+            class_name="card agenda-card", aria_label="reminders",
+        ),
+        class_name="page agenda-page", id="agenda-page",
+    )

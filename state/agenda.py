@@ -1,0 +1,146 @@
+"""/agenda: the RM's day on a phone (issue 14). Thin: resolves the actor, calls services.agenda and formats the
+answer as display strings; the call buttons link to /call/<customer> (fincrm_app/api/call.py), so a phone number
+never enters the page beyond what the actor's field policy shows."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import reflex as rx
+
+from services.activities import tasks as task_service
+from services.agenda import service as agenda_service
+from services.agenda.views import Agenda, Reminder, ReminderKind
+from services.db import unit_of_work
+from services.errors import DomainError
+from services.i18n import format_date, format_number, translate
+from services.validation.input import whole_number
+from state.i18n import label
+from state.session import DataState
+from state.work_display import task_rows
+
+_ICONS = {ReminderKind.ASSESSMENT_EXPIRY: "shield-check", ReminderKind.BIRTHDAY: "cake",
+          ReminderKind.FOLLOW_UP: "phone-call"}
+
+
+def when_text(days: int, locale: str) -> str:
+    if days == 0:
+        return label("agenda.when.today", locale)
+    if days == 1:
+        return label("agenda.when.tomorrow", locale)
+    if days > 1:
+        return label("agenda.when.in_days", locale, n=format_number(days, locale))
+    return label("agenda.when.days_over", locale, n=format_number(-days, locale))
+
+
+def reminder_text(r: Reminder, locale: str) -> str:
+    if r.kind == ReminderKind.ASSESSMENT_EXPIRY:
+        return label("agenda.text.assessment_expiry", locale, date=format_date(r.due_on, locale))
+    if r.kind == ReminderKind.BIRTHDAY:
+        return label("agenda.text.birthday", locale, date=format_date(r.due_on, locale),
+                     age=format_number(r.age or 0, locale))
+    segment = label(f"segment.{r.segment}", locale)
+    cadence = format_number(agenda_service.FOLLOW_UP_CADENCE.get(r.segment, 0), locale)
+    if r.last_contact is None:
+        return label("agenda.text.follow_up_never", locale, segment=segment, cadence=cadence)
+    return label("agenda.text.follow_up", locale, date=format_date(r.last_contact, locale), segment=segment,
+                 cadence=cadence)
+
+
+def _call(customer_id: int | None, name: str, phones: dict[int, str], locale: str) -> dict[str, str]:
+    if customer_id is None or customer_id not in phones:
+        return {"call_href": "", "call_label": ""}
+    return {"call_href": f"/call/{customer_id}",
+            "call_label": label("agenda.call", locale, name=name, phone=phones[customer_id])}
+
+
+def agenda_rows(day: Agenda, locale: str, me: int | None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    tasks = []
+    for row, item in zip(task_rows(day.tasks, locale, me=me), day.tasks):
+        tasks.append({**row, **_call(item.customer_id, item.customer_name or "", day.callable, locale)})
+    reminders = []
+    for r in day.reminders:
+        reminders.append({
+            "id": f"{r.kind}-{r.customer_id}", "kind": r.kind, "icon": _ICONS[r.kind],
+            "what": label(f"agenda.kind.{r.kind}", locale), "customer": r.customer_name,
+            "customer_href": f"/customers/{r.customer_id}",
+            "open_label": label("agenda.open_customer", locale, name=r.customer_name),
+            "text": reminder_text(r, locale), "when": when_text(r.days, locale), "soon": "1" if r.days <= 1 else "",
+            **_call(r.customer_id, r.customer_name, day.callable, locale)})
+    return tasks, reminders
+
+
+def day_title(day: date, locale: str) -> str:
+    from babel.dates import format_date as babel_date
+
+    return babel_date(day, "full", locale="en" if locale == "en" else "zh_Hans_CN")
+
+
+class AgendaState(DataState):
+    day: str = ""
+    tasks: list[dict[str, str]] = []
+    reminders: list[dict[str, str]] = []
+    overdue: str = ""
+    error: str = ""
+    loaded: bool = False
+
+    def _purge(self) -> None:
+        self.day, self.overdue, self.error = "", "", ""
+        self.tasks, self.reminders = [], []
+        self.loaded = False
+
+    def _fetch(self, actor: Any) -> None:
+        loc = self._locale()
+        try:
+            with unit_of_work(readonly=True) as uow:
+                day = agenda_service.my_day(uow=uow, actor=actor)
+        except DomainError as exc:
+            self._purge()
+            self.error = exc.message(loc)
+            self.loaded = True
+            self._mark_loaded(actor)
+            return
+        self.tasks, self.reminders = agenda_rows(day, loc, actor.id if actor.kind == "user" else None)
+        self.day = day_title(day.day, loc)
+        self.overdue = label("agenda.overdue_count", loc, n=format_number(day.overdue, loc)) if day.overdue else ""
+        self.error = ""
+        self.loaded = True
+        self._mark_loaded(actor)
+
+    def _refresh(self):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        self._fetch(actor)
+        return None
+
+    @rx.event
+    def load(self):
+        """on_load of /agenda."""
+        return self._refresh()
+
+    @rx.event
+    def change_locale(self, locale: Any):
+        self._apply_locale(locale)
+        return self._refresh()
+
+    @rx.event
+    def complete(self, task_id: Any):
+        """Done: one of the tasks the page shows (the service checks the actor may complete it)."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        tid = whole_number(task_id, low=1, high=2**31)
+        if tid is None or str(tid) not in {t["id"] for t in self.tasks}:
+            self.error = translate("error.validation", loc)
+            return None
+        try:
+            with unit_of_work() as uow:
+                task_service.complete_task(uow=uow, actor=actor, task_id=tid)
+                uow.commit()
+        except DomainError as exc:
+            self.error = exc.message(loc)
+            return rx.toast.error(self.error, id="agenda-toast")
+        self._fetch(actor)
+        return rx.toast.success(label("agenda.task_done", loc), id="agenda-toast")

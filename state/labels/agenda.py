@@ -1,0 +1,31 @@
+"""UI labels of the agenda (/agenda, issue 14): the RM's day on a phone."""
+from __future__ import annotations
+
+LABELS: dict[str, tuple[str, str]] = {
+    "nav.agenda": ("日程", "Agenda"),
+    "agenda.title": ("今日日程", "Today"),
+    "agenda.tasks": ("任务", "Tasks"),
+    "agenda.reminders": ("提醒", "Reminders"),
+    "agenda.overdue_count": ("{n} 项已逾期", "{n} overdue"),
+    "agenda.no_tasks": ("今天没有待办任务。", "Nothing due today."),
+    "agenda.no_reminders": ("暂无提醒。", "No reminders."),
+    "agenda.all_tasks": ("全部任务", "All tasks"),
+    "agenda.call": ("致电 {name}（{phone}）", "Call {name} ({phone})"),
+    "agenda.call_short": ("致电", "Call"),
+    "agenda.open_customer": ("打开 {name}", "Open {name}"),
+    "agenda.done": ("完成", "Done"),
+    "agenda.task_done": ("任务已完成。", "Task done."),
+    "agenda.kind.assessment_expiry": ("风险评估到期", "Risk assessment expires"),
+    "agenda.kind.birthday": ("生日", "Birthday"),
+    "agenda.kind.follow_up": ("该回访了", "Follow-up due"),
+    "agenda.text.assessment_expiry": ("风险评估将于 {date} 到期", "Risk assessment expires on {date}"),
+    "agenda.text.birthday": ("{date} 生日，{age} 岁", "Birthday on {date}, turns {age}"),
+    "agenda.text.follow_up": ("上次联系 {date}；{segment}每 {cadence} 天回访一次",
+                              "Last contacted {date}; {segment}: every {cadence} days"),
+    "agenda.text.follow_up_never": ("尚未联系过；{segment}每 {cadence} 天回访一次",
+                                    "Never contacted; {segment}: every {cadence} days"),
+    "agenda.when.today": ("今天", "Today"),
+    "agenda.when.tomorrow": ("明天", "Tomorrow"),
+    "agenda.when.in_days": ("{n} 天后", "In {n} days"),
+    "agenda.when.days_over": ("已逾期 {n} 天", "{n} days overdue"),
+}
