@@ -25,7 +25,7 @@ from services.customers.views import (AccountView, AmountByKey, CreditRatingView
                                       HouseholdMemberView, HouseholdView, InteractionView, MonthPoint,
                                       RelationshipView, TagView, TicketView, TimelineItem, TransactionPage,
                                       TransactionView)
-from services import holds
+from services import clock, holds
 from services.db import UnitOfWork
 from services.errors import FieldError, NotFound, OutOfScope, ValidationFailed
 from services.org.models import Branch, Team
@@ -176,7 +176,7 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
                       evidence=evidence or {}, applied_at=applied_at)
               for code, name, name_en, color, version, evidence, applied_at in conn.execute(_TAGS, cid)],
         currency="CNY", risk_level=c.risk_level, risk_valid_until=c.risk_valid_until,
-        risk_expired=c.risk_valid_until is not None and c.risk_valid_until < date.today(),
+        risk_expired=c.risk_valid_until is not None and c.risk_valid_until < clock.today(),
         kyc_status=c.kyc_status, aml_risk=c.aml_risk, legal_representative=c.legal_representative)
     if permits(actor, Permission.AML_VIEW) or permits(actor, Permission.AML_REVIEW):
         header.aml_open_hits, header.aml_open_cases = aml.open_work(conn, c.id)
