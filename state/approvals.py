@@ -53,6 +53,14 @@ def _role(role: str | None, loc: str) -> str:
     return translate(f"role.{role}", loc) if role else ""
 
 
+def step_name(step_id: str, name: str, loc: str) -> str:
+    """A shipped step in the reader's language; another definition's step as its diagram names it."""
+    key = f"approvals.step.{step_id}"
+    from state.i18n import LABELS
+
+    return label(key, loc) if key in LABELS else name
+
+
 def _route(route: str | None, loc: str) -> str:
     if not route:
         return ""
@@ -119,7 +127,8 @@ class ApprovalsState(DataState):
                 "kind": label(f"approvals.kind.{i.subject_type}", loc),
                 "product": translate(f"product.{i.product_type}", loc),
                 "amount": format_money(i.amount, "CNY", loc), "grade": i.risk_grade or "",
-                "step": i.step_name, "role": _role(i.role, loc), "sla": sla, "late": "1" if late else "",
+                "step": step_name(i.step_id, i.step_name, loc), "role": _role(i.role, loc), "sla": sla,
+                "late": "1" if late else "",
                 "escalated": label("approvals.escalated", loc) if i.escalated else "",
                 "reminded": label("approvals.reminded", loc) if i.reminded and not late else "",
                 "behalf": label("approvals.on_behalf", loc, name=i.on_behalf_of) if i.on_behalf_of else "",
@@ -160,7 +169,8 @@ class ApprovalsState(DataState):
         current = next((s for s in view.current if s.task_id == task_id), None)
         if current is not None:
             sla, _late = sla_text(current.due_at, clock.now(), loc)
-            self.step_line = f"{current.step_name} · {_role(current.escalated_to or current.role, loc)} · {sla}"
+            self.step_line = (f"{step_name(current.step_id, current.step_name, loc)} · "
+                              f"{_role(current.escalated_to or current.role, loc)} · {sla}")
         else:
             self.step_line = translate(f"workflow.outcome.{view.outcome}", loc) if view.outcome else ""
         facts = [("approvals.f.product", translate(f"product.{view.product_type}", loc)),
@@ -177,7 +187,8 @@ class ApprovalsState(DataState):
             ch = loan.checks
             fraud = [translate(f"loan.fraud.{f}", loc) for f in ch.get("fraud_flags", [])]
             checks = [
-                {"label": label("approvals.check.score", loc), "value": f"{ch.get('score', '')} · {ch.get('risk_grade', '')}",
+                {"label": label("approvals.check.score", loc),
+                 "value": f"{ch.get('score', '')} · {ch.get('risk_grade', '')}",
                  "flag": "1" if ch.get("risk_grade") in ("D", "E") else ""},
                 {"label": label("approvals.check.dti", loc), "value": f"{float(ch.get('dti', 0)) * 100:.1f}%",
                  "flag": "1" if float(ch.get("dti", 0)) > 0.55 else ""},
@@ -188,7 +199,8 @@ class ApprovalsState(DataState):
                 {"label": label("approvals.check.fraud", loc),
                  "value": "；".join(fraud) if fraud else label("approvals.check.fraud_none", loc),
                  "flag": "1" if fraud else ""},
-                {"label": label("approvals.check.aml", loc), "value": translate(f"loan.aml.{ch.get('aml_status')}", loc),
+                {"label": label("approvals.check.aml", loc),
+                 "value": translate(f"loan.aml.{ch.get('aml_status')}", loc),
                  "flag": "1" if ch.get("aml_status") == "refer" else ""},
             ]
         if uw is not None:
@@ -205,20 +217,21 @@ class ApprovalsState(DataState):
 
     @staticmethod
     def _entry(h: Any, loc: str) -> dict[str, str]:
+        step = step_name(h.step_id, h.step_name, loc)
         behalf = label("approvals.h.behalf", loc, name=h.on_behalf_of) if h.on_behalf_of else ""
         if h.kind == "submitted":
             text = label("approvals.h.submitted", loc, who=h.who)
         elif h.kind == "decided":
             what = translate(f"workflow.decision.{h.decision}", loc)
             role = label("approvals.as_role", loc, role=_role(h.acted_as, loc)) if h.acted_as else ""
-            text = label("approvals.h.decided", loc, who=h.who + behalf, decision=what) + (f" · {h.step_name} {role}")
+            text = label("approvals.h.decided", loc, who=h.who + behalf, decision=what) + (f" · {step} {role}")
         elif h.kind == "withdrawn":
-            text = label("approvals.h.withdrawn", loc, step=h.step_name)
+            text = label("approvals.h.withdrawn", loc, step=step)
         elif h.kind == "reminded":
-            text = label("approvals.h.reminded", loc, step=h.step_name)
+            text = label("approvals.h.reminded", loc, step=step)
         elif h.kind == "escalated":
-            text = (label("approvals.h.escalated", loc, step=h.step_name, role=_role(h.acted_as, loc)) if h.acted_as
-                    else label("approvals.h.escalated_none", loc, step=h.step_name))
+            text = (label("approvals.h.escalated", loc, step=step, role=_role(h.acted_as, loc)) if h.acted_as
+                    else label("approvals.h.escalated_none", loc, step=step))
         elif h.kind == "cancelled":
             text = label("approvals.h.cancelled", loc)
         else:
@@ -328,7 +341,8 @@ class ApprovalsState(DataState):
             notice += " " + label("approvals.ended", loc, outcome=translate(f"workflow.outcome.{result.outcome}", loc))
         elif result.next_steps:
             notice += " " + label("approvals.next", loc, steps="、".join(
-                f"{s.step_name}（{_role(s.role, loc)}）" if s.role else s.step_name for s in result.next_steps))
+                f"{step_name(s.step_id, s.step_name, loc)}（{_role(s.role, loc)}）" if s.role
+                else step_name(s.step_id, s.step_name, loc) for s in result.next_steps))
         self._close()
         self.notice = notice
         self._fetch(actor)

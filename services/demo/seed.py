@@ -1002,7 +1002,7 @@ def _has_data(session: Session) -> bool:
 # the start of the anchor day (UTC), run in the same transaction after the core data, in this order.
 FEATURE_SEEDERS = ("services.demo.c360", "services.demo.customers", "services.demo.tags", "services.demo.integration",
                    "services.demo.imports", "services.demo.aml", "services.demo.suitability",
-                   "services.demo.aum_history", "services.demo.agenda",
+                   "services.demo.aum_history", "services.demo.agenda", "services.demo.approvals",
                    "services.demo.customer_list")  # customer_list reads all: last
 
 

@@ -59,7 +59,8 @@ def inbox(*, uow: UnitOfWork, actor: Actor, page: Any = 1, page_size: Any = PAGE
     pages = max(1, -(-total // size))
     p = min(p, pages)
     rows = s.execute(
-        select(ApprovalTask.id, ApprovalTask.instance_id, ApprovalTask.step_name, ApprovalTask.role,
+        select(ApprovalTask.id, ApprovalTask.instance_id, ApprovalTask.step_id, ApprovalTask.step_name,
+               ApprovalTask.role,
                ApprovalTask.escalated_to, ApprovalTask.opened_at, ApprovalTask.due_at, ApprovalTask.reminded_at,
                ApprovalTask.round, WorkflowInstance.subject_type, WorkflowInstance.subject_id,
                WorkflowInstance.subject_ref, WorkflowInstance.customer_id, WorkflowInstance.product_type,
@@ -80,7 +81,8 @@ def inbox(*, uow: UnitOfWork, actor: Actor, page: Any = 1, page_size: Any = PAGE
                                customer_name=r.name or "", product_type=r.product_type, amount=r.amount,
                                risk_grade=r.risk_grade, step_name=r.step_name, role=r.role, opened_at=r.opened_at,
                                due_at=r.due_at, escalated=r.escalated_to is not None,
-                               reminded=r.reminded_at is not None, round=r.round, on_behalf_of=behalf))
+                               reminded=r.reminded_at is not None, round=r.round, on_behalf_of=behalf,
+                               step_id=r.step_id))
     return InboxPage(items=items, total=total, overdue=overdue, page=p, page_size=size)
 
 
@@ -118,14 +120,17 @@ def view(s: Session, actor: Actor, inst: WorkflowInstance) -> InstanceView:
     history = [HistoryEntry(kind="submitted", at=inst.started_at, who=inst.started_by_name)]
     for t in tasks:
         if t.reminded_at:
-            history.append(HistoryEntry(kind="reminded", at=t.reminded_at, step_name=t.step_name, role=t.role))
+            history.append(HistoryEntry(kind="reminded", at=t.reminded_at, step_name=t.step_name, role=t.role,
+                                        step_id=t.step_id))
         if t.escalated_at:
             history.append(HistoryEntry(kind="escalated", at=t.escalated_at, step_name=t.step_name, role=t.role,
+                                        step_id=t.step_id,
                                         acted_as=t.escalated_to))
         if t.decided_at and t.status in (TaskStatus.DONE, TaskStatus.WITHDRAWN):
             history.append(HistoryEntry(kind="decided" if t.status == TaskStatus.DONE else "withdrawn",
                                         at=t.decided_at, who=t.decided_by_name or "",
                                         on_behalf_of=t.on_behalf_of_name or "", step_name=t.step_name, role=t.role,
+                                        step_id=t.step_id,
                                         decision=t.decision, comment=t.comment or "", acted_as=t.acted_as))
     if inst.ended_at:
         history.append(HistoryEntry(kind="cancelled" if inst.status == InstanceStatus.CANCELLED else "ended",

@@ -77,6 +77,7 @@ class HistoryEntry:
     decision: str | None = None
     comment: str = ""
     acted_as: str | None = None
+    step_id: str = ""
 
 
 @dataclass
@@ -123,6 +124,7 @@ class InboxItem:
     reminded: bool
     round: int
     on_behalf_of: str = ""  # a delegated task: whose it is
+    step_id: str = ""
 
 
 @dataclass

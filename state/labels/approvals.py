@@ -78,5 +78,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "approvals.done.return": ("已退回修改。", "Returned for changes."),
     "approvals.next": ("下一环节：{steps}", "Next: {steps}"),
     "approvals.ended": ("流程已结束：{outcome}", "The process ended: {outcome}"),
+    # the shipped definitions' steps (a step of an admin's own definition shows the name in its diagram)
+    "approvals.step.Task_BranchApproval": ("分行审批", "Branch approval"),
+    "approvals.step.Task_ManagerSignoff": ("支行长会签", "Branch manager sign-off"),
+    "approvals.step.Task_CreditSignoff": ("信贷审查官会签", "Credit officer sign-off"),
+    "approvals.step.Task_Committee": ("信贷审批委员会决策", "Credit committee decision"),
+    "approvals.step.Task_Revise": ("修改后重新提交", "Revise and resubmit"),
+    "approvals.step.Task_Underwriter": ("人工核保", "Underwriter review"),
+    "approvals.step.Task_Complete": ("补充健康告知", "Complete the health questionnaire"),
     "approvals.page_info": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
 }

@@ -95,7 +95,8 @@ def test_counts_match_database(seeded, session):
                             (Transaction, result.transactions + result.features.get("tag_demo_deposits", 0)
                              + result.features.get("aml_demo_transactions", 0)),
                             (Relationship, relationships),
-                            (User, result.users), (Product, result.products)):
+                            (User, result.users + result.features.get("demo_users_added", 0)),
+                            (Product, result.products)):
         assert session.execute(select(func.count()).select_from(model)).scalar_one() == expected
 
 
