@@ -77,9 +77,27 @@ def _table_of(id_column: Any) -> Table:
     return table
 
 
+_visible: dict[tuple[int, int], tuple[Any, Any, ColumnElement[bool]]] = {}
+
+
 def visible(id_column: Any, held_table: Table | None = None) -> ColumnElement[bool]:
     """Rows of `held_table` (default: the table of `id_column`) that no open hold hides, as a WHERE
-    condition on `id_column` (the held table's id, or a column that points at it)."""
+    condition on `id_column` (the held table's id, or a column that points at it).
+
+    Built once per column and table (the alias of the held table sets up a proxy of every column, which
+    cost a filtered customer search more than its own SQL); expressions are immutable, so it is shared."""
+    key = (id(id_column), id(held_table))
+    found = _visible.get(key)
+    if found is not None and found[0] is id_column and found[1] is held_table:
+        return found[2]
+    condition = _build_visible(id_column, held_table)
+    if len(_visible) > 200:
+        _visible.clear()
+    _visible[key] = (id_column, held_table, condition)  # the objects kept alive with it: their ids stay theirs
+    return condition
+
+
+def _build_visible(id_column: Any, held_table: Table | None) -> ColumnElement[bool]:
     table = held_table if held_table is not None else _table_of(id_column)
     open_holds = select(_hold.c.id).where(_hold.c.status == OPEN)
     floor = (select(func.coalesce(func.min(_hold.c.first_row_id), NO_FLOOR))

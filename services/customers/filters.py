@@ -118,7 +118,10 @@ def filter_condition(session: Session, actor: Actor, filters: Any) -> ColumnElem
     if not isinstance(filters, list) or len(filters) > MAX_FILTERS:
         raise ValidationFailed([FieldError("filters", "filter.too_many", {"max": MAX_FILTERS})])
     dialect = session.get_bind().dialect.name
-    defs = {d.key: d for d in cf.visible_definitions(session, actor)}
+    # Custom field definitions only when a filter names one: core-field filters need no read of them.
+    wants_custom = any(isinstance(i, dict) and isinstance(i.get("field"), str) and i["field"].startswith("custom.")
+                       for i in filters)
+    defs = {d.key: d for d in cf.visible_definitions(session, actor)} if wants_custom else {}
     conditions: list[ColumnElement[bool]] = []
     errors: list[FieldError] = []
     for item in filters:
