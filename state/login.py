@@ -21,13 +21,13 @@ def _safe_next(value: Any) -> str:
             and len(value) <= 300 and not value.startswith(("/login", "/auth/"))
             and all(0x20 <= ord(ch) != 0x7F for ch in value)):
         return value
-    return "/customers"
+    return "/"  # the home page of whoever signs in (state/home.py)
 
 
 class LoginState(AppState):
     error_code: str = ""  # "", "invalid" or "throttled"
     lock_minutes: int = 0  # how long the throttled sign-in must wait
-    next_path: str = "/customers"
+    next_path: str = "/"
 
     @rx.var
     def error_message(self) -> str:
