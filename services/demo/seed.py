@@ -1003,6 +1003,7 @@ def _has_data(session: Session) -> bool:
 FEATURE_SEEDERS = ("services.demo.c360", "services.demo.customers", "services.demo.tags", "services.demo.integration",
                    "services.demo.imports", "services.demo.aml", "services.demo.suitability",
                    "services.demo.aum_history", "services.demo.agenda", "services.demo.approvals",
+                   "services.demo.analytics",  # a year of opportunities and sales, then the dashboards' rollup
                    "services.demo.customer_list")  # customer_list reads all: last
 
 
