@@ -60,7 +60,12 @@ def _reminder(row: rx.Var) -> rx.Component:
             rx.el.span(row["text"], class_name="agenda-text"),
             class_name="agenda-item-main",
         ),
-        rx.el.div(_call_button(row, "agenda-reminder-call-" + row["id"]), class_name="agenda-actions"),
+        rx.el.div(
+            _call_button(row, "agenda-reminder-call-" + row["id"]),
+            rx.el.button(rx.icon("x", size=20), type="button", class_name="agenda-dismiss",
+                         aria_label=row["dismiss_label"], title=row["dismiss_label"],
+                         id="agenda-reminder-dismiss-" + row["id"], on_click=S.dismiss(row["reminder"])),
+            class_name="agenda-actions"),
         class_name="agenda-item reminder", id="agenda-reminder-" + row["id"],
     )
 

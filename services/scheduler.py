@@ -28,7 +28,8 @@ from services.settings import get_settings
 log = logging.getLogger(__name__)
 
 JOB_MODULES = ("services.tags.jobs", "services.imports.jobs", "services.integration.jobs", "services.aml.jobs",
-               "services.suitability.jobs", "services.activities.jobs", "services.workflows.jobs")
+               "services.suitability.jobs", "services.activities.jobs", "services.workflows.jobs",
+               "services.agenda.jobs")
 _PG_LEADER_KEY = 715_551_002
 
 

@@ -40,7 +40,7 @@ def reminder_text(r: Reminder, locale: str) -> str:
         return label("agenda.text.birthday", locale, date=format_date(r.due_on, locale),
                      age=format_number(r.age or 0, locale))
     segment = label(f"segment.{r.segment}", locale)
-    cadence = format_number(agenda_service.FOLLOW_UP_CADENCE.get(r.segment, 0), locale)
+    cadence = format_number(r.cadence_days or 0, locale)
     if r.last_contact is None:
         return label("agenda.text.follow_up_never", locale, segment=segment, cadence=cadence)
     return label("agenda.text.follow_up", locale, date=format_date(r.last_contact, locale), segment=segment,
@@ -61,11 +61,12 @@ def agenda_rows(day: Agenda, locale: str, me: int | None) -> tuple[list[dict[str
     reminders = []
     for r in day.reminders:
         reminders.append({
-            "id": f"{r.kind}-{r.customer_id}", "kind": r.kind, "icon": _ICONS[r.kind],
+            "id": f"{r.kind}-{r.id}", "reminder": str(r.id), "kind": r.kind, "icon": _ICONS.get(r.kind, "bell"),
             "what": label(f"agenda.kind.{r.kind}", locale), "customer": r.customer_name,
             "customer_href": f"/customers/{r.customer_id}",
             "open_label": label("agenda.open_customer", locale, name=r.customer_name),
-            "text": reminder_text(r, locale), "when": when_text(r.days, locale), "soon": "1" if r.days <= 1 else "",
+            "text": reminder_text(r, locale),
+            "dismiss_label": label("agenda.dismiss", locale, name=r.customer_name), "when": when_text(r.days, locale), "soon": "1" if r.days <= 1 else "",
             **_call(r.customer_id, r.customer_name, day.callable, locale)})
     return tasks, reminders
 
@@ -144,3 +145,24 @@ class AgendaState(DataState):
             return rx.toast.error(self.error, id="agenda-toast")
         self._fetch(actor)
         return rx.toast.success(label("agenda.task_done", loc), id="agenda-toast")
+
+    @rx.event
+    def dismiss(self, reminder_id: Any):
+        """Dismiss one of the reminders the page shows (the service checks it is of the actor's book)."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        rid = whole_number(reminder_id, low=1, high=2**62)
+        if rid is None or str(rid) not in {r["reminder"] for r in self.reminders}:
+            self.error = translate("error.validation", loc)
+            return None
+        try:
+            with unit_of_work() as uow:
+                agenda_service.dismiss_reminder(uow=uow, actor=actor, reminder_id=rid)
+                uow.commit()
+        except DomainError as exc:
+            self.error = exc.message(loc)
+            return rx.toast.error(self.error, id="agenda-toast")
+        self._fetch(actor)
+        return None

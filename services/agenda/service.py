@@ -1,41 +1,39 @@
-"""The RM's day on a phone: `my_day` (tasks and reminders for the actor's own book) and `dial` (the number behind
-the agenda's call button, for the phone's dialler only, audited).
+"""The RM's day on a phone: `my_day` (tasks and the open reminders of the actor's own book, which the reminders
+engine makes from rules as data: services/agenda/jobs.py), `dismiss_reminder`, and `dial` (the number behind the
+agenda's call button, for the phone's dialler only, audited).
 
 The agenda is the actor's own book: customers they own (`owner_id`), within their data scope as always. A team
 lead's or branch manager's wider scope is their lists' business, not their day's.
 """
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from services import clock
 from services.activities import tasks as task_service
 from services.activities.models import Interaction
+from services.agenda.models import Reminder as ReminderRow
+from services.agenda.models import ReminderRule
+from services.agenda.sources import birthday_in  # noqa: F401  (re-exported)
 from services.agenda.views import Agenda, Reminder, ReminderKind
 from services.customers import consent
 from services.customers.access import list_value, load_customer
-from services.customers.models import Customer, CustomerStatus, Segment
+from services.customers.models import Customer, CustomerStatus
 from services.customers.pii import stored_phone
 from services.customers.search import PHONE_CONTEXT
 from services.db import UnitOfWork
-from services.errors import DomainError, NotFound, Refusal
+from services.errors import DomainError, FieldError, NotFound, OutOfScope, Refusal, ValidationFailed
 from services.security import audit
 from services.security.actor import Actor
 from services.security.masking import mask_phone
 from services.security.policy import Permission, customer_scope_filter, field_access, requires
-from services.suitability.models import AssessmentReminder
-from services.suitability.service import REMINDER_DAYS
 
-BIRTHDAY_DAYS = 7  # birthdays today and in the next six days
-# How often a customer of each segment expects to hear from their RM (days); segments not named are not chased.
-FOLLOW_UP_CADENCE: dict[str, int] = {Segment.UHNW: 30, Segment.HNW: 30, Segment.AFFLUENT: 90}
-FOLLOW_UP_LIMIT = 10  # the longest-waiting few: a reminder list, not a report
+REMINDER_LIMIT = 100
 TASK_LIMIT = 50
 
 
@@ -52,70 +50,30 @@ def _book(actor: Actor):
                 Customer.status != CustomerStatus.CLOSED)
 
 
-def _assessments(s: Session, actor: Actor, today: date) -> list[Reminder]:
-    """Suitability's reminders (made daily by its job) still open: not dismissed, not renewed meanwhile."""
+def _reminders(s: Session, actor: Actor, today: date) -> list[Reminder]:
+    """The open reminders of the actor's book, of active rules: made by the scheduled pass (services/agenda/jobs.py),
+    neither resolved nor dismissed."""
     rows = s.execute(
-        select(Customer.id, Customer.name, Customer.segment, AssessmentReminder.expires_on)
-        .join(Customer, Customer.id == AssessmentReminder.customer_id)
-        .where(_book(actor), AssessmentReminder.dismissed_at.is_(None), AssessmentReminder.expires_on >= today,
-               AssessmentReminder.expires_on <= today + timedelta(days=REMINDER_DAYS),
-               Customer.risk_valid_until == AssessmentReminder.expires_on)
-        .order_by(AssessmentReminder.expires_on, Customer.id).limit(100)).all()
-    return [Reminder(kind=ReminderKind.ASSESSMENT_EXPIRY, customer_id=cid, customer_name=name, due_on=expires,
-                     days=(expires - today).days, segment=segment) for cid, name, segment, expires in rows]
-
-
-def birthday_in(year: int, born: date) -> date:
-    """The day a birthday is kept in `year` (29 February on the 28th in a common year)."""
-    if born.month == 2 and born.day == 29 and not calendar.isleap(year):
-        return date(year, 2, 28)
-    return date(year, born.month, born.day)
-
-
-def _birthdays(s: Session, actor: Actor, today: date) -> list[Reminder]:
-    window = [today + timedelta(days=i) for i in range(BIRTHDAY_DAYS)]
-    month_days = {(d.month, d.day) for d in window}
-    if any(d.month == 2 and d.day == 28 and not calendar.isleap(d.year) for d in window):
-        month_days.add((2, 29))
-    born_on = or_(*[and_(extract("month", Customer.birth_date) == m, extract("day", Customer.birth_date) == d)
-                    for m, d in sorted(month_days)])
-    rows = s.execute(select(Customer.id, Customer.name, Customer.segment, Customer.birth_date)
-                     .where(_book(actor), Customer.birth_date.is_not(None), born_on).limit(200)).all()
+        select(ReminderRow.id, ReminderRow.kind, ReminderRow.due_on, ReminderRow.rule_code, Customer.id,
+               Customer.name, Customer.segment, Customer.birth_date)
+        .join(Customer, Customer.id == ReminderRow.customer_id)
+        .join(ReminderRule, ReminderRule.code == ReminderRow.rule_code)
+        .where(_book(actor), ReminderRule.active.is_(True), ReminderRow.resolved_at.is_(None),
+               ReminderRow.dismissed_at.is_(None))
+        .order_by(ReminderRow.due_on, ReminderRow.id).limit(REMINDER_LIMIT)).all()
+    follow_ups = [row[4] for row in rows if row[1] == ReminderKind.FOLLOW_UP]
+    last = dict(s.execute(select(Interaction.customer_id, func.max(Interaction.occurred_at))
+                          .where(Interaction.customer_id.in_(follow_ups))
+                          .group_by(Interaction.customer_id)).all()) if follow_ups else {}
+    cadences = {code: (params or {}).get("cadence_days", {}) for code, params in s.execute(
+        select(ReminderRule.code, ReminderRule.params).where(ReminderRule.source == ReminderKind.FOLLOW_UP))}
     out = []
-    for cid, name, segment, born in rows:
-        day = next((d for d in window if birthday_in(d.year, born) == d), None)
-        if day is None:
-            continue
-        out.append(Reminder(kind=ReminderKind.BIRTHDAY, customer_id=cid, customer_name=name, due_on=day,
-                            days=(day - today).days, segment=segment, age=day.year - born.year))
-    return out
-
-
-def _follow_ups(s: Session, actor: Actor, today: date) -> list[Reminder]:
-    """The customers of the chased segments whose last interaction (or, never contacted, whose file) is older
-    than their segment's cadence, longest waiting first; customers who asked not to be contacted left out."""
-    last = (select(Interaction.customer_id, func.max(Interaction.occurred_at).label("at"))
-            .group_by(Interaction.customer_id).subquery())
-    now = clock.start_of_day(today)
-    due_conditions = [and_(Customer.segment == seg, func.coalesce(last.c.at, Customer.created_at) < now - timedelta(days=days))
-                      for seg, days in FOLLOW_UP_CADENCE.items()]
-    rows = s.execute(
-        select(Customer.id, Customer.name, Customer.segment, last.c.at, Customer.created_at)
-        .outerjoin(last, last.c.customer_id == Customer.id)
-        .where(_book(actor), or_(*due_conditions))
-        .order_by(func.coalesce(last.c.at, Customer.created_at).asc(), Customer.id)
-        .limit(FOLLOW_UP_LIMIT * 2)).all()
-    out = []
-    for cid, name, segment, at, created in rows:
-        if consent.withdrawn_purposes(s, cid) & {"contact"}:
-            continue
-        since = clock.local_date(at or created)
-        due = since + timedelta(days=FOLLOW_UP_CADENCE[segment])
-        out.append(Reminder(kind=ReminderKind.FOLLOW_UP, customer_id=cid, customer_name=name, due_on=due,
-                            days=(due - today).days, segment=segment,
-                            last_contact=clock.local_date(at) if at is not None else None))
-        if len(out) == FOLLOW_UP_LIMIT:
-            break
+    for rid, kind, due, rule, cid, name, segment, born in rows:
+        out.append(Reminder(
+            id=rid, kind=kind, customer_id=cid, customer_name=name, due_on=due, days=(due - today).days,
+            segment=segment, age=due.year - born.year if kind == ReminderKind.BIRTHDAY and born else None,
+            last_contact=clock.local_date(last[cid]) if cid in last else None,
+            cadence_days=cadences.get(rule, {}).get(segment) if kind == ReminderKind.FOLLOW_UP else None))
     return out
 
 
@@ -142,7 +100,7 @@ def my_day(*, uow: UnitOfWork, actor: Actor) -> Agenda:
     today = clock.today()
     overdue = task_service.list_tasks(uow=uow, actor=actor, query={"bucket": "overdue", "page_size": TASK_LIMIT})
     due_today = task_service.list_tasks(uow=uow, actor=actor, query={"bucket": "today", "page_size": TASK_LIMIT})
-    reminders = _assessments(s, actor, today) + _birthdays(s, actor, today) + _follow_ups(s, actor, today)
+    reminders = _reminders(s, actor, today)
     order = {ReminderKind.ASSESSMENT_EXPIRY: 0, ReminderKind.BIRTHDAY: 1, ReminderKind.FOLLOW_UP: 2}
     reminders.sort(key=lambda r: (max(r.days, 0), order[r.kind], r.days, r.customer_id))
     items = overdue.items + due_today.items
@@ -175,3 +133,22 @@ def dial(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> str:
     audit.record(s, actor, "customer.dial", entity_type="customer", entity_id=c.id,
                  changes={"phone": mask_phone(number)})
     return uri
+
+
+@requires(Permission.RECORD_WRITE)
+def dismiss_reminder(*, uow: UnitOfWork, actor: Actor, reminder_id: Any) -> None:
+    """The RM has dealt with it: an open reminder of a customer of the actor's book leaves the agenda (audited)."""
+    s = uow.session
+    if isinstance(reminder_id, bool) or not isinstance(reminder_id, int) or not 0 < reminder_id < 2**62:
+        raise ValidationFailed([FieldError("reminder_id", "value.invalid")])
+    row = s.get(ReminderRow, reminder_id)
+    if row is None:
+        raise NotFound(what="reminder", id=reminder_id)
+    customer = load_customer(s, actor, row.customer_id)  # out of scope answers as not found, audited
+    if customer.owner_id != actor.id:
+        raise OutOfScope(actor=actor, entity_type="reminder", entity_id=reminder_id, what="reminder", id=reminder_id)
+    if row.dismissed_at is not None or row.resolved_at is not None:
+        return
+    s.execute(update(ReminderRow).where(ReminderRow.id == row.id).values(dismissed_at=clock.now()))
+    audit.record(s, actor, "reminder.dismiss", entity_type="customer", entity_id=customer.id,
+                 changes={"reminder_id": row.id, "kind": row.kind, "due_on": row.due_on.isoformat()})

@@ -17,6 +17,7 @@ class ReminderKind(StrEnum):
 
 @dataclass(slots=True)
 class Reminder:
+    id: int
     kind: str  # ReminderKind
     customer_id: int
     customer_name: str
@@ -25,6 +26,7 @@ class Reminder:
     segment: str
     age: int | None = None  # birthdays: the age the customer turns
     last_contact: date | None = None  # follow-ups: the last interaction's day (None: never)
+    cadence_days: int | None = None  # follow-ups: how often the rule says the segment is contacted
 
 
 @dataclass(slots=True)

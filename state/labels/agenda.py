@@ -14,6 +14,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "agenda.call_short": ("致电", "Call"),
     "agenda.open_customer": ("打开 {name}", "Open {name}"),
     "agenda.done": ("完成", "Done"),
+    "agenda.dismiss": ("关闭关于{name}的提醒", "Dismiss the reminder about {name}"),
     "agenda.task_done": ("任务已完成。", "Task done."),
     "agenda.kind.assessment_expiry": ("风险评估到期", "Risk assessment expires"),
     "agenda.kind.birthday": ("生日", "Birthday"),

@@ -20,7 +20,8 @@ from services.customers import consent
 from services.customers.models import Customer
 from services.errors import NotPermitted, OutOfScope
 from services.security.models import AuditEvent
-from services.suitability.models import AssessmentReminder
+from services.agenda import jobs
+from services.agenda.models import Reminder
 from conftest import valid_id
 
 # 10:00 in Shanghai on 2026-11-20 (02:00 UTC).
@@ -49,10 +50,7 @@ def book(connection, uow_factory, actors, new_customer):
         han = new_customer("rm_a1", name="韩梅")
         zhou = new_customer("rm_a1", name="周杰", segment="hnw")
         zhao = new_customer("rm_a1b", name="赵强", id_number=valid_id(102, birth=date(1990, 11, 20)))
-    expires = TODAY + timedelta(days=10)
-    _set(connection, wang.id, risk_level="C3", risk_valid_until=expires)
-    connection.execute(AssessmentReminder.__table__.insert().values(
-        customer_id=wang.id, owner_id=actors["rm_a1"].id, expires_on=expires, created_at=NOW - timedelta(days=20)))
+    _set(connection, wang.id, risk_level="C3", risk_valid_until=TODAY + timedelta(days=10))
     with uow_factory() as uow:
         interactions.log_interaction(uow=uow, actor=actors["rm_a1"], customer_id=li.id, data={
             "kind": "call", "subject": "季度回访", "occurred_at": (NOW - timedelta(days=40)).isoformat()})
@@ -73,8 +71,17 @@ def book(connection, uow_factory, actors, new_customer):
         tasks.add_task(uow=uow, actor=actors["rm_a1"], customer_id=han.id,
                        data={"title": "下周的事", "due_at": (NOW + timedelta(days=5)).isoformat()})
         uow.commit()
+    _pass(uow_factory)
     return {"wang": wang.id, "li": li.id, "han": han.id, "zhou": zhou.id, "zhao": zhao.id,
             "overdue_task": overdue.id, "today_task": today.id}
+
+
+def _pass(uow_factory) -> dict:
+    """The reminders engine's scheduled pass (services/agenda/jobs.py), as the scheduler runs it."""
+    with uow_factory() as uow:
+        counts = jobs.run_rules(uow.session)
+        uow.commit()
+    return counts
 
 
 def _day(uow_factory, actor):
@@ -113,10 +120,54 @@ def test_the_day_is_the_actors_own_book(uow_factory, actors, book) -> None:
             agenda.my_day(uow=uow, actor=dataclasses.replace(actors["rm_a1"], roles=frozenset()))
 
 
-def test_a_renewed_or_dismissed_assessment_is_no_longer_a_reminder(connection, uow_factory, actors, book) -> None:
+def test_reminders_resolve_when_their_reason_goes(connection, uow_factory, actors, book) -> None:
+    """A renewed assessment, a customer contacted: the next pass resolves their reminders; a new due day of the
+    follow-up comes when the new cadence runs out."""
     _set(connection, book["wang"], risk_valid_until=TODAY + timedelta(days=365))
+    with uow_factory() as uow:
+        interactions.log_interaction(uow=uow, actor=actors["rm_a1"], customer_id=book["li"],
+                                     data={"kind": "call", "subject": "回访"})
+        uow.commit()
+    assert _pass(uow_factory) == {"made": 0, "resolved": 2}
+    assert [(r.kind, r.customer_id) for r in _day(uow_factory, actors["rm_a1"]).reminders] == [
+        (ReminderKind.BIRTHDAY, book["wang"])]
+    assert _pass(uow_factory) == {"made": 0, "resolved": 0}  # nothing twice
+
+
+def test_a_pass_makes_each_reminder_once(connection, uow_factory, book) -> None:
+    assert _pass(uow_factory) == {"made": 0, "resolved": 0}
+    rows = connection.execute(select(Reminder.rule_code, Reminder.customer_id, Reminder.due_on)).all()
+    assert len(rows) == len(set(rows)) == 4  # li's follow-up, wang's birthday and assessment, zhao's birthday
+
+
+def test_rules_are_data(connection, uow_factory, actors, book) -> None:
+    """A rule switched off shows nothing; a longer lead time reminds earlier."""
+    from services.agenda.models import ReminderRule
+
+    connection.execute(update(ReminderRule).where(ReminderRule.code == "birthday_week").values(active=False))
+    assert ReminderKind.BIRTHDAY not in {r.kind for r in _day(uow_factory, actors["rm_a1"]).reminders}
+    connection.execute(update(ReminderRule).where(ReminderRule.code == "assessment_expiry_30d").values(lead_days=5))
+    _set(connection, book["han"], risk_level="C2", risk_valid_until=TODAY + timedelta(days=4))
+    assert _pass(uow_factory)["made"] == 1
+    connection.execute(update(ReminderRule).where(ReminderRule.code == "follow_up_cadence")
+                       .values(params={"cadence_days": {"mass": 1}}))
+    # han and wang (mass, contacted two days ago) are now due, and rm_a1b's zhao (never contacted); li no longer
+    assert _pass(uow_factory)["made"] == 3
     kinds = {(r.kind, r.customer_id) for r in _day(uow_factory, actors["rm_a1"]).reminders}
-    assert (ReminderKind.ASSESSMENT_EXPIRY, book["wang"]) not in kinds
+    assert (ReminderKind.FOLLOW_UP, book["han"]) in kinds and (ReminderKind.FOLLOW_UP, book["li"]) not in kinds
+
+
+def test_dismiss(connection, uow_factory, actors, book) -> None:
+    day = _day(uow_factory, actors["rm_a1"])
+    birthday = next(r for r in day.reminders if r.kind == ReminderKind.BIRTHDAY)
+    with pytest.raises(OutOfScope):  # not rm_a1b's customer
+        with uow_factory() as uow:
+            agenda.dismiss_reminder(uow=uow, actor=actors["rm_a1b"], reminder_id=birthday.id)
+    with uow_factory() as uow:
+        agenda.dismiss_reminder(uow=uow, actor=actors["rm_a1"], reminder_id=birthday.id)
+        uow.commit()
+    assert birthday.id not in {r.id for r in _day(uow_factory, actors["rm_a1"]).reminders}
+    assert _pass(uow_factory) == {"made": 0, "resolved": 0}  # a dismissed reminder is not made again
 
 
 def test_29_february_birthdays_kept_on_the_28th() -> None:
@@ -127,6 +178,7 @@ def test_29_february_birthdays_kept_on_the_28th() -> None:
 def test_birthdays_across_the_new_year(connection, uow_factory, actors, new_customer) -> None:
     c = new_customer("rm_a1", name="元旦", id_number=valid_id(201, birth=date(1970, 1, 2)))
     with clock.fixed(datetime(2026, 12, 29, 2, 0, tzinfo=timezone.utc)):
+        _pass(uow_factory)
         day = _day(uow_factory, actors["rm_a1"])
     birthday = next(r for r in day.reminders if r.kind == ReminderKind.BIRTHDAY)
     assert (birthday.customer_id, birthday.due_on, birthday.days, birthday.age) == (c.id, date(2027, 1, 2), 4, 57)
@@ -202,6 +254,11 @@ def test_agenda_page_state(page_state, actors, book) -> None:
     assert s.error != ""
     _call(s, "complete", str(book["today_task"]))
     assert [t["id"] for t in s.tasks] == [str(book["overdue_task"])] and s.error == ""
+    # Dismiss: only a reminder the page shows.
+    _call(s, "dismiss", "999999")
+    assert s.error != ""
+    _call(s, "dismiss", s.reminders[1]["reminder"])
+    assert [r["kind"] for r in s.reminders] == ["follow_up", "assessment_expiry"] and s.error == ""
 
 
 def test_agenda_page_state_for_someone_without_a_book(page_state, actors, book) -> None:

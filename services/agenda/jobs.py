@@ -1,0 +1,77 @@
+"""The reminders engine's scheduled pass (hourly, and once when the scheduler starts): for every active rule, a
+reminder for each live (customer, due day) that has none, and the open reminders no longer live resolved.
+
+Made once: a reminder is unique per rule, customer and due day, inserted with ON CONFLICT DO NOTHING, so two
+processes running the pass at once (a scheduler failover, a manual run beside the scheduled one) make it once; the
+scheduler itself runs jobs in one elected process (services/scheduler.py)."""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services import clock
+from services.agenda.models import Reminder, ReminderRule
+from services.agenda.sources import SOURCES
+from services.db import unit_of_work
+from services.scheduler import Job
+from services.security import audit
+from services.security.actor import SYSTEM
+
+log = logging.getLogger(__name__)
+
+
+def run_rules(s: Session, today: date | None = None) -> dict[str, int]:
+    """One pass over the active rules, audited; returns {"made": n, "resolved": m}."""
+    today = today or clock.today()
+    now = clock.now()
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    made = resolved = 0
+    for rule in s.execute(select(ReminderRule).where(ReminderRule.active.is_(True))
+                          .order_by(ReminderRule.code)).scalars().all():
+        source = SOURCES.get(rule.source)
+        if source is None:
+            log.warning("reminder rule %s: unknown source %r", rule.code, rule.source)
+            continue
+        live = source(s, rule, today)
+        oldest = min((due for _, _, due in live), default=today)
+        # The rule's reminders that a live pair may already have, and every open one (to resolve).
+        existing = {(cid, due): (rid, res) for rid, cid, due, res in s.execute(
+            select(Reminder.id, Reminder.customer_id, Reminder.due_on, Reminder.resolved_at)
+            .where(Reminder.rule_code == rule.code,
+                   or_(Reminder.due_on >= oldest, Reminder.resolved_at.is_(None))))}
+        for cid, owner, due in sorted(live):
+            if (cid, due) in existing:
+                continue
+            row = s.execute(insert(Reminder).values(
+                rule_code=rule.code, kind=rule.source, customer_id=cid, owner_id=owner, due_on=due, created_at=now)
+                .on_conflict_do_nothing().returning(Reminder.id)).scalar()
+            made += row is not None
+        live_keys = {(cid, due) for cid, _, due in live}
+        stale = [rid for (cid, due), (rid, res) in existing.items() if res is None and (cid, due) not in live_keys]
+        if stale:
+            s.execute(update(Reminder).where(Reminder.id.in_(stale), Reminder.resolved_at.is_(None))
+                      .values(resolved_at=now))
+            resolved += len(stale)
+    counts = {"made": made, "resolved": resolved}
+    # The pass on record, whatever it changed (the unit of work commits no write without an audit event).
+    audit.record(s, SYSTEM, "reminder.pass", entity_type="job", entity_id="agenda.reminders",
+                 changes={**counts, "day": today.isoformat()})
+    return counts
+
+
+def remind() -> None:
+    with unit_of_work() as uow:
+        counts = run_rules(uow.session)
+        uow.commit()
+    if counts["made"] or counts["resolved"]:
+        log.info("reminders: %(made)d made, %(resolved)d resolved", counts)
+
+
+JOBS = [
+    Job(id="agenda.reminders.startup", func=remind, trigger="date"),
+    Job(id="agenda.reminders", func=remind, trigger="cron", trigger_args={"minute": 7}),
+]
