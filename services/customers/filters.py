@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import Numeric, String, and_, bindparam, cast, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -58,7 +58,23 @@ def _is_set_flag(value: Any) -> bool:
     raise cf.BadValue("value.wrong_type")
 
 
-def _core(field: str, op: str, value: Any) -> ColumnElement[bool]:
+class _Binder:
+    """Values of a filter as named bind parameters (f0, f1, ...), and the filter's shape: what the statement
+    looks like without its values. Two filter lists of the same shape make the same statement, so a search can
+    reuse one built for an earlier call and send only the values (services/customers/search.py)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.shape: list = []
+
+    def __call__(self, value: Any, type_: Any = None):
+        name = f"f{len(self.values)}"
+        self.values[name] = value
+        return bindparam(name, value, type_=type_)
+
+
+def _core(field: str, op: str, value: Any, bind: Any = None) -> ColumnElement[bool]:
+    bind = bind or (lambda v, type_=None: v)
     column = getattr(Customer, field)
     allowed = CORE_FIELDS[field]
     if op == "is_set":
@@ -70,13 +86,14 @@ def _core(field: str, op: str, value: Any) -> ColumnElement[bool]:
         if v not in allowed:
             raise cf.BadValue("value.invalid_choice", choices=", ".join(allowed))
     if op == "eq":
-        return column == value
+        return column == bind(value)
     if op == "ne":
-        return or_(column != value, column.is_(None))
-    return column.in_(items)
+        return or_(column != bind(value), column.is_(None))
+    return column.in_([bind(v) for v in items])
 
 
-def _custom(dialect: str, d, op: str, value: Any) -> ColumnElement[bool]:
+def _custom(dialect: str, d, op: str, value: Any, bind: Any = None) -> ColumnElement[bool]:
+    bind = bind or (lambda v, type_=None: v)
     raw = Customer.custom[d.key]
     text = raw.as_string()
     t = d.field_type
@@ -85,20 +102,20 @@ def _custom(dialect: str, d, op: str, value: Any) -> ColumnElement[bool]:
     if t == CustomFieldType.MULTI_CHOICE:  # op == "contains": the list holds this choice
         choice = cf.choice_value(d, value)
         if dialect == "postgresql":
-            return cast(raw, JSONB).contains([choice])
+            return cast(raw, JSONB).contains(bind([choice], JSONB))
         # SQLite: json_each over the stored list (keys match [a-z][a-z0-9_]*, safe in a JSON path).
         each = func.json_each(Customer.__table__.c.custom, f'$."{d.key}"').table_valued("value").alias("je")
-        return exists(select(literal(1)).select_from(each).where(each.c.value == choice))
+        return exists(select(literal(1)).select_from(each).where(each.c.value == bind(choice)))
     if op == "contains":  # text: substring, case-insensitive
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise cf.BadValue("value.wrong_type")
         if text_problem(value):
             raise cf.BadValue(text_problem(value))
-        return text.ilike(f"%{_like_escape(value.strip())}%", escape="\\")
+        return text.ilike(bind(f"%{_like_escape(value.strip())}%", String()), escape="\\")
     if op == "in":  # choice
         if not isinstance(value, list) or not 0 < len(value) <= MAX_IN_VALUES:
             raise cf.BadValue("value.wrong_type")
-        return text.in_([cf.choice_value(d, v) for v in value])
+        return text.in_([bind(cf.choice_value(d, v)) for v in value])
     parsed = cf.parse_value(d, value, check_range=False)
     if parsed is None:
         raise cf.BadValue("value.required")
@@ -106,6 +123,7 @@ def _custom(dialect: str, d, op: str, value: Any) -> ColumnElement[bool]:
         left, right = cast(text, Numeric(28, 4)), Decimal(parsed)
     else:  # text and choice compare as strings; ISO dates order as strings
         left, right = cast(text, String), parsed
+    right = bind(right)
     if op == "ne":
         return or_(left != right, text.is_(None))
     return getattr(left, _COMPARE[op])(right)
@@ -113,8 +131,15 @@ def _custom(dialect: str, d, op: str, value: Any) -> ColumnElement[bool]:
 
 def filter_condition(session: Session, actor: Actor, filters: Any) -> ColumnElement[bool]:
     """One WHERE clause for all filters (ANDed), or raise ValidationFailed naming each bad filter's field."""
+    return filter_parts(session, actor, filters)[0]
+
+
+def filter_parts(session: Session, actor: Actor, filters: Any) -> tuple[ColumnElement[bool], dict[str, Any], tuple]:
+    """`filter_condition`, with its values as named bind parameters, those values, and the filters' shape
+    (hashable): the same shape always builds the same statement, whatever the values."""
+    bind = _Binder()
     if filters is None or filters == []:
-        return and_(True)
+        return and_(True), {}, ()
     if not isinstance(filters, list) or len(filters) > MAX_FILTERS:
         raise ValidationFailed([FieldError("filters", "filter.too_many", {"max": MAX_FILTERS})])
     dialect = session.get_bind().dialect.name
@@ -136,7 +161,9 @@ def filter_condition(session: Session, actor: Actor, filters: Any) -> ColumnElem
             if field in CORE_FIELDS:
                 if op not in CORE_OPS:
                     raise cf.BadValue("filter.bad_op", ops=", ".join(CORE_OPS))
-                conditions.append(_core(field, op, value))
+                before = len(bind.values)
+                conditions.append(_core(field, op, value, bind))
+                bind.shape.append((field, op, len(bind.values) - before, _flag(op, value)))
                 continue
             key = field.removeprefix("custom.")
             d = defs.get(key) if field.startswith("custom.") else None
@@ -146,7 +173,9 @@ def filter_condition(session: Session, actor: Actor, filters: Any) -> ColumnElem
             ops = OPS_BY_TYPE[d.field_type]
             if op not in ops:
                 raise cf.BadValue("filter.bad_op", ops=", ".join(ops), **cf.label_params(d))
-            conditions.append(_custom(dialect, d, op, value))
+            before = len(bind.values)
+            conditions.append(_custom(dialect, d, op, value, bind))
+            bind.shape.append((field, d.field_type, op, len(bind.values) - before, _flag(op, value)))
         except cf.BadValue as bad:
             params = dict(bad.params)
             if field.startswith("custom.") and field.removeprefix("custom.") in defs:
@@ -154,4 +183,9 @@ def filter_condition(session: Session, actor: Actor, filters: Any) -> ColumnElem
             errors.append(FieldError(field, bad.code, params))
     if errors:
         raise ValidationFailed(errors)
-    return and_(*conditions) if conditions else and_(True)
+    return (and_(*conditions) if conditions else and_(True)), bind.values, (dialect, *bind.shape)
+
+
+def _flag(op: str, value: Any) -> Any:
+    """What of a value changes the statement itself rather than a parameter: is_set's yes or no."""
+    return _is_set_flag(value) if op == "is_set" else None

@@ -135,15 +135,40 @@ class DriverStatement:
 
 
 @lru_cache(maxsize=256)  # keyed by dialect too: one entry per query kind, scope and engine
-def driver_statements(kind: str, scope: Scope, dialect: Dialect) -> tuple[DriverStatement, DriverStatement] | None:
-    """`statements(kind, scope)` compiled for the dialect, or None when one needs type conversion."""
+def driver_statements(kind: str, scope: Scope, dialect: Dialect) -> tuple:
+    """`statements(kind, scope)` compiled for the dialect as DriverStatements, or as they are when one needs
+    type conversion."""
+    return _compiled(statements(kind, scope), dialect)
+
+
+_filtered: dict[tuple, tuple] = {}
+FILTERED_CACHE_MAX = 512
+
+
+def filtered_statements(kind: str, scope: Scope, shape: tuple, condition: ColumnElement[bool],
+                        dialect: Dialect) -> tuple:
+    """The page and count statements narrowed by list filters, built (from `condition`, whose values are named
+    bind parameters) the first time this filter shape is seen and reused after; compiled as DriverStatements
+    when their parameters and columns need no conversion. The caller passes the filters' values."""
+    key = (kind, scope, shape, id(dialect))
+    found = _filtered.get(key)
+    if found is not None and found[0] is dialect:
+        return found[1]
+    built = _compiled(build_statements(kind, scope, condition), dialect)
+    if len(_filtered) >= FILTERED_CACHE_MAX:  # shapes come from what people filter by: few, but not bounded
+        _filtered.clear()
+    _filtered[key] = (dialect, built)
+    return built
+
+
+def _compiled(stmts, dialect: Dialect) -> tuple:
     out = []
-    for stmt in statements(kind, scope):
+    for stmt in stmts:
         compiled = stmt.compile(dialect=dialect)
-        if any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in compiled.binds.values()):
-            return None
-        if any(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns):
-            return None
+        if any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in compiled.binds.values()) or any(
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns) or any(
+                b.expanding for b in compiled.binds.values()):
+            return tuple(stmts)
         defaults = compiled.construct_params({k: None for k, b in compiled.binds.items() if b.required})
         positional = compiled.positiontup is not None
         names = tuple(compiled.positiontup) if positional else tuple(defaults)

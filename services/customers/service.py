@@ -234,16 +234,21 @@ def search_customers(*, uow: UnitOfWork, actor: Actor, query: Any = "", page: An
     scope, scope_value = scope_key(actor)
     params.update(scope_value=scope_value, offset=(req.page - 1) * req.page_size, limit=req.page_size)
     conn = s.connection()  # Core or driver SQL: the rows are tuples for views, no ORM objects needed
-    prepared = None if filters else customer_search.driver_statements(kind, scope, conn.dialect)
-    if prepared is not None:
+    if filters:
+        # Filters: the statements are built once per shape of the filter list (fields, operators, how many
+        # values) and reused with this call's values; building and keying them cost more than a selective
+        # filter's SQL.
+        condition, values, shape = customer_filters.filter_parts(s, actor, filters)
+        params.update(values)
+        prepared = customer_search.filtered_statements(kind, scope, shape, condition, conn.dialect)
+    else:
+        prepared = customer_search.driver_statements(kind, scope, conn.dialect)
+    if isinstance(prepared[0], customer_search.DriverStatement):
         rows = prepared[0].execute(conn, params).all()
         total = prepared[1].execute(conn, params).scalar_one()
     else:
-        page_stmt, count_stmt = (
-            customer_search.build_statements(kind, scope, customer_filters.filter_condition(s, actor, filters))
-            if filters else customer_search.statements(kind, scope))
-        rows = conn.execute(page_stmt, params).all()
-        total = conn.execute(count_stmt, params).scalar_one()
+        rows = conn.execute(prepared[0], params).all()
+        total = conn.execute(prepared[1], params).scalar_one()
     capped = total > customer_search.COUNT_CAP
     return CustomerPage(items=_summaries(actor, rows), page=req.page, page_size=req.page_size,
                         total=min(total, customer_search.COUNT_CAP), total_is_capped=capped)
