@@ -245,7 +245,8 @@ def error_text(exc: DomainError, scope: str, rows: list[dict[str, str]], catalog
         if e.code.startswith("tag_rule.") and e.field == "definition":
             parts.append(condition_problem(e, rows, catalogue, locale))
         else:
-            what = label(names[e.field], locale) if e.field in names else field_label(e.field, locale, e.params)
+            field, names_of = ((e.field[4:], TAG_FORM_LABELS) if e.field.startswith("tag:") else (e.field, names))
+            what = label(names_of[field], locale) if field in names_of else field_label(field, locale, e.params)
             parts.append(f"{what}: {translate(e.code, locale, **e.params)}")
     return "; ".join(parts) or exc.message(locale)
 
@@ -621,14 +622,29 @@ class TagsAdminState(DataState):
         scope = "tag"
         try:
             with unit_of_work() as uow:
+                tag_refused: ValidationFailed | None = None
                 if self.f_tag == NEW_TAG and not self.editing_key:
-                    tags.create_tag(uow=uow, actor=actor, data={
-                        "code": tag_code, "name": self.f_tag_name, "name_en": self.f_tag_name_en,
-                        "color": self.f_color if self.f_color in COLORS else "blue"})
+                    try:
+                        tags.create_tag(uow=uow, actor=actor, data={
+                            "code": tag_code, "name": self.f_tag_name, "name_en": self.f_tag_name_en,
+                            "color": self.f_color if self.f_color in COLORS else "blue"})
+                    except ValidationFailed as exc:
+                        tag_refused = exc  # said together with what is wrong with the rule, not one after another
                 scope = "rule"
-                rule = tags.save_rule(uow=uow, actor=actor, data={
-                    "rule_key": self.editing_key or self.f_rule_key.strip(), "tag_code": tag_code,
-                    "name": self.f_name, "definition": self._definition()})
+                try:
+                    rule = tags.save_rule(uow=uow, actor=actor, data={
+                        "rule_key": self.editing_key or self.f_rule_key.strip(), "tag_code": tag_code,
+                        "name": self.f_name, "definition": self._definition()})
+                except ValidationFailed as exc:
+                    if tag_refused is None:
+                        raise
+                    # The rule's own complaint about the tag it names is the new tag's refusal, said once.
+                    raise ValidationFailed([FieldError(f"tag:{e.field}", e.code, dict(e.params))
+                                            for e in tag_refused.errors]
+                                           + [e for e in exc.errors if e.field != "tag_code"]) from None
+                if tag_refused is not None:
+                    scope = "tag"
+                    raise tag_refused
                 uow.commit()
         except DomainError as exc:
             self._fail(exc, scope=scope)
