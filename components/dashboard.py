@@ -121,6 +121,8 @@ def dashboard_page_body() -> rx.Component:
                          ("branch", t("dash.scope.branch")), ("all", t("dash.scope.all")), ""),
                 rx.cond(S.period != "", rx.el.span(" · ", S.period, id="dash-period")),
                 class_name="muted small", id="dash-scope"),
+            rx.cond(S.updated_at != "", rx.el.div(rx.el.span(class_name="dash-live-dot"), S.updated_at,
+                                                  class_name="muted small dash-live", id="dash-updated")),
             class_name="page-head dash-head",
         ),
         filter_bar(),

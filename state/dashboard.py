@@ -8,6 +8,7 @@ stays on the server (`_bars`): a click sends only which chart, which trace and w
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date
 from decimal import Decimal
@@ -16,12 +17,14 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
+from services import clock
 from services.analytics import drilldown as drill_service
+from services.analytics import live
 from services.analytics import figures as figure_service
 from services.analytics.figures import FigureData
 from services.analytics.filters import units
 from services.db import unit_of_work
-from services.errors import DomainError
+from services.errors import DomainError, SessionInvalid
 from services.i18n import format_date, format_money, format_number
 from state.charts import money_axis, money_tick, month_axis
 from state.i18n import label
@@ -277,6 +280,17 @@ def drill_title(name: str, bar: str, locale: str, names: dict[str, str]) -> str:
 # ---------------------------------------------------------------- the state
 
 _FILTER_KEYS = ("date_from", "date_to", "branch_id", "team_id", "rm_id", "product_type")
+WATCH_SECONDS = 30 * 60  # a dashboard left open follows changes this long after it was (re)loaded
+PERIODIC_SECONDS = 60  # and refreshes this often anyway (writes of other processes when Redis is not configured)
+SETTLE_SECONDS = 0.15  # a burst of changes (a batch, its handlers) redraws once
+
+
+def compute(actor: Any, filters: dict[str, str]) -> tuple[Any, dict[str, FigureData], dict]:
+    """The page's figures and filter options for `actor` (DomainError when refused): run off the event loop."""
+    with unit_of_work(readonly=True) as uow:
+        q, data = figure_service.dashboard(uow=uow, actor=actor, filters=filters, names=CHARTS)
+        offered = units(uow.session, actor)
+    return q, data, offered
 
 
 class DashboardState(DataState):
@@ -308,6 +322,9 @@ class DashboardState(DataState):
     fig_repurchase_rate: go.Figure = go.Figure()
     fig_sales_forecast: go.Figure = go.Figure()
     unit_title: str = ""  # "AUM by branch / team / RM / segment"
+    updated_at: str = ""  # when the figures were last read, in words ("live")
+    _watch: int = 0  # bumped by every load: an older watcher stops
+    _cell: tuple = (None, None, None)  # (branch, team, RM) the figures are limited to: which changes concern them
     # drill-down
     drill_open: bool = False
     drill_title: str = ""
@@ -330,6 +347,9 @@ class DashboardState(DataState):
         for name in CHARTS:
             setattr(self, f"fig_{name}", go.Figure())
         self._bars, self._bar_names = {}, {}
+        self.updated_at = ""
+        self._cell = (None, None, None)
+        self._watch += 1  # a watcher of the purged data stops
         self._close_drill()
 
     def _close_drill(self) -> None:
@@ -358,18 +378,21 @@ class DashboardState(DataState):
         self._bar_names = names
 
     def _fetch(self, actor: Any):
-        loc = self._locale()
         try:
-            with unit_of_work(readonly=True) as uow:
-                q, data = figure_service.dashboard(uow=uow, actor=actor, filters=self._filters(), names=CHARTS)
-                offered = units(uow.session, actor)
+            result = compute(actor, self._filters())
         except DomainError as exc:
-            self.error = exc.message(loc)
+            self.error = exc.message(self._locale())
             self.loaded = True
             self._mark_loaded(actor)
             return None
+        self._apply(actor, *result)
+        return None
+
+    def _apply(self, actor: Any, q: Any, data: dict[str, FigureData], offered: dict) -> None:
+        loc = self._locale()
         self.error = ""
         self._options(offered, loc)
+        self._cell = (q.branch_id, q.team_id, q.owner_id)
         self.period = label("dash.period", loc, start=format_date(q.start, loc), end=format_date(q.end, loc))
         self.kpis = key_figures(data, loc)
         has, notes, bars = {}, {}, {}
@@ -384,9 +407,9 @@ class DashboardState(DataState):
             notes[name] = " ".join(words)
         self.has, self.notes, self._bars = has, notes, bars
         self.unit_title = label(f"dash.chart.aum_by_unit.{data['aum_by_unit'].extra.get('unit', 'branch')}", loc)
+        self.updated_at = label("dash.updated", loc, time=clock.now().astimezone(clock.zone()).strftime("%H:%M:%S"))
         self.loaded = True
         self._mark_loaded(actor)
-        return None
 
     def _refresh(self):
         actor, stop = self._actor_or_redirect()
@@ -396,9 +419,64 @@ class DashboardState(DataState):
 
     @rx.event
     def load(self):
-        """on_load of /dashboard."""
+        """on_load of /dashboard: the figures, then a watcher that redraws them when what they count changes."""
         self._close_drill()
-        return self._refresh()
+        out = self._refresh()
+        if out is not None:
+            return out
+        self._watch += 1
+        return DashboardState.watch
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Follow the figures while the page is open: services/analytics/live.py tells of every committed change
+        (in this process, or from other workers through Redis) with the cells it touched; a change within what
+        this page shows redraws it (within a second or two), anything else is ignored; once a minute it redraws
+        anyway. Ends when the page is loaded again, left, signed out of, or after WATCH_SECONDS."""
+        async with self:
+            me = self._watch
+        loop = asyncio.get_running_loop()
+        changed = asyncio.Event()
+        heard: set = set()
+
+        def note(cells) -> None:
+            heard.update(cells)
+            changed.set()
+
+        stop = live.subscribe(lambda cells: loop.call_soon_threadsafe(note, cells))
+        try:
+            deadline = loop.time() + WATCH_SECONDS
+            while loop.time() < deadline:
+                try:
+                    await asyncio.wait_for(changed.wait(), timeout=PERIODIC_SECONDS)
+                    await asyncio.sleep(SETTLE_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
+                changed.clear()
+                cells = frozenset(heard)
+                heard.clear()
+                async with self:
+                    if self._watch != me or not self._current_path().startswith("/dashboard"):
+                        return
+                    branch, team, owner = self._cell
+                    if cells and not live.touches(cells, branch_id=branch, team_id=team, owner_id=owner):
+                        continue
+                    try:
+                        actor = self._require_actor()
+                    except SessionInvalid:
+                        self._purge_all()
+                        return
+                    filters = self._filters()
+                try:
+                    result = await asyncio.to_thread(compute, actor, filters)
+                except DomainError:
+                    continue  # the filters are refused now (the page shows why on its next load)
+                async with self:
+                    if self._watch != me or filters != self._filters():
+                        continue  # the page moved on meanwhile: its own handler drew it
+                    self._apply(actor, *result)
+        finally:
+            stop()
 
     @rx.event
     def change_locale(self, locale: Any):

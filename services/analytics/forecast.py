@@ -1,5 +1,6 @@
 """The 90-day sales forecast: weekly sales amounts read from the rollup, forecast 13 weeks ahead by exponential
-smoothing with a damped trend (Holt), with a band of plus or minus 1.28 standard deviations of the one-step errors
+smoothing with a damped trend (Holt) or, where sales are sparse and noisy, the mean of recent weeks (whichever
+forecast the 13 weeks before the back-test's better), with a band of plus or minus 1.28 standard deviations of the one-step errors
 (about 80 %), and its error measured by a back-test: the same model fitted without the last 13 weeks forecasts
 them, and the weighted absolute percentage error (WAPE) of that forecast against what was sold is shown.
 
@@ -46,8 +47,51 @@ def fit(ys: list[float]) -> tuple[float, float, float]:
     return best
 
 
-def predict(ys: list[float], horizon: int) -> tuple[list[float], float]:
+def _mean_model(ys: list[float], horizon: int, window: int) -> tuple[list[float], float]:
+    """The mean of the last `window` points, flat; the spread of the points around it."""
+    tail = ys[-window:]
+    mean = sum(tail) / len(tail)
+    sd = math.sqrt(sum((y - mean) ** 2 for y in tail) / max(1, len(tail) - 1))
+    return [max(0.0, mean)] * horizon, sd
+
+
+MODELS = ("holt", "mean8", "mean13")
+
+
+def _run(model: str, ys: list[float], horizon: int) -> tuple[list[float], float]:
+    if model == "mean8":
+        return _mean_model(ys, horizon, 8)
+    if model == "mean13":
+        return _mean_model(ys, horizon, 13)
+    return _holt_predict(ys, horizon)
+
+
+def _wape(pred: list[float], actual: list[float]) -> float | None:
+    total = sum(abs(y) for y in actual)
+    return None if not total else 100 * sum(abs(y - p) for y, p in zip(actual, pred)) / total
+
+
+def choose(ys: list[float], horizon: int = HORIZON_WEEKS) -> str:
+    """The model to use, chosen on the weeks before the back-test's (so the back-test's error stays honest):
+    damped Holt follows a trend; a recent mean is better for sparse, noisy weekly sales."""
+    if len(ys) < MIN_WEEKS + 2 * horizon:
+        return "holt"
+    train, valid = ys[:-2 * horizon], ys[-2 * horizon:-horizon]
+    scores = {m: _wape(_run(m, train, horizon)[0], valid) for m in MODELS}
+    scored = {m: v for m, v in scores.items() if v is not None}
+    if not scored:
+        return "holt"
+    mean = min((m for m in scored if m != "holt"), key=lambda m: scored[m])
+    # A trend is extrapolated only when it clearly forecast better: spiky weekly sales fool it.
+    return "holt" if "holt" in scored and scored["holt"] < 0.85 * scored[mean] else mean
+
+
+def predict(ys: list[float], horizon: int, model: str | None = None) -> tuple[list[float], float]:
     """Forecast `horizon` steps (never below zero) and the standard deviation of the one-step errors."""
+    return _run(model or choose(ys, horizon), ys, horizon)
+
+
+def _holt_predict(ys: list[float], horizon: int) -> tuple[list[float], float]:
     alpha, beta, phi = fit(ys)
     fits, level, trend = _holt(ys, alpha, beta, phi)
     out, damp = [], 0.0
@@ -60,15 +104,14 @@ def predict(ys: list[float], horizon: int) -> tuple[list[float], float]:
 
 
 def backtest_wape(ys: list[float], horizon: int = HORIZON_WEEKS) -> float | None:
-    """WAPE (%) of a forecast made without the last `horizon` points, against them."""
+    """WAPE (%) of a forecast made without the last `horizon` points (the model chosen without them too),
+    against them."""
     if len(ys) < MIN_WEEKS + horizon:
         return None
     train, test = ys[:-horizon], ys[-horizon:]
     pred, _sd = predict(train, horizon)
-    total = sum(abs(y) for y in test)
-    if not total:
-        return None
-    return round(100 * sum(abs(y - p) for y, p in zip(test, pred)) / total, 1)
+    wape = _wape(pred, test)
+    return None if wape is None else round(wape, 1)
 
 
 def sales_forecast(s: Session, q):

@@ -10,6 +10,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "dash.scope.branch": ("范围：本分行", "Scope: your branch"),
     "dash.scope.all": ("范围：全行", "Scope: the whole firm"),
     "dash.period": ("{start} 至 {end}", "{start} to {end}"),
+    "dash.updated": ("实时更新 · {time}", "Live · updated {time}"),
     "dash.loading": ("正在加载指标…", "Loading figures…"),
     # filters
     "dash.filter.from": ("起始日期", "From"),

@@ -108,3 +108,15 @@ def test_an_rms_dashboard_is_his_book(page_state, actors, org, connection, world
         for trace in _bars(s, name):
             for bar in trace:
                 assert not bar.startswith(("owner:", "team:", "branch:")) or bar == f"owner:{org.users['rm_a1']}"
+
+
+def test_a_product_type_narrows_the_sales_charts(page_state, actors, world):
+    s = page_state(DashboardState, actors["compliance"])
+    s.locale = "en"
+    call_handler(s, "load")
+    assert len(s.fig_sales_by_type.data) > 1
+    call_handler(s, "set_product_type", "fund")
+    assert s.product_type == "fund" and s.error == ""
+    assert [t.name for t in s.fig_sales_by_type.data] == ["Fund"]
+    call_handler(s, "set_product_type", "lottery")  # not offered: ignored
+    assert s.product_type == "fund"
