@@ -59,6 +59,53 @@ HISTORY_MONTHS = 24
 # Scope, field policy and masking are those of services.customers.service (load_customer, present*).
 
 _CID = bindparam("cid", type_=Integer)
+
+
+class _Read:
+    """One of the first screen's statements, compiled once per dialect and sent as driver SQL
+    (`exec_driver_sql`), its rows converted by the columns' own result processors: what Core does for a cached
+    statement, without its per-execution work (cache key, parameter and result set-up), which cost as much as
+    the ten indexed reads themselves. A statement whose parameters need converting, or whose processors cannot
+    be known before a result, runs through Core as before."""
+
+    __slots__ = ("stmt", "_by_dialect")
+
+    def __init__(self, stmt) -> None:
+        self.stmt = stmt
+        self._by_dialect: dict = {}
+
+    def rows(self, conn, params: dict) -> list:
+        found = self._by_dialect.get(conn.dialect)
+        if found is None:
+            found = self._by_dialect[conn.dialect] = self._prepare(conn.dialect)
+        if found is False:
+            return conn.execute(self.stmt, params).all()
+        sql, names, positional, fixed, procs = found
+        values = {**fixed, **params}
+        args = tuple(values[n] for n in names) if positional else {n: values[n] for n in names}
+        raw = conn.exec_driver_sql(sql, args).fetchall()
+        if not any(procs):
+            return raw
+        return [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r)) for r in raw]
+
+    def first(self, conn, params: dict):
+        rows = self.rows(conn, params)
+        return rows[0] if rows else None
+
+    def _prepare(self, dialect):
+        try:
+            compiled = self.stmt.compile(dialect=dialect)
+            if any(b.expanding or b.type.dialect_impl(dialect).bind_processor(dialect)
+                   for b in compiled.binds.values()):
+                return False
+            procs = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                          for c in self.stmt.selected_columns)
+        except Exception:  # noqa: BLE001 - a processor that needs the driver's column type: Core decides then
+            return False
+        defaults = compiled.construct_params({k: None for k, b in compiled.binds.items() if b.required})
+        positional = compiled.positiontup is not None
+        names = tuple(compiled.positiontup) if positional else tuple(defaults)
+        return (compiled.string, names, positional, {k: v for k, v in defaults.items() if v is not None}, procs)
 _ASSET_EXCLUDED = tuple(LIABILITY_KINDS | {AccountKind.INSURANCE})
 
 
@@ -124,6 +171,10 @@ _HOUSEHOLD = (select(Household.id, Household.name, Customer.id, Customer.name, C
                                 _one_of(Account.kind, tuple(LIABILITY_KINDS))))
               .join(Customer, Customer.household_id == Household.id)
               .where(Household.id == bindparam("household_id", type_=Integer)).order_by(Customer.id))
+_READ_PROFILE, _READ_ACCOUNTS, _READ_HOLDINGS, _READ_RECENT_TRANSACTIONS, _READ_RELATIONSHIPS, _READ_INTERACTIONS, \
+    _READ_TAGS, _READ_AUM_HISTORY, _READ_RATINGS, _READ_HOUSEHOLD = (
+        _Read(s) for s in (_PROFILE, _ACCOUNTS, _HOLDINGS, _RECENT_TRANSACTIONS, _RELATIONSHIPS, _INTERACTIONS, _TAGS,
+                           _AUM_HISTORY, _RATINGS, _HOUSEHOLD))
 
 
 @requires(Permission.CUSTOMER_READ)
@@ -140,17 +191,17 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         id=a_id, kind=kind, account_no=customers.present_with(account_field, "account_no", token,
                                                                customer_search.ACCOUNT_NO_CONTEXT),
         currency=currency, balance=balance, is_liability=kind in LIABILITY_KINDS, status=status,
-        opened_on=opened_on) for a_id, kind, token, currency, balance, status, opened_on in conn.execute(_ACCOUNTS, cid)]
+        opened_on=opened_on) for a_id, kind, token, currency, balance, status, opened_on in _READ_ACCOUNTS.rows(conn, cid)]
     holdings = [HoldingView(
         id=h_id, account_id=account_id, product_code=code, product_name=pname, product_name_en=pname_en,
         product_type=ptype, risk_level=risk, quantity=quantity, cost=cost, market_value=value, currency=currency,
         as_of=as_of) for h_id, account_id, code, pname, pname_en, ptype, risk, quantity, cost, value, currency, as_of
-        in conn.execute(_HOLDINGS, cid)]
+        in _READ_HOLDINGS.rows(conn, cid)]
     recent = [TransactionView(id=t_id, account_id=account_id, kind=kind, amount=amount, currency=currency,
                               booked_at=booked_at, channel=channel, description=description, product_name=pname)
               for t_id, account_id, kind, amount, currency, booked_at, channel, description, pname
-              in conn.execute(_RECENT_TRANSACTIONS, cid)]
-    related = conn.execute(_RELATIONSHIPS, cid).all()
+              in _READ_RECENT_TRANSACTIONS.rows(conn, cid)]
+    related = _READ_RELATIONSHIPS.rows(conn, cid)
     relationships = []
     for kind, other_id, other_name, owner_id, team_id, branch_id in related:
         visible = can_see_customer(actor, owner_id=owner_id, team_id=team_id, branch_id=branch_id,
@@ -160,7 +211,7 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
             related_name=other_name if visible else _masked_name(other_name)))
     interactions = [InteractionView(id=i_id, kind=kind, occurred_at=at, subject=subject, notes=notes,
                                     user_name=uname)
-                    for i_id, kind, at, subject, notes, uname in conn.execute(_INTERACTIONS, cid)]
+                    for i_id, kind, at, subject, notes, uname in _READ_INTERACTIONS.rows(conn, cid)]
     # AUM: what the customer has with us; liabilities: what they owe (loans, cards). CNY only in v1.
     zero = Decimal("0")
     aum = sum((a.balance for a in accounts if a.kind not in _ASSET_EXCLUDED), zero)
@@ -174,7 +225,7 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         status=c.status, aum=aum, liabilities=liabilities,
         tags=[TagView(code=code, name=name, name_en=name_en, color=color, rule_version=version,
                       evidence=evidence or {}, applied_at=applied_at)
-              for code, name, name_en, color, version, evidence, applied_at in conn.execute(_TAGS, cid)],
+              for code, name, name_en, color, version, evidence, applied_at in _READ_TAGS.rows(conn, cid)],
         currency="CNY", risk_level=c.risk_level, risk_valid_until=c.risk_valid_until,
         risk_expired=c.risk_valid_until is not None and c.risk_valid_until < clock.today(),
         kyc_status=c.kyc_status, aml_risk=c.aml_risk, legal_representative=c.legal_representative)
@@ -192,10 +243,10 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         holdings_by_type=[AmountByKey(key=k, amount=v) for k, v in sorted(by_type.items(), key=lambda kv: -kv[1])
                           if v > 0],
         aum_history=[MonthPoint(month=m, aum=a, liabilities=li)
-                     for m, a, li in reversed(conn.execute(_AUM_HISTORY, cid).all())],
+                     for m, a, li in reversed(_READ_AUM_HISTORY.rows(conn, cid))],
         household=None if c.household_id is None else _household(conn, actor, c.id, c.household_id, related),
         credit_ratings=[CreditRatingView(rating=r, source=src, rated_on=on, valid_until=until, note=note)
-                        for r, src, on, until, note in conn.execute(_RATINGS, cid)],
+                        for r, src, on, until, note in _READ_RATINGS.rows(conn, cid)],
         open_tickets=c.open_tickets)
 
 
@@ -204,7 +255,7 @@ def _scoped_profile_row(conn, actor: Actor, customer_id: Any):
     services.customers.service.load_customer refuses (bad id, not found, out of scope answered as not found)."""
     if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not 0 < customer_id < 2**62:
         raise ValidationFailed([FieldError("customer_id", "value.invalid")])
-    found = conn.execute(_PROFILE, {"cid": customer_id}).first()
+    found = _READ_PROFILE.first(conn, {"cid": customer_id})
     row = None if found is None else _ProfileRow(*found)
     # A customer of an import that has not finished does not exist yet for anyone (services/holds.py).
     if row is None or (row.hold_id is not None and holds.is_open(conn, row.hold_id)):
@@ -274,7 +325,7 @@ def _masked_name(name: str) -> str:
 
 def _household(conn, actor: Actor, customer_id: int, household_id: int, related) -> HouseholdView | None:
     """The household roll-up. Members outside the actor's scope show no detail, and then no totals either."""
-    rows = conn.execute(_HOUSEHOLD, {"household_id": household_id}).all()
+    rows = _READ_HOUSEHOLD.rows(conn, {"household_id": household_id})
     if not rows:
         return None
     relation = {other_id: kind for kind, other_id, *_ in related}
