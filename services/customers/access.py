@@ -32,8 +32,10 @@ def load_customer(session: Session, actor: Actor, customer_id: Any) -> Customer:
     if isinstance(customer_id, bool) or not isinstance(customer_id, int) or not 0 < customer_id < 2**62:
         raise ValidationFailed([FieldError("customer_id", "value.invalid")])
     row = session.get(Customer, customer_id)
-    # A customer of an import that has not finished does not exist yet for anyone (services/holds.py).
-    if row is None or (row.hold_id is not None and holds.is_open(session, row.hold_id)):
+    # A customer of an import that has not finished does not exist yet for anyone (services/holds.py) but the
+    # import writing it: its own reactions to the new customers (AML rating, tags) reach them.
+    if row is None or (row.hold_id is not None and row.hold_id != holds.current(session)
+                       and holds.is_open(session, row.hold_id)):
         raise NotFound(what="customer", id=customer_id)
     if not can_see_customer(actor, owner_id=row.owner_id, team_id=row.team_id, branch_id=row.branch_id,
                             linked_to_client=client_has_customer(session, actor, row.id)):

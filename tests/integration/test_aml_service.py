@@ -283,3 +283,22 @@ def test_a_bulk_import_is_screened_at_once_and_rated_by_the_rating_job(uow_facto
         uow.commit()
     ratings = dict(connection.execute(select(Customer.id, Customer.aml_risk).where(Customer.id.in_(ids))).all())
     assert ratings[ids[0]] == "high" and {ratings[i] for i in ids[1:]} == {"low"}
+
+
+def test_a_small_import_under_its_write_hold_is_rated_at_once(uow_factory, actors, org, connection):
+    """An import writes its new customers under a write hold, hidden from everyone but itself: the AML rating its
+    own creation triggers reaches them (it once answered 'customer not found' and failed every row)."""
+    from conftest import valid_id
+    from services.imports import service as imports
+
+    _load(uow_factory, actors["compliance"], INTERNAL)
+    csv = "姓名,证件号码,客户经理\n王建国," + valid_id(201) + ",\n李小明," + valid_id(202) + ",\n"
+    with uow_factory() as uow:
+        batch = imports.upload(uow=uow, actor=actors["ops_a"], data=csv.encode(), filename="few.csv")
+        uow.commit()
+    view = imports.run_import(uow_factory=uow_factory, actor=actors["ops_a"], batch_id=batch.id,
+                              default_owner_id=org.users["rm_a1"])
+    assert (view.status, view.created_count, view.error_count) == ("done", 2, 0)
+    rated = dict(connection.execute(select(Customer.name, Customer.aml_risk).where(
+        Customer.name.in_(["王建国", "李小明"]))).all())
+    assert rated == {"王建国": "high", "李小明": "low"}
