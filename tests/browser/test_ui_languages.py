@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def _page_width(page: Page) -> tuple[int, int]:
-    return page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    return tuple(page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]"))
 
 
 def test_an_unknown_address_gets_the_apps_own_page_in_both_languages(phone_page: Page) -> None:
