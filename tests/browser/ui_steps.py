@@ -14,6 +14,7 @@ def sign_in(page: Page, username: str, password: str = "demo1234") -> None:
     page.goto("/login?next=/customers")
     page.click("#lang-zh_CN")
     expect(page.locator("#login-submit")).to_have_text("登录")
+    expect(page.locator("input[name=next]")).to_have_value("/customers")  # the page has read ?next=
     page.fill("#login-username", username)
     page.fill("#login-password", password)
     page.click("#login-submit")
