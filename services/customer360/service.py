@@ -37,7 +37,7 @@ from services.security.models import User
 from services.security.policy import (Access, Permission, can_see_customer, client_has_customer, editable_fields,
                                       field_access, permits, requires)
 from services.tags.models import CustomerTag, CustomerTagChange, Tag
-from services.types import Money, utcnow
+from services.types import Money
 from services.validation.dates import BusinessDate
 from services.validation.input import parse
 
@@ -425,7 +425,7 @@ def timeline(*, uow: UnitOfWork, actor: Actor, customer_id: Any, request: Any = 
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
     r = parse(TimelineRequest, request or {})
-    before = r.before or (utcnow() + timedelta(days=3650))
+    before = r.before or (clock.now() + timedelta(days=3650))
     if before.tzinfo is None:
         before = before.replace(tzinfo=customers_tz())
     n = r.limit
@@ -495,7 +495,7 @@ def _user_name():
 def tickets(*, uow: UnitOfWork, actor: Actor, customer_id: Any, limit: int = 20) -> list[TicketView]:
     s = uow.session
     c = customers.load_customer(s, actor, customer_id)
-    now = utcnow()
+    now = clock.now()
     rows = s.execute(select(Ticket).where(Ticket.customer_id == c.id)
                      .order_by(Ticket.opened_at.desc()).limit(max(1, min(int(limit), 100)))).scalars()
     return [TicketView(id=t.id, kind=t.kind, subject=t.subject, status=t.status, priority=t.priority,
