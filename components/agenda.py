@@ -18,6 +18,16 @@ def _call_button(row: rx.Var, id_: rx.Var) -> rx.Component:
     )
 
 
+def _icon_button(icon: str, label: rx.Var, id_: rx.Var, on_click, cls: str = "agenda-tool") -> rx.Component:
+    return rx.el.button(rx.icon(icon, size=20), type="button", class_name=cls, aria_label=label, title=label,
+                        id=id_, on_click=on_click)
+
+
+def _visit_button(row: rx.Var, id_: rx.Var) -> rx.Component:
+    return rx.cond(row["customer_id"] != "",
+                   _icon_button("notebook-pen", row["visit_label"], id_, S.open_visit(row["customer_id"])))
+
+
 def _task(row: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
@@ -34,8 +44,12 @@ def _task(row: rx.Var) -> rx.Component:
         ),
         rx.el.div(
             _call_button(row, "agenda-task-call-" + row["id"]),
+            _visit_button(row, "agenda-task-visit-" + row["id"]),
+            _icon_button("calendar-clock", row["reschedule_label"], "agenda-task-reschedule-" + row["id"],
+                         S.open_reschedule(row["id"])),
             rx.el.button(rx.icon("check", size=20), rx.el.span(t("agenda.done"), class_name="call-text"),
                          type="button", class_name="agenda-done", id="agenda-task-done-" + row["id"],
+                         aria_label=row["done_label"], title=row["done_label"],
                          on_click=S.complete(row["id"])),
             class_name="agenda-actions",
         ),
@@ -62,12 +76,41 @@ def _reminder(row: rx.Var) -> rx.Component:
         ),
         rx.el.div(
             _call_button(row, "agenda-reminder-call-" + row["id"]),
+            _visit_button(row, "agenda-reminder-visit-" + row["id"]),
             rx.el.button(rx.icon("x", size=20), type="button", class_name="agenda-dismiss",
                          aria_label=row["dismiss_label"], title=row["dismiss_label"],
                          id="agenda-reminder-dismiss-" + row["id"], on_click=S.dismiss(row["reminder"])),
             class_name="agenda-actions"),
         class_name="agenda-item reminder", id="agenda-reminder-" + row["id"],
     )
+
+
+def _dialog(name: str, title_key: str, on_submit, *fields: rx.Component) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t(title_key)),
+            rx.form(
+                rx.el.p(S.dialog_title, class_name="muted"),
+                *fields,
+                rx.cond(S.dialog_error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.dialog_error),
+                                                        role="alert", class_name="alert", id=f"agenda-{name}-error")),
+                rx.el.div(
+                    rx.dialog.close(rx.el.button(t("agenda.cancel"), type="button", class_name="btn agenda-btn",
+                                                 id=f"agenda-{name}-cancel")),
+                    rx.el.button(t("agenda.save"), type="submit", class_name="btn-primary agenda-btn",
+                                 id=f"agenda-{name}-submit"),
+                    class_name="form-actions",
+                ),
+                on_submit=on_submit, reset_on_submit=False, class_name="qa-form",
+            ),
+            class_name="qa-dialog", id=f"agenda-{name}-dialog", max_width="440px",
+        ),
+        open=S.dialog == name, on_open_change=S.dialog_open_change,
+    )
+
+
+def _field(label_key: str, control: rx.Component) -> rx.Component:
+    return rx.el.label(rx.el.span(t(label_key), class_name="field-label"), control, class_name="field")
 
 
 def agenda_page_body() -> rx.Component:
@@ -98,5 +141,17 @@ def agenda_page_body() -> rx.Component:
                                               id="agenda-no-reminders"))),
             class_name="card agenda-card", aria_label="reminders",
         ),
+        _dialog("reschedule", "agenda.reschedule", S.reschedule,
+                _field("agenda.new_due", rx.el.input(type="datetime-local", name="due_at", id="agenda-new-due",
+                                                     default_value=S.dialog_due, key=S.dialog_task,
+                                                     class_name="field-input agenda-input"))),
+        _dialog("visit", "agenda.visit", S.log_visit,
+                _field("agenda.visit.kind", rx.el.select(
+                    rx.el.option(t("agenda.visit.kind.visit"), value="visit"),
+                    rx.el.option(t("agenda.visit.kind.call"), value="call"),
+                    name="kind", id="agenda-visit-kind", class_name="field-input agenda-input")),
+                _field("agenda.visit.notes", rx.el.textarea(name="notes", id="agenda-visit-notes", rows=4,
+                                                            max_length=4000, key=S.dialog_customer,
+                                                            class_name="field-input agenda-input"))),
         class_name="page agenda-page", id="agenda-page",
     )

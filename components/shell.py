@@ -73,6 +73,7 @@ def logout_button() -> rx.Component:
             rx.el.span(t("nav.logout"), class_name="logout-label"),
             type="submit",
             id="logout-button",
+            aria_label=t("nav.logout"),  # its words are hidden on phones (axe: button-name)
             class_name="logout-btn",
         ),
         action="/auth/logout",

@@ -8,15 +8,17 @@ from typing import Any
 
 import reflex as rx
 
+from services.activities import service as interactions
 from services.activities import tasks as task_service
 from services.agenda import service as agenda_service
 from services.agenda.views import Agenda, Reminder, ReminderKind
 from services.db import unit_of_work
-from services.errors import DomainError
+from services.errors import DomainError, FieldError, ValidationFailed
 from services.i18n import format_date, format_number, translate
 from services.validation.input import whole_number
 from state.i18n import label
 from state.session import DataState
+from state.tasks import local_time
 from state.work_display import task_rows
 
 _ICONS = {ReminderKind.ASSESSMENT_EXPIRY: "shield-check", ReminderKind.BIRTHDAY: "cake",
@@ -57,7 +59,11 @@ def _call(customer_id: int | None, name: str, phones: dict[int, str], locale: st
 def agenda_rows(day: Agenda, locale: str, me: int | None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     tasks = []
     for row, item in zip(task_rows(day.tasks, locale, me=me), day.tasks):
-        tasks.append({**row, **_call(item.customer_id, item.customer_name or "", day.callable, locale)})
+        tasks.append({**row, **_call(item.customer_id, item.customer_name or "", day.callable, locale),
+                      "done_label": label("agenda.done_label", locale, title=row["title"]),
+                      "reschedule_label": label("agenda.reschedule_label", locale, title=row["title"]),
+                      "customer_id": str(item.customer_id) if item.customer_id is not None else "",
+                      "visit_label": label("agenda.visit_label", locale, name=item.customer_name or "")})
     reminders = []
     for r in day.reminders:
         reminders.append({
@@ -66,7 +72,9 @@ def agenda_rows(day: Agenda, locale: str, me: int | None) -> tuple[list[dict[str
             "customer_href": f"/customers/{r.customer_id}",
             "open_label": label("agenda.open_customer", locale, name=r.customer_name),
             "text": reminder_text(r, locale),
-            "dismiss_label": label("agenda.dismiss", locale, name=r.customer_name), "when": when_text(r.days, locale), "soon": "1" if r.days <= 1 else "",
+            "dismiss_label": label("agenda.dismiss", locale, name=r.customer_name),
+            "customer_id": str(r.customer_id),
+            "visit_label": label("agenda.visit_label", locale, name=r.customer_name), "when": when_text(r.days, locale), "soon": "1" if r.days <= 1 else "",
             **_call(r.customer_id, r.customer_name, day.callable, locale)})
     return tasks, reminders
 
@@ -84,11 +92,23 @@ class AgendaState(DataState):
     overdue: str = ""
     error: str = ""
     loaded: bool = False
+    # dialogs: "" | "reschedule" (a task) | "visit" (log a visit or call with a customer)
+    dialog: str = ""
+    dialog_task: str = ""
+    dialog_customer: str = ""
+    dialog_title: str = ""
+    dialog_due: str = ""
+    dialog_error: str = ""
 
     def _purge(self) -> None:
         self.day, self.overdue, self.error = "", "", ""
         self.tasks, self.reminders = [], []
         self.loaded = False
+        self._close()
+
+    def _close(self) -> None:
+        self.dialog = self.dialog_task = self.dialog_customer = self.dialog_title = self.dialog_due = ""
+        self.dialog_error = ""
 
     def _fetch(self, actor: Any) -> None:
         loc = self._locale()
@@ -165,4 +185,112 @@ class AgendaState(DataState):
             self.error = exc.message(loc)
             return rx.toast.error(self.error, id="agenda-toast")
         self._fetch(actor)
+        return None
+
+    # ---------------------------------------------------------------- reschedule a task, log a visit
+
+    def _shown_task(self, value: Any) -> dict[str, str] | None:
+        tid = whole_number(value, low=1, high=2**31)
+        return next((t for t in self.tasks if tid is not None and t["id"] == str(tid)), None)
+
+    def _shown_customer(self, value: Any) -> str | None:
+        cid = whole_number(value, low=1, high=2**62)
+        if cid is None:
+            return None
+        href = f"/customers/{cid}"
+        for row in [*self.tasks, *self.reminders]:
+            if row.get("customer_href") == href:
+                return row["customer"]
+        return None
+
+    @rx.event
+    def open_reschedule(self, task_id: Any):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        row = self._shown_task(task_id)
+        if row is None:
+            self.error = translate("error.validation", self._locale())
+            return None
+        self._close()
+        self.dialog, self.dialog_task, self.dialog_title, self.dialog_due = "reschedule", row["id"], row["title"], \
+            row["due_local"]
+        return None
+
+    @rx.event
+    def reschedule(self, form: Any):
+        """The reschedule dialog: {due_at: datetime-local} for the task it was opened for."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        row = self._shown_task(self.dialog_task)
+        if row is None or self.dialog != "reschedule" or not isinstance(form, dict) or len(form) > 8:
+            self.dialog_error = translate("error.validation", loc)
+            return None
+        try:
+            due = local_time(form.get("due_at"))
+            with unit_of_work() as uow:
+                task_service.reschedule_task(uow=uow, actor=actor, task_id=int(row["id"]),
+                                             data={"due_at": due.isoformat()})
+                uow.commit()
+        except DomainError as exc:
+            self.dialog_error = exc.message(loc)
+            return None
+        self._close()
+        self._fetch(actor)
+        return rx.toast.success(label("agenda.rescheduled", loc), id="agenda-toast")
+
+    @rx.event
+    def open_visit(self, customer_id: Any):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        name = self._shown_customer(customer_id)
+        if name is None:
+            self.error = translate("error.validation", self._locale())
+            return None
+        self._close()
+        self.dialog, self.dialog_customer, self.dialog_title = "visit", str(whole_number(customer_id)), name
+        return None
+
+    @rx.event
+    def log_visit(self, form: Any):
+        """The visit dialog: {kind: visit|call, notes} with the customer it was opened for; the subject is the kind
+        in words (services.activities.log_interaction checks scope and consent)."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        cid = whole_number(self.dialog_customer, low=1, high=2**62)
+        if (self.dialog != "visit" or cid is None or self._shown_customer(cid) is None or not isinstance(form, dict)
+                or len(form) > 8):
+            self.dialog_error = translate("error.validation", loc)
+            return None
+        kind = form.get("kind")
+        notes = form.get("notes")
+        if kind not in ("visit", "call") or not isinstance(notes, str) or not notes.strip():
+            field = "notes" if kind in ("visit", "call") else "kind"
+            self.dialog_error = ValidationFailed([FieldError(field, "value.required")]).message(loc)
+            return None
+        try:
+            with unit_of_work() as uow:
+                interactions.log_interaction(uow=uow, actor=actor, customer_id=cid, data={
+                    "kind": kind, "subject": label(f"agenda.visit.subject.{kind}", loc), "notes": notes.strip()[:4000]})
+                uow.commit()
+        except DomainError as exc:
+            self.dialog_error = exc.message(loc)
+            return None
+        self._close()
+        self._fetch(actor)
+        return rx.toast.success(label("agenda.visit.logged", loc), id="agenda-toast")
+
+    @rx.event
+    def dialog_open_change(self, is_open: Any):
+        """A dialog asks to close (Escape, overlay, cancel): only closing is accepted from here."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        if is_open is not True:
+            self._close()
         return None

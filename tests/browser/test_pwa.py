@@ -18,6 +18,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from a11y import serious_a11y_violations
 from live_app import _CSP_LISTENER, _CSP_MARK, CHROMIUM, CHROMIUM_ARGS, LiveApp
 
 
@@ -77,6 +78,7 @@ def test_installable_and_offline_page(installed) -> None:
     expect(page.locator("#fincrm-offline h2")).to_have_text("Cannot reach the server")
     box = page.locator("#fincrm-offline a.retry").bounding_box()
     assert box and box["height"] >= 44
+    assert serious_a11y_violations(page) == []
     # The signal is back: the same address is the app again.
     context.set_offline(False)
     page.goto("/login")

@@ -267,3 +267,36 @@ def test_agenda_page_state_for_someone_without_a_book(page_state, actors, book) 
     s = page_state(AgendaState, actors["admin"])
     _call(s, "load")
     assert s.tasks == [] and s.reminders == [] and s.loaded
+
+
+def test_agenda_reschedule_and_log_a_visit(connection, page_state, actors, book) -> None:
+    from services.activities.models import Interaction, Task
+    from state.agenda import AgendaState
+
+    s = page_state(AgendaState, actors["rm_a1"])
+    _call(s, "load")
+    # Reschedule: only a task the page shows, into the future.
+    _call(s, "open_reschedule", "999999")
+    assert s.dialog == "" and s.error != ""
+    _call(s, "open_reschedule", str(book["today_task"]))
+    assert s.dialog == "reschedule" and s.dialog_due == "2026-11-20T13:00"
+    _call(s, "reschedule", {"due_at": "2026-11-19T09:00"})
+    assert s.dialog == "reschedule" and s.dialog_error != ""  # the past is refused, the dialog stays
+    _call(s, "reschedule", {"due_at": "2026-11-23T09:30"})
+    assert s.dialog == "" and str(book["today_task"]) not in {t["id"] for t in s.tasks}
+    due = connection.execute(select(Task.due_at).where(Task.id == book["today_task"])).scalar_one()
+    assert clock.local_date(due) == date(2026, 11, 23)
+
+    # Log a visit with a customer the page shows; notes are required; another RM's customer is not offered.
+    _call(s, "open_visit", str(book["zhao"]))
+    assert s.dialog == ""
+    _call(s, "open_visit", str(book["li"]))
+    assert s.dialog == "visit" and s.dialog_title == "李雷"
+    _call(s, "log_visit", {"kind": "visit", "notes": "  "})
+    assert s.dialog_error != ""
+    _call(s, "log_visit", {"kind": "visit", "notes": "上门讲解理财到期安排"})
+    assert s.dialog == "" and s.dialog_error == ""
+    kind, subject, notes = connection.execute(select(Interaction.kind, Interaction.subject, Interaction.notes)
+                                              .where(Interaction.customer_id == book["li"])
+                                              .order_by(Interaction.id.desc()).limit(1)).one()
+    assert (kind, subject, notes) == ("visit", "Customer visit", "上门讲解理财到期安排")
