@@ -34,3 +34,21 @@ def download(document_id: str, request: Request) -> Response:
         return error_response(exc, locale)
     # A sandboxing CSP on top: an uploaded file must never run as a page of this origin.
     return attachment(data, content_type, name, **{"Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+@router.get("/loan-letter/{application_id}")
+def loan_letter(application_id: str, request: Request) -> Response:
+    """The decision letter of a loan application (PDF), for whoever may read the application (services.loans)."""
+    from services.loans import service as loans
+
+    locale = request_locale(request)
+    actor = request_actor(request)
+    if actor is None:
+        return error_response(SessionInvalid(), locale)
+    app_id = whole_number(application_id, low=1, high=2**31 - 1)
+    try:
+        with unit_of_work(readonly=True) as uow:
+            name, data = loans.decision_letter(uow=uow, actor=actor, application_id=app_id, locale=locale)
+    except DomainError as exc:
+        return error_response(exc, locale)
+    return attachment(data, "application/pdf", name)

@@ -21,7 +21,7 @@ def _menu_for(*roles: str) -> list[str]:
     return [item.href for item in registry.menu() if not item.permissions or set(item.permissions) & held]
 
 
-ADMINISTRATION = ["/admin/fields", "/admin/tags", "/admin/webhooks"]
+ADMINISTRATION = ["/admin/fields", "/admin/tags", "/admin/webhooks", "/admin/workflows"]
 
 
 def test_every_page_module_declares_its_pages_and_the_app_gets_them_all():
@@ -45,7 +45,7 @@ def test_each_page_has_a_title_of_its_own_in_both_languages():
 def test_the_menu_is_in_its_order_and_names_the_permissions_that_show_each_entry():
     menu = registry.menu()
     hrefs = [m.href for m in menu]
-    assert hrefs[0] == "/customers" and hrefs[-3:] == ADMINISTRATION
+    assert hrefs[0] == "/customers" and hrefs[-len(ADMINISTRATION):] == ADMINISTRATION
     assert hrefs.index("/imports") < hrefs.index("/admin/fields")
     assert {"nav-customers", "nav-imports", "nav-fields", "nav-tags", "nav-webhooks"} <= {m.id for m in menu}
     assert len({m.id for m in menu}) == len(menu)
@@ -58,7 +58,8 @@ def test_the_menu_is_in_its_order_and_names_the_permissions_that_show_each_entry
     (Role.OPS, ["/customers", "/imports"], ADMINISTRATION),
     (Role.APPROVER, ["/customers"], ["/imports", *ADMINISTRATION]),
     (Role.AUDITOR, ["/customers", "/imports"], ADMINISTRATION),
-    (Role.COMPLIANCE, ["/customers", "/imports", "/admin/webhooks"], ["/admin/fields", "/admin/tags"]),
+    (Role.COMPLIANCE, ["/customers", "/imports", "/admin/webhooks"], ["/admin/fields", "/admin/tags",
+                                                                      "/admin/workflows"]),
     (Role.ADMIN, ["/customers", "/imports", *ADMINISTRATION], []),
 ])
 def test_each_role_sees_the_menu_entries_its_permissions_allow(role, shown, absent):
