@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 JOB_MODULES = ("services.tags.jobs", "services.imports.jobs", "services.integration.jobs", "services.aml.jobs",
                "services.suitability.jobs", "services.activities.jobs", "services.workflows.jobs",
-               "services.agenda.jobs")
+               "services.agenda.jobs", "services.analytics.jobs", "services.security.jobs")
 _PG_LEADER_KEY = 715_551_002
 
 
