@@ -111,6 +111,32 @@ def drill_panel() -> rx.Component:
     ))
 
 
+def _action(a: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(
+            rx.el.div(rx.el.span(a["kind"], class_name="badge"), rx.link(a["customer"], href=a["href"], class_name="link"),
+                      class_name="dash-action-head"),
+            rx.el.div(a["reason"], class_name="small"),
+            rx.cond(a["due"] != "", rx.el.div(a["due"], class_name="muted small")),
+            class_name="item-main"),
+        rx.el.div(
+            rx.el.button(t("dash.nba_mark_done"), type="button", on_click=S.action_done(a["id"]), class_name="btn",
+                         id="nba-done-" + a["id"].to(str)),
+            rx.el.button(t("dash.nba_dismiss"), type="button", on_click=S.action_dismiss(a["id"]), class_name="btn",
+                         id="nba-dismiss-" + a["id"].to(str)),
+            class_name="dash-action-buttons"),
+        class_name="item dash-action", id="nba-" + a["id"].to(str),
+    )
+
+
+def actions_card() -> rx.Component:
+    return rx.cond(S.actions_shown, rx.el.section(
+        rx.el.h2(t("dash.nba_title"), class_name="section-title"),
+        rx.cond(S.actions.length() > 0, rx.el.ul(rx.foreach(S.actions, _action), class_name="item-list"),
+                rx.el.p(t("dash.nba_empty"), class_name="muted")),
+        class_name="card dash-actions", id="dash-actions"))
+
+
 def dashboard_page_body() -> rx.Component:
     return rx.el.div(
         rx.el.div(
@@ -129,10 +155,12 @@ def dashboard_page_body() -> rx.Component:
         rx.cond(S.error != "", rx.el.div(S.error, class_name="alert", id="dash-error", role="alert")),
         rx.cond(S.loaded, rx.fragment(), rx.el.p(t("dash.loading"), class_name="muted")),
         rx.el.div(rx.foreach(S.kpis, _kpi), class_name="dash-kpis", id="dash-kpis"),
+        actions_card(),
         rx.el.p(t("dash.drill_hint"), class_name="muted small"),
         drill_panel(),
-        rx.el.div(*[_chart(name) for name in CHARTS if name != "rm_leaderboard"],
+        rx.el.div(*[_chart(name) for name in CHARTS if name not in ("rm_leaderboard", "nba_conversion")],
                   rx.cond(S.scope != "own", _chart("rm_leaderboard")),
+                  rx.cond(S.has["nba_conversion"], _chart("nba_conversion")),
                   class_name="chart-grid dash-grid", id="dash-charts"),
         class_name="page dash-page",
     )

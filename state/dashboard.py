@@ -20,12 +20,14 @@ import reflex as rx
 from services import clock
 from services.analytics import drilldown as drill_service
 from services.analytics import live
+from services.analytics import nba as nba_service
 from services.analytics import figures as figure_service
 from services.analytics.figures import FigureData
 from services.analytics.filters import units
 from services.db import unit_of_work
 from services.errors import DomainError, SessionInvalid
-from services.i18n import format_date, format_money, format_number
+from services.i18n import format_date, format_money, format_number, translate
+from services.validation.input import whole_number
 from state.charts import money_axis, money_tick, month_axis
 from state.i18n import label
 from state.session import DataState
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # The charts the page draws, in order (the names of services/analytics/figures.FIGURES).
 CHARTS = ("aum_trend", "aum_by_unit", "customers_new_lost", "pipeline_funnel", "sales_by_type", "sales_by_risk",
-          "rm_leaderboard", "channel_quality", "repurchase_rate", "sales_forecast")
+          "rm_leaderboard", "channel_quality", "repurchase_rate", "sales_forecast", "nba_conversion")
 PRODUCT_TYPES = figure_service.PRODUCT_TYPES
 COLORS = ("#3e63dd", "#30a46c", "#f76b15", "#8e4ec6", "#e5484d", "#12a594", "#ffb224", "#6f6e77")
 CURRENCY = "CNY"
@@ -196,6 +198,14 @@ def chart(name: str, data: FigureData, locale: str) -> go.Figure:
         return go.Figure(data=traces, layout=_layout(
             xaxis=dict(type="date", showgrid=False, fixedrange=True),
             yaxis=dict(**money_axis([every], locale), fixedrange=True, gridcolor="#eceef0")))
+    if name == "nba_conversion":
+        traces = [go.Bar(x=[_code("kind", k, locale) for k in x.x], y=x.y, name=label(f"dash.nba_outcome.{x.key}", locale),
+                         marker=dict(color=COLORS[i % len(COLORS)]),
+                         hovertemplate="%{x}: %{y}%<extra>" + label(f"dash.nba_outcome.{x.key}", locale) + "</extra>")
+                  for i, x in enumerate(s)]
+        return go.Figure(data=traces, layout=_layout(barmode="group", xaxis=dict(fixedrange=True, automargin=True),
+                                                     yaxis=dict(fixedrange=True, ticksuffix="%",
+                                                                gridcolor="#eceef0")))
     return go.Figure()
 
 
@@ -321,6 +331,10 @@ class DashboardState(DataState):
     fig_channel_quality: go.Figure = go.Figure()
     fig_repurchase_rate: go.Figure = go.Figure()
     fig_sales_forecast: go.Figure = go.Figure()
+    fig_nba_conversion: go.Figure = go.Figure()
+    # next-best-actions of the RM's book (or a team lead's team): {id, customer, href, kind, reason, due}
+    actions: list[dict[str, str]] = []
+    actions_shown: bool = False
     unit_title: str = ""  # "AUM by branch / team / RM / segment"
     updated_at: str = ""  # when the figures were last read, in words ("live")
     _watch: int = 0  # bumped by every load: an older watcher stops
@@ -344,6 +358,7 @@ class DashboardState(DataState):
         self.scope = self.period = self.error = self.unit_title = ""
         self.loaded = False
         self.kpis, self.has, self.notes = [], {}, {}
+        self.actions, self.actions_shown = [], False
         for name in CHARTS:
             setattr(self, f"fig_{name}", go.Figure())
         self._bars, self._bar_names = {}, {}
@@ -386,7 +401,54 @@ class DashboardState(DataState):
             self._mark_loaded(actor)
             return None
         self._apply(actor, *result)
+        self._load_actions(actor)
         return None
+
+    def _load_actions(self, actor: Any) -> None:
+        """The open suggestions of the reader's own book (RMs) or team (team leads), best first."""
+        self.actions_shown = self.scope in ("own", "team")
+        if not self.actions_shown:
+            self.actions = []
+            return
+        loc = self._locale()
+        try:
+            with unit_of_work(readonly=True) as uow:
+                found = nba_service.suggestions(uow=uow, actor=actor, limit=8)
+        except DomainError:
+            self.actions, self.actions_shown = [], False
+            return
+        self.actions = [{
+            "id": str(a.id), "customer": a.customer_name, "href": f"/customers/{a.customer_id}",
+            "kind": label(f"dash.nba.{a.kind}", loc),
+            "reason": translate(a.reason, loc, **{k: ("—" if v is None else label(f"product.{v}", loc)
+                                                      if k == "product_type" else v) for k, v in a.params.items()}),
+            "due": format_date(a.due_on, loc) if a.due_on else ""} for a in found]
+
+    def _decide(self, action_id: Any, outcome: str):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        aid = whole_number(action_id, low=1, high=2**31 - 1)
+        if aid is None or str(aid) not in {a["id"] for a in self.actions}:
+            return None  # only what the page offered
+        try:
+            with unit_of_work() as uow:
+                nba_service.decide(uow=uow, actor=actor, action_id=aid, outcome=outcome)
+                uow.commit()
+        except DomainError as exc:
+            self._load_actions(actor)
+            return rx.toast.error(exc.message(loc), id="nba-toast")
+        self._load_actions(actor)
+        return rx.toast.success(label(f"dash.nba_{outcome}", loc), id="nba-toast")
+
+    @rx.event
+    def action_done(self, action_id: Any):
+        return self._decide(action_id, "done")
+
+    @rx.event
+    def action_dismiss(self, action_id: Any):
+        return self._decide(action_id, "dismissed")
 
     def _apply(self, actor: Any, q: Any, data: dict[str, FigureData], offered: dict) -> None:
         loc = self._locale()

@@ -42,6 +42,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                                     "zh_CN": "销售历史不足 8 周，无法预测。"},
     "metrics.note.forecast_no_backtest": {"en": "Too little history to measure the forecast's error on past weeks.",
                                           "zh_CN": "历史数据不足，无法回测预测误差。"},
+    "nba.reason.reassess_expired": {"en": "The risk assessment expired on {date}: nothing can be sold until it is "
+                                          "renewed", "zh_CN": "风险评估已于 {date} 过期：重新评估前不能销售产品"},
+    "nba.reason.reassess_due": {"en": "The risk assessment expires on {date}: renew it in time",
+                                "zh_CN": "风险评估将于 {date} 到期，请及时重新评估"},
+    "nba.reason.maturity": {"en": "{product} matures on {date}: talk about reinvesting",
+                            "zh_CN": "{product} 将于 {date} 到期，可沟通再投资"},
+    "nba.reason.review_due": {"en": "A high-net-worth customer without a visit or meeting for {days} days: plan a "
+                                    "portfolio review", "zh_CN": "高净值客户已 {days} 天未面谈，建议安排资产检视"},
+    "nba.reason.lapsed": {"en": "No contact for {days} days: call", "zh_CN": "已 {days} 天未联系，建议致电"},
+    "nba.reason.offer": {"en": "Holds no {product_type} product: {product} ({risk_level}) is allowed by the "
+                               "suitability rules", "zh_CN": "尚未持有{product_type}类产品：适当性规则允许推荐 {product}（{risk_level}）"},
     "field.scope": {"en": "Scope", "zh_CN": "数据范围"},
     "field.figure": {"en": "Figure", "zh_CN": "指标"},
     "field.bar": {"en": "Bar", "zh_CN": "图表项"},

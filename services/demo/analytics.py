@@ -10,6 +10,7 @@ has history on a fresh demo, then the dashboards' rollup computed from everythin
   effective, a few cancelled in their cooling-off period; more in the months before the year end and after the
   Chinese New Year, so the forecast has a season to follow. Customers buy within their level (R1..R5 from their
   segment) and some buy again.
+- Next-best-actions computed for today (services/analytics/nba.py), a quarter already done, some dismissed.
 - Then `rebuild_in` (services/analytics/rebuild.py) counts every customer, transaction, sale, opportunity and
   interaction the demo wrote in bulk (bulk inserts pass no event handler).
 
@@ -161,6 +162,19 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
     for i in range(0, len(sales), 2000):
         session.execute(insert(Sale.__table__), sales[i:i + 2000])
     counts["demo_sales_history"] = len(sales)
+    session.flush()
+    # ---- next-best-actions of today, some already worked on by their RMs
+    from services.analytics import nba
+    from services.analytics.models import NextBestAction
+
+    made = nba.refresh(session, [c.id for c in customers])
+    counts["demo_suggestions"] = made["suggested"]
+    for row in session.execute(select(NextBestAction).where(NextBestAction.status == "open")
+                               .order_by(NextBestAction.id)).scalars():
+        roll = rng.random()
+        if roll < 0.25 or roll > 0.85:
+            row.status = "done" if roll < 0.25 else "dismissed"
+            row.decided_at, row.decided_by = anchor, row.owner_id
     session.flush()
     # ---- the rollup, from everything the demo wrote
     counted = rebuild.rebuild_in(session)
