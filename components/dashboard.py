@@ -6,7 +6,9 @@ import reflex as rx
 from components.i18n import t
 from state.dashboard import CHARTS, PRODUCT_TYPES, DashboardState as S
 
-_PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False, "scrollZoom": False}
+# The mode bar holds one button: the chart as a PNG image (its tables download as CSV / XLSX below it).
+_PLOTLY_CONFIG = {"displayModeBar": "hover", "modeBarButtons": [["toImage"]], "responsive": True, "displaylogo": False,
+                  "scrollZoom": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 def _control(label_key: str, control: rx.Component) -> rx.Component:
@@ -69,6 +71,12 @@ def _chart(name: str) -> rx.Component:
                     "aum_by_unit", "rm_leaderboard") else "")),
                 rx.el.p(t("dash.chart_empty"), class_name="muted chart-empty")),
         rx.cond(S.notes[name] != "", rx.el.p(S.notes[name], class_name="muted small dash-note")),
+        rx.cond(S.has[name], rx.el.div(
+            rx.el.a("CSV", href=f"/exports/metrics/{name}.csv?" + S.export_query, class_name="link small",
+                    id=f"export-{name.replace('_', '-')}-csv"),
+            rx.el.a("XLSX", href=f"/exports/metrics/{name}.xlsx?" + S.export_query, class_name="link small",
+                    id=f"export-{name.replace('_', '-')}-xlsx"),
+            class_name="dash-exports")),
         class_name="card chart-card dash-card", id=f"chart-{name.replace('_', '-')}",
     )
 

@@ -337,6 +337,7 @@ class DashboardState(DataState):
     actions_shown: bool = False
     unit_title: str = ""  # "AUM by branch / team / RM / segment"
     updated_at: str = ""  # when the figures were last read, in words ("live")
+    export_query: str = ""  # the filters as a query string for the tables' CSV / XLSX links
     _watch: int = 0  # bumped by every load: an older watcher stops
     _cell: tuple = (None, None, None)  # (branch, team, RM) the figures are limited to: which changes concern them
     # drill-down
@@ -455,6 +456,9 @@ class DashboardState(DataState):
         self.error = ""
         self._options(offered, loc)
         self._cell = (q.branch_id, q.team_id, q.owner_id)
+        from urllib.parse import urlencode
+
+        self.export_query = urlencode(self._filters())
         self.period = label("dash.period", loc, start=format_date(q.start, loc), end=format_date(q.end, loc))
         self.kpis = key_figures(data, loc)
         has, notes, bars = {}, {}, {}

@@ -84,3 +84,25 @@ def export_customers_file(fmt: str, request: Request, q: str = "", filters: str 
     except DomainError as exc:
         return _error(request, exc, locale)
     return attachment(out.data, out.content_type, out.filename, **{"X-Export-Rows": str(out.rows)})
+
+
+@router.get("/metrics/{figure}.{fmt}")
+def export_metric_file(figure: str, fmt: str, request: Request, date_from: str | None = None,
+                       date_to: str | None = None, branch_id: str | None = None, team_id: str | None = None,
+                       rm_id: str | None = None, product_type: str | None = None) -> Response:
+    """A dashboard figure's table (services/analytics/exports.py): the dashboard's filters, the actor's scope."""
+    from services.analytics.exports import export_figure
+
+    locale = request_locale(request)
+    actor = request_actor(request)
+    if actor is None:
+        return _error(request, SessionInvalid(), locale)
+    filters = {"date_from": date_from, "date_to": date_to, "branch_id": branch_id, "team_id": team_id,
+               "rm_id": rm_id, "product_type": product_type}
+    try:
+        with unit_of_work() as uow:
+            out = export_figure(uow=uow, actor=actor, figure=figure, filters=filters, fmt=fmt, locale=locale)
+            uow.commit()  # the audit event of the export
+    except DomainError as exc:
+        return _error(request, exc, locale)
+    return attachment(out.data, out.content_type, out.filename, **{"X-Export-Rows": str(out.rows)})
