@@ -20,6 +20,7 @@ from services.loans import service as loans
 from services.security.policy import Permission, permits
 from services.underwriting import service as underwriting
 from services.validation.input import whole_number
+from services.workflows import delegation as delegation_service
 from services.workflows import inbox as inbox_service
 from services.workflows import instances
 from state.i18n import label
@@ -89,6 +90,11 @@ class ApprovalsState(DataState):
     can_act: bool = False
     comment: str = ""
     detail_error: str = ""
+    # delegation while away
+    away_open: bool = False
+    candidates: list[dict[str, str]] = []
+    delegations: list[dict[str, str]] = []
+    away_error: str = ""
 
     def _purge(self) -> None:
         self.kind, self.page = "", 1
@@ -96,6 +102,7 @@ class ApprovalsState(DataState):
         self.has_prev = self.has_next = False
         self.loaded = False
         self.error = self.notice = ""
+        self.away_open, self.candidates, self.delegations, self.away_error = False, [], [], ""
         self._close()
 
     def _close(self) -> None:
@@ -248,6 +255,78 @@ class ApprovalsState(DataState):
             self._open(actor, int(self.selected))
         return None
 
+    # ------------------------------------------------------------ delegation
+
+    def _load_delegations(self, actor: Any) -> None:
+        loc = self._locale()
+        try:
+            with unit_of_work(readonly=True) as uow:
+                mine = delegation_service.my_delegations(uow=uow, actor=actor)
+                people = delegation_service.delegate_candidates(uow=uow, actor=actor) if self.away_open else []
+        except DomainError as exc:
+            self.away_error = exc.message(loc)
+            return
+        self.delegations = [{
+            "id": str(d.id),
+            "text": label("approvals.delegation_row", loc, delegator=d.delegator, delegate=d.delegate,
+                          start=format_datetime(d.starts_at, loc), end=format_datetime(d.ends_at, loc)),
+            "reason": d.reason, "active": label("approvals.delegation_active", loc) if d.active else "",
+            "mine": "1" if d.delegator_id == actor.id else ""} for d in mine]
+        self.candidates = [{"id": str(i), "name": n} for i, n in people]
+
+    @rx.event
+    def toggle_away(self):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        self.away_open = not self.away_open
+        self.away_error = ""
+        self._load_delegations(actor)
+        return None
+
+    @rx.event
+    def delegate(self, form: Any):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        if not isinstance(form, dict) or len(form) > 8:
+            return None
+        who = whole_number(form.get("delegate_id"), low=1, high=2**31 - 1)
+        try:
+            with unit_of_work() as uow:
+                made = delegation_service.delegate(uow=uow, actor=actor, delegate_id=who,
+                                                   starts_at=form.get("starts_at"), ends_at=form.get("ends_at"),
+                                                   reason=form.get("reason"))
+                uow.commit()
+        except DomainError as exc:
+            self.away_error = exc.message(loc)
+            return None
+        self.away_error = ""
+        self.notice = label("approvals.delegated", loc, name=made.delegate)
+        self._load_delegations(actor)
+        return None
+
+    @rx.event
+    def revoke(self, delegation_id: Any):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        did = whole_number(delegation_id, low=1, high=2**31 - 1)
+        if did is None:
+            return None
+        try:
+            with unit_of_work() as uow:
+                delegation_service.revoke_delegation(uow=uow, actor=actor, delegation_id=did)
+                uow.commit()
+        except DomainError as exc:
+            self.away_error = exc.message(loc)
+            return None
+        self.notice = label("approvals.revoked", loc)
+        self._load_delegations(actor)
+        return None
+
     # ------------------------------------------------------------ events
 
     @rx.event
@@ -259,6 +338,7 @@ class ApprovalsState(DataState):
         if actor is None:
             return stop
         self._fetch(actor)
+        self._load_delegations(actor)
         try:
             raw = (self.router.url.query_parameters or {}).get("task", "")
         except AttributeError:

@@ -12,6 +12,7 @@ from state.approvals import ApprovalsState as S
 
 # Page-specific layout; the app's stylesheets (assets/) give every class used here its look.
 _CSS = """
+.ap-col { display: flex; flex-direction: column; gap: 16px; min-width: 0; }
 .ap-layout { display: grid; grid-template-columns: 1fr; gap: 16px; align-items: start; }
 @media (min-width: 1024px) {
   .ap-layout.has-detail { grid-template-columns: minmax(0, 1fr) minmax(0, 1.15fr); }
@@ -111,7 +112,7 @@ def _list() -> rx.Component:
             rx.el.button(rx.icon("chevron-right", size=16), type="button", aria_label="Next", class_name="btn",
                          disabled=~S.has_next, on_click=S.next_page, id="approvals-next"),
             class_name="pager")),
-        class_name="card ap-list",
+        class_name="card",
     )
 
 
@@ -130,6 +131,42 @@ def _event(h: rx.Var) -> rx.Component:
         rx.el.span(h["text"]),
         rx.cond(h["comment"] != "", rx.el.span(h["comment"], class_name="comment")),
         class_name=h["kind"],
+    )
+
+
+def _away() -> rx.Component:
+    """Delegation while away: to whom, from when until when; the delegations given and received, revocable."""
+    return rx.el.section(
+        rx.el.button(rx.icon("plane", size=16), t("approvals.away"), type="button", class_name="btn",
+                     on_click=S.toggle_away, id="approvals-away", aria_expanded=rx.cond(S.away_open, "true", "false")),
+        rx.cond(S.delegations.length() > 0, rx.el.ul(rx.foreach(S.delegations, lambda d: rx.el.li(
+            rx.el.div(rx.el.span(d["text"]),
+                      rx.cond(d["reason"] != "", rx.el.span(d["reason"], class_name="muted small")),
+                      class_name="item-main"),
+            rx.el.div(rx.cond(d["active"] != "", rx.el.span(d["active"], class_name="badge")),
+                      rx.cond(d["mine"] != "", rx.el.button(
+                          t("approvals.revoke"), type="button", class_name="btn small", on_click=S.revoke(d["id"]),
+                          id="delegation-revoke-" + d["id"]))),
+            class_name="item", id="delegation-" + d["id"])), class_name="item-list", id="approvals-delegations")),
+        rx.cond(S.away_open, rx.form(
+            rx.el.p(t("approvals.away_hint"), class_name="muted small"),
+            rx.el.label(rx.el.span(t("approvals.delegate_to"), class_name="field-label"),
+                        rx.el.select(rx.foreach(S.candidates, lambda c: rx.el.option(c["name"], value=c["id"])),
+                                     name="delegate_id", id="delegation-delegate", class_name="field-input"),
+                        class_name="field"),
+            rx.el.label(rx.el.span(t("approvals.from"), class_name="field-label"),
+                        rx.el.input(type="datetime-local", name="starts_at", id="delegation-from",
+                                    class_name="field-input"), class_name="field"),
+            rx.el.label(rx.el.span(t("approvals.until"), class_name="field-label"),
+                        rx.el.input(type="datetime-local", name="ends_at", id="delegation-until",
+                                    class_name="field-input"), class_name="field"),
+            rx.el.label(rx.el.span(t("approvals.reason"), class_name="field-label"),
+                        rx.el.input(name="reason", max_length=200, id="delegation-reason", class_name="field-input"),
+                        class_name="field"),
+            _alert(S.away_error, "delegation-error"),
+            rx.el.button(t("approvals.delegate_save"), type="submit", class_name="btn-primary", id="delegation-save"),
+            on_submit=S.delegate, reset_on_submit=False, class_name="ap-section", id="delegation-form")),
+        class_name="card ap-section", id="approvals-away-card",
     )
 
 
@@ -203,7 +240,7 @@ def approvals_page() -> rx.Component:
         _alert(S.error, "approvals-error"),
         rx.cond(S.notice != "", rx.el.div(S.notice, class_name="ap-notice", role="status", id="approvals-notice")),
         rx.el.div(
-            _list(),
+            rx.el.div(_list(), _away(), class_name="ap-list ap-col"),
             rx.cond(S.selected != "", _detail()),
             class_name=rx.cond(S.selected != "", "ap-layout has-detail", "ap-layout"),
         ),

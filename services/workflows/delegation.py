@@ -44,7 +44,7 @@ def _when(value: Any, field: str) -> datetime:
 def _view(d: ApprovalDelegation, names: dict[int, str], now: datetime) -> DelegationView:
     return DelegationView(id=d.id, delegator=names.get(d.delegator_id, ""), delegate=names.get(d.delegate_id, ""),
                           delegate_id=d.delegate_id, starts_at=d.starts_at, ends_at=d.ends_at, reason=d.reason or "",
-                          active=d.revoked_at is None and d.starts_at <= now < d.ends_at)
+                          active=d.revoked_at is None and d.starts_at <= now < d.ends_at, delegator_id=d.delegator_id)
 
 
 @requires(Permission.APPROVAL_DECIDE)

@@ -155,3 +155,4 @@ class DelegationView:
     ends_at: datetime
     reason: str
     active: bool
+    delegator_id: int = 0

@@ -86,5 +86,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "approvals.step.Task_Revise": ("修改后重新提交", "Revise and resubmit"),
     "approvals.step.Task_Underwriter": ("人工核保", "Underwriter review"),
     "approvals.step.Task_Complete": ("补充健康告知", "Complete the health questionnaire"),
+    # delegation while away
+    "approvals.away": ("外出委托", "Away? Delegate"),
+    "approvals.away_hint": ("外出期间，受托人可以以您的角色和权限处理您的审批（均记录为代您审批），经办与审批分离同样适用。",
+                            "While you are away your delegate may act on your approvals in your roles and authority "
+                            "(recorded as on your behalf); maker-checker holds for both of you."),
+    "approvals.delegate_to": ("受托人", "Delegate"),
+    "approvals.from": ("开始", "From"),
+    "approvals.until": ("结束", "Until"),
+    "approvals.reason": ("原因", "Reason"),
+    "approvals.delegate_save": ("委托", "Delegate"),
+    "approvals.delegations": ("委托", "Delegations"),
+    "approvals.delegation_row": ("{delegator} → {delegate}：{start} 至 {end}",
+                                 "{delegator} → {delegate}: {start} to {end}"),
+    "approvals.delegation_active": ("生效中", "Active"),
+    "approvals.revoke": ("撤销", "Revoke"),
+    "approvals.delegated": ("已委托给 {name}。", "Delegated to {name}."),
+    "approvals.revoked": ("委托已撤销。", "Delegation revoked."),
     "approvals.page_info": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
 }

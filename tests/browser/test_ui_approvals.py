@@ -92,6 +92,13 @@ def test_the_branch_manager_signs_on_a_desktop(desktop_page: Page) -> None:
     page.click("#approval-reject")
     expect(page.locator("#approvals-notice")).to_contain_text("Rejected.")
     expect(page.locator(f"#approval-{task_id}")).to_have_count(0)
+    # Away: the delegation form offers colleagues who may approve; a period ending before it starts is refused.
+    page.click("#approvals-away")
+    expect(page.locator("#delegation-delegate option").first).to_be_attached()
+    page.fill("#delegation-from", "2030-01-10T09:00")
+    page.fill("#delegation-until", "2030-01-05T18:00")
+    page.click("#delegation-save")
+    expect(page.locator("#delegation-error")).to_contain_text("not valid")
     # Chinese.
     page.click("#lang-zh_CN")
     expect(page.locator("h1")).to_have_text("审批待办")

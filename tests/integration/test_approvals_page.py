@@ -112,3 +112,39 @@ def test_handlers_take_only_what_the_page_offers(page_state, wf_actors, loan):
     _call(s, "set_kind", "'; drop")
     assert s.kind == ""
     _call(s, "decide", "launch")
+
+
+def test_delegating_while_away(page_state, wf_actors, new_customer, uow_factory):
+    from services.loans import service as loans
+
+    s = page_state(ApprovalsState, wf_actors["bm_b"])
+    s.locale = "en"
+    _call(s, "load")
+    _call(s, "toggle_away")
+    assert s.away_open and str(wf_actors["co"].id) in {c["id"] for c in s.candidates}
+    _call(s, "delegate", {"delegate_id": str(wf_actors["co"].id), "starts_at": "2026-11-20T08:00",
+                          "ends_at": "2026-11-10T08:00", "reason": "年假"})
+    assert "not valid" in s.away_error
+    _call(s, "delegate", {"delegate_id": str(wf_actors["co"].id), "starts_at": "2026-11-20T08:00",
+                          "ends_at": "2026-11-25T18:00", "reason": "年假"})
+    assert s.away_error == "" and s.notice == "Delegated to CO."
+    assert s.delegations[0]["mine"] == "1" and s.delegations[0]["active"] == "Active"
+    # The credit officer now sees the Shanghai branch manager's sign-off, marked as on his behalf.
+    c = new_customer("rm_b1")
+    with uow_factory() as uow:
+        loans.submit_application(uow=uow, actor=wf_actors["rm_b1"], customer_id=c.id, data={
+            **APP, "amount": "900000", "product_type": "mortgage", "term_months": 240, "collateral_type": "property",
+            "collateral_value": "3000000", "monthly_income": "60000"})
+        uow.commit()
+    co = page_state(ApprovalsState, wf_actors["co"])
+    co.locale = "en"
+    _call(co, "load")
+    assert {r["behalf"] for r in co.rows} == {"For BM_B", ""}
+    assert co.delegations[0]["mine"] == ""  # received, not his to revoke
+    _call(co, "revoke", co.delegations[0]["id"])
+    assert co.away_error  # not found for him
+    s = page_state(ApprovalsState, wf_actors["bm_b"])  # the fixture signs in one actor at a time
+    s.locale = "en"
+    _call(s, "load")
+    _call(s, "revoke", s.delegations[0]["id"])
+    assert s.away_error == "" and s.notice == "Delegation revoked." and s.delegations == []
