@@ -15,6 +15,7 @@ REFLEX := $(VENV)/bin/reflex
 TOOLS := $(ROOT)/.tools
 BUN_VERSION := 1.4.4
 WORKBOX_VERSION := 7.4.1
+IDB_VERSION := 8.0.4
 NODE_MIN_VERSION := 22.22.0
 SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
 
@@ -94,18 +95,21 @@ tools: pwa-tools
 	npm install --silent --no-audit --no-fund --prefix "$(TOOLS)" "bun@$(BUN_VERSION)"; \
 	"$(TOOLS)/node_modules/.bin/bun" --version >/dev/null
 
-# Workbox (the service worker of each production build: fincrm_app/pwa.py, workbox-config.cjs) and workbox-window
-# (its registration in the page: assets/pwa.js), from the npm registry into .tools. Without npm the app still
+# Workbox (the service worker of each production build: fincrm_app/pwa.py, workbox-config.cjs), workbox-window
+# (its registration in the page: assets/pwa.js) and idb (notes kept on the device: assets/offline-notes.js), from the
+# npm registry into .tools. Without npm the app still
 # builds and runs, without offline support.
 pwa-tools:
 	@set -e; \
 	have=$$(sed -n 's/^ *"version": "\(.*\)",*$$/\1/p' "$(TOOLS)/node_modules/workbox-cli/package.json" 2>/dev/null | head -n1); \
-	if [ "$$have" = "$(WORKBOX_VERSION)" ] && [ -f "$(TOOLS)/node_modules/workbox-window/build/workbox-window.prod.umd.js" ]; then exit 0; fi; \
+	if [ "$$have" = "$(WORKBOX_VERSION)" ] && [ -f "$(TOOLS)/node_modules/workbox-window/build/workbox-window.prod.umd.js" ] \
+	   && [ -f "$(TOOLS)/node_modules/idb/build/umd.js" ]; then exit 0; fi; \
 	if ! command -v npm >/dev/null 2>&1; then \
 	  echo "NOTE: npm not found: the app builds without its service worker (apt-get install npm)"; exit 0; \
 	fi; \
-	echo "Installing workbox-cli@$(WORKBOX_VERSION) and workbox-window@$(WORKBOX_VERSION) into .tools"; \
-	npm install --silent --no-audit --no-fund --prefix "$(TOOLS)" "workbox-cli@$(WORKBOX_VERSION)" "workbox-window@$(WORKBOX_VERSION)"
+	echo "Installing workbox-cli@$(WORKBOX_VERSION), workbox-window@$(WORKBOX_VERSION) and idb@$(IDB_VERSION) into .tools"; \
+	npm install --silent --no-audit --no-fund --prefix "$(TOOLS)" "workbox-cli@$(WORKBOX_VERSION)" \
+	  "workbox-window@$(WORKBOX_VERSION)" "idb@$(IDB_VERSION)"
 
 # Chromium (browser tests), its driver, CJK fonts (PDFs and screenshots), poppler (PDF checks).
 system-deps:

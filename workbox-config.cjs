@@ -24,6 +24,8 @@ module.exports = {
     "pwa.js",
     "hotkeys.js",
     "workbox-window.prod.umd.js",
+    "idb.umd.js",
+    "offline-notes.js",
     "offline.html",
     "favicon.svg",
     "manifest*.webmanifest",

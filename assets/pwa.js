@@ -69,8 +69,17 @@
     });
   }
 
+  function load(src, then) {
+    var script = document.createElement("script");
+    script.src = src;
+    if (then) script.onload = then;
+    document.head.appendChild(script);
+  }
+
   function start() {
     useManifestLanguage();
+    // Notes written without signal (assets/offline-notes.js over npm idb, both copied in by the build).
+    load("/idb.umd.js", function () { load("/offline-notes.js"); });
     if (!("serviceWorker" in navigator)) return;
     var script = document.createElement("script");
     script.src = "/workbox-window.prod.umd.js";

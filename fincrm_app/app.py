@@ -60,6 +60,8 @@ from fincrm_app.api.recordings import router as recordings_router  # noqa: E402
 api.include_router(recordings_router)  # /recordings/... (chunked upload, playback), /disclosures/... (preview, print)
 from fincrm_app.api.call import router as call_router  # noqa: E402
 api.include_router(call_router)  # /call/{customer}: the agenda's call button, a redirect to tel: (session cookie)
+from fincrm_app.api.sync import router as sync_router  # noqa: E402
+api.include_router(sync_router)  # /sync/notes: notes written offline, sent when the signal returns (session cookie)
 
 
 def _guarded(asgi):

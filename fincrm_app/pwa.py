@@ -102,7 +102,8 @@ def manifest_text(locale: str) -> str:
 
 def offline_html() -> str:
     """The page the service worker serves for a navigation that cannot reach the server: static, both languages,
-    no script (the CSP allows none inline), a plain link to try again."""
+    a plain link to try again, and the form to write a note about a recently opened customer, kept on the device
+    until the signal returns (assets/offline-notes.js: external scripts only, the CSP allows none inline)."""
     def both(key: str) -> tuple[str, str]:
         zh, en = _labels()[key]
         return html.escape(zh), html.escape(en)
@@ -110,6 +111,14 @@ def offline_html() -> str:
     title_zh, title_en = both("pwa.offline.title")
     body_zh, body_en = both("pwa.offline.body")
     retry_zh, retry_en = both("pwa.offline.retry")
+    note = {k: both(f"pwa.note.{k}") for k in ("title", "customer", "kind", "notes", "save")}
+    kinds = "".join(f'<option value="{k}">{zh} · {en}</option>'
+                    for k, (zh, en) in ((k, both(f"pwa.note.kind.{k}")) for k in ("visit", "call", "note")))
+
+    def pair(key: str) -> str:
+        zh, en = note[key]
+        return f'{zh} · <span lang="en">{en}</span>'
+
     return f"""<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -125,7 +134,14 @@ def offline_html() -> str:
   main {{ max-width: 30rem; margin: 0 auto; padding: 3rem 1.25rem; box-sizing: border-box; }}
   img {{ width: 72px; height: 72px; border-radius: 16px; }}
   h1 {{ font-size: 1.375rem; margin: 1.5rem 0 .25rem; }}
-  h2 {{ font-size: 1.0625rem; font-weight: 500; color: #60646c; margin: 0 0 1rem; }}
+  .en-title {{ font-size: 1.0625rem; font-weight: 500; color: #60646c; margin: 0 0 1rem; }}
+  h2 {{ font-size: 1.125rem; margin: 2rem 0 .5rem; }}
+  label {{ display: block; margin: .75rem 0 .25rem; font-weight: 500; }}
+  select, textarea {{ width: 100%; box-sizing: border-box; min-height: 44px; font: inherit; font-size: 16px;
+                     padding: 8px; border: 1px solid #cdced6; border-radius: 8px; }}
+  button {{ min-height: 48px; margin-top: 1rem; padding: 0 1.25rem; border: 0; border-radius: 8px;
+           background: {THEME_COLOR}; color: #fff; font: inherit; font-weight: 600; }}
+  .muted {{ color: #60646c; }}
   p {{ line-height: 1.6; margin: .5rem 0; }}
   p[lang=en] {{ color: #60646c; }}
   a.retry {{ display: inline-flex; align-items: center; justify-content: center; min-height: 48px;
@@ -136,12 +152,28 @@ def offline_html() -> str:
 <body>
 <main id="fincrm-offline">
 <img src="/icons/icon-192.png" alt="FinCRM">
-<h1>{title_zh}</h1>
-<h2 lang="en">{title_en}</h2>
+<h1 id="offline-title">{title_zh}</h1>
+<p lang="en" id="offline-title-en" class="en-title">{title_en}</p>
 <p>{body_zh}</p>
 <p lang="en">{body_en}</p>
 <a class="retry" href="/agenda">{retry_zh} · <span lang="en">{retry_en}</span></a>
+<section id="offline-note" hidden>
+<h2>{pair("title")}</h2>
+<form id="offline-form">
+<label for="offline-customer">{pair("customer")}</label>
+<select id="offline-customer" name="customer"></select>
+<label for="offline-kind">{pair("kind")}</label>
+<select id="offline-kind" name="kind">{kinds}</select>
+<label for="offline-notes">{pair("notes")}</label>
+<textarea id="offline-notes" name="notes" rows="5" maxlength="4000" required></textarea>
+<button type="submit" id="offline-save">{pair("save")}</button>
+</form>
+<p id="offline-waiting" role="status"></p>
+</section>
+<p id="offline-none" class="muted"></p>
 </main>
+<script src="/idb.umd.js"></script>
+<script src="/offline-notes.js"></script>
 </body>
 </html>
 """
@@ -229,11 +261,13 @@ def _tool(name: str) -> str | None:
 
 
 def _workbox_window() -> Path | None:
-    for base in (ROOT / ".tools" / "node_modules", ):
-        candidate = base / "workbox-window" / "build" / "workbox-window.prod.umd.js"
-        if candidate.exists():
-            return candidate
-    return None
+    candidate = ROOT / ".tools" / "node_modules" / "workbox-window" / "build" / "workbox-window.prod.umd.js"
+    return candidate if candidate.exists() else None
+
+
+def _idb() -> Path | None:
+    candidate = ROOT / ".tools" / "node_modules" / "idb" / "build" / "umd.js"
+    return candidate if candidate.exists() else None
 
 
 _GLOB_SPECIAL = str.maketrans({c: f"[{c}]" for c in "[]{}()*?!+@"})
@@ -266,10 +300,12 @@ def build_service_worker(static_dir: Path) -> bool:
     missing or Workbox fails (the build is still served, without offline support)."""
     workbox = _tool("workbox")
     window = _workbox_window()
-    if workbox is None or window is None:
-        log.warning("PWA: workbox-cli / workbox-window not found in .tools (run `make tools`); no service worker")
+    idb = _idb()
+    if workbox is None or window is None or idb is None:
+        log.warning("PWA: workbox-cli / workbox-window / idb not found in .tools (run `make tools`); no service worker")
         return False
     shutil.copyfile(window, static_dir / "workbox-window.prod.umd.js")
+    shutil.copyfile(idb, static_dir / "idb.umd.js")
     shell = [f.translate(_GLOB_SPECIAL) for f in app_shell(static_dir)]
     env = dict(os.environ, FINCRM_PWA_STATIC_DIR=str(static_dir), FINCRM_PWA_SHELL=json.dumps(shell))
     proc = subprocess.run([workbox, "generateSW", str(WORKBOX_CONFIG)], cwd=ROOT, env=env,

@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 from services.analytics.models import (EmailMessage, MetricCustomer, MetricFact, MetricGrant,  # noqa: F401
                                        MetricOpportunity, NextBestAction, ReportSubscription)
 from services.activities.models import BehaviourEvent, Interaction, Task, Ticket  # noqa: F401
-from services.agenda.models import Reminder, ReminderRule  # noqa: F401
+from services.agenda.models import OfflineSubmission, Reminder, ReminderRule  # noqa: F401
 from services.aml.models import (Alert, Case, CaseNote, MonitoringRule, MonitorMark, RescreenRun,  # noqa: F401
                                  RiskAssessment, ScreeningHit, Watchlist, WatchlistEntry)
 from services.customer360.models import OwnerChange  # noqa: F401

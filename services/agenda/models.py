@@ -44,3 +44,18 @@ class Reminder(SQLModel, table=True):
     # The reason went away (assessment renewed, customer contacted, the day passed) or the RM dismissed it.
     resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     dismissed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class OfflineSubmission(SQLModel, table=True):
+    """A note written on a phone without signal and sent later (services/agenda/sync.py): the device's key for it,
+    so a note sent twice (a retry after a lost answer) is recorded once."""
+
+    __tablename__ = "offline_submission"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_offline_submission_user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    key: str = Field(sa_type=String(64))
+    request_hash: str = Field(sa_type=String(64))
+    interaction_id: int = Field(foreign_key="interaction.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -74,8 +74,8 @@ def test_installable_and_offline_page(installed) -> None:
     # No signal: a page the person opens is the offline page, in both languages, from the service worker.
     context.set_offline(True)
     page.goto("/agenda")
-    expect(page.locator("#fincrm-offline h1")).to_have_text("无法连接服务器")
-    expect(page.locator("#fincrm-offline h2")).to_have_text("Cannot reach the server")
+    expect(page.locator("#offline-title")).to_have_text("无法连接服务器")
+    expect(page.locator("#offline-title-en")).to_have_text("Cannot reach the server")
     box = page.locator("#fincrm-offline a.retry").bounding_box()
     assert box and box["height"] >= 44
     assert serious_a11y_violations(page) == []
@@ -130,3 +130,56 @@ def test_every_page_links_the_manifest(live_app: LiveApp) -> None:
     links = re.findall(r"<link [^>]*>", html)
     assert any('rel="manifest"' in link and 'href="/manifest.webmanifest"' in link for link in links)
     assert re.search(r'<script [^>]*src="/pwa.js"', html)
+
+
+def test_a_note_written_offline_is_sent_once_when_the_signal_returns(installed, live_app: LiveApp) -> None:
+    """Open a customer while online (remembered on the device), lose the signal, write a visit note on the offline
+    page (kept in IndexedDB), get the signal back: the app sends it, once, and it is the customer's interaction."""
+    import sqlite3
+    import time
+
+    from ui_steps import sign_in
+
+    context, page, _ = installed
+    sign_in(page, "rm")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto("/agenda")
+    link = page.locator("[id^=agenda-reminder-customer-]").first
+    href = link.get_attribute("href")
+    page.goto(href)
+    name = page.locator("#customer-name")
+    expect(name).not_to_be_empty()
+    customer = name.text_content().strip()
+    remembered = ("window.idb ? idb.openDB('fincrm-device', 1).then(d => d.getAll('customers'))"
+                  ".then(a => a.map(c => c.name)) : []")
+    deadline = time.monotonic() + 15
+    while customer not in page.evaluate(remembered):
+        assert time.monotonic() < deadline, "the customer was not remembered on the device"
+        time.sleep(0.5)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    context.set_offline(True)
+    page.goto("/agenda")
+    expect(page.locator("#offline-note")).to_be_visible()
+    expect(page.locator("#offline-customer option").first).to_have_text(customer)
+    text = f"离线拜访记录 {time.time_ns()}"
+    page.fill("#offline-notes", text)
+    page.click("#offline-save")
+    expect(page.locator("#offline-waiting")).to_contain_text("1")
+    assert serious_a11y_violations(page) == []
+
+    context.set_offline(False)
+    page.goto("/agenda")
+    db = live_app.db_url.removeprefix("sqlite:///")
+    deadline = time.monotonic() + 30
+    while True:
+        with sqlite3.connect(db) as conn:
+            found = conn.execute("SELECT customer_id, kind FROM interaction WHERE notes = ?", (text,)).fetchall()
+        if found:
+            break
+        assert time.monotonic() < deadline, "the note written offline was not sent"
+        time.sleep(0.5)
+    assert len(found) == 1 and found[0][1] == "visit" and f"/customers/{found[0][0]}" == href.rstrip("/")
+    expect(page.locator("#fincrm-sync")).to_contain_text("已上传：1")
+    left = page.evaluate("idb.openDB('fincrm-device', 1).then(d => d.getAll('notes')).then(a => a.length)")
+    assert left == 0
