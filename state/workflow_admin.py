@@ -14,6 +14,7 @@ from services.i18n import format_datetime, format_number, translate
 from services.security.models import Role
 from services.workflows import definitions
 from services.workflows.definitions import DefinitionRejected
+from services.validation.input import whole_number
 from services.workflows.validation import approver_roles
 from state.i18n import label
 from state.session import DataState
@@ -39,6 +40,12 @@ class WorkflowAdminState(DataState):
     error: str = ""
     loaded: bool = False
     form_key: str = "0"  # changes when the form is reloaded, so the inputs show the saved values
+    # the decision tables in the dmn-js editor, one document at a time
+    dmn_tabs: list[dict[str, str]] = []
+    dmn_index: int = 0
+    table_xml: str = ""
+    table_dirty: bool = False
+    _table_draft: str = ""
     _draft: str = ""
     _table_ids: list[str] = []
     _descriptions: list[list[str]] = []
@@ -74,6 +81,11 @@ class WorkflowAdminState(DataState):
                           "running": label("wfadmin.running", loc, n=format_number(v.running, loc)) if v.running else "",
                           "current": "1" if v.current else ""} for v in versions]
         self.diagram_xml, self._draft, self.draft_dirty = current.bpmn_xml, "", False
+        self.dmn_tabs = [{"index": str(i), "id": did, "name": name} for i, (did, name) in enumerate(current.decisions)]
+        if not 0 <= self.dmn_index < len(current.dmn_xmls):
+            self.dmn_index = 0
+        self.table_xml = current.dmn_xmls[self.dmn_index] if current.dmn_xmls else ""
+        self._table_draft, self.table_dirty = "", False
         self.steps = [{"id": s.id, "name": s.name, "role": s.role, "sla_hours": s.sla_hours,
                        "escalate_to": s.escalate_to, "maker": "1" if s.maker_step else ""} for s in params.steps]
         self.table_meta = [{"id": t.decision_id, "name": t.name, "policy": t.hit_policy} for t in params.tables]
@@ -130,6 +142,47 @@ class WorkflowAdminState(DataState):
     def diagram_failed(self, reason: Any):
         text = reason[:300] if isinstance(reason, str) else ""
         self.error = label("wfadmin.engine_failed", self._locale(), reason=text)
+
+    @rx.event
+    def select_table(self, index: Any):
+        i = whole_number(index, low=0, high=100)
+        if i is not None and i < len(self.dmn_tabs):
+            self.dmn_index = i
+        self.problems, self.notice = [], ""
+        return self._refresh()
+
+    @rx.event
+    def table_changed(self, xml: Any):
+        if isinstance(xml, str) and 0 < len(xml) <= MAX_XML:
+            self._table_draft, self.table_dirty = xml, True
+
+    @rx.event
+    def save_table(self, form: Any):
+        """The decision table edited in dmn-js, with the current diagram and the other tables: a new version."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        if not self._table_draft:
+            self.notice = label("wfadmin.unchanged", loc)
+            return None
+        try:
+            with unit_of_work() as uow:
+                current = definitions.get_version(uow=uow, actor=actor, key=self.key)
+                dmns = list(current.dmn_xmls)
+                if not 0 <= self.dmn_index < len(dmns):
+                    return None
+                dmns[self.dmn_index] = self._table_draft
+                saved = definitions.save_version(uow=uow, actor=actor, key=self.key, bpmn_xml=current.bpmn_xml,
+                                                 dmn_xmls=dmns, note=self._note(form) or None)
+                uow.commit()
+        except DomainError as exc:
+            self._refused(exc, loc)
+            return None
+        self.problems = []
+        self._fetch(actor)
+        self.notice = label("wfadmin.saved", loc, version=saved.version)
+        return None
 
     @rx.event
     def check_diagram(self):

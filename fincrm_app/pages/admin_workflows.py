@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.bpmn_modeler import bpmn_modeler
+from components.dmn_modeler import dmn_modeler
 from components.i18n import t
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
@@ -13,6 +14,8 @@ from state.workflow_admin import WorkflowAdminState as S
 _CSS = """
 .wf-defs { display: flex; gap: 8px; flex-wrap: wrap; }
 .wf-def { display: flex; flex-direction: column; align-items: flex-start; gap: 2px; min-height: 44px; }
+.wf-dmn { min-height: 260px; max-height: 520px; overflow: auto; border: 1px solid var(--border); border-radius: 8px;
+  background: #fff; }
 .wf-canvas { height: 460px; border: 1px solid var(--border); border-radius: 8px; background: #fff; }
 @media (max-width: 767px) { .wf-canvas { height: 360px; } }
 .wf-actions { display: flex; gap: 8px; flex-wrap: wrap; align-items: flex-end; }
@@ -118,6 +121,26 @@ def admin_workflows_page() -> rx.Component:
                     class_name="wf-actions"),
                 on_submit=S.save_diagram, reset_on_submit=True),
             class_name="card wf-section", id="wf-diagram",
+        ),
+        rx.el.section(
+            rx.el.h2(t("wfadmin.tables"), class_name="section-title"),
+            rx.el.p(t("wfadmin.tables_hint"), class_name="muted small"),
+            rx.el.div(rx.foreach(S.dmn_tabs, lambda d: rx.el.button(
+                d["name"], type="button", role="tab", id="wf-dmn-tab-" + d["id"], on_click=S.select_table(d["index"]),
+                class_name=rx.cond(S.dmn_index.to_string() == d["index"], "work-tab active", "work-tab"))),
+                class_name="work-tabs", role="tablist"),
+            dmn_modeler(xml=S.table_xml, on_changed=S.table_changed, on_failed=S.diagram_failed, id="wf-dmn",
+                        class_name="wf-dmn", aria_label=t("wfadmin.tables")),
+            rx.form(
+                rx.el.div(
+                    rx.el.label(rx.el.span(t("wfadmin.note"), class_name="field-label"),
+                                rx.el.input(name="note", max_length=300, id="wf-table-note", class_name="field-input"),
+                                class_name="field"),
+                    rx.el.button(t("wfadmin.save_table"), type="submit", class_name="btn-primary", id="wf-save-table",
+                                 disabled=~S.table_dirty),
+                    class_name="wf-actions"),
+                on_submit=S.save_table, reset_on_submit=True),
+            class_name="card wf-section", id="wf-tables",
         ),
         rx.el.section(
             rx.el.h2(t("wfadmin.parameters"), class_name="section-title"),

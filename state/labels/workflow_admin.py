@@ -21,6 +21,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "wfadmin.valid": ("校验通过，可以保存。", "No problems: it may be saved."),
     "wfadmin.saved": ("已保存为第 {version} 版。", "Saved as version {version}."),
     "wfadmin.note": ("版本说明", "What changed"),
+    "wfadmin.tables": ("决策表", "Decision tables"),
+    "wfadmin.tables_hint": ("在表格中直接编辑规则（DMN）；保存时与流程图一起校验。",
+                            "Edit the rules in the table (DMN); they are checked with the diagram when saved."),
+    "wfadmin.save_table": ("保存决策表为新版本", "Save the table as a new version"),
     "wfadmin.parameters": ("常用参数", "Everyday parameters"),
     "wfadmin.parameters_hint": ("无需修改流程图：调整各审批环节的角色、时限和升级对象，以及决策表（路由阈值、审批权限矩阵、评分卡）的各行。",
                                 "Without touching the diagram: each step's role, SLA hours and escalation, and the rows "

@@ -66,6 +66,28 @@ def test_the_admin_drags_a_step_and_saves_a_version(desktop_page: Page) -> None:
     expect(page.locator("#wf-notice")).to_have_text("Saved as version 4.")
 
 
+def test_the_admin_edits_a_decision_table(desktop_page: Page) -> None:
+    page = desktop_page
+    _admin(page)
+    page.click("#lang-en")
+    page.click("#wf-dmn-tab-loan_grade")
+    table = page.locator("#wf-dmn table")
+    expect(table).to_be_visible()
+    cell = page.locator("#wf-dmn td.input-cell", has_text=">= 700").first
+    expect(cell).to_be_visible()
+    expect(page.locator("#wf-save-table")).to_be_disabled()
+    cell.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("5")
+    page.locator("#wf-dmn th").first.click()  # leave the cell
+    expect(page.locator("#wf-save-table")).to_be_enabled(timeout=20_000)
+    page.fill("#wf-table-note", "grade A from 705")
+    page.click("#wf-save-table")
+    expect(page.locator("#wf-notice")).to_contain_text(re.compile(r"Saved as version \d+\."))
+    expect(page.locator("#wf-dmn td.input-cell", has_text=">= 705").first).to_be_visible()
+
+
 def test_the_page_on_a_phone(phone_page: Page) -> None:
     page = phone_page
     _admin(page)

@@ -91,3 +91,24 @@ def test_only_admins(page_state, actors):
     s.locale = "en"
     _call(s, "load")
     assert s.definitions == [] and s.error
+
+
+def test_a_decision_table_edited_in_the_table_editor_is_saved(page_state, actors, connection):
+    s = page_state(WorkflowAdminState, actors["admin"])
+    s.locale = "en"
+    _call(s, "load")
+    assert [d["id"] for d in s.dmn_tabs][:2] == ["loan_routing", "loan_authority"]
+    assert 'id="loan_routing"' in s.table_xml
+    _call(s, "select_table", "1")
+    assert s.dmn_index == 1 and 'id="loan_authority"' in s.table_xml
+    edited = s.table_xml.replace("<text>500000</text>", "<text>400000</text>", 1)
+    assert edited != s.table_xml
+    _call(s, "table_changed", edited)
+    _call(s, "save_table", {"note": "approvers up to 400,000"})
+    assert s.notice == "Saved as version 2." and "<text>400000</text>" in s.table_xml and not s.table_dirty
+    # A table that breaks the services' contract (its output renamed) is refused, the problem named.
+    _call(s, "table_changed", s.table_xml.replace('name="max_amount"', 'name="limit"'))
+    _call(s, "save_table", {})
+    assert any("max_amount" in p for p in s.problems) and _versions(connection) == 3  # loan 1, 2; underwriting 1
+    _call(s, "select_table", "99")
+    assert s.dmn_index == 1
