@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     signing_p12: Path | None = None
     signing_p12_password: str | None = None
     recording_max_mb: int = Field(500, ge=1, le=20_000)
+    # Decision support's e-mail (the weekly report, services/analytics/mail.py): the SMTP server the outbox is
+    # delivered through; no host: messages wait in the outbox.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "fincrm@localhost"
 
     @field_validator("timezone")
     @classmethod

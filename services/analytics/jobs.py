@@ -23,3 +23,25 @@ def refresh_suggestions() -> None:
 
 
 JOBS = [Job(id="analytics.nba", func=refresh_suggestions, trigger="cron", trigger_args={"hour": 6, "minute": 15})]
+
+
+def weekly_report() -> None:
+    """Monday morning: last week's report for every subscriber, queued in the outbox."""
+    from services.analytics import report
+
+    with unit_of_work() as uow:
+        made = report.weekly(uow.session, SYSTEM)
+        uow.commit()
+    if made:
+        log.info("weekly reports queued: %d", made)
+
+
+def deliver_mail() -> None:
+    from services.analytics import mail
+
+    mail.deliver()
+
+
+JOBS += [Job(id="analytics.weekly_report", func=weekly_report, trigger="cron",
+             trigger_args={"day_of_week": "mon", "hour": 7, "minute": 0}),
+         Job(id="analytics.mail", func=deliver_mail, trigger="interval", trigger_args={"minutes": 1})]
