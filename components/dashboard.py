@@ -72,10 +72,12 @@ def _chart(name: str) -> rx.Component:
                 rx.el.p(t("dash.chart_empty"), class_name="muted chart-empty")),
         rx.cond(S.notes[name] != "", rx.el.p(S.notes[name], class_name="muted small dash-note")),
         rx.cond(S.has[name], rx.el.div(
+            # React Router's Link: reload_document and download leave it to the browser, as a download (the page
+            # and its connection stay: components/filters.py _export_link says why).
             rx.el.a("CSV", href=f"/exports/metrics/{name}.csv?" + S.export_query, class_name="link small",
-                    id=f"export-{name.replace('_', '-')}-csv"),
+                    reload_document=True, download="", id=f"export-{name.replace('_', '-')}-csv"),
             rx.el.a("XLSX", href=f"/exports/metrics/{name}.xlsx?" + S.export_query, class_name="link small",
-                    id=f"export-{name.replace('_', '-')}-xlsx"),
+                    reload_document=True, download="", id=f"export-{name.replace('_', '-')}-xlsx"),
             class_name="dash-exports")),
         class_name="card chart-card dash-card", id=f"chart-{name.replace('_', '-')}",
     )

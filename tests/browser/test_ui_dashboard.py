@@ -157,3 +157,21 @@ def test_a_customer_sent_by_api_shows_on_an_open_dashboard_within_two_seconds(de
         assert r.status_code == 201, r.text
         expect(aum).not_to_have_text(aum_before, timeout=5_000)
     assert elapsed <= 2.0, f"the dashboard changed {elapsed:.2f} s after the write"
+
+
+def test_a_charts_table_and_image_download(desktop_page: Page, live_app) -> None:
+    page = desktop_page
+    _sign_in_home(page, "manager")
+    page.wait_for_url(DASHBOARD_URL)
+    _charts_drawn(page)
+    with page.expect_download() as info:
+        page.click("#export-customers-new-lost-csv")
+    download = info.value
+    assert download.suggested_filename.startswith("customers_new_lost-") and download.suggested_filename.endswith(".csv")
+    with open(download.path(), encoding="utf-8-sig") as fh:
+        assert fh.readline().strip() == "期间,新增客户,流失客户"
+    # The chart as a PNG from its mode bar.
+    page.hover("#chart-aum-trend .main-svg")
+    with page.expect_download() as info:
+        page.click("#chart-aum-trend .modebar-btn[data-title]")
+    assert info.value.suggested_filename.endswith(".png")
