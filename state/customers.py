@@ -667,7 +667,10 @@ class CustomerState(DataState):
     def change_locale(self, locale: Any):
         """Language switch on this page: set the locale, then re-format the customer."""
         self._apply_locale(locale)
-        return [e for e in (self._load(keep_filters=True),) if e is not None] + [CustomerWorkState.load]
+        from state.opportunities import OpportunitiesState
+
+        return [e for e in (self._load(keep_filters=True),) if e is not None] + [CustomerWorkState.load,
+                                                                                 OpportunitiesState.load]
 
     @rx.event
     def reveal(self, field: Any):

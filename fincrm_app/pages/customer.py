@@ -10,16 +10,18 @@ import reflex as rx
 from components import c360, c360_work, customer_records
 from components.customer_form import edit_link
 from components.i18n import t
+from components.opportunities import opportunities_card
 from components.suitability import suitability_card
 from fincrm_app.pages.registry import page
 from services.security.policy import Permission as P
 from state.customer_work import CustomerWorkState
 from state.customers import CustomerState
+from state.opportunities import OpportunitiesState
 from state.permissions import holds
 
 
 @page(route="/customers/[customer_id]", title="c360.title", permission=P.CUSTOMER_READ,
-      on_load=[CustomerState.load, CustomerWorkState.load], locale_handler=CustomerState.change_locale)
+      on_load=[CustomerState.load, CustomerWorkState.load, OpportunitiesState.load], locale_handler=CustomerState.change_locale)
 def customer_page() -> rx.Component:
     return rx.el.div(
         rx.el.div(
@@ -54,6 +56,7 @@ def customer_page() -> rx.Component:
                     ),
                     rx.el.div(
                         suitability_card(),
+                        opportunities_card(),
                         c360.profile(),
                         c360.custom_fields(),
                         customer_records.consent_card(),
