@@ -201,3 +201,22 @@ def withdraw_case(*, uow: UnitOfWork, actor: Actor, case_id: Any, reason: Any = 
     instances.cancel(s, actor, instance_id=case.instance_id, reason=text)
     s.refresh(case)
     return _view(s, case, customer)
+
+
+@requires(Permission.UNDERWRITING_READ)
+def list_cases(*, uow: UnitOfWork, actor: Actor, status: Any = None, limit: Any = 50) -> list[dict]:
+    """The newest underwriting cases of customers in the actor's scope."""
+    from services.security.policy import customer_scope_filter
+
+    s = uow.session
+    if status is not None and status not in set(CaseStatus):
+        raise ValidationFailed([FieldError("status", "value.invalid_choice")])
+    n = limit if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit <= 200 else 50
+    q = (select(UnderwritingCase, Customer.name).join(Customer, Customer.id == UnderwritingCase.customer_id)
+         .where(customer_scope_filter(actor, Customer)))
+    if status:
+        q = q.where(UnderwritingCase.status == status)
+    rows = s.execute(q.order_by(UnderwritingCase.id.desc()).limit(n)).all()
+    return [{"id": c.id, "ref": c.ref, "customer_id": c.customer_id, "customer_name": name,
+             "product_type": c.product_type, "sum_insured": c.sum_insured, "status": c.status, "triage": c.triage,
+             "submitted_at": c.submitted_at} for c, name in rows]

@@ -99,3 +99,12 @@ def test_the_birth_date_is_needed(uow_factory, wf_actors, new_customer, connecti
     connection.execute(update(Customer).where(Customer.id == c.id).values(birth_date=None))
     with pytest.raises(uw.BirthDateRequired):
         submit(uow_factory, wf_actors["rm_a1"], c.id)
+
+
+def test_list_in_scope(uow_factory, wf_actors, new_customer):
+    submit(uow_factory, wf_actors["rm_a1"], new_customer("rm_a1").id)
+    submit(uow_factory, wf_actors["rm_b1"], new_customer("rm_b1").id, smoker=True)
+    with uow_factory() as uow:
+        assert [c["status"] for c in uw.list_cases(uow=uow, actor=wf_actors["rm_a1"])] == ["accepted"]
+        assert len(uw.list_cases(uow=uow, actor=wf_actors["uw"])) == 2
+        assert uw.list_cases(uow=uow, actor=wf_actors["uw"], status="referred")[0]["triage"] == "refer"
