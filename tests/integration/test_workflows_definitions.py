@@ -122,6 +122,18 @@ def test_a_definition_exported_from_camunda_modeler_validates(uow_factory, wf_ac
     assert problems == []
     saved = _save(uow_factory, wf_actors["admin"], bpmn, dmns, note="from Camunda Modeler")
     assert saved.version == 2
+    # ... and runs: new applications start on it, are routed by its tables and decided in its steps.
+    from workflow_helpers import decide, instance
+
+    small = start_loan(uow_factory, wf_actors["rm_a1"], amount=200_000)
+    assert list(open_tasks(uow_factory, small)) == ["Activity_1wl0z3r"]
+    decide(uow_factory, wf_actors["approver_a"], open_tasks(uow_factory, small)["Activity_1wl0z3r"], "approve")
+    assert (instance(uow_factory, small).status, instance(uow_factory, small).outcome) == ("ended", "approved")
+    larger = start_loan(uow_factory, wf_actors["rm_a1"], amount=2_000_000)
+    tasks = open_tasks(uow_factory, larger)
+    assert list(tasks) == ["Activity_0r2dtb7"]
+    decide(uow_factory, wf_actors["bm_a"], tasks["Activity_0r2dtb7"], "reject", "收入不足")
+    assert instance(uow_factory, larger).outcome == "rejected"
 
 
 @pytest.fixture
