@@ -27,5 +27,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                                     "en": "the amount is more than ten times the annual income"},
     "loan.aml.clear": {"zh_CN": "未命中", "en": "clear"},
     "loan.aml.refer": {"zh_CN": "疑似命中，需人工审查", "en": "possible match: referred"},
+    # the application's fields, as errors name them (UI and API)
+    "field.term_months": {"zh_CN": "期限（月）", "en": "Term (months)"},
+    "field.collateral_type": {"zh_CN": "担保方式", "en": "Security"},
+    "field.collateral_value": {"zh_CN": "抵押/质押物价值", "en": "Collateral value"},
+    "field.collateral_description": {"zh_CN": "抵押物说明", "en": "Collateral description"},
+    "field.monthly_income": {"zh_CN": "月收入", "en": "Monthly income"},
+    "field.monthly_debt_payments": {"zh_CN": "现有月还款", "en": "Existing monthly repayments"},
+    "field.credit_rating": {"zh_CN": "征信评级", "en": "Credit bureau grade"},
     "loan.aml.pending": {"zh_CN": "尚未筛查（未加载名单）", "en": "not screened yet (no list loaded)"},
 }

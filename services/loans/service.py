@@ -70,8 +70,8 @@ class ApiLoanInput(LoanInput):
     external_id: str = Field(min_length=1, max_length=100)
 
 
-def _parse(model, data: Any) -> LoanInput:
-    req = parse(model, data)
+def _consistent(req: LoanInput) -> LoanInput:
+    """The rules across fields, named on the field they are about."""
     errors = []
     if req.collateral_type != "none" and not req.collateral_value:
         errors.append(FieldError("collateral_value", "loan.collateral_value_required"))
@@ -136,7 +136,7 @@ def submit_application(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data:
     """Submit a loan application for a customer in the actor's scope: its checks run and are kept with it,
     and it goes to the approvers the loan definition routes it to."""
     s = uow.session
-    req = _parse(LoanInput, data)
+    req = _consistent(parse(LoanInput, data))
     customer = resolve_customer(s, actor, customer_id=customer_id)
     app = _submit(s, actor, customer, req)
     return _view(s, actor, app, customer)
@@ -146,7 +146,7 @@ def submit_application(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data:
 def submit_application_request(*, uow: UnitOfWork, actor: Actor, data: Any) -> LoanView:
     """`submit_application` for the API: the customer by the client's own external id."""
     s = uow.session
-    req = _parse(ApiLoanInput, data)
+    req = _consistent(parse(ApiLoanInput, data))
     customer = resolve_customer(s, actor, external_id=req.external_id)
     app = _submit(s, actor, customer, req)
     return _view(s, actor, app, customer)
@@ -259,7 +259,7 @@ def resubmit_application(*, uow: UnitOfWork, actor: Actor, application_id: Any, 
     if app.status != LoanStatus.RETURNED:
         raise NotReturned()
     _check_version(app, version)
-    req = _parse(LoanInput, data)
+    req = _consistent(parse(LoanInput, data))
     before = {"amount": str(app.amount), "term_months": app.term_months, "product_type": app.product_type}
     _apply(app, req)
     found = checks.run(s, app, customer)

@@ -8,6 +8,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "underwriting.not_returned": {"zh_CN": "该核保案件当前不是退回补充状态。",
                                   "en": "This underwriting case was not returned for a complete questionnaire."},
     "underwriting.closed": {"zh_CN": "该核保案件已结束（{status}）。", "en": "This underwriting case is closed ({status})."},
+    # the proposal's fields, as errors name them
+    "field.sum_insured": {"zh_CN": "保额", "en": "Sum insured"},
+    "field.height_cm": {"zh_CN": "身高（厘米）", "en": "Height (cm)"},
+    "field.weight_kg": {"zh_CN": "体重（公斤）", "en": "Weight (kg)"},
+    "field.smoker": {"zh_CN": "吸烟", "en": "Smoker"},
+    "field.hospitalised": {"zh_CN": "近五年住院", "en": "In hospital in the last five years"},
     "underwriting.status.referred": {"zh_CN": "人工核保中", "en": "with an underwriter"},
     "underwriting.status.returned": {"zh_CN": "退回补充问卷", "en": "returned for a complete questionnaire"},
     "underwriting.status.accepted": {"zh_CN": "已承保", "en": "accepted"},
