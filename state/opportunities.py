@@ -121,7 +121,7 @@ class OpportunitiesState(DataState):
     @rx.event
     def create(self, form: Any):
         """The new opportunity form: {subject, product_type, amount, expected_close, stage}."""
-        if not isinstance(form, dict) or len(form) > 8:
+        if not isinstance(form, dict) or len(form) > 24:  # the fields by name, and again by element id
             return None
         data = {"subject": form.get("subject", ""), "amount": form.get("amount", ""),
                 "stage": form.get("stage") or "lead"}

@@ -37,8 +37,12 @@ def test_an_rm_works_an_opportunity_from_the_360_page(page_state, actors, new_cu
     st = _card(page_state, actors["rm_a1"], c.id, monkeypatch)
     assert st.rows == []
     call_handler(st, "toggle_form")
-    call_handler(st, "create", {"subject": "基金定投", "product_type": "fund", "amount": "200000",
-                                "expected_close": (clock.today() + timedelta(days=30)).isoformat(), "stage": "lead"})
+    form = {"subject": "基金定投", "product_type": "fund", "amount": "200000",
+            "expected_close": (clock.today() + timedelta(days=30)).isoformat(), "stage": "lead"}
+    # The browser sends each field by name and again by its element's id.
+    form.update({"opp_subject": "基金定投", "opp_product_type": "fund", "opp_amount": "200000",
+                 "opp_expected": form["expected_close"], "opp_stage": "lead"})
+    call_handler(st, "create", form)
     assert st.error == "" and len(st.rows) == 1 and st.rows[0]["stage"] == "lead"
     oid = st.rows[0]["id"]
     call_handler(st, "move", oid, "proposal")
