@@ -84,9 +84,16 @@ class _Read:
         values = {**fixed, **params}
         args = tuple(values[n] for n in names) if positional else {n: values[n] for n in names}
         raw = conn.exec_driver_sql(sql, args).fetchall()
-        if not any(procs):
+        if not procs:
             return raw
-        return [tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r)) for r in raw]
+        out = []
+        for r in raw:
+            r = list(r)
+            for i, p in procs:
+                if r[i] is not None:
+                    r[i] = p(r[i])
+            out.append(r)
+        return out
 
     def first(self, conn, params: dict):
         rows = self.rows(conn, params)
@@ -98,8 +105,8 @@ class _Read:
             if any(b.expanding or b.type.dialect_impl(dialect).bind_processor(dialect)
                    for b in compiled.binds.values()):
                 return False
-            procs = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                          for c in self.stmt.selected_columns)
+            procs = tuple((i, p) for i, p in enumerate(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                                                       for c in self.stmt.selected_columns) if p is not None)
         except Exception:  # noqa: BLE001 - a processor that needs the driver's column type: Core decides then
             return False
         defaults = compiled.construct_params({k: None for k, b in compiled.binds.items() if b.required})
