@@ -108,3 +108,26 @@ def test_list_in_scope(uow_factory, wf_actors, new_customer):
         assert [c["status"] for c in uw.list_cases(uow=uow, actor=wf_actors["rm_a1"])] == ["accepted"]
         assert len(uw.list_cases(uow=uow, actor=wf_actors["uw"])) == 2
         assert uw.list_cases(uow=uow, actor=wf_actors["uw"], status="referred")[0]["triage"] == "refer"
+
+
+def test_an_overdue_referral_escalates_to_the_committee_who_may_decide_it(uow_factory, wf_actors, new_customer,
+                                                                         connection, monkeypatch):
+    from datetime import timedelta
+
+    import services.db as db
+    from services import clock
+    from services.workflows import inbox, jobs
+
+    monkeypatch.setattr(db, "get_engine", lambda url=None: connection)
+    t0 = clock.now().replace(microsecond=0)
+    with clock.fixed(t0):
+        view = submit(uow_factory, wf_actors["rm_a1"], new_customer("rm_a1").id, smoker=True, sum_insured="3000000",
+                      product_type="critical_illness")
+    task = view.current_steps[0]["task_id"]
+    with clock.fixed(t0 + timedelta(hours=49)):
+        assert jobs.run_sla()["escalated"] == 1
+        with uow_factory() as uow:
+            assert [i.task_id for i in inbox.inbox(uow=uow, actor=wf_actors["cc"]).items] == [task]
+        # Beyond the underwriter's 2,000,000 for critical illness, within the committee's authority.
+        decide(uow_factory, wf_actors["cc"], task, "approve", "委员会同意加费承保")
+    assert get(uow_factory, wf_actors["rm_a1"], view.id).status == "accepted"
