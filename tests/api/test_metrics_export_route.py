@@ -70,7 +70,7 @@ def test_a_figures_table_downloads_in_the_readers_scope(http, uow_factory, book,
     assert all(not (isinstance(v, str) and v.startswith("=")) for row in values for v in row)
     assert any(isinstance(v, str) and v.startswith("'=HYPERLINK") for row in values for v in row), values
     audited = connection.execute(select(AuditEvent.action, AuditEvent.entity_id).where(
-        AuditEvent.action == "metrics.export")).all()
+        AuditEvent.action == "metrics.export").order_by(AuditEvent.seq)).all()
     assert [a.entity_id for a in audited] == ["customers_new_lost", "rm_leaderboard"]
 
 
