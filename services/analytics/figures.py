@@ -494,6 +494,7 @@ def _figure_name(figure: Any) -> str:
 def compute(s: Session, q: Query, figure: str) -> FigureData:
     """A figure for a checked query; the same figure for the same query is computed once per change of the rollup
     (many viewers of one dashboard share it)."""
+    live.ensure_listening()
     key = (figure, q.key(), live.version())
     hit = _CACHE.get(key)
     now = time.monotonic()

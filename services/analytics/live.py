@@ -98,6 +98,14 @@ def subscribe(listener: Callable[[Cells], None]) -> Callable[[], None]:
     return stop
 
 
+def ensure_listening() -> None:
+    """With Redis, hear the other workers' changes even with no dashboard open here: the figures' cache is keyed on
+    `version()`, so an API-only worker must hear them too (called by figures.compute)."""
+    url = get_settings().redis_url
+    if url and (_redis_thread is None or not _redis_thread.is_alive()):
+        _listen_on_redis(url)
+
+
 def touches(cells: Cells, *, branch_id: int | None, team_id: int | None, owner_id: int | None) -> bool:
     """Whether a change of `cells` shows in a figure limited to this branch / team / RM (None: any)."""
     for b, t, o in cells:
@@ -134,7 +142,7 @@ def _redis_loop(url: str) -> None:
 
     import redis
 
-    while True:
+    while get_settings().redis_url == url:  # a reconfigured process (tests) lets the old listener go
         try:
             client = redis.Redis.from_url(url, socket_connect_timeout=2)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
