@@ -151,3 +151,20 @@ def test_the_rms_dashboard_lists_his_suggestions_and_marks_them(page_state, acto
     bm = page_state(DashboardState, actors["bm_a"])
     call_handler(bm, "load")
     assert not bm.actions_shown and bm.actions == []
+
+
+def test_an_offer_followed_by_a_sale_counts_as_converted(uow_factory, actors, org, connection, world):
+    from decimal import Decimal
+
+    from metrics_helpers import _sale
+
+    _refresh(uow_factory, world["ids"])
+    offer = connection.execute(select(NextBestAction.__table__).join(
+        Customer, Customer.id == NextBestAction.customer_id).where(
+        NextBestAction.kind == "offer", Customer.owner_id == org.users["rm_a1"])).first()
+    assert offer is not None
+    _sale(uow_factory, offer.customer_id, offer.product_id, Decimal("50000"), clock.now(), "effective")
+    assert connection.execute(select(NextBestAction.converted).where(NextBestAction.id == offer.id)).scalar_one()
+    with uow_factory() as uow:
+        fig = figures.figure(uow=uow, actor=actors["rm_a1"], figure="nba_conversion", filters={})
+    assert {r["kind"]: r["converted"] for r in fig.rows}.get("offer") == 1
