@@ -11,6 +11,7 @@ signing), and that the signer is trusted (the firm's certificate and its chain, 
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import io
 import os
@@ -18,7 +19,8 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable
 
 from services import clock
 from services.errors import DomainError
@@ -141,7 +143,20 @@ def sign_pdf(pdf: bytes, *, reason: str, location: str = "FinCRM") -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason=reason[:200], location=location[:100])
-    return signers.sign_pdf(writer, meta, signer=signer()).getvalue()
+    firm = signer()
+    return _run(lambda: signers.async_sign_pdf(writer, meta, signer=firm)).getvalue()
+
+
+def _run(coroutine: Callable[[], Awaitable[Any]]) -> Any:
+    """Run one of pyhanko's coroutines to its end from synchronous code. pyhanko's own synchronous wrappers call
+    asyncio.run(), which refuses a thread whose event loop is running (an async caller, or a test process whose
+    browser driver keeps one): there the coroutine gets a loop of its own in a short-lived thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyhanko") as pool:
+        return pool.submit(lambda: asyncio.run(coroutine())).result()
 
 
 @dataclass
@@ -175,7 +190,7 @@ def verify_pdf(data: bytes, trust_roots: list[Any] | None = None) -> Verificatio
     """Check every signature of a PDF against the firm's certificate (or `trust_roots`)."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
     from pyhanko_certvalidator import ValidationContext
@@ -192,7 +207,7 @@ def verify_pdf(data: bytes, trust_roots: list[Any] | None = None) -> Verificatio
     out = Verification()
     for sig in embedded:
         try:
-            status = validate_pdf_signature(sig, context)
+            status = _run(lambda: async_validate_pdf_signature(sig, context))
         except Exception as exc:  # a signature too broken to evaluate is a failed one, named as such
             out.signatures.append(SignatureCheck(field=str(sig.field_name), signer="?", signed_at=None, intact=False,
                                                  valid=False, trusted=False, whole_file=False, unchanged=False,

@@ -98,3 +98,27 @@ def test_another_certificate_or_no_signature_does_not_verify(signed, tmp_path):
     plain.write_bytes(b"%PDF-1.7\n%%EOF\n")
     assert fincrm("documents", "verify", str(plain), env=env).returncode == 1
     assert fincrm("documents", "verify", str(tmp_path / "missing.pdf"), env=env).returncode == 2
+
+
+def test_signing_and_verifying_work_where_an_event_loop_runs(tmp_path, monkeypatch):
+    """pyhanko's synchronous wrappers call asyncio.run(), which a thread with a running loop refuses (a browser
+    test's driver keeps one: the demo seed then failed to sign its sales). Ours run there too."""
+    import asyncio
+
+    from services.settings import reset_settings
+    from services.suitability import disclosures, signing
+
+    monkeypatch.setenv("FINCRM_DATA_DIR", str(tmp_path / "data"))
+    reset_settings()
+    try:
+        pdf = disclosures.render_pdf("<html><body><p>风险揭示书</p></body></html>")
+
+        async def inside_a_loop():
+            signed = signing.sign_pdf(pdf, reason="test")
+            return signed, signing.verify_pdf(signed)
+
+        signed, verification = asyncio.run(inside_a_loop())
+        assert signed.startswith(b"%PDF") and verification.ok, verification
+    finally:
+        monkeypatch.undo()
+        reset_settings()
