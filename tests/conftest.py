@@ -249,3 +249,14 @@ def page_state(connection, monkeypatch):
         return root.get_substate(state_cls.get_full_name().split(".")[1:])
 
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium run last. Playwright's synchronous API keeps its event loop running in the main
+    thread from the first browser test to the end of the session, and code that calls asyncio.run() (pyhanko,
+    the Reflex state tests' handler calls) refuses such a thread: every test after the browser tests failed in
+    CI. The order within each group stays as collected."""
+    def drives_a_browser(item) -> bool:
+        return "browser" in getattr(item, "fixturenames", ()) or "/tests/browser/" in str(item.path)
+
+    items[:] = [i for i in items if not drives_a_browser(i)] + [i for i in items if drives_a_browser(i)]
