@@ -190,6 +190,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.subject": {"en": "Subject", "zh_CN": "主题"},
     "field.notes": {"en": "Notes", "zh_CN": "内容"},
     "field.occurred_at": {"en": "When", "zh_CN": "发生时间"},
+    "field.written_at": {"en": "Written at", "zh_CN": "记录时间"},  # a note written offline, sent later
     "field.title": {"en": "Task", "zh_CN": "任务"},
     "field.due_at": {"en": "Due", "zh_CN": "截止时间"},
     "field.priority": {"en": "Priority", "zh_CN": "优先级"},
