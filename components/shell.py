@@ -111,9 +111,23 @@ def sidebar(menu: Sequence[MenuItem] = ()) -> rx.Component:
     )
 
 
+# The phone's tab bar holds what an RM or a manager opens all day; everything else the actor may use is one tap
+# further, under "More" (a dozen tabs of 30 px each were neither readable nor touchable).
+PHONE_TABS = ("/agenda", "/customers", "/dashboard", "/approvals")
+
+
 def tabbar(menu: Sequence[MenuItem] = ()) -> rx.Component:
+    primary = [item for item in menu if item.href in PHONE_TABS]
+    rest = [item for item in menu if item.href not in PHONE_TABS]
+    more = rx.el.details(
+        rx.el.summary(rx.icon("ellipsis", size=18), rx.el.span(t("nav.more")), class_name="tab-link tab-more",
+                      id="nav-more"),
+        rx.el.div(*[_nav_link(item, "tab", "more-link") for item in rest], class_name="more-sheet", id="nav-more-sheet"),
+        class_name="tab-more-wrap",
+    ) if rest else rx.fragment()
     return rx.el.nav(
-        *[_nav_link(item, "tab", "tab-link") for item in menu],
+        *[_nav_link(item, "tab", "tab-link") for item in primary],
+        more,
         class_name="tabbar",
         aria_label="Main",
     )

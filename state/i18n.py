@@ -16,6 +16,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "app.name": ("FinCRM", "FinCRM"),
     "app.tagline": ("金融客户关系管理", "CRM for financial firms"),
     "nav.customers": ("客户", "Customers"),
+    "nav.more": ("更多", "More"),
     "nav.logout": ("退出登录", "Sign out"),
     "nav.language": ("语言", "Language"),
     "lang.zh_CN": ("中文", "中文"),
