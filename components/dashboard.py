@@ -59,7 +59,8 @@ def _kpi(k: rx.Var) -> rx.Component:
 
 def _chart(name: str) -> rx.Component:
     figure = getattr(S, f"fig_{name}")
-    title = S.unit_title if name == "aum_by_unit" else t(f"dash.chart.{name}")
+    title = (S.unit_title if name == "aum_by_unit" else S.unit_trend_title if name == "aum_unit_trend"
+             else t(f"dash.chart.{name}"))
     clickable = name != "sales_forecast"
     plot = rx.plotly.basic(
         data=figure, config=_PLOTLY_CONFIG, use_resize_handler=True, style={"width": "100%", "height": "100%"},

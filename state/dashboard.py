@@ -35,7 +35,7 @@ from state.session import DataState
 log = logging.getLogger(__name__)
 
 # The charts the page draws, in order (the names of services/analytics/figures.FIGURES).
-CHARTS = ("aum_trend", "aum_by_unit", "customers_new_lost", "pipeline_funnel", "sales_by_type", "sales_by_risk",
+CHARTS = ("aum_trend", "aum_unit_trend", "aum_by_unit", "customers_new_lost", "pipeline_funnel", "sales_by_type", "sales_by_risk",
           "rm_leaderboard", "channel_quality", "repurchase_rate", "sales_forecast", "nba_conversion")
 PRODUCT_TYPES = figure_service.PRODUCT_TYPES
 COLORS = ("#3e63dd", "#30a46c", "#f76b15", "#8e4ec6", "#e5484d", "#12a594", "#ffb224", "#6f6e77")
@@ -96,6 +96,19 @@ def chart(name: str, data: FigureData, locale: str) -> go.Figure:
         return go.Figure(data=traces, layout=_layout(
             xaxis=_x_axis(data, s[0].x if s else []), yaxis=dict(**money_axis([totals], locale), fixedrange=True,
                                                                  gridcolor="#eceef0"), hovermode="x unified"))
+    if name == "aum_unit_trend":
+        if data.extra.get("unit") == "segment":
+            names = [_code("segment", x.key, locale) for x in s]
+        else:
+            names = [(x.name_en if locale == "en" else x.name) or x.key for x in s]
+        every = [v for x in s for v in x.y]
+        traces = [go.Scatter(x=x.x, y=x.y, name=n, mode="lines", line=dict(width=2, color=COLORS[i % len(COLORS)]),
+                             customdata=_money_hover(x.y, locale),
+                             hovertemplate="%{x}<br>%{customdata}<extra>" + n + "</extra>")
+                  for i, (x, n) in enumerate(zip(s, names))]
+        return go.Figure(data=traces, layout=_layout(
+            xaxis=_x_axis(data, s[0].x if s else []),
+            yaxis=dict(**money_axis([every], locale), fixedrange=True, gridcolor="#eceef0"), hovermode="closest"))
     if name in ("aum_by_unit", "rm_leaderboard"):
         main = s[0] if s else None
         names = _unit_names(data, locale) if name == "aum_by_unit" else (list(main.x) if main else [])
@@ -323,6 +336,7 @@ class DashboardState(DataState):
     notes: dict[str, str] = {}
     fig_aum_trend: go.Figure = go.Figure()
     fig_aum_by_unit: go.Figure = go.Figure()
+    fig_aum_unit_trend: go.Figure = go.Figure()
     fig_customers_new_lost: go.Figure = go.Figure()
     fig_pipeline_funnel: go.Figure = go.Figure()
     fig_sales_by_type: go.Figure = go.Figure()
@@ -336,6 +350,7 @@ class DashboardState(DataState):
     actions: list[dict[str, str]] = []
     actions_shown: bool = False
     unit_title: str = ""  # "AUM by branch / team / RM / segment"
+    unit_trend_title: str = ""
     updated_at: str = ""  # when the figures were last read, in words ("live")
     export_query: str = ""  # the filters as a query string for the tables' CSV / XLSX links
     _watch: int = 0  # bumped by every load: an older watcher stops
@@ -356,7 +371,7 @@ class DashboardState(DataState):
         for k in _FILTER_KEYS:
             setattr(self, k, "")
         self.branch_options, self.team_options, self.rm_options = [], [], []
-        self.scope = self.period = self.error = self.unit_title = ""
+        self.scope = self.period = self.error = self.unit_title = self.unit_trend_title = ""
         self.loaded = False
         self.kpis, self.has, self.notes = [], {}, {}
         self.actions, self.actions_shown = [], False
@@ -473,6 +488,8 @@ class DashboardState(DataState):
             notes[name] = " ".join(words)
         self.has, self.notes, self._bars = has, notes, bars
         self.unit_title = label(f"dash.chart.aum_by_unit.{data['aum_by_unit'].extra.get('unit', 'branch')}", loc)
+        self.unit_trend_title = label(
+            f"dash.chart.aum_unit_trend.{data['aum_unit_trend'].extra.get('unit', 'branch')}", loc)
         self.updated_at = label("dash.updated", loc, time=clock.now().astimezone(clock.zone()).strftime("%H:%M:%S"))
         self.loaded = True
         self._mark_loaded(actor)

@@ -43,7 +43,7 @@ class FigureList(BaseModel):
 
 
 # What each figure draws (for a client deciding which to fetch): the figures' own answers say it too.
-_KIND = {"aum_trend": ("money", "area"), "aum_by_unit": ("money", "bar"), "aum_by_segment": ("money", "bar"),
+_KIND = {"aum_trend": ("money", "area"), "aum_unit_trend": ("money", "line"), "aum_by_unit": ("money", "bar"), "aum_by_segment": ("money", "bar"),
          "customers_new_lost": ("count", "bar"), "pipeline_funnel": ("count", "funnel"),
          "sales_by_type": ("money", "stacked_bar"), "sales_by_risk": ("money", "stacked_bar"),
          "rm_leaderboard": ("money", "bar"), "channel_quality": ("percent", "bar"),

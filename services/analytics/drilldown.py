@@ -43,6 +43,7 @@ _PART = re.compile(r"^(segment|branch|team|owner|channel|stage|type|risk|kind|da
 # Which bar keys each figure draws (a key another figure draws is refused here too).
 _ALLOWED = {
     "aum_trend": {"segment"}, "aum_by_segment": {"segment"}, "aum_by_unit": {"segment", "branch", "team", "owner"},
+    "aum_unit_trend": {"segment", "branch", "team", "owner"},
     "customers_new_lost": {"new", "lost", "day", "month"}, "pipeline_funnel": {"stage"},
     "sales_by_type": {"type", "day", "month"}, "sales_by_risk": {"risk", "day", "month"},
     "rm_leaderboard": {"owner"}, "channel_quality": {"channel"}, "repurchase_rate": {"segment"},
@@ -136,7 +137,7 @@ def drilldown(*, uow: UnitOfWork, actor: Actor, figure: Any, bar: Any, filters: 
     if q.owner_id:
         where.append(mc.owner_id == q.owner_id)
     lo, hi = _period(q, parts)
-    if figure in ("aum_trend", "aum_by_segment", "aum_by_unit", "rm_leaderboard"):
+    if figure in ("aum_trend", "aum_unit_trend", "aum_by_segment", "aum_by_unit", "rm_leaderboard"):
         where.append(mc.aum != 0)
         if "segment" in parts:
             where.append(mc.segment == parts["segment"])

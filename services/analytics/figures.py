@@ -200,42 +200,80 @@ _UNIT_LEVEL = {"branch": ("b", "branch_id"), "team": ("t", "team_id"), "owner": 
 
 # ---------------------------------------------------------------- the figures
 
-def aum_trend(s: Session, q: Query) -> FigureData:
-    """AUM by segment over the range (day by day up to three months, month ends beyond)."""
+def _aum_levels(s: Session, q: Query, col: str, level: str | None = None
+                ) -> tuple[bool, list[date], list[str], dict[Any, list[float]]]:
+    """AUM over the range by one column of the rollup (a segment, or an organisation unit at `level`): (daily,
+    points, the x values shown, {key: the AUM at each point})."""
     before = defaultdict(Decimal)
-    if q.start > date(1990, 1, 1):
-        # Everything up to the day before the range: month rows of the months before it, day rows of its month.
-        first = month_of(q.start)
-        for seg, _d, _n, amount in sums(s, q, "aum", date(1900, 1, 1), first - timedelta(days=1), by=["dim1"]):
-            before[seg] += amount
-        if first < q.start:
-            for seg, _d, _n, amount in sums(s, q, "aum", first, q.start - timedelta(days=1), by=["dim1"],
-                                            daily=True):
-                before[seg] += amount
+    # Everything up to the day before the range: month rows of the months before it, day rows of its month.
+    first = month_of(q.start)
+    for key, _d, _n, amount in sums(s, q, "aum", date(1900, 1, 1), first - timedelta(days=1), by=[col], level=level):
+        before[key] += amount
+    if first < q.start:
+        for key, _d, _n, amount in sums(s, q, "aum", first, q.start - timedelta(days=1), by=[col], daily=True,
+                                        level=level):
+            before[key] += amount
     daily = (q.end - q.start).days < DAILY_UP_TO
-    changes: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    changes: dict[tuple[Any, date], Decimal] = defaultdict(Decimal)
     if daily:
-        for seg, day, _n, amount in sums(s, q, "aum", q.start, q.end, by=["dim1"], daily=True):
-            changes[(seg, day)] += amount
+        for key, day, _n, amount in sums(s, q, "aum", q.start, q.end, by=[col], daily=True, level=level):
+            changes[(key, day)] += amount
         points = _days(q)
     else:
-        for seg, month, _n, amount in by_month(s, q, "aum", by=["dim1"]):
-            changes[(seg, month)] += amount
+        for key, month, _n, amount in by_month(s, q, "aum", by=[col], level=level):
+            changes[(key, month)] += amount
         points = _months(q)
-    segments = [x for x in SEGMENTS if before.get(x) or any(k[0] == x for k in changes)]
-    series, rows = [], []
-    for seg in segments:
-        level, ys, xs, bars = before.get(seg, Decimal(0)), [], [], []
+    xs = [(p if daily else min(q.end, (p + timedelta(days=32)).replace(day=1) - timedelta(days=1))).isoformat()
+          for p in points]
+    keys = set(before) | {k[0] for k in changes}
+    levels: dict[Any, list[float]] = {}
+    for key in keys:
+        value, ys = before.get(key, Decimal(0)), []
         for p in points:
-            level += changes.get((seg, p), Decimal(0))
-            ys.append(_f(level))
-            shown = p if daily else min(q.end, (p + timedelta(days=32)).replace(day=1) - timedelta(days=1))
-            xs.append(shown.isoformat())
-            bars.append(f"segment:{seg}")
-        series.append(Series(key=seg, x=xs, y=ys, bars=bars))
+            value += changes.get((key, p), Decimal(0))
+            ys.append(_f(value))
+        levels[key] = ys
+    return daily, points, xs, levels
+
+
+def aum_trend(s: Session, q: Query) -> FigureData:
+    """AUM by segment over the range (day by day up to three months, month ends beyond)."""
+    _daily, _points, xs, levels = _aum_levels(s, q, "dim1")
+    series, rows = [], []
+    for seg in SEGMENTS:
+        ys = levels.get(seg)
+        if ys is None or not any(ys):
+            continue
+        series.append(Series(key=seg, x=xs, y=ys, bars=[f"segment:{seg}"] * len(xs)))
         rows += [{"date": x, "segment": seg, "aum": y} for x, y in zip(xs, ys)]
     return FigureData(figure="aum_trend", unit="money", chart="area", x_kind="date", series=series,
                       columns=["date", "segment", "aum"], rows=rows, filters=q.as_dict(),
+                      notes=["metrics.note.product_type_ignored"] if q.product_type else [])
+
+
+UNIT_TREND_LINES = 8
+
+
+def aum_unit_trend(s: Session, q: Query) -> FigureData:
+    """AUM over the range of the units one level below the filter (branches, teams or RMs; an RM's own figures:
+    his segments), the largest few as lines."""
+    unit = child_unit(q)
+    if unit == "segment":
+        data = aum_trend(s, q)
+        return data.model_copy(update={"figure": "aum_unit_trend", "chart": "line", "extra": {"unit": "segment"}})
+    level, col = _UNIT_LEVEL[unit]
+    _daily, _points, xs, levels = _aum_levels(s, q, col, level)
+    ids = sorted((k for k, ys in levels.items() if ys and ys[-1]), key=lambda k: -levels[k][-1])[:UNIT_TREND_LINES]
+    names = _names(s, branch_ids=ids if unit == "branch" else (), team_ids=ids if unit == "team" else (),
+                   user_ids=ids if unit == "owner" else ())
+    series, rows = [], []
+    for i in ids:
+        zh, en = (names.branches.get(i, (str(i), str(i))) if unit == "branch" else
+                  names.teams.get(i, (str(i), str(i))) if unit == "team" else (names.users.get(i, str(i)),) * 2)
+        series.append(Series(key=f"{unit}:{i}", name=zh, name_en=en, x=xs, y=levels[i], bars=[f"{unit}:{i}"] * len(xs)))
+        rows += [{"date": x, "unit": zh, "unit_en": en, "aum": y} for x, y in zip(xs, levels[i])]
+    return FigureData(figure="aum_unit_trend", unit="money", chart="line", x_kind="date", series=series,
+                      columns=["date", "unit", "aum"], rows=rows, filters=q.as_dict(), extra={"unit": unit},
                       notes=["metrics.note.product_type_ignored"] if q.product_type else [])
 
 
@@ -466,7 +504,8 @@ def sales_forecast(s: Session, q: Query) -> FigureData:
 
 
 FIGURES: "OrderedDict[str, Callable[[Session, Query], FigureData]]" = OrderedDict([
-    ("aum_trend", aum_trend), ("aum_by_unit", aum_by_unit), ("aum_by_segment", aum_by_segment),
+    ("aum_trend", aum_trend), ("aum_unit_trend", aum_unit_trend), ("aum_by_unit", aum_by_unit),
+    ("aum_by_segment", aum_by_segment),
     ("customers_new_lost", customers_new_lost), ("pipeline_funnel", pipeline_funnel),
     ("sales_by_type", sales_by_type), ("sales_by_risk", sales_by_risk), ("rm_leaderboard", rm_leaderboard),
     ("channel_quality", channel_quality), ("repurchase_rate", repurchase_rate), ("nba_conversion", nba_conversion),

@@ -390,3 +390,26 @@ def test_drilldown_lists_the_customers_behind_a_bar_masked_and_in_scope(uow_fact
     with pytest.raises(NotPermitted):
         _drill(uow_factory, SYSTEM.__class__(kind="api_client", id=1, name="x", roles=frozenset({"api_client"}),
                                              scopes=frozenset({"metrics:read"})), "aum_by_segment", "segment:mass")
+
+
+@pytest.mark.parametrize("who", ["bm_a", "compliance", "lead_a1"])
+def test_the_aum_trend_by_unit_ends_at_each_units_aum(uow_factory, actors, org, connection, world, who):
+    raw = Raw(connection)
+    ok = raw.keep(**SCOPES_OF[who](org))
+    data = _figure(uow_factory, actors[who], "aum_unit_trend")
+    unit = data.extra["unit"]
+    key = {"branch": lambda c: c.branch_id, "team": lambda c: c.team_id, "owner": lambda c: c.owner_id}[unit]
+    expected = {k: _money(v) for k, v in raw.aum_on(ok, clock.today(), by=key).items()}
+    got = {int(x.key.split(":")[1]): x.y[-1] for x in data.series}
+    assert got == {k: v for k, v in expected.items() if v}
+    assert all(len(x.x) == len(x.y) == len(x.bars) for x in data.series)
+    # The firm's branches over a past quarter, day by day: flows only after every customer was acquired.
+    first_acquired = max(raw.acquired(c) for c in raw.customers)
+    data = _figure(uow_factory, actors["compliance"], "aum_unit_trend",
+                   date_from=(clock.today() - timedelta(days=30)).isoformat())
+    for x in data.series:
+        branch = int(x.key.split(":")[1])
+        for day, y in zip(x.x, x.y):
+            if date.fromisoformat(day) >= first_acquired:
+                assert y == _money(raw.aum_on(raw.keep(branch=branch), date.fromisoformat(day),
+                                              by=lambda c: 0).get(0, 0)), (branch, day)
