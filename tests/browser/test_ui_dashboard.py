@@ -30,7 +30,7 @@ def _sign_in_home(page: Page, username: str) -> None:
 
 
 def _charts_drawn(page: Page) -> None:
-    for chart in ("aum-trend", "aum-by-unit", "customers-new-lost", "pipeline-funnel", "sales-by-type",
+    for chart in ("aum-trend", "aum-unit-trend", "aum-by-unit", "customers-new-lost", "pipeline-funnel", "sales-by-type",
                   "sales-by-risk", "channel-quality", "repurchase-rate", "sales-forecast"):
         expect(page.locator(f"#chart-{chart} .main-svg").first).to_be_attached(timeout=20_000)
 

@@ -85,7 +85,7 @@ def test_stay_signed_in_on_the_login_page(request, viewport, live_app):
             page.locator("label", has=box).click()  # the whole label is the tap target
             expect(box).to_be_checked()
         page.click("#login-submit")
-        page.wait_for_url(re.compile(r"/customers/?$"))
+        page.wait_for_url(re.compile(r"/dashboard/?$"))  # an RM's home page (state/home.py)
         [cookie] = [c for c in page.context.cookies() if c["name"] == "fincrm_session"]
         return cookie
 
