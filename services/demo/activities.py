@@ -186,7 +186,7 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
 
     # The demo rm's book shows every state; 张三 has an open complaint.
     rm = session.execute(select(User.id).where(User.username == "rm")).scalar_one_or_none()
-    dnc = 0
+    dnc = dnc_records = 0
     if rm is not None:
         mine = [c for c in customers if c.owner_id == rm]
         zhang = next((c for c in mine if c.name == "张三"), None)
@@ -240,6 +240,7 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
                 dict(customer_id=c.id, purpose=p, granted=False, channel="phone", recorded_at=asked,
                      recorded_by="demo", evidence=f"DEMO-DNC-{c.id}") for p in ("contact", "marketing")])
             dnc += 1
+            dnc_records += 2
     # A few more across the bank.
     extra = [c.id for c in customers if rng.random() < 0.02]
     if extra:
@@ -248,6 +249,7 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
                  recorded_at=now - timedelta(days=rng.randint(5, 400)), recorded_by="demo", evidence=None)
             for cid in extra])
         dnc += len(extra)
+        dnc_records += len(extra)
 
     session.execute(insert(Ticket.__table__), book.tickets)
     if session.get_bind().dialect.name == "postgresql":  # the ids were given here: move the sequence past them
@@ -258,4 +260,4 @@ def seed(session: Session, *, rng: random.Random, anchor: datetime) -> dict[str,
     if tasks:
         session.execute(insert(Task.__table__), tasks)
     return {"tickets": len(book.tickets), "ticket_events": len(book.events), "escalation_and_demo_tasks": len(tasks),
-            "do_not_contact": dnc}
+            "do_not_contact": dnc, "do_not_contact_consent_records": dnc_records}

@@ -67,5 +67,7 @@ def test_demo_values_are_valid_and_the_rm_sees_them(demo_engine):
         shown = cf.present_custom_values(s, rm, "individual", complete[0].custom)
         assert [v.key for v in shown] == ["private_banking", "annual_income", "risk_note", "interests"]
         consents = s.execute(select(func.count()).select_from(ConsentRecord)).scalar_one()
-        assert consents == result.features["consent_records"] > len(rows)
+        # The customers' consents, and the withdrawals of those who asked not to be contacted (services/demo/activities.py).
+        assert consents == result.features["consent_records"] + result.features["do_not_contact_consent_records"]
+        assert result.features["consent_records"] > len(rows)
 
