@@ -51,7 +51,7 @@ def filter_bar() -> rx.Component:
 def _kpi(k: rx.Var) -> rx.Component:
     return rx.el.div(
         rx.el.div(k["label"], class_name="stat-label"),
-        rx.el.div(k["value"], class_name="stat-value"),
+        rx.el.div(k["value"], class_name="stat-value", title=k["full"]),
         rx.el.div(k["sub"], class_name=rx.cond(k["tone"] == "down", "stat-sub danger", "stat-sub")),
         class_name="card dash-kpi", id="dash-kpi-" + k["key"].to(str),
     )

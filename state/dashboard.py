@@ -70,8 +70,18 @@ def _money_hover(values: list[float], locale: str) -> list[str]:
 def _x_axis(data: FigureData, xs: list[str]) -> dict:
     if data.x_kind == "month" and xs:
         return dict(**month_axis(xs), showgrid=False, fixedrange=True)
-    return dict(type="date" if data.x_kind in ("date", "month") else "category", showgrid=False, fixedrange=True,
-                automargin=True)
+    if data.x_kind in ("date", "month"):
+        # Dates as numbers, never Plotly's English month names: "2026-03" month by month, "03-14" day by day.
+        daily = len(xs) > 1 and (date.fromisoformat(xs[1]) - date.fromisoformat(xs[0])).days <= 1
+        return dict(type="date", tickformat="%m-%d" if daily else "%Y-%m", showgrid=False, fixedrange=True,
+                    automargin=True)
+    return dict(type="category", showgrid=False, fixedrange=True, automargin=True)
+
+
+def compact_money(value: Decimal | float, locale: str) -> str:
+    """A key figure short enough for its tile: ¥1.44亿 / ¥143.56M (the table and the tooltip keep the cents)."""
+    amount = float(value)
+    return ("-" if amount < 0 else "") + "¥" + money_tick(abs(amount), locale)
 
 
 def _unit_names(data: FigureData, locale: str) -> list[str]:
@@ -209,7 +219,7 @@ def chart(name: str, data: FigureData, locale: str) -> go.Figure:
                                      customdata=_money_hover(by["forecast"].y, locale),
                                      hovertemplate="%{x}<br>%{customdata}<extra></extra>"))
         return go.Figure(data=traces, layout=_layout(
-            xaxis=dict(type="date", showgrid=False, fixedrange=True),
+            xaxis=dict(type="date", tickformat="%Y-%m", showgrid=False, fixedrange=True),
             yaxis=dict(**money_axis([every], locale), fixedrange=True, gridcolor="#eceef0")))
     if name == "nba_conversion":
         traces = [go.Bar(x=[_code("kind", k, locale) for k in x.x], y=x.y, name=label(f"dash.nba_outcome.{x.key}", locale),
@@ -245,38 +255,42 @@ def key_figures(data: dict[str, FigureData], locale: str) -> list[dict[str, str]
     def money(v: float | Decimal) -> str:
         return format_money(Decimal(str(v)), CURRENCY, locale)
 
+    def short(v: float | Decimal) -> str:
+        return compact_money(Decimal(str(v)), locale)
+
     if "aum_by_unit" in data:
         rows = data["aum_by_unit"].rows
         aum = sum(Decimal(str(r["aum"])) for r in rows)
         growth = sum(Decimal(str(r["growth"])) for r in rows)
-        out.append({"key": "aum", "label": label("dash.kpi.aum", locale), "value": money(aum),
+        out.append({"key": "aum", "label": label("dash.kpi.aum", locale), "value": short(aum), "full": money(aum),
                     "sub": label("dash.kpi.growth", locale, amount=("+" if growth >= 0 else "") + money(growth)),
                     "tone": "" if growth >= 0 else "down"})
     if "customers_new_lost" in data:
         rows = data["customers_new_lost"].rows
         new, lost = sum(r["new"] for r in rows), sum(r["lost"] for r in rows)
         out.append({"key": "customers", "label": label("dash.kpi.new_customers", locale),
-                    "value": format_number(new, locale),
+                    "value": format_number(new, locale), "full": "",
                     "sub": label("dash.kpi.lost", locale, count=format_number(lost, locale)), "tone": ""})
     if "sales_by_type" in data:
         rows = data["sales_by_type"].rows
         amount = sum(Decimal(str(r["amount"])) for r in rows)
         count = sum(r["count"] for r in rows)
-        out.append({"key": "sales", "label": label("dash.kpi.sales", locale), "value": money(amount),
+        out.append({"key": "sales", "label": label("dash.kpi.sales", locale), "value": short(amount),
+                    "full": money(amount),
                     "sub": label("dash.kpi.sales_count", locale, count=format_number(count, locale)), "tone": ""})
     if "pipeline_funnel" in data:
         f = data["pipeline_funnel"]
         win = f.extra.get("win_rate_pct")
         opened = next((r["count"] for r in f.rows if r["stage"] == "lead"), 0)
         out.append({"key": "pipeline", "label": label("dash.kpi.win_rate", locale),
-                    "value": "—" if win is None else f"{win}%",
+                    "value": "—" if win is None else f"{win}%", "full": "",
                     "sub": label("dash.kpi.opened", locale, count=format_number(opened, locale)), "tone": ""})
     if "sales_forecast" in data:
         f = data["sales_forecast"]
         total = f.extra.get("forecast_total")
         wape = f.extra.get("backtest_wape_pct")
         out.append({"key": "forecast", "label": label("dash.kpi.forecast", locale),
-                    "value": "—" if total is None else money(total),
+                    "value": "—" if total is None else short(total), "full": "" if total is None else money(total),
                     "sub": label("dash.kpi.backtest", locale, pct=wape) if wape is not None else
                     label("dash.kpi.no_backtest", locale), "tone": ""})
     return out
@@ -429,7 +443,7 @@ class DashboardState(DataState):
         loc = self._locale()
         try:
             with unit_of_work(readonly=True) as uow:
-                found = nba_service.suggestions(uow=uow, actor=actor, limit=8)
+                found = nba_service.suggestions(uow=uow, actor=actor, limit=5)
         except DomainError:
             self.actions, self.actions_shown = [], False
             return

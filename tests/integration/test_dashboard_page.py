@@ -43,7 +43,8 @@ def test_a_branch_managers_dashboard(page_state, actors, org, connection, world)
     raw = Raw(connection)
     branch_aum = sum((v for k, v in raw.aum_on(raw.keep(branch=org.branch_a), clock.today()).items()), 0)
     aum = next(k for k in s.kpis if k["key"] == "aum")
-    assert aum["value"] == f"CN¥{branch_aum:,.2f}"
+    assert aum["full"] == f"CN¥{branch_aum:,.2f}"
+    assert aum["value"].endswith(("k", "M", "B"))  # the tile: short, the whole amount in its title
     # The axis of an amount chart in k / M (English); in Chinese, 万 / 亿.
     ticks = s.fig_aum_trend.layout.yaxis.ticktext
     assert any(t.endswith(("k", "M")) for t in ticks)
@@ -103,7 +104,8 @@ def test_an_rms_dashboard_is_his_book(page_state, actors, org, connection, world
     raw = Raw(connection)
     mine = raw.aum_on(raw.keep(owner=org.users["rm_a1"]), clock.today())
     aum = next(k for k in s.kpis if k["key"] == "aum")
-    assert aum["value"].replace(",", "").endswith(f"{sum(mine.values()):.2f}")
+    assert aum["full"].replace(",", "").endswith(f"{sum(mine.values()):.2f}")
+    assert aum["value"].startswith("¥") and aum["value"].endswith(("万", "亿"))
     for name in CHARTS:
         for trace in _bars(s, name):
             for bar in trace:
