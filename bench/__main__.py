@@ -23,6 +23,7 @@ FIGURES = {
     "aml_monitoring": "bench.aml_monitoring",  # rules over 1,000,000 transactions; cost added to a 10,000 batch
     "suitability_check": "bench.suitability_check",  # through the service and the API, p95 against its own SQL
     "disclosure_pdf": "bench.disclosure_pdf",  # 20 concurrent, against bare WeasyPrint; signing on its own
+    "approvals": "bench.approvals",  # the approval inbox and a BPMN step at 10,000 running instances
 }
 
 

@@ -36,6 +36,7 @@ EXPECTED = {
     "write_during_import": {"write_during_import"},
     "suitability_check": {"suitability_check"},
     "disclosure_pdf": {"disclosure_pdf", "disclosure_signing"},
+    "approvals": {"approval_inbox", "approval_step"},
 }
 
 
