@@ -186,6 +186,7 @@ def _reassign(page: Page, picked: list[tuple[str, str]], avoid: set[str]) -> str
         page.click(f"#select-customer-{cid}")
     expect(page.locator("#selection-info")).to_contain_text(f"已选择 {len(picked)} 位客户")
     page.click("#bulk-reassign")
+    expect(page.locator("#bulk-choice option").nth(1)).to_be_attached()  # the RMs arrive from the server
     options = page.locator("#bulk-choice option").all()
     target = next(o for o in options[1:] if o.inner_text().split(" · ")[0] not in avoid)
     target_name = target.inner_text().split(" · ")[0]
