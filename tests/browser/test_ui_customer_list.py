@@ -127,6 +127,7 @@ def test_a_saved_view_is_restored_from_its_url(desktop_page: Page, phone_page: P
     sign_in_ok(page, "rm")
     page.click("#sort-aum")
     page.wait_for_url(re.compile(r"sort=aum&dir=desc"))
+    expect(page.locator("#sort-aum .sort-arrow.active")).to_have_text("↓")  # the sorted rows came with it
     first = page.locator("[id^=customer-row-] .c-name").first.inner_text()
     page.click("#filter-toggle")
     page.select_option("#filter-field-r1", "segment")
