@@ -284,7 +284,7 @@ class AmlState(DataState):
         return None
 
     @rx.event
-    def select(self, kind: Any, item_id: Any):
+    def open_item(self, kind: Any, item_id: Any):
         self.notice = ""
         out = self._select(kind, item_id)
         # On a phone the item opens below the queue: bring it into view.

@@ -64,7 +64,7 @@ def _item(row: rx.Var) -> rx.Component:
             rx.el.span(row["assigned"], class_name="small muted"),
             rx.el.div(
                 rx.el.button(t("aml.open_item"), type="button", class_name="btn", id="aml-open-" + row["key"],
-                             on_click=S.select(row["kind"], row["id"])),
+                             on_click=S.open_item(row["kind"], row["id"])),
                 rx.cond(S.can_review & (row["open"] != "") & (row["mine"] == ""),
                         rx.el.button(t("aml.take"), type="button", class_name="btn", id="aml-take-" + row["key"],
                                      on_click=S.take(row["kind"], row["id"]))),

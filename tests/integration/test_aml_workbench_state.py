@@ -57,7 +57,7 @@ def test_a_hit_is_explained_and_decided_with_a_reason(page_state, actors, queue,
     state = page_state(AmlState, actors["compliance"])
     call_handler(state, "load")
     hit = next(i for i in state.items if i["kind"] == "hit")
-    call_handler(state, "select", "hit", hit["id"])
+    call_handler(state, "open_item", "hit", hit["id"])
     assert state.sel["title"] == "王建国" and state.sel_pairs and state.sel["open"] == "1"
     call_handler(state, "dispose", {"disposition": "false_positive", "reason": ""})
     assert state.error and state.sel["open"] == "1"  # refused: a reason is required
@@ -71,7 +71,7 @@ def test_a_case_gets_a_note_and_is_reported_once(page_state, actors, queue):
     state = page_state(AmlState, actors["compliance"])
     call_handler(state, "set_kind", "case")
     case = state.items[0]
-    call_handler(state, "select", "case", case["id"])
+    call_handler(state, "open_item", "case", case["id"])
     assert state.sel_facts and "80,000" in state.sel_facts[0]["text"]
     call_handler(state, "add_note", {"text": "客户称为售房款"})
     assert state.sel_notes[0]["text"] == "客户称为售房款"
@@ -85,7 +85,7 @@ def test_an_rm_gets_nothing_from_the_workbench(page_state, actors, queue):
     state = page_state(AmlState, actors["rm_a1"])
     call_handler(state, "load")
     assert state.items == [] and state.error
-    call_handler(state, "select", "hit", "1")
+    call_handler(state, "open_item", "hit", "1")
     assert state.sel == {} and state.error
 
 
