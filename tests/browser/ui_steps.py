@@ -31,7 +31,7 @@ def open_customer(page: Page, query: str = "zs", name: str = "张三") -> None:
     page.fill("#customer-search", query)
     page.press("#customer-search", "Enter")
     row = page.locator("[id^=customer-row-]", has_text=name).first
-    expect(row).to_be_visible()
+    expect(row).to_be_visible(timeout=15_000)  # a search answer on a loaded machine can take longer than 5 s
     row.click()
     page.wait_for_url(re.compile(r"/customers/\d+/?$"))
     expect(page.locator("#customer-name")).to_have_text(name)
