@@ -98,6 +98,7 @@ def customers_page() -> rx.Component:
             rx.foreach(S.rows, list_row),
             class_name="customer-list",
             id="customer-list",
+            aria_busy=rx.cond(S.loaded, "false", "true"),  # until the first answer of this page arrives
         ),
         rx.cond(
             S.loaded & (S.rows.length() == 0),

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
-from ui_steps import sign_in_ok
+from ui_steps import open_customer, sign_in_ok
 
 from services.validation.identity import make_id_number
 
@@ -253,10 +253,7 @@ def test_the_header_search_finds_customers_from_any_page_on_a_desktop(desktop_pa
 def test_the_header_search_offers_recently_viewed_customers_and_finds_a_phone_on_a_phone(phone_page: Page) -> None:
     page = phone_page
     sign_in_ok(page, "rm")
-    page.fill("#customer-search", "zs")
-    page.press("#customer-search", "Enter")
-    page.locator("[id^=customer-row-]", has_text="张三").first.click()
-    page.wait_for_url(DETAIL_URL)
+    open_customer(page)
     zhang = DETAIL_URL.search(page.url).group(1)
     page.goto("/customers")
     box = page.locator("#global-search")

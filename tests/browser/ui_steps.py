@@ -24,6 +24,8 @@ def sign_in_ok(page: Page, username: str, password: str = "demo1234") -> None:
     """Sign in and land on the customer list."""
     sign_in(page, username, password)
     page.wait_for_url(CUSTOMERS_URL)
+    # The list's first answer (its on_load) before anything is clicked: a click sent ahead of it is overtaken.
+    expect(page.locator("#customer-list[aria-busy=false]")).to_have_count(1, timeout=15_000)
 
 
 def open_customer(page: Page, query: str = "zs", name: str = "张三") -> None:
