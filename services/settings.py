@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_from: str = "fincrm@localhost"
+    # The headless Chromium that draws the weekly report's charts (Plotly's Kaleido, services/analytics/report_charts.py).
+    chromium_path: str = "/usr/bin/chromium"
 
     @field_validator("timezone")
     @classmethod

@@ -8,11 +8,13 @@ SMTP), once per subscriber and week.
 
 What the report holds: key figures (AUM at the week's end and its change over the week, customers won and lost,
 sales and their count, the win rate of the quarter's opportunities, the 90-day forecast and its back-tested error),
-sales by product type, the funnel of the quarter and the ten best RMs of the week. Tables, not charts: WeasyPrint
-draws no Plotly.
+sales by product type, the funnel of the quarter and the ten best RMs of the week; and three charts drawn from the
+same figures as the dashboards (AUM by segment over 90 days, the funnel, the week's sales by product type), as
+vector SVG exported by Plotly's Kaleido (services/analytics/report_charts.py), in the reader's language.
 """
 from __future__ import annotations
 
+import base64
 import html
 import re
 from datetime import date, timedelta
@@ -23,7 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services import clock, documents
-from services.analytics import figures
+from services.analytics import figures, report_charts
 from services.analytics.filters import resolve
 from services.analytics.models import EmailMessage, ReportSubscription
 from services.db import UnitOfWork
@@ -73,6 +75,21 @@ def _money(value: Any, loc: str) -> str:
     return format_money(Decimal(str(value or 0)), "CNY", loc)
 
 
+def _charts(loc: str, made: list[tuple[str, Any]]) -> str:
+    """The charts as <figure>s holding SVG images (a chart without data says so in words)."""
+    svgs = iter(report_charts.to_svg([fig for _name, fig in made if fig is not None]))
+    out = []
+    for name, fig in made:
+        if fig is None:
+            out.append(f'<figure class="chart" id="chart-{name}"><p class="no-chart">'
+                       f'{_e(translate("report.chart." + name, loc))}: {_e(translate("report.no_chart", loc))}</p></figure>')
+            continue
+        data = base64.b64encode(next(svgs).encode("utf-8")).decode("ascii")
+        out.append(f'<figure class="chart" id="chart-{name}"><img alt="{_e(translate("report.chart." + name, loc))}" '
+                   f'src="data:image/svg+xml;base64,{data}"></figure>')
+    return "".join(out)
+
+
 def build(s: Session, user: User, week: date, locale: str) -> tuple[str, str, bytes]:
     """(subject, plain-text body, PDF) of the report of the week starting `week` (a Monday) for this user."""
     loc = normalize_locale(locale)
@@ -88,6 +105,7 @@ def build(s: Session, user: User, week: date, locale: str) -> tuple[str, str, by
     leaders = figures.compute(s, q_week, "rm_leaderboard")
     funnel = figures.compute(s, q_quarter, "pipeline_funnel")
     forecast = figures.compute(s, q_year, "sales_forecast")
+    aum_trend = figures.compute(s, q_quarter, "aum_trend")
     aum = sum(Decimal(str(r["aum"])) for r in units.rows)
     growth = sum(Decimal(str(r["growth"])) for r in units.rows)
     new = sum(r["new"] for r in new_lost.rows)
@@ -120,6 +138,9 @@ def build(s: Session, user: User, week: date, locale: str) -> tuple[str, str, by
                           f"<td class=n>{_e(_money(r['aum_growth'], loc))}</td><td class=n>{r['activities']}</td></tr>"
                           for r in leaders.rows[:10])
     empty = f"<tr><td colspan=5>{_e(w('none'))}</td></tr>"
+    charts = _charts(loc, [("aum_trend", report_charts.aum_trend(aum_trend, loc)),
+                           ("funnel", report_charts.pipeline_funnel(funnel, loc)),
+                           ("sales_by_type", report_charts.sales_by_type(by_type, loc))])
     page = f"""<!doctype html><html lang="{'en' if loc == 'en' else 'zh-CN'}"><head><meta charset="utf-8">
 <style>
 @page {{ size: A4; margin: 18mm 16mm; @bottom-right {{ content: counter(page) " / " counter(pages); font-size: 8pt; }} }}
@@ -129,9 +150,12 @@ h1 {{ font-size: 16pt; margin: 0 0 2mm; }} h2 {{ font-size: 11.5pt; margin: 7mm 
 table {{ width: 100%; border-collapse: collapse; }} td, th {{ padding: 1.6mm 2mm; border-bottom: 0.3pt solid #d9d9e0; text-align: left; }}
 th {{ color: #60646c; font-weight: 600; font-size: 9pt; }} .n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .kpis td:first-child {{ color: #60646c; width: 45%; }} .kpis td:last-child {{ font-weight: 700; text-align: right; }}
+figure.chart {{ margin: 4mm 0 0; break-inside: avoid; }} figure.chart img {{ width: 100%; }}
+.no-chart {{ color: #60646c; border: 0.3pt solid #d9d9e0; padding: 3mm; }}
 </style></head><body>
 <h1>{_e(title)}</h1><p class="meta">{_e(scope)} · {_e(user.display_name)}</p>
 <h2>{_e(w("key_figures"))}</h2><table class="kpis">{"".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in kpis)}</table>
+<h2>{_e(w("charts"))}</h2>{charts}
 <h2>{_e(w("sales_by_type"))}</h2><table><tr><th>{_e(w("type"))}</th><th class=n>{_e(w("count"))}</th><th class=n>{_e(w("amount"))}</th></tr>{type_rows or empty}</table>
 <h2>{_e(w("funnel"))}</h2><table><tr><th>{_e(w("stage"))}</th><th class=n>{_e(w("count"))}</th><th class=n>{_e(w("conversion"))}</th></tr>{stage_rows}</table>
 <h2>{_e(w("leaders"))}</h2><table><tr><th>#</th><th>{_e(w("rm"))}</th><th class=n>{_e(w("sales"))}</th><th class=n>{_e(w("aum_change"))}</th><th class=n>{_e(w("activities"))}</th></tr>{leader_rows or empty}</table>
