@@ -51,6 +51,27 @@ class OpportunityClose(StrictInput):
     close_note: str | None = Field(default=None, max_length=500)
 
 
+class OpportunityEdit(StrictInput):
+    """The editable fields of an open opportunity, all of them as the edit form shows them (an empty expected close
+    or product type clears it; no product code: no particular product)."""
+
+    subject: str = Field(min_length=1, max_length=200)
+    product_type: ProductType | None = None
+    product_code: str | None = Field(default=None, min_length=1, max_length=32)
+    amount: Decimal = Field(gt=0, lt=MAX_AMOUNT, max_digits=15, decimal_places=2)
+    expected_close: date | None = None
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_float(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, float) else v
+
+    @field_validator("product_type", "product_code", "expected_close", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+
 def _check_id(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < ID_LIMIT:
         raise ValidationFailed([FieldError(field, "value.invalid")])
@@ -110,15 +131,7 @@ def create_opportunity(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data:
     who = _who(actor)
     req = parse(OpportunityCreate, data)
     customer = load_customer(s, actor, customer_id)
-    product_id, product_type = None, req.product_type
-    if req.product_code:
-        product = s.execute(select(Product).where(Product.code == req.product_code)).scalars().first()
-        if product is None or not product.is_active:
-            raise ValidationFailed([FieldError("product_code", "value.invalid")])
-        if product_type is not None and product.product_type != product_type:
-            raise ValidationFailed([FieldError("product_code", "opportunity.product_type_mismatch",
-                                               {"product_type": product.product_type})])
-        product_id, product_type = product.id, product.product_type
+    product_id, product_type = _product(s, req.product_code, req.product_type)
     today = clock.today()
     if req.expected_close is not None and req.expected_close < today:
         raise ValidationFailed([FieldError("expected_close", "opportunity.close_before_open")])
@@ -135,6 +148,19 @@ def create_opportunity(*, uow: UnitOfWork, actor: Actor, customer_id: Any, data:
                           "amount": str(row.amount), "stage": stage.value})
     _announce(uow, row, None)
     return _view(s, row)
+
+
+def _product(s: Session, code: str | None, product_type: str | None) -> tuple[int | None, str | None]:
+    """(product id, product type) for an opportunity's product code and type: an active product of that type."""
+    if not code:
+        return None, product_type
+    product = s.execute(select(Product).where(Product.code == code)).scalars().first()
+    if product is None or not product.is_active:
+        raise ValidationFailed([FieldError("product_code", "value.invalid")])
+    if product_type is not None and product.product_type != product_type:
+        raise ValidationFailed([FieldError("product_code", "opportunity.product_type_mismatch",
+                                           {"product_type": product.product_type})])
+    return product.id, product.product_type
 
 
 def _write(uow: UnitOfWork, actor: Actor, row: Opportunity, version: int, action: str, values: dict) -> Opportunity:
@@ -194,6 +220,48 @@ def close_opportunity(*, uow: UnitOfWork, actor: Actor, opportunity_id: Any, ver
     if req.outcome == "won":
         values["reached"] = FUNNEL.index(Stage.WON)
     return _view(s, _write(uow, actor, row, version, f"opportunity.{req.outcome}", values))
+
+
+_EDITABLE = ("title", "product_type", "product_id", "amount", "expected_close")
+
+
+@requires(P.OPPORTUNITY_WRITE)
+def edit_opportunity(*, uow: UnitOfWork, actor: Actor, opportunity_id: Any, version: Any,
+                     data: Any) -> OpportunityView:
+    """Change an open opportunity's subject, amount, expected close date or product, against the version the
+    caller read: a change made meanwhile by someone else is a ConcurrentModification, never overwritten. Only
+    what changed is written and audited (old and new values); nothing changed: nothing written."""
+    s = uow.session
+    _who(actor)
+    version = _check_version(version)
+    req = parse(OpportunityEdit, data)
+    row = _load(s, actor, opportunity_id)
+    if row.version != version:
+        raise ConcurrentModification()
+    if row.stage in CLOSED_STAGES:
+        raise ValidationFailed([FieldError("opportunity_id", "opportunity.closed_edit", {"stage": row.stage})])
+    product_id, product_type = _product(s, req.product_code, req.product_type)
+    new = {"title": req.subject, "product_type": product_type, "product_id": product_id, "amount": req.amount,
+           "expected_close": req.expected_close}
+    changed = {k: v for k, v in new.items() if getattr(row, k) != v}
+    if "expected_close" in changed and req.expected_close is not None and req.expected_close < clock.today():
+        raise ValidationFailed([FieldError("expected_close", "opportunity.close_in_past")])
+    if not changed:
+        return _view(s, row)
+    before = {k: getattr(row, k) for k in changed}
+    done = s.execute(update(Opportunity).where(Opportunity.id == row.id, Opportunity.version == version)
+                     .values(**changed, updated_at=clock.now(), version=Opportunity.version + 1)).rowcount
+    if done != 1:
+        raise ConcurrentModification()
+    s.expire(row)
+    row = s.get(Opportunity, row.id)
+    plain = lambda v: str(v) if isinstance(v, (Decimal, date)) else v  # noqa: E731
+    audit.record(s, actor, "opportunity.edit", entity_type="opportunity", entity_id=row.id,
+                 changes={"customer_id": row.customer_id,
+                          **{("subject" if k == "title" else k): {"from": plain(before[k]), "to": plain(v)}
+                             for k, v in changed.items()}})
+    _announce(uow, row, row.stage)  # the rollup counts the opportunity again (its amount, its product type)
+    return _view(s, row)
 
 
 @requires(P.CUSTOMER_READ)
