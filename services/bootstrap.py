@@ -95,6 +95,11 @@ def _hooks() -> None:
     from services.security.refusals import record_refusal
 
     db.set_refusal_recorder(record_refusal)
+    # The agenda's reminders are mailed through decision support's e-mail outbox.
+    from services.agenda import delivery as agenda_delivery
+    from services.analytics import mail as analytics_mail
+
+    agenda_delivery.set_mail_outbox(analytics_mail.enqueue)
     policy.set_client_scope(client_customers)
     # Import files and error reports are read by the imports domain's rule (raw or masked), whatever the door.
     documents.register_reader(documents.IMPORT_KINDS, import_files.download)

@@ -79,8 +79,12 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_from: str = "fincrm@localhost"
-    # The headless Chromium that draws the weekly report's charts (Plotly's Kaleido, services/analytics/report_charts.py).
-    chromium_path: str = "/usr/bin/chromium"
+    # Web Push of reminders (services/agenda/push.py): the VAPID key pair (the private key as a PEM file or its
+    # base64url raw form, the public key as base64url, what the browser's pushManager subscribes with) and the
+    # contact the push services see. Without both keys nothing is pushed and the agenda says so.
+    vapid_private_key: str | None = None
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:fincrm@localhost"
 
     @field_validator("timezone")
     @classmethod

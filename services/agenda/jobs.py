@@ -37,21 +37,22 @@ def run_rules(s: Session, today: date | None = None) -> dict[str, int]:
             log.warning("reminder rule %s: unknown source %r", rule.code, rule.source)
             continue
         live = source(s, rule, today)
-        oldest = min((due for _, _, due in live), default=today)
-        # The rule's reminders that a live pair may already have, and every open one (to resolve).
-        existing = {(cid, due): (rid, res) for rid, cid, due, res in s.execute(
-            select(Reminder.id, Reminder.customer_id, Reminder.due_on, Reminder.resolved_at)
+        oldest = min((d.due_on for d in live), default=today)
+        # The rule's reminders that a live subject may already have, and every open one (to resolve).
+        existing = {(key, due): (rid, res) for rid, key, due, res in s.execute(
+            select(Reminder.id, Reminder.subject_key, Reminder.due_on, Reminder.resolved_at)
             .where(Reminder.rule_code == rule.code,
                    or_(Reminder.due_on >= oldest, Reminder.resolved_at.is_(None))))}
-        for cid, owner, due in sorted(live):
-            if (cid, due) in existing:
+        for d in sorted(live):
+            if (d.subject_key, d.due_on) in existing:
                 continue
             row = s.execute(insert(Reminder).values(
-                rule_code=rule.code, kind=rule.source, customer_id=cid, owner_id=owner, due_on=due, created_at=now)
-                .on_conflict_do_nothing().returning(Reminder.id)).scalar()
+                rule_code=rule.code, kind=rule.source, subject_key=d.subject_key, customer_id=d.customer_id,
+                holding_id=d.holding_id, approval_task_id=d.approval_task_id, owner_id=d.owner_id, due_on=d.due_on,
+                created_at=now).on_conflict_do_nothing().returning(Reminder.id)).scalar()
             made += row is not None
-        live_keys = {(cid, due) for cid, _, due in live}
-        stale = [rid for (cid, due), (rid, res) in existing.items() if res is None and (cid, due) not in live_keys]
+        live_keys = {(d.subject_key, d.due_on) for d in live}
+        stale = [rid for key, (rid, res) in existing.items() if res is None and key not in live_keys]
         if stale:
             s.execute(update(Reminder).where(Reminder.id.in_(stale), Reminder.resolved_at.is_(None))
                       .values(resolved_at=now))
@@ -64,14 +65,31 @@ def run_rules(s: Session, today: date | None = None) -> dict[str, int]:
 
 
 def remind() -> None:
+    """The pass, then the new reminders announced (e-mail and push queued in their outboxes), then the push outbox
+    sent; each step in its own transaction, so a failing step leaves the others' work done."""
+    from services.agenda import delivery, push
+
     with unit_of_work() as uow:
         counts = run_rules(uow.session)
         uow.commit()
     if counts["made"] or counts["resolved"]:
         log.info("reminders: %(made)d made, %(resolved)d resolved", counts)
+    with unit_of_work() as uow:
+        queued = delivery.notify(uow.session)
+        uow.commit()
+    if queued["reminders"]:
+        log.info("reminders announced: %s", queued)
+    push.deliver()
+
+
+def deliver_push() -> None:
+    from services.agenda import push
+
+    push.deliver()
 
 
 JOBS = [
     Job(id="agenda.reminders.startup", func=remind, trigger="date"),
     Job(id="agenda.reminders", func=remind, trigger="cron", trigger_args={"minute": 7}),
+    Job(id="agenda.push", func=deliver_push, trigger="interval", trigger_args={"minutes": 2}),
 ]

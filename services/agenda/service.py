@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services import clock
@@ -25,6 +25,8 @@ from services.customers import consent
 from services.customers.access import list_value, load_customer
 from services.customers.models import Customer, CustomerStatus
 from services.customers.pii import stored_phone
+from services.portfolio.models import Holding, Product
+from services.workflows.models import ApprovalTask
 from services.customers.search import PHONE_CONTEXT
 from services.db import UnitOfWork
 from services.errors import DomainError, FieldError, NotFound, OutOfScope, Refusal, ValidationFailed
@@ -50,16 +52,26 @@ def _book(actor: Actor):
                 Customer.status != CustomerStatus.CLOSED)
 
 
+def _open_reminders(actor: Actor):
+    """The open reminders the actor is shown: of active rules, neither resolved nor dismissed; about a customer of
+    their book, or (approval SLAs) addressed to them."""
+    mine = ReminderRow.owner_id == actor.id if actor.kind == "user" and actor.id is not None else ReminderRow.id.is_(None)
+    return and_(ReminderRule.active.is_(True), ReminderRow.resolved_at.is_(None), ReminderRow.dismissed_at.is_(None),
+                or_(_book(actor), and_(ReminderRow.customer_id.is_(None), mine)))
+
+
 def _reminders(s: Session, actor: Actor, today: date) -> list[Reminder]:
-    """The open reminders of the actor's book, of active rules: made by the scheduled pass (services/agenda/jobs.py),
-    neither resolved nor dismissed."""
+    """The open reminders of the actor's book, made by the scheduled pass (services/agenda/jobs.py)."""
     rows = s.execute(
         select(ReminderRow.id, ReminderRow.kind, ReminderRow.due_on, ReminderRow.rule_code, Customer.id,
-               Customer.name, Customer.segment, Customer.birth_date)
-        .join(Customer, Customer.id == ReminderRow.customer_id)
+               Customer.name, Customer.segment, Customer.birth_date, Product.name, Product.name_en,
+               ApprovalTask.step_name)
+        .outerjoin(Customer, Customer.id == ReminderRow.customer_id)
         .join(ReminderRule, ReminderRule.code == ReminderRow.rule_code)
-        .where(_book(actor), ReminderRule.active.is_(True), ReminderRow.resolved_at.is_(None),
-               ReminderRow.dismissed_at.is_(None))
+        .outerjoin(Holding, Holding.id == ReminderRow.holding_id)
+        .outerjoin(Product, Product.id == Holding.product_id)
+        .outerjoin(ApprovalTask, ApprovalTask.id == ReminderRow.approval_task_id)
+        .where(_open_reminders(actor))
         .order_by(ReminderRow.due_on, ReminderRow.id).limit(REMINDER_LIMIT)).all()
     follow_ups = [row[4] for row in rows if row[1] == ReminderKind.FOLLOW_UP]
     last = dict(s.execute(select(Interaction.customer_id, func.max(Interaction.occurred_at))
@@ -68,13 +80,24 @@ def _reminders(s: Session, actor: Actor, today: date) -> list[Reminder]:
     cadences = {code: (params or {}).get("cadence_days", {}) for code, params in s.execute(
         select(ReminderRule.code, ReminderRule.params).where(ReminderRule.source == ReminderKind.FOLLOW_UP))}
     out = []
-    for rid, kind, due, rule, cid, name, segment, born in rows:
+    for rid, kind, due, rule, cid, name, segment, born, product, product_en, step in rows:
         out.append(Reminder(
-            id=rid, kind=kind, customer_id=cid, customer_name=name, due_on=due, days=(due - today).days,
-            segment=segment, age=due.year - born.year if kind == ReminderKind.BIRTHDAY and born else None,
+            id=rid, kind=kind, customer_id=cid, customer_name=name or "", due_on=due, days=(due - today).days,
+            segment=segment or "", age=due.year - born.year if kind == ReminderKind.BIRTHDAY and born else None,
             last_contact=clock.local_date(last[cid]) if cid in last else None,
-            cadence_days=cadences.get(rule, {}).get(segment) if kind == ReminderKind.FOLLOW_UP else None))
+            cadence_days=cadences.get(rule, {}).get(segment) if kind == ReminderKind.FOLLOW_UP else None,
+            product=product or "", product_en=product_en or "", step=step or ""))
     return out
+
+
+@requires(Permission.CUSTOMER_READ)
+def open_reminders_count(*, uow: UnitOfWork, actor: Actor) -> int:
+    """How many open reminders the actor's agenda holds (the menu's badge)."""
+    return uow.session.execute(
+        select(func.count()).select_from(ReminderRow)
+        .outerjoin(Customer, Customer.id == ReminderRow.customer_id)
+        .join(ReminderRule, ReminderRule.code == ReminderRow.rule_code)
+        .where(_open_reminders(actor))).scalar_one()
 
 
 def _callable(s: Session, actor: Actor, customer_ids: set[int]) -> dict[int, str]:
@@ -101,10 +124,12 @@ def my_day(*, uow: UnitOfWork, actor: Actor) -> Agenda:
     overdue = task_service.list_tasks(uow=uow, actor=actor, query={"bucket": "overdue", "page_size": TASK_LIMIT})
     due_today = task_service.list_tasks(uow=uow, actor=actor, query={"bucket": "today", "page_size": TASK_LIMIT})
     reminders = _reminders(s, actor, today)
-    order = {ReminderKind.ASSESSMENT_EXPIRY: 0, ReminderKind.BIRTHDAY: 1, ReminderKind.FOLLOW_UP: 2}
-    reminders.sort(key=lambda r: (max(r.days, 0), order[r.kind], r.days, r.customer_id))
+    order = {ReminderKind.APPROVAL_SLA: 0, ReminderKind.ASSESSMENT_EXPIRY: 1, ReminderKind.KYC_REVIEW: 2,
+             ReminderKind.PRODUCT_MATURITY: 3, ReminderKind.BIRTHDAY: 4, ReminderKind.FOLLOW_UP: 5}
+    reminders.sort(key=lambda r: (max(r.days, 0), order.get(r.kind, 9), r.days, r.customer_id or 0, r.id))
     items = overdue.items + due_today.items
-    customers = {t.customer_id for t in items if t.customer_id is not None} | {r.customer_id for r in reminders}
+    customers = ({t.customer_id for t in items if t.customer_id is not None}
+                 | {r.customer_id for r in reminders if r.customer_id is not None})
     return Agenda(day=today, tasks=items, overdue=overdue.counts.get("overdue", 0), reminders=reminders,
                   callable=_callable(s, actor, customers))
 
@@ -144,11 +169,19 @@ def dismiss_reminder(*, uow: UnitOfWork, actor: Actor, reminder_id: Any) -> None
     row = s.get(ReminderRow, reminder_id)
     if row is None:
         raise NotFound(what="reminder", id=reminder_id)
-    customer = load_customer(s, actor, row.customer_id)  # out of scope answers as not found, audited
-    if customer.owner_id != actor.id:
-        raise OutOfScope(actor=actor, entity_type="reminder", entity_id=reminder_id, what="reminder", id=reminder_id)
+    if row.customer_id is None:  # an approval's reminder: addressed to one person
+        if row.owner_id != actor.id:
+            raise OutOfScope(actor=actor, entity_type="reminder", entity_id=reminder_id, what="reminder",
+                             id=reminder_id)
+        entity_type, entity_id = "reminder", row.id
+    else:
+        customer = load_customer(s, actor, row.customer_id)  # out of scope answers as not found, audited
+        if customer.owner_id != actor.id:
+            raise OutOfScope(actor=actor, entity_type="reminder", entity_id=reminder_id, what="reminder",
+                             id=reminder_id)
+        entity_type, entity_id = "customer", customer.id
     if row.dismissed_at is not None or row.resolved_at is not None:
         return
     s.execute(update(ReminderRow).where(ReminderRow.id == row.id).values(dismissed_at=clock.now()))
-    audit.record(s, actor, "reminder.dismiss", entity_type="customer", entity_id=customer.id,
+    audit.record(s, actor, "reminder.dismiss", entity_type=entity_type, entity_id=entity_id,
                  changes={"reminder_id": row.id, "kind": row.kind, "due_on": row.due_on.isoformat()})

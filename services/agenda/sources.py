@@ -6,6 +6,7 @@ assessment was renewed, the customer contacted, the birthday passed)."""
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
@@ -16,9 +17,32 @@ from services import clock
 from services.activities.models import Interaction
 from services.agenda.models import ReminderRule
 from services.customers.models import ConsentRecord, Customer, CustomerStatus
+from services.portfolio.models import Holding, Product
+from services.security.models import User
+from services.workflows import instances as workflow_instances
+from services.workflows import validation as workflow_validation
+from services.workflows.models import ApprovalTask, InstanceStatus, TaskStatus, WorkflowInstance
 
-Live = set[tuple[int, int, date]]  # (customer_id, owner_id, due_on)
 MAX_LEAD_DAYS = 366
+
+
+@dataclass(frozen=True, order=True)
+class Due:
+    """One live reminder: what it is about (`subject_key`, unique with the rule and the due day), who is reminded."""
+
+    subject_key: str
+    owner_id: int
+    due_on: date
+    customer_id: int | None = None
+    holding_id: int | None = None
+    approval_task_id: int | None = None
+
+
+Live = set[Due]
+
+
+def _customer_due(cid: int, owner: int, due: date) -> Due:
+    return Due(subject_key=f"customer:{cid}", owner_id=owner, due_on=due, customer_id=cid)
 
 
 def birthday_in(year: int, born: date) -> date:
@@ -51,7 +75,7 @@ def birthdays(s: Session, rule: ReminderRule, today: date) -> Live:
                                       .where(_open_customers(), Customer.birth_date.is_not(None), born_on)):
         day = next((d for d in window if birthday_in(d.year, born) == d), None)
         if day is not None:
-            live.add((cid, owner, day))
+            live.add(_customer_due(cid, owner, day))
     return live
 
 
@@ -59,7 +83,7 @@ def assessment_expiry(s: Session, rule: ReminderRule, today: date) -> Live:
     rows = s.execute(select(Customer.id, Customer.owner_id, Customer.risk_valid_until).where(
         _open_customers(), Customer.risk_level.is_not(None), Customer.risk_valid_until >= today,
         Customer.risk_valid_until <= today + timedelta(days=_lead(rule))))
-    return {(cid, owner, until) for cid, owner, until in rows}
+    return {_customer_due(cid, owner, until) for cid, owner, until in rows}
 
 
 def _do_not_contact(s: Session) -> set[int]:
@@ -92,9 +116,67 @@ def follow_up(s: Session, rule: ReminderRule, today: date) -> Live:
             .outerjoin(last, last.c.customer_id == Customer.id).where(_open_customers(), due_condition)):
         if cid in quiet:
             continue
-        live.add((cid, owner, clock.local_date(at or created) + timedelta(days=cadence[segment])))
+        live.add(_customer_due(cid, owner, clock.local_date(at or created) + timedelta(days=cadence[segment])))
+    return live
+
+
+def product_maturity(s: Session, rule: ReminderRule, today: date) -> Live:
+    """Holdings of fixed-term products that mature within the lead days (a holding sold off, value nil, is not).
+    Parameter `product_types` (optional): only these product types."""
+    types = [str(t) for t in (rule.params or {}).get("product_types", []) if isinstance(t, str)]
+    q = (select(Holding.id, Customer.id, Customer.owner_id, Holding.maturity_on)
+         .join(Customer, Customer.id == Holding.customer_id)
+         .where(_open_customers(), Holding.maturity_on.is_not(None), Holding.maturity_on >= today,
+                Holding.maturity_on <= today + timedelta(days=_lead(rule)), Holding.quantity > 0))
+    if types:
+        q = q.join(Product, Product.id == Holding.product_id).where(Product.product_type.in_(types))
+    return {Due(subject_key=f"holding:{hid}", owner_id=owner, due_on=due, customer_id=cid, holding_id=hid)
+            for hid, cid, owner, due in s.execute(q)}
+
+
+def kyc_review(s: Session, rule: ReminderRule, today: date) -> Live:
+    """Customers whose periodic KYC review falls due within the lead days, or is overdue (kept until it is done:
+    the review date moves on)."""
+    rows = s.execute(select(Customer.id, Customer.owner_id, Customer.kyc_review_due).where(
+        _open_customers(), Customer.kyc_review_due.is_not(None),
+        Customer.kyc_review_due <= today + timedelta(days=_lead(rule))))
+    return {_customer_due(cid, owner, due) for cid, owner, due in rows}
+
+
+def approval_sla(s: Session, rule: ReminderRule, today: date) -> Live:
+    """Open approval tasks whose SLA is mostly spent (the SLA job marked them reminded: services/workflows/sla.py) or
+    whose due day is within the lead days: one reminder for each person who may decide it now (the assignee, or every
+    active user whose role and branch the task's role, or its escalation, admits; never the instance's maker)."""
+    horizon = clock.start_of_day(today + timedelta(days=_lead(rule) + 1))
+    tasks = s.execute(select(ApprovalTask, WorkflowInstance)
+                      .join(WorkflowInstance, WorkflowInstance.id == ApprovalTask.instance_id)
+                      .where(ApprovalTask.status == TaskStatus.OPEN, ApprovalTask.due_at.is_not(None),
+                             WorkflowInstance.status == InstanceStatus.RUNNING,
+                             or_(ApprovalTask.reminded_at.is_not(None), ApprovalTask.due_at < horizon))
+                      .order_by(ApprovalTask.id)).all()
+    if not tasks:
+        return set()
+    approvers = workflow_validation.approver_roles()
+    users = s.execute(select(User.id, User.roles, User.branch_id).where(User.is_active.is_(True))).all()
+    live: Live = set()
+    for task, inst in tasks:
+        due = clock.local_date(task.due_at)
+        makers = workflow_instances.makers(inst)
+        if task.assignee_id is not None:
+            people = {task.assignee_id}
+        elif task.role is None:
+            people = makers  # the maker's own task (revise a returned application)
+            makers = set()
+        else:
+            people = {uid for uid, roles, branch in users
+                      if workflow_instances.grant_for(
+                          workflow_instances._role_grants(roles or [], branch, approvers), task, inst) is not None}
+        for uid in sorted(people - makers):
+            live.add(Due(subject_key=f"approval_task:{task.id}:user:{uid}", owner_id=uid, due_on=due,
+                         approval_task_id=task.id))
     return live
 
 
 SOURCES: dict[str, Callable[[Session, ReminderRule, date], Live]] = {
-    "birthday": birthdays, "assessment_expiry": assessment_expiry, "follow_up": follow_up}
+    "birthday": birthdays, "assessment_expiry": assessment_expiry, "follow_up": follow_up,
+    "product_maturity": product_maturity, "kyc_review": kyc_review, "approval_sla": approval_sla}

@@ -26,6 +26,16 @@ MAX_ATTEMPTS = 10
 BATCH = 50
 
 
+def enqueue(session, *, to_addr: str, subject: str, body: str, purpose: str) -> int:
+    """Queue a plain-text message in the caller's transaction (sent by `deliver`); returns its id."""
+    now = clock.now()
+    row = EmailMessage(to_addr=to_addr, subject=subject[:200], body=body[:4000], purpose=purpose[:32],
+                       created_at=now, next_attempt_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
 def _mime(row: EmailMessage, sender: str) -> MimeMessage:
     msg = MimeMessage()
     msg["From"] = sender

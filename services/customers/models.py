@@ -113,6 +113,7 @@ class Customer(SQLModel, table=True):
     risk_level: str | None = Field(default=None, sa_type=String(2))  # C1..C5 from the latest assessment
     risk_valid_until: date | None = None
     kyc_status: str = Field(sa_type=String(16), default="pending")  # KycStatus
+    kyc_review_due: date | None = None  # the next periodic KYC review (by AML risk), reminded by the agenda
     aml_risk: str = Field(sa_type=String(8), default="pending")  # AmlRisk, written by the AML domain
     # Values of admin-defined custom fields, by field key; validated against CustomFieldDefinition.
     custom: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))

@@ -107,6 +107,7 @@ class Holding(SQLModel, table=True):
     market_value: Decimal = Field(sa_column=Column(Money(), nullable=False))
     currency: str = Field(sa_type=String(3), default="CNY")
     as_of: date
+    maturity_on: date | None = None  # fixed-term products (deposits, wealth, bonds): the day it matures
 
 
 class Transaction(SQLModel, table=True):

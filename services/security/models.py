@@ -38,6 +38,7 @@ class User(SQLModel, table=True):
     is_active: bool = True
     is_demo: bool = False
     locale: str | None = Field(default=None, sa_type=String(10))
+    email: str | None = Field(default=None, sa_type=String(254))  # where reminders are mailed (services/agenda)
     locked_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 

@@ -88,6 +88,7 @@ class Permission(StrEnum):
     UNDERWRITING_READ = "underwriting.read"  # underwriting cases and their decisions
     OPPORTUNITY_WRITE = "opportunity.write"  # open opportunities on customers, move them, win or lose them
     METRICS_VIEW = "metrics.view"  # dashboards and their figures (within the data scope), drill-down, forecasts
+    REMINDER_RULE_MANAGE = "reminder_rule.manage"  # the agenda's reminder rules: lead days, on/off, channels (data)
 
 
 P = Permission
@@ -146,6 +147,9 @@ for _role, _granted in {Role.RM: _ORIGINATES, Role.TEAM_LEAD: _ORIGINATES, Role.
                         Role.AUDITOR: {P.LOAN_READ, P.UNDERWRITING_READ}, Role.ADMIN: {P.WORKFLOW_MANAGE},
                         API_ROLE: {P.LOAN_APPLY, P.LOAN_READ}}.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
+
+# The agenda's reminder rules are configuration: admins keep them (services/agenda/rules.py).
+ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {P.REMINDER_RULE_MANAGE}
 
 # Reassigning customers directs other people's work: team leads and branch managers (to the RMs in their scope),
 # and the systems of record that keep the firm's book (with their customers:write scope).

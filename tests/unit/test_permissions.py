@@ -126,6 +126,7 @@ loan.apply              x   x          x               x    .           .       
 loan.read               x   x          x               x    x           x         x        .      x               x                 .
 underwriting.submit     x   x          x               x    .           .         .        .      .               .                 .
 underwriting.read       x   x          x               x    x           .         x        .      .               x                 x
+reminder_rule.manage    .   .          .               .    .           .         .        x      .               .                 .
 """
 
 
