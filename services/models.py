@@ -5,6 +5,7 @@ from services.analytics.models import (EmailMessage, MetricCustomer, MetricFact,
                                        MetricOpportunity, NextBestAction, ReportSubscription)
 from services.activities.models import BehaviourEvent, Interaction, Task, Ticket  # noqa: F401
 from services.agenda.models import OfflineSubmission, Reminder, ReminderRule  # noqa: F401
+from services.agenda.offline_models import OfflineTaskSubmission, VisitCheckIn  # noqa: F401
 from services.aml.models import (Alert, Case, CaseNote, MonitoringRule, MonitorMark, RescreenRun,  # noqa: F401
                                  RiskAssessment, ScreeningHit, Watchlist, WatchlistEntry)
 from services.customer360.models import OwnerChange  # noqa: F401

@@ -2,10 +2,16 @@
 returns (session cookie; JSON {customer_id, kind, notes, written_at}; header Idempotency-Key). Answers 201
 {interaction_id, replayed}; 401 when the session has ended (the device keeps the note until the RM signs in again);
 the domain's errors as JSON with their words (a customer no longer in the RM's scope answers 404), which the device
-shows beside the note it keeps. Only from the app's own pages (Origin checked; the cookie is SameSite=Strict)."""
+shows beside the note it keeps. Only from the app's own pages (Origin checked; the cookie is SameSite=Strict).
+Beside it, the same way: POST /sync/tasks (a task made offline: {customer_id, title, due_at}), POST
+/sync/reschedules (a task rescheduled offline: {task_id, seen: {due_at, status}, due_at}; 409 with `current` when the
+task changed meanwhile, so the device shows both versions), and what the device keeps to read offline: GET /sync/tasks
+(the RM's open tasks) and GET /sync/customers/{id} (the 360 summary as the field policy shows it, in words)."""
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -13,8 +19,11 @@ from fastapi.responses import JSONResponse, Response
 
 from fincrm_app.api.cookie_auth import error_response, request_actor, request_locale
 from services.agenda import sync
+from services.customer360 import service as c360
 from services.db import unit_of_work
 from services.errors import DomainError, SessionInvalid, ValidationFailed, FieldError
+from services.i18n import format_date, format_datetime, format_money
+from state.i18n import label
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -27,8 +36,7 @@ def _same_origin(request: Request) -> bool:
     return bool(origin and host and urlsplit(origin).netloc == host)
 
 
-@router.post("/notes")
-async def submit_note(request: Request) -> Response:
+async def _submit(request: Request, use_case, answer) -> Response:
     locale = request_locale(request)
     if not _same_origin(request):
         return JSONResponse({"error": "sync.cross_site", "message": "Cross-site request refused."}, status_code=403,
@@ -45,10 +53,87 @@ async def submit_note(request: Request) -> Response:
         return error_response(ValidationFailed([FieldError("body", "value.invalid")]), locale)
     try:
         with unit_of_work() as uow:
-            result = sync.submit_offline_note(uow=uow, actor=actor, key=request.headers.get("idempotency-key"),
-                                              data=data)
+            result = use_case(uow=uow, actor=actor, key=request.headers.get("idempotency-key"), data=data)
             uow.commit()
+    except sync.TaskChanged as exc:
+        return JSONResponse({"error": exc.code, "message": exc.message(locale), "current": exc.current},
+                            status_code=exc.http_status, headers=_NO_STORE)
     except DomainError as exc:
         return error_response(exc, locale)
-    return JSONResponse({"interaction_id": result.interaction_id, "replayed": result.replayed},
-                        status_code=200 if result.replayed else 201, headers=_NO_STORE)
+    return JSONResponse(answer(result), status_code=200 if result.replayed else 201, headers=_NO_STORE)
+
+
+@router.post("/notes")
+async def submit_note(request: Request) -> Response:
+    return await _submit(request, sync.submit_offline_note,
+                         lambda r: {"interaction_id": r.interaction_id, "replayed": r.replayed})
+
+
+@router.post("/tasks")
+async def submit_task(request: Request) -> Response:
+    return await _submit(request, sync.submit_offline_task, lambda r: {"task_id": r.task_id, "replayed": r.replayed})
+
+
+@router.post("/reschedules")
+async def submit_reschedule(request: Request) -> Response:
+    return await _submit(request, sync.submit_offline_reschedule,
+                         lambda r: {"task_id": r.task_id, "replayed": r.replayed})
+
+
+def _read(request: Request, use_case, **kwargs) -> Response:
+    locale = request_locale(request)
+    actor = request_actor(request)
+    if actor is None:
+        return error_response(SessionInvalid(), locale)
+    try:
+        with unit_of_work() as uow:
+            data = use_case(uow=uow, actor=actor, **kwargs)
+            uow.commit()  # opening a customer is an audited read
+    except DomainError as exc:
+        return error_response(exc, locale)
+    return data, locale
+
+
+@router.get("/tasks")
+def open_tasks(request: Request) -> Response:
+    got = _read(request, sync.open_tasks)
+    if isinstance(got, Response):
+        return got
+    return JSONResponse({"tasks": got[0]}, headers=_NO_STORE)
+
+
+def _summary(*, uow, actor, customer_id) -> dict:
+    """The part of the 360 page a phone keeps to read offline: exactly as customer_360 gives it to this actor (masked
+    and hidden fields as the field policy says; never a revealed value). Opening it is the audited read it is."""
+    view = c360.customer_360(uow=uow, actor=actor, customer_id=customer_id)
+    h, p = view.header, view.detail.profile
+    return {
+        "id": h.customer_id, "name": h.name, "customer_no": h.customer_no, "segment": h.segment,
+        "risk_level": h.risk_level, "risk_valid_until": h.risk_valid_until.isoformat() if h.risk_valid_until else None,
+        "kyc_status": h.kyc_status, "id_number": p.id_number, "phone": p.phone, "aum": str(h.aum),
+        "currency": h.currency, "tags": [t.name for t in h.tags], "tags_en": [t.name_en for t in h.tags],
+        "interactions": [{"kind": i.kind, "at": i.occurred_at.isoformat(), "subject": i.subject}
+                         for i in view.detail.interactions[:5]],
+    }
+
+
+@router.get("/customers/{customer_id}")
+def customer_summary(customer_id: str, request: Request) -> Response:
+    """The summary a phone keeps of a customer the RM opened, with the words in the page's language."""
+    cid = int(customer_id) if customer_id.isdigit() and len(customer_id) < 19 else customer_id  # else refused
+    got = _read(request, _summary, customer_id=cid)
+    if isinstance(got, Response):
+        return got
+    c, loc = got
+    words = {
+        "segment": label(f"segment.{c['segment']}", loc) if c["segment"] else "",
+        "aum": format_money(Decimal(c["aum"]), c["currency"], loc),
+        "risk_valid_until": format_date(date.fromisoformat(c["risk_valid_until"]), loc) if c["risk_valid_until"]
+        else "",
+        "tags": c["tags_en"] if loc == "en" else c["tags"],
+        "interactions": [{**i, "at": format_datetime(datetime.fromisoformat(i["at"]), loc),
+                          "kind": label(f"pwa.note.kind.{i['kind']}", loc)} for i in c["interactions"]],
+        "locale": loc,
+    }
+    return JSONResponse({**c, **words}, headers=_NO_STORE)
+

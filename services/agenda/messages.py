@@ -11,6 +11,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sync.subject.visit": {"en": "Visit (written offline)", "zh_CN": "客户拜访（离线记录）"},
     "sync.subject.call": {"en": "Call (written offline)", "zh_CN": "电话联系（离线记录）"},
     "sync.subject.note": {"en": "Note (written offline)", "zh_CN": "备注（离线记录）"},
+    "sync.subject.meeting": {"en": "Meeting (written offline)", "zh_CN": "会面（离线记录）"},
+    "sync.task_changed": {"en": "This task was changed on another device after this one last saw it. Choose the "
+                                "version to keep.",
+                          "zh_CN": "该任务在此设备上次同步后已在其他设备上修改。请选择保留哪个版本。"},
     # Reminders announced by e-mail and Web Push (services/agenda/delivery.py) and their rules (services/agenda/rules.py)
     "reminder.line.birthday": {"en": "{name}: birthday on {date}", "zh_CN": "{name}：{date} 生日"},
     "reminder.line.assessment_expiry": {"en": "{name}: risk assessment expires on {date}",

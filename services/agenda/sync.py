@@ -1,22 +1,32 @@
-"""Notes written on a phone without signal (issue 14, offline work): kept on the device (IndexedDB, assets/offline-
-notes.js) and sent here when the connection returns, each with the device's key for it. A note sent twice (the answer
-to the first send was lost) is recorded once; the same key with another note is refused, never guessed at. Every other
-rule is the interaction's own (services.activities.log_interaction: scope, consent, the time it was written)."""
+"""Work done on a phone without signal (issue 14, offline work): kept on the device (IndexedDB, assets/offline-
+notes.js) and sent here when the connection returns, each with the device's key for it.
+- Interactions (visit, call, meeting, note), with the visit's location check-in when the RM allowed one.
+- Tasks: a new task for a customer, and a task rescheduled offline.
+An item sent twice (the answer to the first send was lost) is recorded once; the same key with another item is refused,
+never guessed at. A reschedule carries the task as the device last saw it: when the task changed meanwhile (on another
+device, or by a manager), nothing is written and the RM is shown both versions to choose from (TaskChanged, 409).
+Every other rule is the use case's own (scope, consent, due time, the time it was written).
+Also what the device keeps for reading offline: the RM's open tasks (the summary of a customer the RM opened is the 360
+page's own read, services.customer360, picked by the route: agenda and customer360 are sibling domains)."""
 from __future__ import annotations
 
 import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import select
 
+from services.activities import access
 from services.activities import service as interactions
+from services.activities import tasks as task_service
 from services.agenda.models import OfflineSubmission
+from services.agenda.offline_models import OfflineTaskSubmission, VisitCheckIn
 from services.db import UnitOfWork
-from services.errors import FieldError, NotPermitted, Refusal, ValidationFailed
+from services.errors import DomainError, FieldError, NotPermitted, Refusal, ValidationFailed
 from services.i18n import translate
 from services.security.actor import Actor
 from services.security.policy import Permission, requires
@@ -26,11 +36,59 @@ from services.validation.input import RowId, StrictInput, parse
 _KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
+class CheckIn(StrictInput):
+    """navigator.geolocation's answer: a fix (coordinates and their accuracy), or why there is none."""
+
+    status: Literal["fix", "refused", "unavailable"]
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    taken_at: BusinessTime | None = None
+
+    @model_validator(mode="after")
+    def _coordinates_with_a_fix_only(self) -> "CheckIn":
+        has = self.latitude is not None and self.longitude is not None
+        if (self.status == "fix") != has or (self.status != "fix" and self.accuracy_m is not None):
+            raise ValueError("coordinates go with a fix, and only with one")
+        return self
+
+
 class OfflineNote(StrictInput):
     customer_id: RowId
-    kind: Literal["visit", "call", "note"]
+    kind: Literal["visit", "call", "meeting", "note"]
     notes: str = Field(min_length=1, max_length=4000)
     written_at: BusinessTime  # when the RM wrote it on the device
+    location: CheckIn | None = None  # a visit's or meeting's check-in
+
+
+class OfflineTask(StrictInput):
+    customer_id: RowId
+    title: str = Field(min_length=1, max_length=200)
+    due_at: BusinessTime
+
+
+class TaskSeen(StrictInput):
+    """The task as the device last saw it."""
+
+    due_at: BusinessTime | None
+    status: str = Field(max_length=16)
+
+
+class OfflineReschedule(StrictInput):
+    task_id: RowId
+    seen: TaskSeen
+    due_at: BusinessTime
+
+
+class TaskChanged(DomainError):
+    """The task changed since the device saw it: nothing written; the RM chooses between both versions."""
+
+    code = "sync.task_changed"
+    http_status = 409
+
+    def __init__(self, *, current: dict):
+        super().__init__()
+        self.current = current
 
 
 class KeyReused(Refusal):
@@ -46,17 +104,29 @@ class SyncResult:
     replayed: bool  # the note had been recorded already (a retry)
 
 
-def _hash(note: OfflineNote) -> str:
-    body = json.dumps(note.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+@dataclass(slots=True)
+class TaskSyncResult:
+    task_id: int
+    replayed: bool
+
+
+def _hash(note: StrictInput) -> str:
+    # exclude_none: a note without a check-in hashes as it did before check-ins existed (keys already stored)
+    body = json.dumps(note.model_dump(mode="json", exclude_none=True), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-@requires(Permission.RECORD_WRITE)
-def submit_offline_note(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -> SyncResult:
+def _device_user(actor: Actor, key: Any) -> None:
     if actor.kind != "user" or actor.id is None:
         raise NotPermitted(actor=actor)
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ValidationFailed([FieldError("idempotency_key", "value.invalid")])
+
+
+@requires(Permission.RECORD_WRITE)
+def submit_offline_note(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -> SyncResult:
+    """An interaction written offline (visit, call, meeting, note), with the check-in the device took, if any."""
+    _device_user(actor, key)
     note = parse(OfflineNote, data)
     digest = _hash(note)
     s = uow.session
@@ -69,6 +139,88 @@ def submit_offline_note(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -
     row = interactions.log_interaction(uow=uow, actor=actor, customer_id=note.customer_id, data={
         "kind": note.kind, "subject": translate(f"sync.subject.{note.kind}", actor.locale), "notes": note.notes,
         "occurred_at": note.written_at.isoformat()})
+    if note.location is not None:
+        where = note.location
+        s.add(VisitCheckIn(interaction_id=row.id, status=where.status, latitude=where.latitude,
+                           longitude=where.longitude, accuracy_m=where.accuracy_m, taken_at=where.taken_at))
     s.add(OfflineSubmission(user_id=actor.id, key=key, request_hash=digest, interaction_id=row.id))
     s.flush()
     return SyncResult(interaction_id=row.id, replayed=False)
+
+
+def _task_done(s, actor: Actor, key: str, action: str, digest: str) -> TaskSyncResult | None:
+    done = s.execute(select(OfflineTaskSubmission).where(OfflineTaskSubmission.user_id == actor.id,
+                                                         OfflineTaskSubmission.key == key)).scalar_one_or_none()
+    if done is None:
+        return None
+    if done.request_hash != digest or done.action != action:
+        raise KeyReused(actor=actor, entity_type="offline_task_submission", entity_id=done.id)
+    return TaskSyncResult(task_id=done.task_id, replayed=True)
+
+
+@requires(Permission.RECORD_WRITE)
+def submit_offline_task(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -> TaskSyncResult:
+    """A task for a customer made offline (services.activities.tasks.add_task's rules: scope, a due time not
+    past when it arrives)."""
+    _device_user(actor, key)
+    req = parse(OfflineTask, data)
+    digest = _hash(req)
+    s = uow.session
+    done = _task_done(s, actor, key, "create", digest)
+    if done is not None:
+        return done
+    task = task_service.add_task(uow=uow, actor=actor, customer_id=req.customer_id,
+                                 data={"title": req.title, "due_at": req.due_at.isoformat()})
+    s.add(OfflineTaskSubmission(user_id=actor.id, key=key, action="create", request_hash=digest, task_id=task.id))
+    s.flush()
+    return TaskSyncResult(task_id=task.id, replayed=False)
+
+
+def _same_time(a: datetime | None, b: datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs((a - b).total_seconds()) < 1
+
+
+def task_version(task) -> dict:
+    """How the device holds a task it may reschedule offline (and compares on the way back)."""
+    return {"due_at": task.due_at.isoformat() if task.due_at else None, "status": str(task.status)}
+
+
+@requires(Permission.RECORD_WRITE)
+def submit_offline_reschedule(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -> TaskSyncResult:
+    """A task rescheduled offline. Written only when the task is still as the device saw it; otherwise TaskChanged
+    with the task as it is now, and the RM chooses (keeping theirs sends again with what they were shown)."""
+    _device_user(actor, key)
+    req = parse(OfflineReschedule, data)
+    digest = _hash(req)
+    s = uow.session
+    done = _task_done(s, actor, key, "reschedule", digest)
+    if done is not None:
+        return done
+    task = access.load_task(s, actor, req.task_id)
+    if task.status != req.seen.status or not _same_time(task.due_at, req.seen.due_at):
+        raise TaskChanged(current={"task_id": task.id, "title": task.title, **task_version(task)})
+    task_service.reschedule_task(uow=uow, actor=actor, task_id=task.id, data={"due_at": req.due_at.isoformat()})
+    s.add(OfflineTaskSubmission(user_id=actor.id, key=key, action="reschedule", request_hash=digest,
+                                task_id=task.id))
+    s.flush()
+    return TaskSyncResult(task_id=task.id, replayed=False)
+
+
+# ---------------------------------------------------------------- what the device keeps to read offline
+
+@requires(Permission.RECORD_WRITE)
+def open_tasks(*, uow: UnitOfWork, actor: Actor) -> list[dict]:
+    """The actor's open tasks (overdue, today, upcoming; at most 50 of each), as the device keeps them."""
+    if actor.kind != "user":
+        raise NotPermitted(actor=actor)
+    out = []
+    for bucket in ("overdue", "today", "upcoming"):
+        page = task_service.list_tasks(uow=uow, actor=actor, query={"view": "mine", "bucket": bucket,
+                                                                    "page_size": 50})
+        for t in page.items:
+            out.append({"id": t.id, "title": t.title, "customer_id": t.customer_id,
+                        "customer_name": t.customer_name or "", "due_at": t.due_at.isoformat() if t.due_at else None,
+                        "status": str(t.status)})
+    return out

@@ -73,3 +73,90 @@ def test_lost_access_and_bad_notes(connection, uow_factory, actors, new_customer
         with pytest.raises(ValidationFailed):
             _send(uow_factory, actors["rm_a1"], key, data)
     assert _count(connection) == 0
+
+
+# ---------------------------------------------------------------- check-ins, tasks, conflicts
+
+def test_a_visit_keeps_its_check_in_and_a_refusal_is_kept_as_one(connection, uow_factory, actors, new_customer):
+    from services.agenda.offline_models import VisitCheckIn
+
+    c = new_customer("rm_a1")
+    fix = {"status": "fix", "latitude": 31.2304, "longitude": 121.4737, "accuracy_m": 12.5,
+           "taken_at": (NOW - timedelta(hours=3)).isoformat()}
+    seen = _send(uow_factory, actors["rm_a1"], "device-key-0101", _note(c.id, location=fix))
+    refused = _send(uow_factory, actors["rm_a1"], "device-key-0102",
+                    _note(c.id, kind="meeting", notes="没有定位", location={"status": "refused"}))
+    rows = {r.interaction_id: r for r in connection.execute(select(VisitCheckIn.interaction_id, VisitCheckIn.status, VisitCheckIn.latitude))}
+    assert (rows[seen.interaction_id].status, rows[seen.interaction_id].latitude) == ("fix", 31.2304)
+    assert (rows[refused.interaction_id].status, rows[refused.interaction_id].latitude) == ("refused", None)
+    # Coordinates without a fix, a fix without coordinates, a latitude off the globe: refused, nothing written.
+    for key, where in (("device-key-0103", {"status": "refused", "latitude": 1.0, "longitude": 2.0}),
+                       ("device-key-0104", {"status": "fix"}),
+                       ("device-key-0105", {"status": "fix", "latitude": 91.0, "longitude": 2.0})):
+        with pytest.raises(ValidationFailed):
+            _send(uow_factory, actors["rm_a1"], key, _note(c.id, location=where))
+    assert _count(connection) == 2
+
+
+def _send_task(uow_factory, actor, key, data, use_case=None):
+    with uow_factory() as uow:
+        result = (use_case or sync.submit_offline_task)(uow=uow, actor=actor, key=key, data=data)
+        uow.commit()
+    return result
+
+
+def _tasks(connection) -> list:
+    from services.activities.models import Task
+
+    return connection.execute(select(Task.id, Task.title, Task.due_at, Task.status)).all()
+
+
+def test_a_task_made_offline_is_made_once(connection, uow_factory, actors, new_customer):
+    c = new_customer("rm_a1")
+    data = {"customer_id": c.id, "title": "寄送产品说明书", "due_at": (NOW + timedelta(days=1)).isoformat()}
+    first = _send_task(uow_factory, actors["rm_a1"], "task-key-0001", data)
+    again = _send_task(uow_factory, actors["rm_a1"], "task-key-0001", data)
+    assert (again.task_id, again.replayed, first.replayed) == (first.task_id, True, False)
+    assert [t.title for t in _tasks(connection)] == ["寄送产品说明书"]
+    with pytest.raises(sync.KeyReused):
+        _send_task(uow_factory, actors["rm_a1"], "task-key-0001", {**data, "title": "another"})
+    # A customer out of scope, a due time already past when it arrives: refused with words, nothing written.
+    theirs = new_customer("rm_b1")
+    with pytest.raises(OutOfScope):
+        _send_task(uow_factory, actors["rm_a1"], "task-key-0002", {**data, "customer_id": theirs.id})
+    with pytest.raises(ValidationFailed) as exc:
+        _send_task(uow_factory, actors["rm_a1"], "task-key-0003",
+                   {**data, "due_at": (NOW - timedelta(days=1)).isoformat()})
+    assert exc.value.message("en")
+    assert len(_tasks(connection)) == 1
+
+
+def test_a_task_rescheduled_on_two_devices_shows_both_versions(connection, uow_factory, actors, new_customer):
+    c = new_customer("rm_a1")
+    made = _send_task(uow_factory, actors["rm_a1"], "task-key-0010",
+                      {"customer_id": c.id, "title": "回访", "due_at": (NOW + timedelta(days=1)).isoformat()})
+    with uow_factory() as uow:
+        listed = sync.open_tasks(uow=uow, actor=actors["rm_a1"])
+    seen = next(t for t in listed if t["id"] == made.task_id)
+    assert seen["customer_name"] and seen["status"] == "open"
+    # Phone A (offline) and phone B both saw the task due tomorrow; B's reschedule arrives first.
+    b = {"task_id": made.task_id, "seen": {"due_at": seen["due_at"], "status": "open"},
+         "due_at": (NOW + timedelta(days=2)).isoformat()}
+    _send_task(uow_factory, actors["rm_a1"], "task-key-0011", b, sync.submit_offline_reschedule)
+    a = {**b, "due_at": (NOW + timedelta(days=5)).isoformat()}
+    with pytest.raises(sync.TaskChanged) as exc:
+        _send_task(uow_factory, actors["rm_a1"], "task-key-0012", a, sync.submit_offline_reschedule)
+    assert exc.value.http_status == 409 and "device" in exc.value.message("en")
+    current = exc.value.current
+    assert current["title"] == "回访" and datetime.fromisoformat(current["due_at"]) == NOW + timedelta(days=2)
+    assert datetime.fromisoformat(str(_tasks(connection)[0].due_at)).replace(tzinfo=timezone.utc) == \
+        NOW + timedelta(days=2)  # nothing written by A
+    # The RM keeps phone A's version: sent again (a new key) with the version it was shown.
+    _send_task(uow_factory, actors["rm_a1"], "task-key-0013",
+               {**a, "seen": {"due_at": current["due_at"], "status": current["status"]}},
+               sync.submit_offline_reschedule)
+    assert _tasks(connection)[0].due_at.replace(tzinfo=timezone.utc) == NOW + timedelta(days=5)
+    # Another RM's task: out of reach.
+    with pytest.raises(Exception) as other:
+        _send_task(uow_factory, actors["rm_b1"], "task-key-0014", a, sync.submit_offline_reschedule)
+    assert getattr(other.value, "http_status", None) in (403, 404)
