@@ -2,7 +2,7 @@
 where the phone was when the RM logged a visit
 
 Revision ID: a7c3e5d91b24
-Revises: f9b8d993c6ff
+Revises: c3a71e5d9b20
 Create Date: 2026-11-30 11:40:00.000000
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'a7c3e5d91b24'
-down_revision: Union[str, None] = 'f9b8d993c6ff'
+down_revision: Union[str, None] = 'c3a71e5d9b20'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
