@@ -269,6 +269,40 @@ def _cmd_metrics_subscribe(args) -> int:
     return 0
 
 
+def _cmd_metrics_report(args) -> int:
+    """Write a manager's weekly report (last week's, or the week holding --week) to a PDF file, as it is mailed."""
+    from datetime import date, timedelta
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from services import clock
+    from services.analytics import report
+    from services.db import unit_of_work
+    from services.security import audit
+    from services.security.actor import SYSTEM
+    from services.security.models import User
+
+    try:
+        day = date.fromisoformat(args.week) if args.week else clock.today() - timedelta(days=7)
+    except ValueError:
+        print(f"--week must be a date (YYYY-MM-DD), not {args.week!r}", file=sys.stderr)
+        return 2
+    week = report.week_of(day)
+    with unit_of_work() as uow:
+        user = uow.session.execute(select(User).where(User.username == args.username)).scalar_one_or_none()
+        if user is None or not user.is_active:
+            print(f"no active user {args.username!r}", file=sys.stderr)
+            return 1
+        _subject, _body, pdf = report.build(uow.session, user, week, args.locale)
+        audit.record(uow.session, SYSTEM, "report.preview", entity_type="user", entity_id=user.id,
+                     changes={"week": week.isoformat(), "locale": args.locale})
+        uow.commit()
+    Path(args.out).write_bytes(pdf)
+    print(f"weekly report of {week.isoformat()} for {args.username}: {args.out} ({len(pdf):,} bytes)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fincrm", description="FinCRM administration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -353,6 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--locale", default="zh_CN", choices=["zh_CN", "en"])
     ms.add_argument("--stop", action="store_true", help="stop sending it")
     ms.set_defaults(func=_cmd_metrics_subscribe)
+    mp = metrics.add_parser("report", help="write a manager's weekly report (PDF with charts) to a file")
+    mp.add_argument("username")
+    mp.add_argument("out", help="the PDF file to write")
+    mp.add_argument("--locale", default="zh_CN", choices=["zh_CN", "en"])
+    mp.add_argument("--week", help="a day of the week to report (default: last week)")
+    mp.set_defaults(func=_cmd_metrics_report)
     sch = sub.add_parser("scheduler", help="run scheduled jobs (one process is elected leader)")
     sch.add_argument("--list", action="store_true", help="list the jobs and exit")
     sch.add_argument("--run", metavar="JOB", help="run one job now and exit")

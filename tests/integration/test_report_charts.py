@@ -128,3 +128,23 @@ def test_without_chromium_the_report_is_refused_in_words(uow_factory, world, mon
     finally:
         monkeypatch.delenv("FINCRM_CHROMIUM_PATH")
         reset_settings()
+
+
+def test_the_cli_writes_a_managers_report_to_a_file(uow_factory, world, connection, monkeypatch, tmp_path, capsys):
+    """`fincrm metrics report USER OUT.pdf`: the report as it is mailed, to look at without an SMTP server."""
+    import argparse
+
+    import services.db as db
+    from services import cli
+    from services.security.models import AuditEvent
+
+    monkeypatch.setattr(db, "get_engine", lambda url=None: connection)
+    out = tmp_path / "weekly.pdf"
+    args = argparse.Namespace(username="bm_a", out=str(out), locale="en", week=None)
+    assert cli._cmd_metrics_report(args) == 0
+    text = _text(out.read_bytes())
+    assert "Weekly report" in text and "Pipeline funnel, last 90 days" in text
+    assert connection.execute(select(AuditEvent.action).where(AuditEvent.action == "report.preview")).scalars().all()
+    assert cli._cmd_metrics_report(argparse.Namespace(username="nobody", out=str(out), locale="en", week=None)) == 1
+    assert cli._cmd_metrics_report(argparse.Namespace(username="bm_a", out=str(out), locale="en", week="soon")) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
