@@ -163,8 +163,9 @@ test: venv tools system-deps
 	exit $$rc
 
 # The screening figure compares with OpenSanctions' nomenklatura: the `bench` extra, installed here only (it is
-# heavy: pyarrow, duckdb, scipy), never by `make run`.
-bench: venv
+# heavy: pyarrow, duckdb, scipy), never by `make run`. The live dashboard figure (dashboard_live) builds and starts
+# the app and drives system Chromium, as the browser tests do: hence the toolchain and the system packages.
+bench: venv tools system-deps
 	"$(PY)" -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m bench
 
