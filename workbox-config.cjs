@@ -26,6 +26,8 @@ module.exports = {
     "workbox-window.prod.umd.js",
     "idb.umd.js",
     "offline-notes.js",
+    "push.js",
+    "sw-push.js",
     "offline.html",
     "favicon.svg",
     "manifest*.webmanifest",
@@ -39,6 +41,8 @@ module.exports = {
   mode: "production",
   sourcemap: false,
   inlineWorkboxRuntime: true,
+  // Reminders pushed by the server (Web Push): the push and notificationclick handlers (assets/sw-push.js).
+  importScripts: ["sw-push.js"],
   cleanupOutdatedCaches: true,
   clientsClaim: false,
   skipWaiting: false,

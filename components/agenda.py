@@ -62,6 +62,9 @@ def _reminder(row: rx.Var) -> rx.Component:
         rx.el.span(rx.match(row["kind"],
                             ("assessment_expiry", rx.icon("shield-check", size=20)),
                             ("birthday", rx.icon("cake", size=20)),
+                            ("product_maturity", rx.icon("piggy-bank", size=20)),
+                            ("kyc_review", rx.icon("id-card", size=20)),
+                            ("approval_sla", rx.icon("timer", size=20)),
                             rx.icon("phone-call", size=20)),
                    class_name="agenda-kind-icon", aria_hidden="true"),
         rx.el.div(
@@ -82,6 +85,27 @@ def _reminder(row: rx.Var) -> rx.Component:
                          id="agenda-reminder-dismiss-" + row["id"], on_click=S.dismiss(row["reminder"])),
             class_name="agenda-actions"),
         class_name="agenda-item reminder", id="agenda-reminder-" + row["id"],
+    )
+
+
+def _push_panel() -> rx.Component:
+    """Web Push on this device: offered when the server has VAPID keys, otherwise said plainly."""
+    return rx.el.section(
+        rx.el.h2(t("agenda.push.title"), class_name="agenda-h2"),
+        rx.cond(
+            S.push_key == "",
+            rx.el.p(t("agenda.push.not_configured"), class_name="muted", id="agenda-push-off"),
+            rx.el.div(
+                rx.el.button(rx.icon("bell-ring", size=18), rx.el.span(t("agenda.push.enable")), type="button",
+                             id="agenda-push-enable", class_name="agenda-push-btn", custom_attrs={"data-key": S.push_key},
+                             on_click=rx.call_script(
+                                 "window.fincrmPush ? window.fincrmPush.enable(document.getElementById("
+                                 "'agenda-push-enable').dataset.key) : 'unsupported'", callback=S.push_result)),
+                rx.el.span(S.push_devices_text, class_name="muted", id="agenda-push-devices"),
+                rx.cond(S.push_note != "", rx.el.span(S.push_note, role="status", id="agenda-push-note")),
+                class_name="agenda-push"),
+        ),
+        class_name="card agenda-card", aria_label="push", id="agenda-push",
     )
 
 
@@ -141,6 +165,7 @@ def agenda_page_body() -> rx.Component:
                                               id="agenda-no-reminders"))),
             class_name="card agenda-card", aria_label="reminders",
         ),
+        rx.cond(S.loaded, _push_panel()),
         _dialog("reschedule", "agenda.reschedule", S.reschedule,
                 _field("agenda.new_due", rx.el.input(type="datetime-local", name="due_at", id="agenda-new-due",
                                                      default_value=S.dialog_due, key=S.dialog_task,

@@ -12,6 +12,7 @@ import reflex as rx
 
 from components.header_search import header_search
 from components.i18n import t
+from state.agenda import ReminderBadgeState
 from state.permissions import holds
 from state.session import AppState
 
@@ -86,9 +87,18 @@ def _nav_link(item: MenuItem, suffix: str, cls: str) -> rx.Component:
     return rx.cond(holds(*item.permissions), link) if item.permissions else link
 
 
+def _badge(href: str, id_: str) -> rx.Component:
+    """The count of open reminders on the agenda's entry (none elsewhere, none at zero)."""
+    if href != "/agenda":
+        return rx.fragment()
+    return rx.cond(ReminderBadgeState.badge != "",
+                   rx.el.span(ReminderBadgeState.badge, class_name="nav-badge", id=f"{id_}-badge",
+                              title=ReminderBadgeState.badge))
+
+
 def _link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
     return rx.link(
-        rx.icon(icon, size=18),
+        rx.el.span(rx.icon(icon, size=18), _badge(href, id_), class_name="nav-icon"),
         rx.el.span(t(key)),
         href=href,
         id=id_,
@@ -159,4 +169,5 @@ def shell(*children: rx.Component, locale_handler: Any = None, menu: Sequence[Me
         ),
         tabbar(menu),
         class_name="app-shell",
+        on_mount=ReminderBadgeState.refresh,  # the agenda entry's count, on every page of the frame
     )

@@ -61,6 +61,8 @@ api.include_router(recordings_router)  # /recordings/... (chunked upload, playba
 from fincrm_app.api.call import router as call_router  # noqa: E402
 api.include_router(call_router)  # /call/{customer}: the agenda's call button, a redirect to tel: (session cookie)
 from fincrm_app.api.sync import router as sync_router  # noqa: E402
+from fincrm_app.api.push import router as push_router  # noqa: E402
+api.include_router(push_router)  # /push/subscriptions: a device's Web Push subscription (session cookie)
 api.include_router(sync_router)  # /sync/notes: notes written offline, sent when the signal returns (session cookie)
 
 
@@ -88,6 +90,7 @@ app = rx.App(
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
         rx.el.script(src="/pwa.js", defer=True),
+        rx.el.script(src="/push.js", defer=True),  # Web Push of reminders (the agenda's button)
     ],
 )
 # Before every event (the hydrate included): purge data loaded under another session.

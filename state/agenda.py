@@ -10,6 +10,7 @@ import reflex as rx
 
 from services.activities import service as interactions
 from services.activities import tasks as task_service
+from services.agenda import push
 from services.agenda import service as agenda_service
 from services.agenda.views import Agenda, Reminder, ReminderKind
 from services.db import unit_of_work
@@ -22,7 +23,8 @@ from state.tasks import local_time
 from state.work_display import task_rows
 
 _ICONS = {ReminderKind.ASSESSMENT_EXPIRY: "shield-check", ReminderKind.BIRTHDAY: "cake",
-          ReminderKind.FOLLOW_UP: "phone-call"}
+          ReminderKind.FOLLOW_UP: "phone-call", ReminderKind.PRODUCT_MATURITY: "piggy-bank",
+          ReminderKind.KYC_REVIEW: "id-card", ReminderKind.APPROVAL_SLA: "timer"}
 
 
 def when_text(days: int, locale: str) -> str:
@@ -36,6 +38,13 @@ def when_text(days: int, locale: str) -> str:
 
 
 def reminder_text(r: Reminder, locale: str) -> str:
+    if r.kind == ReminderKind.PRODUCT_MATURITY:
+        return label("agenda.text.product_maturity", locale, product=r.product_en if locale == "en" else r.product,
+                     date=format_date(r.due_on, locale))
+    if r.kind == ReminderKind.KYC_REVIEW:
+        return label("agenda.text.kyc_review", locale, date=format_date(r.due_on, locale))
+    if r.kind == ReminderKind.APPROVAL_SLA:
+        return label("agenda.text.approval_sla", locale, date=format_date(r.due_on, locale))
     if r.kind == ReminderKind.ASSESSMENT_EXPIRY:
         return label("agenda.text.assessment_expiry", locale, date=format_date(r.due_on, locale))
     if r.kind == ReminderKind.BIRTHDAY:
@@ -66,15 +75,21 @@ def agenda_rows(day: Agenda, locale: str, me: int | None) -> tuple[list[dict[str
                       "visit_label": label("agenda.visit_label", locale, name=item.customer_name or "")})
     reminders = []
     for r in day.reminders:
+        if r.customer_id is None:  # an approval nearing its SLA: opens the approval inbox
+            title, href = r.step, "/approvals"
+            open_label = label("agenda.open_approvals", locale, step=r.step)
+        else:
+            title, href = r.customer_name, f"/customers/{r.customer_id}"
+            open_label = label("agenda.open_customer", locale, name=r.customer_name)
         reminders.append({
             "id": f"{r.kind}-{r.id}", "reminder": str(r.id), "kind": r.kind, "icon": _ICONS.get(r.kind, "bell"),
-            "what": label(f"agenda.kind.{r.kind}", locale), "customer": r.customer_name,
-            "customer_href": f"/customers/{r.customer_id}",
-            "open_label": label("agenda.open_customer", locale, name=r.customer_name),
+            "what": label(f"agenda.kind.{r.kind}", locale), "customer": title,
+            "customer_href": href, "open_label": open_label,
             "text": reminder_text(r, locale),
-            "dismiss_label": label("agenda.dismiss", locale, name=r.customer_name),
-            "customer_id": str(r.customer_id),
-            "visit_label": label("agenda.visit_label", locale, name=r.customer_name), "when": when_text(r.days, locale), "soon": "1" if r.days <= 1 else "",
+            "dismiss_label": label("agenda.dismiss", locale, name=title),
+            "customer_id": str(r.customer_id) if r.customer_id is not None else "",
+            "visit_label": label("agenda.visit_label", locale, name=title), "when": when_text(r.days, locale),
+            "soon": "1" if r.days <= 1 else "",
             **_call(r.customer_id, r.customer_name, day.callable, locale)})
     return tasks, reminders
 
@@ -99,10 +114,16 @@ class AgendaState(DataState):
     dialog_title: str = ""
     dialog_due: str = ""
     dialog_error: str = ""
+    # Web Push: the VAPID public key the device subscribes with ("" when the server has none: the page says so)
+    push_key: str = ""
+    push_devices: int = 0
+    push_devices_text: str = ""
+    push_note: str = ""
 
     def _purge(self) -> None:
         self.day, self.overdue, self.error = "", "", ""
         self.tasks, self.reminders = [], []
+        self.push_key, self.push_devices, self.push_devices_text, self.push_note = "", 0, "", ""
         self.loaded = False
         self._close()
 
@@ -122,6 +143,8 @@ class AgendaState(DataState):
             self._mark_loaded(actor)
             return
         self.tasks, self.reminders = agenda_rows(day, loc, actor.id if actor.kind == "user" else None)
+        self._push_devices(actor, loc)
+        self.push_key = push.public_key()
         self.day = day_title(day.day, loc)
         self.overdue = label("agenda.overdue_count", loc, n=format_number(day.overdue, loc)) if day.overdue else ""
         self.error = ""
@@ -138,7 +161,26 @@ class AgendaState(DataState):
     @rx.event
     def load(self):
         """on_load of /agenda."""
-        return self._refresh()
+        return [self._refresh(), ReminderBadgeState.refresh]
+
+    @rx.event
+    def push_result(self, outcome: Any):
+        """What the page's script (assets/push.js) reports after asking the browser: "subscribed" (the device's
+        subscription reached POST /push/subscriptions), "denied" (the person refused notifications), "unsupported",
+        "failed". Only words are shown; the subscription itself goes to the server over HTTP with the session."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        outcome = outcome if outcome in ("subscribed", "denied", "unsupported", "failed") else "failed"
+        self.push_note = label(f"agenda.push.{outcome}", loc)
+        self._push_devices(actor, loc)
+        return None
+
+    def _push_devices(self, actor: Any, loc: str) -> None:
+        with unit_of_work(readonly=True) as uow:
+            self.push_devices = push.devices(uow=uow, actor=actor)
+        self.push_devices_text = label("agenda.push.devices", loc, n=format_number(self.push_devices, loc))
 
     @rx.event
     def change_locale(self, locale: Any):
@@ -185,7 +227,7 @@ class AgendaState(DataState):
             self.error = exc.message(loc)
             return rx.toast.error(self.error, id="agenda-toast")
         self._fetch(actor)
-        return None
+        return ReminderBadgeState.refresh
 
     # ---------------------------------------------------------------- reschedule a task, log a visit
 
@@ -294,3 +336,32 @@ class AgendaState(DataState):
         if is_open is not True:
             self._close()
         return None
+
+
+class ReminderBadgeState(DataState):
+    """The count of open reminders on the menu's agenda entry (sidebar, phone tab bar), asked of the services when a
+    page's frame mounts and after a reminder is dismissed."""
+
+    open_reminders: int = 0
+
+    def _purge(self) -> None:
+        self.open_reminders = 0
+
+    @rx.event
+    def refresh(self):
+        try:
+            actor = self._require_actor()
+        except DomainError:
+            self.open_reminders = 0
+            return None
+        try:
+            with unit_of_work(readonly=True) as uow:
+                self.open_reminders = agenda_service.open_reminders_count(uow=uow, actor=actor)
+        except DomainError:  # a role without customer.read has no agenda
+            self.open_reminders = 0
+        self._mark_loaded(actor)
+        return None
+
+    @rx.var
+    def badge(self) -> str:
+        return "" if self.open_reminders <= 0 else "99+" if self.open_reminders > 99 else str(self.open_reminders)

@@ -49,7 +49,13 @@ def test_the_demo_rms_day(demo_engine):
             day = agenda.my_day(uow=uow, actor=rm)
     assert day.tasks and any(not t.overdue for t in day.tasks) and day.overdue > 0
     kinds = {r.kind for r in day.reminders}
-    assert kinds == {"birthday", "assessment_expiry", "follow_up"}
+    assert {"birthday", "assessment_expiry", "follow_up", "product_maturity", "kyc_review"} <= kinds
+    maturities = [r for r in day.reminders if r.kind == "product_maturity"]
+    assert len(maturities) >= 2 and all(0 < r.days <= 14 and r.product for r in maturities)
+    reviews = sorted(r.days for r in day.reminders if r.kind == "kyc_review")
+    assert len(reviews) >= 2 and reviews[0] < 0 and all(d <= 30 for d in reviews)
+    with demo_engine.connect() as conn, UnitOfWork(conn) as uow:
+        assert agenda.open_reminders_count(uow=uow, actor=rm) >= len(day.reminders) > 0  # the menu's badge
     assert day.callable
 
 

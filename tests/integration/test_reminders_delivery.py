@@ -455,3 +455,60 @@ def test_two_notification_passes_at_once_announce_each_reminder_once(backend, em
             assert len(s.execute(select(EmailMessage.id)).all()) == 1
     finally:
         eng.dispose()
+
+
+# --------------------------------------------------------------------------- the pages' states (thin doors)
+
+def test_agenda_state_shows_maturities_kyc_and_the_badge_in_both_languages(page_state, actors, book, uow_factory,
+                                                                           monkeypatch):
+    from state.agenda import AgendaState, ReminderBadgeState
+    from state_helpers import call_handler
+
+    monkeypatch.delenv("FINCRM_VAPID_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("FINCRM_VAPID_PUBLIC_KEY", raising=False)
+    reset_settings()
+    _pass(uow_factory)
+    s = page_state(AgendaState, actors["rm_a1"])
+    s.locale = "zh_CN"
+    call_handler(s, "load")
+    kinds = [(r["kind"], r["customer"], r["text"]) for r in s.reminders]
+    assert kinds[0][0] == "product_maturity" and kinds[0][1] == "王芳" and "稳健理财180天" in kinds[0][2]
+    assert kinds[1][0] == "kyc_review" and "KYC" in kinds[1][2]
+    assert s.push_key == ""  # no VAPID keys: the page says push is not configured
+    call_handler(s, "change_locale", "en")
+    assert "Steady Wealth 180d matures on" in s.reminders[0]["text"]
+    badge = page_state(ReminderBadgeState, actors["rm_a1"])
+    call_handler(badge, "refresh")
+    assert badge.open_reminders == 2
+    # Dismissing one lowers the count the menu shows.
+    call_handler(s, "dismiss", s.reminders[0]["reminder"])
+    call_handler(badge, "refresh")
+    assert badge.open_reminders == 1
+    nobody = page_state(ReminderBadgeState, actors["admin"])
+    call_handler(nobody, "refresh")
+    assert nobody.open_reminders == 0
+
+
+def test_reminder_rules_page_state_saves_for_an_admin_and_refuses_an_rm(page_state, actors, connection):
+    from state.reminder_rules import ReminderRulesState
+    from state_helpers import call_handler
+
+    rm = page_state(ReminderRulesState, actors["rm_a1"])
+    call_handler(rm, "load")
+    assert rm.rules == [] and rm.error  # refused by the service, in words
+    call_handler(rm, "save", {"code": "birthday_week", "lead_days": "2", "active": "on"})
+    assert connection.execute(select(ReminderRule.lead_days).where(ReminderRule.code == "birthday_week")).scalar() == 6
+    admin = page_state(ReminderRulesState, actors["admin"])
+    admin.locale = "en"
+    call_handler(admin, "load")
+    names = {r["code"]: r for r in admin.rules}
+    assert names["kyc_review_30d"]["name"] == "KYC reviews due (30 days ahead)"
+    assert names["kyc_review_30d"]["email"] == "1" and names["kyc_review_30d"]["push"] == ""
+    call_handler(admin, "save", {"code": "kyc_review_30d", "lead_days": "45", "active": "on", "push": "on"})
+    assert admin.saved == "kyc_review_30d" and admin.error == ""
+    row = connection.execute(select(ReminderRule.lead_days, ReminderRule.channels).where(
+        ReminderRule.code == "kyc_review_30d")).one()
+    assert row.lead_days == 45 and list(row.channels) == ["app", "push"]
+    call_handler(admin, "save", {"code": "kyc_review_30d", "lead_days": "-3", "active": "on"})
+    assert admin.error and admin.saved == ""
+    assert connection.execute(select(ReminderRule.lead_days).where(ReminderRule.code == "kyc_review_30d")).scalar() == 45

@@ -21,7 +21,7 @@ def _menu_for(*roles: str) -> list[str]:
     return [item.href for item in registry.menu() if not item.permissions or set(item.permissions) & held]
 
 
-ADMINISTRATION = ["/admin/fields", "/admin/tags", "/admin/webhooks", "/admin/workflows"]
+ADMINISTRATION = ["/admin/fields", "/admin/tags", "/admin/webhooks", "/admin/workflows", "/admin/reminders"]
 
 
 def test_every_page_module_declares_its_pages_and_the_app_gets_them_all():
@@ -59,7 +59,7 @@ def test_the_menu_is_in_its_order_and_names_the_permissions_that_show_each_entry
     (Role.APPROVER, ["/customers"], ["/imports", *ADMINISTRATION]),
     (Role.AUDITOR, ["/customers", "/imports"], ADMINISTRATION),
     (Role.COMPLIANCE, ["/customers", "/imports", "/admin/webhooks"], ["/admin/fields", "/admin/tags",
-                                                                      "/admin/workflows"]),
+                                                                      "/admin/workflows", "/admin/reminders"]),
     (Role.ADMIN, ["/customers", "/imports", *ADMINISTRATION], []),
 ])
 def test_each_role_sees_the_menu_entries_its_permissions_allow(role, shown, absent):

@@ -1,0 +1,58 @@
+"""POST /push/subscriptions: the device's Web Push subscription (PushSubscription.toJSON() from its service worker's
+pushManager, sent by assets/push.js) kept for the signed-in person; DELETE with {endpoint} forgets it. Session cookie
+only, from the app's own pages (Origin checked; the cookie is SameSite=Strict). services.agenda.push validates."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from fincrm_app.api.cookie_auth import error_response, request_actor, request_locale
+from services.agenda import push
+from services.db import unit_of_work
+from services.errors import DomainError, FieldError, SessionInvalid, ValidationFailed
+
+router = APIRouter(prefix="/push", tags=["push"])
+_NO_STORE = {"Cache-Control": "no-store"}
+MAX_BODY = 8 * 1024
+
+
+async def _call(request: Request, use_case, key: str) -> Response:
+    locale = request_locale(request)
+    origin, host = request.headers.get("origin"), request.headers.get("host")
+    if not (origin and host and urlsplit(origin).netloc == host):
+        return JSONResponse({"error": "push.cross_site", "message": "Cross-site request refused."}, status_code=403,
+                            headers=_NO_STORE)
+    actor = request_actor(request)
+    if actor is None:
+        return error_response(SessionInvalid(), locale)
+    body = await request.body()
+    try:
+        data = json.loads(body) if len(body) <= MAX_BODY else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return error_response(ValidationFailed([FieldError("body", "value.invalid")]), locale)
+    try:
+        with unit_of_work() as uow:
+            if key == "subscribe":
+                result = use_case(uow=uow, actor=actor, subscription=data,
+                                  user_agent=request.headers.get("user-agent"))
+            else:
+                result = use_case(uow=uow, actor=actor, endpoint=data.get("endpoint"))
+            uow.commit()
+    except DomainError as exc:
+        return error_response(exc, locale)
+    return JSONResponse({"ok": bool(result)}, status_code=201 if key == "subscribe" else 200, headers=_NO_STORE)
+
+
+@router.post("/subscriptions")
+async def subscribe(request: Request) -> Response:
+    return await _call(request, push.subscribe, "subscribe")
+
+
+@router.delete("/subscriptions")
+async def unsubscribe(request: Request) -> Response:
+    return await _call(request, push.unsubscribe, "unsubscribe")
