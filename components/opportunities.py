@@ -54,6 +54,39 @@ def _close_form() -> rx.Component:
     )
 
 
+def _edit_form() -> rx.Component:
+    v = S.edit_values
+    return rx.el.form(
+        rx.el.h3(t("opp.edit_title"), class_name="opp-sub"),
+        rx.cond(S.edit_error != "", rx.el.div(S.edit_error, class_name="alert", role="alert", id="opp-edit-error")),
+        _field("opp.subject", rx.el.input(name="subject", id="opp-edit-subject", max_length=200, required=True,
+                                          default_value=v["subject"], class_name="field-input")),
+        rx.el.div(
+            _field("opp.product_type", rx.el.select(
+                rx.el.option(t("opp.undecided"), value=""),
+                *[rx.el.option(t(f"product.{p}"), value=p) for p in PRODUCT_TYPES],
+                name="product_type", id="opp-edit-product-type", class_name="field-input",
+                default_value=v["product_type"])),
+            _field("opp.amount", rx.el.input(name="amount", id="opp-edit-amount", input_mode="decimal", required=True,
+                                             default_value=v["amount"], class_name="field-input")),
+            class_name="opp-row"),
+        rx.el.div(
+            _field("opp.expected_close", rx.el.input(type="date", name="expected_close", id="opp-edit-expected",
+                                                     default_value=v["expected_close"], class_name="field-input")),
+            _field("opp.product_code", rx.el.input(name="product_code", id="opp-edit-product-code", max_length=32,
+                                                   default_value=v["product_code"], placeholder=t("opp.product_code_hint"),
+                                                   class_name="field-input")),
+            class_name="opp-row"),
+        rx.el.div(
+            rx.el.button(t("opp.save_edit"), type="submit", id="opp-edit-save", class_name="btn-primary"),
+            rx.el.button(t("opp.cancel"), type="button", on_click=S.cancel_edit, class_name="btn",
+                         id="opp-edit-cancel"),
+            class_name="opp-buttons"),
+        # A new key after a conflict or a refusal: the inputs are made again from the values the server sent.
+        key=S.edit_key.to(str), on_submit=S.save_edit, reset_on_submit=False, class_name="opp-form", id="opp-edit-form",
+    )
+
+
 def _opportunity(o: rx.Var) -> rx.Component:
     writable = holds(P.OPPORTUNITY_WRITE)
     return rx.el.li(
@@ -66,12 +99,15 @@ def _opportunity(o: rx.Var) -> rx.Component:
                 rx.foreach(o["moves"].to(list[dict[str, str]]), lambda m: rx.el.button(
                     m["label"], type="button", on_click=S.move(o["id"], m["stage"]), class_name="btn small",
                     id="opp-move-" + o["id"].to(str) + "-" + m["stage"].to(str))),
+                rx.el.button(t("opp.edit"), type="button", on_click=S.start_edit(o["id"]), class_name="btn small",
+                             id="opp-modify-" + o["id"].to(str)),
                 rx.el.button(t("opp.win"), type="button", on_click=S.start_close(o["id"], "won"), class_name="btn small",
                              id="opp-win-" + o["id"].to(str)),
                 rx.el.button(t("opp.lose"), type="button", on_click=S.start_close(o["id"], "lost"),
                              class_name="btn small", id="opp-lose-" + o["id"].to(str)),
                 class_name="opp-buttons")),
             rx.cond(S.closing == o["id"].to(str), _close_form()),
+            rx.cond(S.editing == o["id"].to(str), _edit_form()),
             class_name="item-main"),
         class_name="item", id="opp-" + o["id"].to(str),
     )

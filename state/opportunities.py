@@ -13,7 +13,7 @@ import reflex as rx
 
 from services.analytics import nba as nba_service
 from services.db import unit_of_work
-from services.errors import DomainError
+from services.errors import ConcurrentModification, DomainError
 from services.i18n import format_date, format_money, translate
 from services.opportunities import service as opp_service
 from services.opportunities.models import LOST_REASONS, WON_REASONS
@@ -34,15 +34,28 @@ class OpportunitiesState(DataState):
     closing: str = ""  # the id of the opportunity being won or lost
     closing_outcome: str = ""  # won | lost
     reasons: list[dict[str, str]] = []  # {value, label} for the outcome chosen
+    editing: str = ""  # the id of the opportunity being edited
+    edit_values: dict[str, str] = {}  # the edit form's values: {subject, product_type, product_code, amount, expected_close}
+    edit_error: str = ""
+    edit_key: int = 0  # bumped to refill the form (after a conflict: the current values)
     _customer_id: int = 0
     _versions: dict[str, int] = {}
+    _raw: dict[str, dict[str, str]] = {}  # each open opportunity's editable values, as the edit form shows them
+    _edit_version: int = 0  # the version the edit form was filled from
 
     def _purge(self) -> None:
         self.rows, self.suggestions, self.reasons = [], [], []
         self.error = self.closing = self.closing_outcome = ""
         self.form_open = False
+        self._close_edit()
         self._customer_id = 0
         self._versions = {}
+        self._raw = {}
+
+    def _close_edit(self) -> None:
+        self.editing = self.edit_error = ""
+        self.edit_values = {}
+        self._edit_version = 0
 
     def _route_customer_id(self) -> int | None:
         match = _CUSTOMER_PATH.match(self._current_path())
@@ -59,6 +72,10 @@ class OpportunitiesState(DataState):
             self.rows, self.suggestions = [], []  # CustomerState shows the refusal for the whole page
             return
         self._versions = {str(o.id): o.version for o in found}
+        self._raw = {str(o.id): {
+            "subject": o.title, "product_type": o.product_type or "", "product_code": o.product_code or "",
+            "amount": format(o.amount, "f"), "expected_close": o.expected_close.isoformat() if o.expected_close else ""}
+            for o in found if o.stage not in ("won", "lost")}
         self.rows = [{
             "id": str(o.id), "title": o.title,
             "type": label(f"product.{o.product_type}", loc) if o.product_type else "",
@@ -146,12 +163,73 @@ class OpportunitiesState(DataState):
         oid, version = offered
         return self._act(opp_service.move_opportunity, "opp.moved", opportunity_id=oid, version=version, stage=stage)
 
+    def _fill_edit(self, oid: str) -> None:
+        self.editing = oid
+        self.edit_values = dict(self._raw[oid])
+        self._edit_version = self._versions[oid]
+        self.edit_key += 1
+
+    @rx.event
+    def start_edit(self, opportunity_id: Any):
+        """Open the edit form of an open opportunity, filled with what the card shows (and its version)."""
+        if self._offered(opportunity_id) is None or str(opportunity_id) not in self._raw:
+            return None
+        self.closing = self.closing_outcome = ""
+        self.reasons = []
+        self.edit_error = self.error = ""
+        self._fill_edit(str(opportunity_id))
+        return None
+
+    @rx.event
+    def cancel_edit(self):
+        self._close_edit()
+
+    @rx.event
+    def save_edit(self, form: Any):
+        """The edit form: {subject, product_type, product_code, amount, expected_close}, against the version the form
+        was filled from. A change made meanwhile by someone else: the form shows the current values and says so."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        offered = self._offered(self.editing)
+        if offered is None or not self._edit_version or not isinstance(form, dict) or len(form) > 24:
+            return None
+        oid, _current = offered
+        loc = self._locale()
+        data = {k: form.get(k, "") for k in ("subject", "product_type", "product_code", "amount", "expected_close")}
+        if not all(isinstance(v, str) for v in data.values()):
+            return None
+        try:
+            with unit_of_work() as uow:
+                opp_service.edit_opportunity(uow=uow, actor=actor, opportunity_id=oid, version=self._edit_version,
+                                             data=data)
+                uow.commit()
+        except ConcurrentModification:
+            self._fetch(actor)
+            if str(oid) in self._raw:
+                self._fill_edit(str(oid))  # the current values, to edit again
+                self.edit_error = label("opp.edit_conflict", loc)
+            else:
+                self._close_edit()
+                self.error = label("opp.edit_conflict_closed", loc)
+            return rx.toast.error(label("opp.edit_conflict", loc), id="opp-toast")
+        except DomainError as exc:
+            self.edit_error = exc.message(loc)
+            self.edit_values = data  # what was typed stays in the form
+            self.edit_key += 1
+            return None
+        self._close_edit()
+        self.error = ""
+        self._fetch(actor)
+        return rx.toast.success(label("opp.edited", loc), id="opp-toast")
+
     @rx.event
     def start_close(self, opportunity_id: Any, outcome: Any):
         if self._offered(opportunity_id) is None or outcome not in ("won", "lost"):
             return None
         loc = self._locale()
         self.closing, self.closing_outcome = str(opportunity_id), outcome
+        self._close_edit()
         choices = WON_REASONS if outcome == "won" else LOST_REASONS
         self.reasons = [{"value": r.value, "label": label(f"opp.reason.{r.value}", loc)} for r in choices]
         self.error = ""
