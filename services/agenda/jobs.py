@@ -24,14 +24,16 @@ from services.security.actor import SYSTEM
 log = logging.getLogger(__name__)
 
 
-def run_rules(s: Session, today: date | None = None) -> dict[str, int]:
-    """One pass over the active rules, audited; returns {"made": n, "resolved": m}."""
+def run_rules(s: Session, today: date | None = None, sources: tuple[str, ...] | None = None) -> dict[str, int]:
+    """One pass over the active rules (of these sources only, when given), audited; returns {"made": n, "resolved": m}."""
     today = today or clock.today()
     now = clock.now()
     insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
     made = resolved = 0
-    for rule in s.execute(select(ReminderRule).where(ReminderRule.active.is_(True))
-                          .order_by(ReminderRule.code)).scalars().all():
+    rules = select(ReminderRule).where(ReminderRule.active.is_(True)).order_by(ReminderRule.code)
+    if sources is not None:
+        rules = rules.where(ReminderRule.source.in_(sources))
+    for rule in s.execute(rules).scalars().all():
         source = SOURCES.get(rule.source)
         if source is None:
             log.warning("reminder rule %s: unknown source %r", rule.code, rule.source)
@@ -64,13 +66,13 @@ def run_rules(s: Session, today: date | None = None) -> dict[str, int]:
     return counts
 
 
-def remind() -> None:
+def remind(sources: tuple[str, ...] | None = None) -> None:
     """The pass, then the new reminders announced (e-mail and push queued in their outboxes), then the push outbox
     sent; each step in its own transaction, so a failing step leaves the others' work done."""
     from services.agenda import delivery, push
 
     with unit_of_work() as uow:
-        counts = run_rules(uow.session)
+        counts = run_rules(uow.session, sources=sources)
         uow.commit()
     if counts["made"] or counts["resolved"]:
         log.info("reminders: %(made)d made, %(resolved)d resolved", counts)
@@ -82,6 +84,12 @@ def remind() -> None:
     push.deliver()
 
 
+def remind_approvals() -> None:
+    """Approvals move by the hour: their SLA reminders (marked by the workflow domain's SLA job every five minutes)
+    are made and announced on the same beat, not at the next hourly pass."""
+    remind(sources=("approval_sla",))
+
+
 def deliver_push() -> None:
     from services.agenda import push
 
@@ -91,5 +99,6 @@ def deliver_push() -> None:
 JOBS = [
     Job(id="agenda.reminders.startup", func=remind, trigger="date"),
     Job(id="agenda.reminders", func=remind, trigger="cron", trigger_args={"minute": 7}),
+    Job(id="agenda.approval_reminders", func=remind_approvals, trigger="interval", trigger_args={"minutes": 5}),
     Job(id="agenda.push", func=deliver_push, trigger="interval", trigger_args={"minutes": 2}),
 ]
