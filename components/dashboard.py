@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.chart_image import chart_image
 from components.i18n import t
 from state.dashboard import CHARTS, PRODUCT_TYPES, DashboardState as S
 
-# The mode bar holds one button: the chart as a PNG image (its tables download as CSV / XLSX below it).
+# The mode bar holds one button: the chart as a PNG image. Below each chart, buttons a phone reaches as well save it
+# as PNG or SVG (Plotly's downloadImage, components/chart_image.py), beside its table as CSV / XLSX.
 _PLOTLY_CONFIG = {"displayModeBar": "hover", "modeBarButtons": [["toImage"]], "responsive": True, "displaylogo": False,
                   "scrollZoom": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -79,6 +81,9 @@ def _chart(name: str) -> rx.Component:
                     reload_document=True, download="", id=f"export-{name.replace('_', '-')}-csv"),
             rx.el.a("XLSX", href=f"/exports/metrics/{name}.xlsx?" + S.export_query, class_name="link small",
                     reload_document=True, download="", id=f"export-{name.replace('_', '-')}-xlsx"),
+            *[chart_image(target=f"chart-{name.replace('_', '-')}", format=fmt, filename=name,
+                          label=t(f"dash.export.{fmt}"), title=t(f"dash.export.{fmt}_title"), class_name="btn small",
+                          id=f"export-{name.replace('_', '-')}-{fmt}") for fmt in ("png", "svg")],
             class_name="dash-exports")),
         class_name="card chart-card dash-card", id=f"chart-{name.replace('_', '-')}",
     )

@@ -102,6 +102,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "dash.note.forecast_band": ("按周统计；阴影为约 80% 的预测区间。", "Weekly; the shaded band holds about 80% of outcomes."),
     "dash.note.forecast_short": ("销售历史不足 8 周，无法预测。", "Fewer than 8 weeks of sales: no forecast yet."),
     "dash.note.forecast_no_backtest": ("历史不足，无法回测误差。", "Too little history to back-test the error."),
+    # a chart as an image file
+    "dash.export.png": ("PNG 图片", "PNG image"),
+    "dash.export.svg": ("SVG 矢量图", "SVG vector"),
+    "dash.export.png_title": ("将图表下载为 PNG 图片", "Download the chart as a PNG image"),
+    "dash.export.svg_title": ("将图表下载为 SVG 矢量图", "Download the chart as an SVG vector image"),
     # drill-down
     "dash.drill.close": ("关闭", "Close"),
     "dash.drill.name": ("客户", "Customer"),

@@ -28,7 +28,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "opp.edit": ("编辑", "Edit"),
     "opp.edit_title": ("编辑商机", "Edit opportunity"),
     "opp.product_code": ("产品代码（可选）", "Product code (optional)"),
-    "opp.product_code_hint": ("如 MM0001，可留空", "e.g. MM0001, or empty"),
+    "opp.product_code_hint": ("如 MM0001", "e.g. MM0001"),
     "opp.save_edit": ("保存修改", "Save changes"),
     "opp.edited": ("商机已更新。", "Opportunity updated."),
     "opp.edit_conflict": ("该商机刚被他人修改，下面已换成最新内容，请核对后重新修改并保存。",
