@@ -161,7 +161,8 @@ class AgendaState(DataState):
     @rx.event
     def load(self):
         """on_load of /agenda."""
-        return [self._refresh(), ReminderBadgeState.refresh]
+        stop = self._refresh()
+        return stop if stop is not None else ReminderBadgeState.refresh
 
     @rx.event
     def push_result(self, outcome: Any):

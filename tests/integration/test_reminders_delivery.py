@@ -472,7 +472,7 @@ def test_agenda_state_shows_maturities_kyc_and_the_badge_in_both_languages(page_
     _pass(uow_factory)
     s = page_state(AgendaState, actors["rm_a1"])
     s.locale = "zh_CN"
-    call_handler(s, "load")
+    assert call_handler(s, "load") == ReminderBadgeState.refresh  # the page's load also refreshes the menu's badge
     kinds = [(r["kind"], r["customer"], r["text"]) for r in s.reminders]
     assert kinds[0][0] == "product_maturity" and kinds[0][1] == "王芳" and "稳健理财180天" in kinds[0][2]
     assert kinds[1][0] == "kyc_review" and "KYC" in kinds[1][2]
@@ -514,3 +514,68 @@ def test_reminder_rules_page_state_saves_for_an_admin_and_refuses_an_rm(page_sta
     call_handler(admin, "save", {"code": "kyc_review_30d", "lead_days": "-3", "active": "on"})
     assert admin.error and admin.saved == ""
     assert connection.execute(select(ReminderRule.lead_days).where(ReminderRule.code == "kyc_review_30d")).scalar() == 45
+
+
+def test_two_workers_running_the_whole_job_at_once_make_and_mail_each_reminder_once(backend, empty_database_url,
+                                                                                      password_hash):
+    """SQLite and PostgreSQL: two threads, each with its own connection, start the reminders job (pass, then
+    announcements) at the same moment; each maturity and KYC reminder exists once and the RM gets one e-mail."""
+    from sqlmodel import Session
+
+    from services import bootstrap, migrations
+    from services.customers import service as customers
+    from services.db import UnitOfWork, make_engine
+    from services.org.models import Branch, Team
+    from services.security.auth import actor_for_user
+    from services.types import utcnow
+
+    bootstrap.configure()
+    migrations.upgrade(empty_database_url)
+    eng = make_engine(empty_database_url)
+    try:
+        with eng.begin() as c:
+            c.execute(insert(Branch).values(id=1, code="BJ", name="北京分行", name_en="Beijing", city="北京"))
+            c.execute(insert(Team).values(id=1, branch_id=1, name="财富一组", name_en="Wealth 1"))
+            c.execute(insert(User).values(id=1, username="rm", display_name="RM", password_hash=password_hash,
+                                          roles=["rm"], branch_id=1, team_id=1, is_active=True, is_demo=False,
+                                          email="rm@bank.example", created_at=utcnow()))
+        with Session(eng) as s:
+            rm = actor_for_user(s.get(User, 1))
+        for i in range(4):
+            with UnitOfWork(eng) as uow:
+                c = customers.create_customer(uow=uow, actor=rm, data={
+                    "name": f"客户{i}", "id_type": "resident_id", "id_number": valid_id(i + 11, birth=date(1970, 1, 1 + i)),
+                    "phone": f"1390013{i:04d}"})
+                uow.session.execute(update(Customer).where(Customer.id == c.id).values(
+                    kyc_review_due=TODAY + timedelta(days=3 + i)))
+                uow.commit()
+        barrier = threading.Barrier(2)
+        results, errors = [], []
+
+        def worker():
+            try:
+                barrier.wait(10)
+                with clock.fixed(NOW):
+                    with UnitOfWork(eng) as uow:
+                        made = jobs.run_rules(uow.session)["made"]
+                        uow.commit()
+                    with UnitOfWork(eng) as uow:
+                        mailed = delivery.notify(uow.session)["emails"]
+                        uow.commit()
+                results.append((made, mailed))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors, errors
+        assert sorted(m for m, _ in results) == [0, 4]  # one made all four, the other none
+        assert sum(e for _, e in results) == 1
+        with Session(eng) as s:
+            assert len(s.execute(select(Reminder.id)).all()) == 4
+            assert len(s.execute(select(EmailMessage.id)).all()) == 1
+    finally:
+        eng.dispose()
