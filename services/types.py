@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
@@ -25,7 +25,6 @@ class ScaledDecimal(TypeDecorator):
         super().__init__()
         self.scale = scale
         self._factor = Decimal(10) ** scale
-        self._quantum = Decimal(1).scaleb(-scale)
 
     def process_bind_param(self, value, dialect):
         if value is None:
@@ -42,7 +41,8 @@ class ScaledDecimal(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return (Decimal(int(value)) / self._factor).quantize(self._quantum, ROUND_HALF_EVEN)
+        # Exact: the stored integer with the exponent moved (19 digits at most, within Decimal's 28).
+        return Decimal(int(value)).scaleb(-self.scale)
 
     @property
     def python_type(self):

@@ -13,9 +13,9 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from services import clock, documents
@@ -31,6 +31,7 @@ from services.customers.access import load_customer
 from services.customers.export import neutralise
 from services.customers.models import AmlRisk, Customer
 from services.db import UnitOfWork
+from services.prepared import Prepared
 from services.errors import DomainError, FieldError, NotFound, OutOfScope, ValidationFailed
 from services.events import bus
 from services.portfolio.models import Transaction
@@ -737,19 +738,28 @@ def customer_aml(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
 
 
 # The 360 header's AML reads, built once (a statement built per call cost more than the indexed count).
-_OPEN_HITS = select(func.count()).select_from(ScreeningHit).where(
-    ScreeningHit.customer_id == bindparam("cid"), ScreeningHit.status == HitStatus.OPEN)
-_OPEN_CASES = select(func.count()).select_from(Case).where(
-    Case.customer_id == bindparam("cid"), Case.status == CaseStatus.OPEN)
-_FACTORS = select(RiskAssessment.factors).where(RiskAssessment.customer_id == bindparam("cid"))
+# The 360 header's AML facts in one read: open screening hits, open cases, the latest assessment's factors.
+_CID = bindparam("cid", type_=Integer)
+_HEADER_FACTS = Prepared(select(
+    select(func.count()).select_from(ScreeningHit).where(ScreeningHit.customer_id == _CID,
+                                                         ScreeningHit.status == HitStatus.OPEN).scalar_subquery(),
+    select(func.count()).select_from(Case).where(Case.customer_id == _CID,
+                                                 Case.status == CaseStatus.OPEN).scalar_subquery(),
+    select(RiskAssessment.factors).where(RiskAssessment.customer_id == _CID).scalar_subquery()))
 
 
-def open_work(conn, customer_id: int) -> tuple[int, int]:
-    """(open screening hits, open cases) of one customer: for read models (the 360 header) that have already
-    decided the actor may know."""
-    hits = conn.execute(_OPEN_HITS, {"cid": customer_id}).scalar()
-    cases = conn.execute(_OPEN_CASES, {"cid": customer_id}).scalar()
-    return hits, cases
+class HeaderFacts(NamedTuple):
+    open_hits: int
+    open_cases: int
+    factors: list[dict]
+
+
+def header_facts(conn, customer_id: int) -> HeaderFacts:
+    """The customer's open screening hits and cases and the factors of the latest AML assessment (empty when
+    never assessed), in one statement: for read models (the 360 header) that have already decided the actor
+    may know."""
+    hits, cases, factors = _HEADER_FACTS.first(conn, {"cid": customer_id})
+    return HeaderFacts(hits or 0, cases or 0, list(factors or []))
 
 
 @requires(Permission.AML_LIST_MANAGE)
@@ -770,8 +780,3 @@ def request_rescreen(*, uow: UnitOfWork, actor: Actor) -> RunView:
                    requested_at=run.requested_at, finished_at=run.finished_at)
 
 
-def rating_factors(conn, customer_id: int) -> list[dict]:
-    """The factors of the customer's latest AML assessment (empty when never assessed), for read models that
-    have already decided the actor may know."""
-    factors = conn.execute(_FACTORS, {"cid": customer_id}).scalar()
-    return list(factors or [])

@@ -27,6 +27,7 @@ from services.customers.views import (AccountView, AmountByKey, CreditRatingView
                                       TransactionView)
 from services import clock, holds
 from services.db import UnitOfWork
+from services.prepared import Prepared
 from services.errors import FieldError, NotFound, OutOfScope, ValidationFailed
 from services.org.models import Branch, Team
 from services.portfolio.models import (Account, AccountKind, AumSnapshot, Holding, Product, Transaction,
@@ -53,66 +54,14 @@ HISTORY_MONTHS = 24
 # profile with owner, branch and team names and the open-ticket count in one row; accounts; holdings
 # with their products; the 20 latest transactions; relationships; the 20 latest interactions; tags;
 # AUM snapshots; credit ratings; and, for a household member only, the members with their totals in
-# one statement. Statements are built once (bound by customer id, no expanding IN lists, so SQLAlchemy's
-# compiled cache serves them whole) and run as Core on the unit of work's connection: no ORM identity map
-# or attribute instrumentation for rows that only become views.
+# one statement. Statements are built once (bound by customer id, no expanding IN lists) and sent as driver
+# SQL on the unit of work's connection (services/prepared.py): no ORM identity map or attribute
+# instrumentation for rows that only become views, and none of Core's per-execution set-up.
 # Scope, field policy and masking are those of services.customers.service (load_customer, present*).
 
 _CID = bindparam("cid", type_=Integer)
 
 
-class _Read:
-    """One of the first screen's statements, compiled once per dialect and sent as driver SQL
-    (`exec_driver_sql`), its rows converted by the columns' own result processors: what Core does for a cached
-    statement, without its per-execution work (cache key, parameter and result set-up), which cost as much as
-    the ten indexed reads themselves. A statement whose parameters need converting, or whose processors cannot
-    be known before a result, runs through Core as before."""
-
-    __slots__ = ("stmt", "_by_dialect")
-
-    def __init__(self, stmt) -> None:
-        self.stmt = stmt
-        self._by_dialect: dict = {}
-
-    def rows(self, conn, params: dict) -> list:
-        found = self._by_dialect.get(conn.dialect)
-        if found is None:
-            found = self._by_dialect[conn.dialect] = self._prepare(conn.dialect)
-        if found is False:
-            return conn.execute(self.stmt, params).all()
-        sql, names, positional, fixed, procs = found
-        values = {**fixed, **params}
-        args = tuple(values[n] for n in names) if positional else {n: values[n] for n in names}
-        raw = conn.exec_driver_sql(sql, args).fetchall()
-        if not procs:
-            return raw
-        out = []
-        for r in raw:
-            r = list(r)
-            for i, p in procs:
-                if r[i] is not None:
-                    r[i] = p(r[i])
-            out.append(r)
-        return out
-
-    def first(self, conn, params: dict):
-        rows = self.rows(conn, params)
-        return rows[0] if rows else None
-
-    def _prepare(self, dialect):
-        try:
-            compiled = self.stmt.compile(dialect=dialect)
-            if any(b.expanding or b.type.dialect_impl(dialect).bind_processor(dialect)
-                   for b in compiled.binds.values()):
-                return False
-            procs = tuple((i, p) for i, p in enumerate(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                                                       for c in self.stmt.selected_columns) if p is not None)
-        except Exception:  # noqa: BLE001 - a processor that needs the driver's column type: Core decides then
-            return False
-        defaults = compiled.construct_params({k: None for k, b in compiled.binds.items() if b.required})
-        positional = compiled.positiontup is not None
-        names = tuple(compiled.positiontup) if positional else tuple(defaults)
-        return (compiled.string, names, positional, {k: v for k, v in defaults.items() if v is not None}, procs)
 _ASSET_EXCLUDED = tuple(LIABILITY_KINDS | {AccountKind.INSURANCE})
 
 
@@ -180,7 +129,7 @@ _HOUSEHOLD = (select(Household.id, Household.name, Customer.id, Customer.name, C
               .where(Household.id == bindparam("household_id", type_=Integer)).order_by(Customer.id))
 _READ_PROFILE, _READ_ACCOUNTS, _READ_HOLDINGS, _READ_RECENT_TRANSACTIONS, _READ_RELATIONSHIPS, _READ_INTERACTIONS, \
     _READ_TAGS, _READ_AUM_HISTORY, _READ_RATINGS, _READ_HOUSEHOLD = (
-        _Read(s) for s in (_PROFILE, _ACCOUNTS, _HOLDINGS, _RECENT_TRANSACTIONS, _RELATIONSHIPS, _INTERACTIONS, _TAGS,
+        Prepared(s) for s in (_PROFILE, _ACCOUNTS, _HOLDINGS, _RECENT_TRANSACTIONS, _RELATIONSHIPS, _INTERACTIONS, _TAGS,
                            _AUM_HISTORY, _RATINGS, _HOUSEHOLD))
 
 
@@ -237,8 +186,8 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         risk_expired=c.risk_valid_until is not None and c.risk_valid_until < clock.today(),
         kyc_status=c.kyc_status, aml_risk=c.aml_risk, legal_representative=c.legal_representative)
     if permits(actor, Permission.AML_VIEW) or permits(actor, Permission.AML_REVIEW):
-        header.aml_open_hits, header.aml_open_cases = aml.open_work(conn, c.id)
-        header.aml_factors = aml.rating_factors(conn, c.id)
+        facts = aml.header_facts(conn, c.id)
+        header.aml_open_hits, header.aml_open_cases, header.aml_factors = facts
     by_type: dict[str, Decimal] = {}
     for h in holdings:
         by_type[h.product_type] = by_type.get(h.product_type, zero) + h.market_value

@@ -29,6 +29,7 @@ from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
 from services import clock, db
+from services.prepared import Prepared
 from services.security.actor import Actor
 from services.security.models import AuditEvent
 
@@ -37,8 +38,12 @@ _PG_LOCK_KEY = 715_551_001  # advisory lock that serialises appends on PostgreSQ
 _PENDING = "audit.pending"  # services.db.transaction_list key: events waiting for the commit
 _INSERT_BATCH = 5000
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-_APPEND = insert(AuditEvent.__table__)
+_APPEND_COLUMNS = ("seq", "occurred_at", "actor_kind", "actor_id", "actor_name", "action", "entity_type",
+                   "entity_id", "changes", "prev_hash", "hash")
+# Both run on every audited transaction, a short audited read (the 360 view) included: prepared once per
+# dialect and sent as driver SQL (services/prepared.py). `inline`: no RETURNING of the new ids.
+_HEAD = Prepared(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
+_APPEND = Prepared(insert(AuditEvent.__table__).inline(), column_keys=_APPEND_COLUMNS)
 
 
 def _canonical(value: Any) -> str:
@@ -112,7 +117,7 @@ def append_pending(session: Session) -> int:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
-    last = conn.execute(_HEAD).first()
+    last = _HEAD.first(conn, {})
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microsecond precision is what both databases keep, so the hash survives a round trip.
     now = clock.now()
@@ -127,7 +132,7 @@ def append_pending(session: Session) -> int:
                      "hash": event.hash})
         seq, prev = seq + 1, event.hash
     for start in range(0, len(rows), _INSERT_BATCH):
-        conn.execute(_APPEND, rows[start:start + _INSERT_BATCH])
+        _APPEND.execute(conn, rows[start:start + _INSERT_BATCH])
     n = len(buffered)
     buffered.clear()
     return n
