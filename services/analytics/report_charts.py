@@ -75,10 +75,11 @@ def pipeline_funnel(fig: FigureData, loc: str) -> go.Figure | None:
         return None
     labels = [translate(f"report.stage.{r['stage']}", loc) for r in rows]
     texts = [f"{r['count']:,}" + ("" if r["conversion_pct"] is None else f" ({r['conversion_pct']}%)") for r in rows]
-    trace = go.Funnel(y=labels, x=[r["count"] for r in rows], text=texts, textinfo="text",
-                      marker={"color": list(PALETTE[:len(rows)])}, textfont={"color": "white"})
+    # The counts beside the bars (inside, a small bar hides them): "355 (41.4%)".
+    trace = go.Funnel(y=labels, x=[r["count"] for r in rows], text=texts, textinfo="text", textposition="outside",
+                      marker={"color": list(PALETTE[:len(rows)])}, textfont={"color": "#1c2024"})
     return go.Figure([trace], _layout(
-        translate("report.chart.funnel", loc), loc, margin={"l": 110, "r": 20, "t": 50, "b": 20}))
+        translate("report.chart.funnel", loc), loc, margin={"l": 110, "r": 80, "t": 50, "b": 20}))
 
 
 def sales_by_type(fig: FigureData, loc: str) -> go.Figure | None:
