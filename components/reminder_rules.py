@@ -33,7 +33,7 @@ def _rule(row: rx.Var) -> rx.Component:
             _check("email", row["email"], "reminder_rules.channel.email", "rule-email-" + row["code"]),
             _check("push", row["push"], "reminder_rules.channel.push", "rule-push-" + row["code"]),
             class_name="rule-channels"),
-        rx.el.button(t("reminder_rules.save"), type="submit", class_name="btn primary rule-save",
+        rx.el.button(t("reminder_rules.save"), type="submit", class_name="btn-primary rule-save",
                      aria_label=row["save_label"], id="rule-save-" + row["code"]),
         on_submit=S.save, reset_on_submit=False,
         class_name=rx.cond(S.saved == row["code"], "rule-form saved", "rule-form"),

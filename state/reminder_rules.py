@@ -55,8 +55,7 @@ class ReminderRulesState(DataState):
         self.loaded = True
         self._mark_loaded(actor)
 
-    @rx.event
-    def load(self):
+    def _reload(self):
         actor, stop = self._actor_or_redirect()
         if actor is None:
             return stop
@@ -65,9 +64,13 @@ class ReminderRulesState(DataState):
         return None
 
     @rx.event
+    def load(self):
+        return self._reload()
+
+    @rx.event
     def change_locale(self, locale: Any):
         self._apply_locale(locale)
-        return self.load()
+        return self._reload()
 
     @rx.event
     def save(self, form: Any):

@@ -34,6 +34,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reminder_rule.unknown_source": {"en": "This rule reads data FinCRM does not know; it cannot be changed here.",
                                      "zh_CN": "该规则的数据来源无法识别，不能在此修改。"},
     "entity.reminder_rule": {"en": "reminder rule", "zh_CN": "提醒规则"},
+    "field.lead_days": {"en": "Days ahead", "zh_CN": "提前天数"},
+    "field.channels": {"en": "Channels", "zh_CN": "提醒渠道"},
     "push.not_configured": {"en": "Push notifications are not configured on this server.",
                             "zh_CN": "服务器未配置推送通知。"},
     "push.users_only": {"en": "Only signed-in people can receive push notifications.",

@@ -511,6 +511,8 @@ def test_reminder_rules_page_state_saves_for_an_admin_and_refuses_an_rm(page_sta
     row = connection.execute(select(ReminderRule.lead_days, ReminderRule.channels).where(
         ReminderRule.code == "kyc_review_30d")).one()
     assert row.lead_days == 45 and list(row.channels) == ["app", "push"]
+    call_handler(admin, "change_locale", "zh_CN")
+    assert {r["code"]: r for r in admin.rules}["kyc_review_30d"]["name"] == "KYC 定期复核（提前 30 天）"
     call_handler(admin, "save", {"code": "kyc_review_30d", "lead_days": "-3", "active": "on"})
     assert admin.error and admin.saved == ""
     assert connection.execute(select(ReminderRule.lead_days).where(ReminderRule.code == "kyc_review_30d")).scalar() == 45
