@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -36,6 +37,8 @@ from services.security.actor import Actor
 from services.security.auth import actor_for_user
 from services.security.models import User
 from services.security.policy import Permission as P, permissions_of, requires
+
+log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$|^[^@\s<>\"',;]{1,64}@localhost$")
 
@@ -181,7 +184,11 @@ def weekly(s: Session, actor: Actor) -> int:
         user = s.get(User, sub.user_id)
         if user is None or not user.is_active:
             continue
-        subject, body, pdf = build(s, user, week, sub.locale)
+        try:
+            subject, body, pdf = build(s, user, week, sub.locale)
+        except report_charts.ChartsUnavailable as exc:  # one report fails: logged, the others still go out
+            log.error("weekly report for user %s not made: %s", sub.user_id, exc.message("en"))
+            continue
         sha = documents.write_blob(pdf)
         now = clock.now()
         s.add(EmailMessage(to_addr=sub.email, subject=subject[:200], body=body[:4000], attachment_sha256=sha,

@@ -117,6 +117,30 @@ def test_the_charts_come_from_the_dashboards_figures(uow_factory, world):
     assert "Pipeline funnel, last 90 days" in texts and f"{counts[0]:,}" in " ".join(texts)
 
 
+def test_without_chromium_the_weekly_job_queues_nothing_and_says_why(uow_factory, world, connection, monkeypatch,
+                                                                     caplog):
+    from services.analytics.models import EmailMessage
+    from services.security.actor import SYSTEM
+
+    with uow_factory() as uow:
+        report.subscribe(uow=uow, actor=SYSTEM, username="bm_a", email="bm.a@bank.example")
+        uow.commit()
+    monkeypatch.setenv("FINCRM_CHROMIUM_PATH", "/nonexistent/chromium")
+    reset_settings()
+    try:
+        with uow_factory() as uow:
+            assert report.weekly(uow.session, SYSTEM) == 0
+            uow.commit()
+    finally:
+        monkeypatch.delenv("FINCRM_CHROMIUM_PATH")
+        reset_settings()
+    assert connection.execute(select(EmailMessage.id)).all() == []  # no report without its charts
+    assert "/nonexistent/chromium" in caplog.text
+    with uow_factory() as uow:  # with Chromium back, the week's report goes out
+        assert report.weekly(uow.session, SYSTEM) == 1
+        uow.commit()
+
+
 def test_without_chromium_the_report_is_refused_in_words(uow_factory, world, monkeypatch):
     monkeypatch.setenv("FINCRM_CHROMIUM_PATH", "/nonexistent/chromium")
     reset_settings()
