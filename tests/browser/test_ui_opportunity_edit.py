@@ -82,6 +82,8 @@ def test_an_rm_edits_an_opportunity_and_sees_a_conflict(request, live_app, devic
     [(title, amount, version)] = _sql(live_app, "SELECT title, amount, version FROM opportunity WHERE id = :i",
                                       i=int(oid))
     assert title == subject + " 加码" and amount == 450000 * 100 and version == 2  # money in cents (services/types.py)
+    if SHOTS:
+        page.locator("#pipeline").screenshot(path=f"{SHOTS}/opp-card-{device}-zh.png")
     # Someone else saves a change while the RM edits: the RM's save is a conflict, the other change stands.
     row.locator(f"#opp-modify-{oid}").click()
     expect(page.locator("#opp-edit-subject")).to_have_value(subject + " 加码")
@@ -101,6 +103,8 @@ def test_an_rm_edits_an_opportunity_and_sees_a_conflict(request, live_app, devic
     page.click("#lang-en")
     expect(page.locator("#pipeline")).to_contain_text("Pipeline and suggestions")
     page.locator(f"#opp-{oid}").scroll_into_view_if_needed()
+    if SHOTS:
+        page.locator("#pipeline").screenshot(path=f"{SHOTS}/opp-card-{device}-en.png")
     page.locator(f"#opp-modify-{oid}").click()
     expect(page.locator("#opp-edit-save")).to_have_text("Save changes")
     _sql(live_app, "UPDATE opportunity SET version = version + 1 WHERE id = :i", i=int(oid))
