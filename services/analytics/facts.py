@@ -32,7 +32,7 @@ MEASURES: dict[str, tuple[str, str]] = {
     "activities": ("kind", ""),  # interactions (call, visit, meeting, note), at the RM who had them
     "nba": ("kind", "outcome"),  # suggestions: suggested, done, dismissed, converted; at the day suggested
 }
-LEVELS = ("o", "t", "b")
+LEVELS = ("o", "t", "b", "f")
 PERIODS = ("d", "m")
 
 
@@ -85,11 +85,12 @@ class Deltas:
             if not n and not cents:
                 continue
             for level in LEVELS:
+                branch = cell.branch_id if level != "f" else 0
                 team = cell.team_id if level in ("o", "t") else 0
                 owner = cell.owner_id if level == "o" else 0
                 for period in PERIODS:
                     bucket = day if period == "d" else month_of(day)
-                    row = merged[(measure, level, period, bucket, cell.branch_id, team, owner, d1, d2)]
+                    row = merged[(measure, level, period, bucket, branch, team, owner, d1, d2)]
                     row[0] += n
                     row[1] += cents
         for key in sorted(merged):

@@ -6,8 +6,8 @@ numbers in rows, for exports and for screen readers) and notes. Labels are codes
 or names in both languages (branches, teams, RMs): the page and the API say them in the reader's language.
 
 How a range is read: month rows for the months it covers whole, day rows for the rest (a year is twelve month rows
-per cell plus a few dozen day rows); the level is the one the filter needs (a branch's rows for the firm or a
-branch, a team's, an RM's). Each figure is a handful of grouped reads of at most a few thousand rows.
+per cell plus a few dozen day rows); the level is the one the filter needs (the firm's rows for the firm, a
+branch's, a team's, an RM's). Each figure is a handful of grouped reads of at most a few thousand rows.
 """
 from __future__ import annotations
 

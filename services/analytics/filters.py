@@ -56,8 +56,8 @@ class Query:
 
     @property
     def level(self) -> str:
-        """The rollup level that holds exactly this cell filter."""
-        return "o" if self.owner_id else "t" if self.team_id else "b"
+        """The rollup level that holds exactly this cell filter ('f': the whole firm, no cell filter)."""
+        return "o" if self.owner_id else "t" if self.team_id else "b" if self.branch_id else "f"
 
     def as_dict(self) -> dict[str, Any]:
         return {"date_from": self.start.isoformat(), "date_to": self.end.isoformat(), "branch_id": self.branch_id,

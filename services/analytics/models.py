@@ -6,8 +6,9 @@ metric_fact is one additive cube. A row holds a count and an amount for
 (measure, level, period, branch, team, RM, day, dim1, dim2):
 - measure: what is counted (services/analytics/facts.py MEASURES says what dim1 and dim2 mean for each);
 - level: the organisation grain: 'o' one RM's book (team and branch filled), 't' a team (owner 0),
-  'b' a branch (team and owner 0). Every change is written at all three, so a head-office figure reads a few
-  branch rows and an RM's figure his own, never the detail of the whole firm;
+  'b' a branch (team and owner 0), 'f' the whole firm (branch, team and owner 0). Every change is written at all
+  four, so a head-office figure reads the firm's rows (a figure by branch, the branch rows) and an RM's figure his
+  own, never the detail of the whole firm;
 - period: 'd' a day, 'm' a month (day = its first day); every change is written to both, so a year reads
   twelve month rows per cell plus the days of the months it only partly covers.
 Rows are only ever incremented (INSERT ... ON CONFLICT DO UPDATE n = n + ?), by the handlers of domain events in

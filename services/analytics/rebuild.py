@@ -89,13 +89,15 @@ def _base(session: Session, select_sql: str, params: dict | None = None) -> None
 
 
 def _derive(session: Session, sql: _Sql) -> None:
-    """Months from days, teams from RMs, branches from teams."""
+    """Months from days, teams from RMs, branches from teams, the firm from branches."""
     steps = [
         ("o", "m", "o", "d", sql.month("day"), "branch_id", "team_id", "owner_id"),
         ("t", "d", "o", "d", "day", "branch_id", "team_id", "0"),
         ("t", "m", "o", "m", "day", "branch_id", "team_id", "0"),
         ("b", "d", "t", "d", "day", "branch_id", "0", "0"),
         ("b", "m", "t", "m", "day", "branch_id", "0", "0"),
+        ("f", "d", "b", "d", "day", "0", "0", "0"),
+        ("f", "m", "b", "m", "day", "0", "0", "0"),
     ]
     for level, period, from_level, from_period, day, branch, team, owner in steps:
         session.execute(text(

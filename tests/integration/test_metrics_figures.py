@@ -413,3 +413,15 @@ def test_the_aum_trend_by_unit_ends_at_each_units_aum(uow_factory, actors, org, 
             if date.fromisoformat(day) >= first_acquired:
                 assert y == _money(raw.aum_on(raw.keep(branch=branch), date.fromisoformat(day),
                                               by=lambda c: 0).get(0, 0)), (branch, day)
+
+
+def test_head_office_reads_the_firms_rows_and_a_branch_its_own(uow_factory, actors, org, world):
+    """The firm's figures come from the firm-level rows (one per day or month and dimension, not one per branch:
+    issue 13's benchmark); a branch, team or RM filter reads that cell's level."""
+    with uow_factory() as uow:
+        head = actors["compliance"]
+        assert figures.checked_query(uow=uow, actor=head, filters={}).level == "f"
+        assert figures.checked_query(uow=uow, actor=head, filters={"branch_id": org.branch_b}).level == "b"
+        assert figures.checked_query(uow=uow, actor=head, filters={"team_id": org.team_a2}).level == "t"
+        assert figures.checked_query(uow=uow, actor=actors["bm_a"], filters={}).level == "b"
+        assert figures.checked_query(uow=uow, actor=actors["rm_a1"], filters={}).level == "o"

@@ -42,6 +42,20 @@ def _totals(connection, level: str, period: str) -> dict[str, tuple[int, Decimal
     return {m: (int(n or 0), Decimal(a or 0) / 100 if isinstance(a, int) else Decimal(a or 0)) for m, n, a in rows}
 
 
+def _firm_rows_are_the_branches_summed(connection) -> None:
+    """The firm's rows ('f', what a head-office figure reads) hold, row for row, the sum of the branch rows."""
+    key = (MetricFact.measure, MetricFact.period, MetricFact.day, MetricFact.dim1, MetricFact.dim2)
+    branches = {tuple(r[:5]): (int(r[5]), r[6]) for r in connection.execute(
+        select(*key, func.sum(MetricFact.n), func.sum(MetricFact.amount)).where(MetricFact.level == "b")
+        .group_by(*key)) if r[5] or r[6]}
+    firm = {tuple(r[:5]): (int(r[5]), r[6]) for r in connection.execute(
+        select(*key, MetricFact.n, MetricFact.amount).where(MetricFact.level == "f")) if r[5] or r[6]}
+    assert firm == branches and firm
+    assert connection.execute(select(func.count()).select_from(MetricFact).where(
+        MetricFact.level == "f", (MetricFact.branch_id != 0) | (MetricFact.team_id != 0)
+        | (MetricFact.owner_id != 0))).scalar_one() == 0
+
+
 def _fact_sum(connection, measure: str, *where) -> tuple[int, Decimal]:
     n, amount = connection.execute(select(func.sum(MetricFact.n), func.sum(MetricFact.amount)).where(
         MetricFact.measure == measure, *where)).one()
@@ -149,9 +163,10 @@ def test_rollup_totals_equal_the_raw_totals_and_the_rebuild_agrees(uow_factory, 
     ids, special = _make_world(uow_factory, actors, org, connection, make_client, seed)
     # Every level and period holds the same totals.
     base = _totals(connection, "o", "d")
-    for level in ("o", "t", "b"):
+    for level in ("o", "t", "b", "f"):
         for period in ("d", "m"):
             assert _totals(connection, level, period) == base, (level, period)
+    _firm_rows_are_the_branches_summed(connection)
     # ... and they are the raw tables' totals.
     assert base["new_customers"][0] == len(ids)
     assert base["lost_customers"][0] == 1
@@ -191,9 +206,10 @@ def test_rollup_totals_equal_the_raw_totals_and_the_rebuild_agrees(uow_factory, 
         uow.commit()
     rebuilt = _totals(connection, "o", "d")
     assert rebuilt == base
-    for level in ("t", "b"):
+    for level in ("t", "b", "f"):
         for period in ("d", "m"):
             assert _totals(connection, level, period) == base
+    _firm_rows_are_the_branches_summed(connection)
     assert _aum_by_owner(connection) == _raw_aum_by_owner(connection)
 
 
