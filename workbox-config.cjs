@@ -57,7 +57,9 @@ module.exports = {
     {
       urlPattern: ({ request }) => request.mode === "navigate",
       handler: "NetworkOnly",
-      options: { precacheFallback: { fallbackURL: "/offline.html" } },
+      // Never the browser's HTTP cache either: a page it kept would load without its server (no websocket) instead
+      // of the offline page, which shows what the device kept (offline-notes.js).
+      options: { precacheFallback: { fallbackURL: "/offline.html" }, fetchOptions: { cache: "no-store" } },
     },
   ],
 };

@@ -111,9 +111,11 @@ def offline_html() -> str:
     title_zh, title_en = both("pwa.offline.title")
     body_zh, body_en = both("pwa.offline.body")
     retry_zh, retry_en = both("pwa.offline.retry")
-    note = {k: both(f"pwa.note.{k}") for k in ("title", "customer", "kind", "notes", "save")}
+    note = {k: both(f"pwa.note.{k}") for k in ("title", "customer", "kind", "notes", "save", "checkin")}
+    note.update({f"task.{k}": both(f"pwa.task.{k}") for k in ("title", "what", "due", "save")})
+    note.update({"tasks": both("pwa.tasks.title"), "recent": both("pwa.recent.title")})
     kinds = "".join(f'<option value="{k}">{zh} · {en}</option>'
-                    for k, (zh, en) in ((k, both(f"pwa.note.kind.{k}")) for k in ("visit", "call", "note")))
+                    for k, (zh, en) in ((k, both(f"pwa.note.kind.{k}")) for k in ("visit", "call", "meeting", "note")))
 
     def pair(key: str) -> str:
         zh, en = note[key]
@@ -137,8 +139,25 @@ def offline_html() -> str:
   .en-title {{ font-size: 1.0625rem; font-weight: 500; color: #60646c; margin: 0 0 1rem; }}
   h2 {{ font-size: 1.125rem; margin: 2rem 0 .5rem; }}
   label {{ display: block; margin: .75rem 0 .25rem; font-weight: 500; }}
-  select, textarea {{ width: 100%; box-sizing: border-box; min-height: 44px; font: inherit; font-size: 16px;
+  select, textarea, input {{ width: 100%; box-sizing: border-box; min-height: 44px; font: inherit; font-size: 16px;
                      padding: 8px; border: 1px solid #cdced6; border-radius: 8px; }}
+  label.check {{ display: flex; align-items: center; gap: .5rem; min-height: 44px; font-weight: 400; }}
+  label.check input {{ width: 24px; min-height: 24px; height: 24px; margin: 0; }}
+  ul {{ list-style: none; padding: 0; margin: 0; }}
+  #offline-customers li {{ display: inline-block; margin: 0 .5rem .5rem 0; }}
+  #offline-customers button {{ margin-top: 0; background: #edf2fe; color: #1f2d5c; }}
+  #offline-tasks li {{ border-top: 1px solid #e0e1e6; padding: .5rem 0; }}
+  #offline-tasks button {{ margin-top: .5rem; }}
+  #offline-customer-view {{ border: 1px solid #cdced6; border-radius: 12px; padding: .25rem 1rem 1rem; margin-top: 1.5rem; }}
+  dl {{ display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: .5rem 0; align-items: baseline; }}
+  dt {{ color: #60646c; }}
+  dd {{ margin: 0; overflow-wrap: anywhere; }}
+  h3 {{ font-size: 1rem; margin: 1rem 0 .25rem; }}
+  summary {{ display: flex; align-items: center; min-height: 48px; margin-top: 2rem; font-size: 1.125rem;
+            font-weight: 700; cursor: pointer; }}
+  .error {{ color: #a1121a; }}
+  .visually-hidden {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+                      white-space: nowrap; }}
   button {{ min-height: 48px; margin-top: 1rem; padding: 0 1.25rem; border: 0; border-radius: 8px;
            background: {THEME_COLOR}; color: #fff; font: inherit; font-weight: 600; }}
   .muted {{ color: #60646c; }}
@@ -157,6 +176,11 @@ def offline_html() -> str:
 <p>{body_zh}</p>
 <p lang="en">{body_en}</p>
 <a class="retry" href="/agenda">{retry_zh} · <span lang="en">{retry_en}</span></a>
+<section id="offline-customer-view" aria-live="polite" hidden></section>
+<section id="offline-recent" hidden>
+<h2>{pair("recent")}</h2>
+<ul id="offline-customers"></ul>
+</section>
 <section id="offline-note" hidden>
 <h2>{pair("title")}</h2>
 <form id="offline-form">
@@ -166,10 +190,31 @@ def offline_html() -> str:
 <select id="offline-kind" name="kind">{kinds}</select>
 <label for="offline-notes">{pair("notes")}</label>
 <textarea id="offline-notes" name="notes" rows="5" maxlength="4000" required></textarea>
+<label class="check" for="offline-checkin"><input type="checkbox" id="offline-checkin" name="checkin">
+<span>{pair("checkin")}</span></label>
 <button type="submit" id="offline-save">{pair("save")}</button>
 </form>
+<p id="offline-checkin-status" role="status"></p>
+<p id="offline-error" class="error" role="alert"></p>
 <p id="offline-waiting" role="status"></p>
 </section>
+<section id="offline-task" hidden>
+<h2>{pair("task.title")}</h2>
+<form id="offline-task-form">
+<label for="offline-task-customer">{pair("customer")}</label>
+<select id="offline-task-customer" name="customer"></select>
+<label for="offline-task-title">{pair("task.what")}</label>
+<input id="offline-task-title" name="title" maxlength="200" required>
+<label for="offline-task-due">{pair("task.due")}</label>
+<input id="offline-task-due" name="due_at" type="datetime-local" required>
+<button type="submit" id="offline-task-save">{pair("task.save")}</button>
+</form>
+</section>
+<details id="offline-tasks-section" hidden>
+<summary>{pair("tasks")}</summary>
+<p id="offline-task-status" role="status"></p>
+<ul id="offline-tasks"></ul>
+</details>
 <p id="offline-none" class="muted"></p>
 </main>
 <script src="/idb.umd.js"></script>

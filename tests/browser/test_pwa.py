@@ -150,7 +150,7 @@ def test_a_note_written_offline_is_sent_once_when_the_signal_returns(installed, 
     name = page.locator("#customer-name")
     expect(name).not_to_be_empty()
     customer = name.text_content().strip()
-    remembered = ("window.idb ? idb.openDB('fincrm-device', 1).then(d => d.getAll('customers'))"
+    remembered = ("window.idb ? idb.openDB('fincrm-device').then(d => d.getAll('customers'))"
                   ".then(a => a.map(c => c.name)) : []")
     deadline = time.monotonic() + 15
     while customer not in page.evaluate(remembered):
@@ -181,5 +181,5 @@ def test_a_note_written_offline_is_sent_once_when_the_signal_returns(installed, 
         time.sleep(0.5)
     assert len(found) == 1 and found[0][1] == "visit" and f"/customers/{found[0][0]}" == href.rstrip("/")
     expect(page.locator("#fincrm-sync")).to_contain_text("已上传：1")
-    left = page.evaluate("idb.openDB('fincrm-device', 1).then(d => d.getAll('notes')).then(a => a.length)")
+    left = page.evaluate("idb.openDB('fincrm-device').then(d => d.getAll('notes')).then(a => a.length)")
     assert left == 0
