@@ -92,14 +92,22 @@ def _badge(href: str, id_: str) -> rx.Component:
     if href != "/agenda":
         return rx.fragment()
     return rx.cond(ReminderBadgeState.badge != "",
-                   rx.el.span(ReminderBadgeState.badge, class_name="nav-badge", id=f"{id_}-badge",
-                              title=ReminderBadgeState.badge))
+                   rx.el.span(ReminderBadgeState.badge, class_name="nav-badge", id=f"{id_}-badge", aria_hidden="true"))
+
+
+def _badge_words(href: str) -> rx.Component:
+    """What a screen reader says after the entry's name: "Agenda, 12 open reminders"."""
+    if href != "/agenda":
+        return rx.fragment()
+    return rx.cond(ReminderBadgeState.badge != "",
+                   rx.el.span(", ", ReminderBadgeState.badge, " ", t("agenda.badge_words"), class_name="sr-only"))
 
 
 def _link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
     return rx.link(
         rx.el.span(rx.icon(icon, size=18), _badge(href, id_), class_name="nav-icon"),
         rx.el.span(t(key)),
+        _badge_words(href),
         href=href,
         id=id_,
         class_name=rx.cond(AppState.router.url.path.startswith(href), f"{cls} active", cls),

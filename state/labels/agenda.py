@@ -48,7 +48,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "agenda.text.kyc_review": ("KYC 定期复核 {date} 到期", "Periodic KYC review due on {date}"),
     "agenda.text.approval_sla": ("审批时限 {date} 到期", "Decision due by {date}"),
     "agenda.open_approvals": ("在审批收件箱中打开“{step}”", "Open \"{step}\" in the approval inbox"),
-    "agenda.badge": ("{n} 条未处理提醒", "{n} open reminders"),
+    "agenda.badge_words": ("条未处理提醒", "open reminders"),
     "agenda.push.title": ("推送通知", "Push notifications"),
     "agenda.push.not_configured": ("服务器未配置推送通知（VAPID 密钥），提醒会显示在日程中并通过邮件发送。",
                                    "Push notifications are not configured on this server (VAPID keys); reminders "

@@ -64,6 +64,8 @@ def test_the_agenda_badge_and_new_reminder_kinds_on_a_phone(phone_page: Page) ->
     expect(page.locator("h1")).to_have_text("Today")
     expect(page.locator("[id^=agenda-reminder-kyc_review-]").first).to_contain_text("KYC review")
     expect(page.locator("#agenda-push-off")).to_contain_text("not configured")
+    # A screen reader hears the count with words after the entry's name; the digits alone are hidden from it.
+    expect(page.locator("#nav-agenda-tab")).to_have_accessible_name(re.compile(r"^Agenda\s*, \d+\+? open reminders\s*$"))
     page.screenshot(path=SHOTS.format("agenda-phone-en"), full_page=True)
     page.click("#nav-customers-tab")
     page.wait_for_url(re.compile(r"/customers"))

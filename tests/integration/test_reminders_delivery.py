@@ -34,7 +34,6 @@ from services.portfolio.models import Account, Holding, Product
 from services.security.models import AuditEvent, User
 from services.settings import reset_settings
 from services.workflows import engine as wf_engine
-from services.workflows.models import ApprovalTask
 from conftest import valid_id
 from workflow_helpers import open_tasks, start_loan, wf_actors  # noqa: F401 - fixture
 
