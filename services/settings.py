@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_public_key: str | None = None
     vapid_subject: str = "mailto:fincrm@localhost"
+    # The headless Chromium that draws the weekly report's charts (Plotly's Kaleido, services/analytics/report_charts.py).
+    chromium_path: str = "/usr/bin/chromium"
 
     @field_validator("timezone")
     @classmethod
