@@ -24,6 +24,7 @@ FIGURES = {
     "suitability_check": "bench.suitability_check",  # through the service and the API, p95 against its own SQL
     "disclosure_pdf": "bench.disclosure_pdf",  # 20 concurrent, against bare WeasyPrint; signing on its own
     "approvals": "bench.approvals",  # the approval inbox and a BPMN step at 10,000 running instances
+    "pwa_offline": "bench.pwa_offline",  # agenda JS/CSS bytes, throttled mobile TTI, 500 offline notes synced (Chromium)
     "dashboards": "bench.dashboards",  # each dashboard figure at 10,000,000 transactions; rollup cost per row
     "dashboard_live": "bench.dashboard_live",  # API write to the figure changing in Chromium (starts the built app)
 }

@@ -79,9 +79,9 @@ def test_every_figure_has_a_smoke_run(tmp_path):
     assert listed.returncode == 0, listed.stderr
     # The AML figures have their own smoke runs (test_aml_bench_smoke.py: they need the bench extra's packages).
     aml = {"aml_screening", "aml_monitoring"}
-    # The live dashboard figure starts the built app and drives Chromium (a frontend build, minutes): its smoke run
-    # is a browser test (test_dashboard_live_smoke.py).
-    browser = {"dashboard_live"}
+    # The live dashboard figure and the phone figures start the built app and drive Chromium (a frontend build,
+    # minutes): their smoke runs are browser tests (test_dashboard_live_smoke.py, test_pwa_bench_smoke.py).
+    browser = {"dashboard_live", "pwa_offline"}
     assert set(listed.stdout.split()) == set(EXPECTED) | aml | browser
 
 
