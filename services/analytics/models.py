@@ -28,8 +28,11 @@ from services.types import Money, UTCDateTime
 class MetricFact(SQLModel, table=True):
     __tablename__ = "metric_fact"
     __table_args__ = (
-        # The primary key leads with the day, for firm-wide and branch figures over a range of days; a figure of
-        # one team or one RM goes through its own index.
+        # The primary key leads with the day, for firm-wide figures (and figures by branch) over a range of days; a
+        # figure of one branch, team or RM goes through its own index. The branch's is covering (a branch's figure
+        # over two years read every branch's rows through the key: the forecast's 57 ms became 1.3 ms at
+        # 10,000,000 transactions).
+        Index("ix_metric_fact_branch", "measure", "level", "period", "branch_id", "day", "dim1", "dim2", "n", "amount"),
         Index("ix_metric_fact_team", "measure", "level", "period", "team_id", "day"),
         Index("ix_metric_fact_owner", "measure", "level", "period", "owner_id", "day"),
         {"sqlite_with_rowid": False},
