@@ -51,10 +51,10 @@ config = rx.Config(
     show_built_with_reflex=False,
     cors_allowed_origins=_origins(_public_url),
     # We own the database engine (services/db.py); Reflex's db_url stays unset.
-    # Radix Themes, declared explicitly with the app's theme (App(theme=...) is deprecated in 0.10).
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium",
-                                                         scaling="100%", appearance="light")),
-             PwaPlugin()],  # the service worker of every production build (Workbox, fincrm_app/pwa.py)
+    # No Radix Themes: its stylesheet (745 kB) was most of what a phone downloaded before the first paint. Pages
+    # use plain elements styled by assets/*.css, React Router links (components/links.py) and Radix's unstyled
+    # dialog (components/modal.py); tests/unit/test_no_radix_themes.py keeps Themes components out.
+    plugins=[PwaPlugin()],  # the service worker of every production build (Workbox, fincrm_app/pwa.py)
     disable_plugins=[SitemapPlugin],
     **_kwargs,
 )

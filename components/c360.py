@@ -8,6 +8,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
+from components.modal import modal, modal_close
 from components import c360_work
 from state.customer_work import CustomerWorkState
 from state.customers import INTERACTION_KINDS, TASK_PRIORITIES, TICKET_CHANNELS, TICKET_KINDS, CustomerState
@@ -50,24 +52,22 @@ def _stat(label_key: str, value: rx.Component | rx.Var, id_: str, sub: rx.Compon
 # ---------------------------------------------------------------- header
 
 def _tag(tag: rx.Var) -> rx.Component:
-    return rx.popover.root(
-        rx.popover.trigger(
-            rx.el.button(
-                tag["name"], type="button", class_name="tag-badge", title=tag["why"],
-                id="tag-" + tag["code"], style={"color": tag["color"], "borderColor": tag["color"]},
-            ),
+    """A tag, and under it on a tap why the customer has it (a native disclosure: keyboard and screen readers
+    know it without script)."""
+    return rx.el.details(
+        rx.el.summary(
+            tag["name"], class_name="tag-badge", title=tag["why"],
+            id="tag-" + tag["code"], style={"color": tag["color"], "borderColor": tag["color"]},
         ),
-        rx.popover.content(
-            rx.el.div(
-                rx.el.div(rx.icon("info", size=14), t("c360.tag_why"), class_name="why-title"),
-                rx.el.div(tag["version"], class_name="why-line"),
-                rx.el.div(t("c360.tag_evidence"), class_name="why-label"),
-                rx.el.div(tag["evidence"], class_name="why-line mono"),
-                rx.el.div(tag["applied"], class_name="why-line muted"),
-                class_name="why", id="why-" + tag["code"],
-            ),
-            side="bottom", align="start", max_width="320px",
+        rx.el.div(
+            rx.el.div(rx.icon("info", size=14), t("c360.tag_why"), class_name="why-title"),
+            rx.el.div(tag["version"], class_name="why-line"),
+            rx.el.div(t("c360.tag_evidence"), class_name="why-label"),
+            rx.el.div(tag["evidence"], class_name="why-line mono"),
+            rx.el.div(tag["applied"], class_name="why-line muted"),
+            class_name="why", id="why-" + tag["code"],
         ),
+        class_name="tag-why",
     )
 
 
@@ -282,7 +282,7 @@ def transactions() -> rx.Component:
 def _member(m: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
-            rx.cond(m["href"] != "", rx.link(m["name"], href=m["href"], class_name="item-title link"),
+            rx.cond(m["href"] != "", link(m["name"], href=m["href"], class_name="item-title link"),
                     rx.el.span(m["name"], class_name="item-title")),
             rx.el.span(rx.cond(m["masked"] != "", m["masked"], m["relation"]), class_name="muted small"),
         ),
@@ -295,7 +295,7 @@ def _member(m: rx.Var) -> rx.Component:
 def _relationship(r: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(rx.cond(r["href"] != "",
-                          rx.link(r["name"], href=r["href"], class_name="item-title link"),
+                          link(r["name"], href=r["href"], class_name="item-title link"),
                           rx.el.span(r["name"], class_name="item-title")),
                   rx.el.span(r["kind"], class_name="muted small")),
         class_name="item",
@@ -490,25 +490,23 @@ def _area(name: str, id_: str) -> rx.Component:
 
 
 def _dialog(name: str, title_key: str, handler, *fields: rx.Component) -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t(title_key)),
-            rx.form(
-                *fields,
-                rx.cond(S.qa_error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.qa_error),
-                                                     id=f"qa-{name}-error", role="alert", class_name="alert")),
-                rx.el.div(
-                    rx.dialog.close(rx.el.button(t("c360.f.cancel"), type="button", class_name="btn",
-                                                 id=f"qa-{name}-cancel")),
-                    rx.el.button(t("c360.f.save"), type="submit", class_name="btn-primary", id=f"qa-{name}-submit"),
-                    class_name="form-actions",
-                ),
-                on_submit=handler,
-                reset_on_submit=False,
-                class_name="qa-form", id=f"qa-{name}-form",
+    return modal(
+        t(title_key),
+        rx.form(
+            *fields,
+            rx.cond(S.qa_error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.qa_error),
+                                                 id=f"qa-{name}-error", role="alert", class_name="alert")),
+            rx.el.div(
+                modal_close(rx.el.button(t("c360.f.cancel"), type="button", class_name="btn",
+                                             id=f"qa-{name}-cancel")),
+                rx.el.button(t("c360.f.save"), type="submit", class_name="btn-primary", id=f"qa-{name}-submit"),
+                class_name="form-actions",
             ),
-            class_name="qa-dialog", id=f"qa-{name}-dialog", max_width="480px",
+            on_submit=handler,
+            reset_on_submit=False,
+            class_name="qa-form", id=f"qa-{name}-form",
         ),
+        id=f"qa-{name}-dialog",
         open=S.qa_dialog == name,
         on_open_change=S.quick_action_open_change,
     )

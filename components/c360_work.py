@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from state.customer_work import COMPLAINT_REASONS, CONTACT_BASES, CustomerWorkState
 from state.permissions import P, holds
 
@@ -52,7 +53,7 @@ def _task(task: rx.Var) -> rx.Component:
 def open_tasks() -> rx.Component:
     return rx.el.section(
         rx.el.div(rx.el.h2(t("c360.open_tasks"), class_name="section-title"),
-                  rx.link(t("c360.all_tasks"), href="/tasks", class_name="link small", id="c360-all-tasks"),
+                  link(t("c360.all_tasks"), href="/tasks", class_name="link small", id="c360-all-tasks"),
                   class_name="section-head"),
         rx.cond(W.open_tasks.length() > 0,
                 rx.el.ul(rx.foreach(W.open_tasks, _task), class_name="item-list", id="c360-task-list"),
@@ -63,7 +64,7 @@ def open_tasks() -> rx.Component:
 
 def _ticket(tk: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.link(
+        link(
             rx.el.div(
                 rx.el.span(tk["subject"], class_name="item-title"),
                 rx.el.span(tk["kind"] + " · " + tk["category"] + " · " + tk["priority"], class_name="muted small"),
@@ -73,7 +74,7 @@ def _ticket(tk: rx.Var) -> rx.Component:
                 rx.el.span(tk["status"], class_name=rx.cond(tk["breached"] != "", "badge danger", "badge neutral")),
                 rx.el.span(tk["sla"], class_name=rx.cond(tk["breached"] != "", "small danger", "muted small")),
             ),
-            href=tk["href"], class_name="item ticket-link", underline="none",
+            href=tk["href"], class_name="item ticket-link",
         ),
         id="ticket-" + tk["id"],
     )
@@ -82,7 +83,7 @@ def _ticket(tk: rx.Var) -> rx.Component:
 def tickets() -> rx.Component:
     return rx.el.section(
         rx.el.div(rx.el.h2(t("c360.tickets"), class_name="section-title"),
-                  rx.link(t("c360.tickets_all"), href="/tickets", class_name="link small"),
+                  link(t("c360.tickets_all"), href="/tickets", class_name="link small"),
                   class_name="section-head"),
         rx.cond(W.tickets.length() > 0,
                 rx.el.ul(rx.foreach(W.tickets, _ticket), class_name="item-list", id="c360-ticket-list"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from state.customer_form import CHOICES, CustomerFormState as S
 from state.session import AppState
 
@@ -165,7 +166,7 @@ def customer_form() -> rx.Component:
         )),
         rx.cond(S.form_error != "", rx.el.div(S.form_error, id="cf-error", role="alert", class_name="alert")),
         rx.el.div(
-            rx.link(t("cf.cancel"), href=back, class_name="btn", underline="none", id="cf-cancel"),
+            link(t("cf.cancel"), href=back, class_name="btn", id="cf-cancel"),
             rx.el.button(rx.cond(S.mode == "new", t("cf.save_new"), t("cf.save_edit")), type="submit",
                          id="cf-save", class_name="btn-primary"),
             class_name="form-actions cf-actions",
@@ -180,5 +181,5 @@ def customer_form() -> rx.Component:
 
 def edit_link() -> rx.Component:
     """The 360 page's way to the customer's edit form (shown to those who may edit customers)."""
-    return rx.link(rx.icon("pencil", size=16), t("cf.edit"), href=AppState.router.url.path + "/edit",
-                   id="edit-customer", class_name="btn", underline="none")
+    return link(rx.icon("pencil", size=16), t("cf.edit"), href=AppState.router.url.path + "/edit",
+                   id="edit-customer", class_name="btn")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from state.customer_list import SORT_CHOICES, CustomersState as S
 from state.permissions import P, holds
 
@@ -59,7 +60,7 @@ def list_row(row: rx.Var) -> rx.Component:
                         id="select-customer-" + row["id"], aria_label=t("cl.col.select")),
             class_name="cl-check",
         ),
-        rx.link(
+        link(
             rx.el.span(
                 rx.el.span(row["name"], class_name="c-name"),
                 rx.el.span(row["customer_no"], rx.cond(row["phone"] != "", " · " + row["phone"], ""), class_name="c-no"),
@@ -82,7 +83,6 @@ def list_row(row: rx.Var) -> rx.Component:
             id="customer-row-" + row["id"],
             class_name="customer-row",
             data_customer_id=row["id"],
-            underline="none",
         ),
         class_name=rx.cond(row["selected"] == "1", "cl-item selected", "cl-item"),
         id="customer-item-" + row["id"],
@@ -212,7 +212,7 @@ def selection_bar() -> rx.Component:
         rx.cond((S.bulk_open != "") & (S.bulk_options.length() > 0), _bulk_form()),
         rx.cond(S.bulk_error != "", rx.el.div(S.bulk_error, id="bulk-error", role="alert", class_name="alert")),
         rx.cond(S.bulk_running,
-                rx.el.div(rx.spinner(size="1"), t("cl.bulk.running"), id="bulk-running", role="status",
+                rx.el.div(rx.el.span(class_name="spinner", aria_hidden="true"), t("cl.bulk.running"), id="bulk-running", role="status",
                           class_name="cl-note")),
         id="selection-bar",
         class_name="card cl-selection",

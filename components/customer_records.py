@@ -11,6 +11,7 @@ import reflex as rx
 
 from components.c360 import empty_or, section
 from components.i18n import t
+from components.modal import modal, modal_close
 from state.customer_records import (CONSENT_CHANNELS, CONSENT_PURPOSES, DECISIONS, DOC_KINDS, UPLOAD_ID,
                                     CustomerRecordsState as R)
 from state.customers import CustomerState as S
@@ -100,32 +101,30 @@ def _consent(c: rx.Var) -> rx.Component:
 
 
 def _consent_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t("records.consent_dialog")),
-            rx.form(
-                _field("records.consent_purpose", _select("purpose", "consent-purpose", CONSENT_PURPOSES,
-                                                          "consent.purpose")),
-                _field("records.consent_decision", _select("decision", "consent-decision", DECISIONS,
-                                                           "records.consent_decision")),
-                _field("records.consent_channel", _select("channel", "consent-channel", CONSENT_CHANNELS,
-                                                          "consent.channel", "branch")),
-                _field("records.consent_evidence", rx.el.input(type="text", name="evidence", id="consent-evidence",
-                                                               max_length=200, auto_complete="off",
-                                                               class_name="field-input")),
-                rx.cond(R.consent_error != "",
-                        rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(R.consent_error),
-                                  id="consent-error", role="alert", class_name="alert")),
-                rx.el.div(
-                    rx.dialog.close(rx.el.button(t("records.cancel"), type="button", class_name="btn",
-                                                 id="consent-cancel")),
-                    rx.el.button(t("records.save"), type="submit", class_name="btn-primary", id="consent-submit"),
-                    class_name="form-actions",
-                ),
-                on_submit=R.record_consent, reset_on_submit=False, class_name="qa-form", id="consent-form",
+    return modal(
+        t("records.consent_dialog"),
+        rx.form(
+            _field("records.consent_purpose", _select("purpose", "consent-purpose", CONSENT_PURPOSES,
+                                                      "consent.purpose")),
+            _field("records.consent_decision", _select("decision", "consent-decision", DECISIONS,
+                                                       "records.consent_decision")),
+            _field("records.consent_channel", _select("channel", "consent-channel", CONSENT_CHANNELS,
+                                                      "consent.channel", "branch")),
+            _field("records.consent_evidence", rx.el.input(type="text", name="evidence", id="consent-evidence",
+                                                           max_length=200, auto_complete="off",
+                                                           class_name="field-input")),
+            rx.cond(R.consent_error != "",
+                    rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(R.consent_error),
+                              id="consent-error", role="alert", class_name="alert")),
+            rx.el.div(
+                modal_close(rx.el.button(t("records.cancel"), type="button", class_name="btn",
+                                             id="consent-cancel")),
+                rx.el.button(t("records.save"), type="submit", class_name="btn-primary", id="consent-submit"),
+                class_name="form-actions",
             ),
-            class_name="qa-dialog", id="consent-dialog", max_width="480px",
+            on_submit=R.record_consent, reset_on_submit=False, class_name="qa-form", id="consent-form",
         ),
+        id="consent-dialog",
         open=R.consent_open,
         on_open_change=R.consent_open_change,
     )

@@ -5,6 +5,7 @@ import reflex as rx
 
 from components.chart_image import chart_image
 from components.i18n import t
+from components.links import link
 from state.dashboard import CHARTS, PRODUCT_TYPES, DashboardState as S
 
 # The mode bar holds one button: the chart as a PNG image. Below each chart, buttons a phone reaches as well save it
@@ -91,7 +92,7 @@ def _chart(name: str) -> rx.Component:
 
 def _drill_row(r: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.link(r["name"], href=r["href"], class_name="link"), rx.el.div(r["no"], class_name="c-sub")),
+        rx.el.td(link(r["name"], href=r["href"], class_name="link"), rx.el.div(r["no"], class_name="c-sub")),
         rx.el.td(r["segment"], class_name="dash-hide-phone"),
         rx.el.td(r["owner"], class_name="dash-hide-phone"),
         rx.el.td(r["aum"], class_name="amount"),
@@ -130,7 +131,7 @@ def drill_panel() -> rx.Component:
 def _action(a: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.div(
-            rx.el.div(rx.el.span(a["kind"], class_name="badge"), rx.link(a["customer"], href=a["href"], class_name="link"),
+            rx.el.div(rx.el.span(a["kind"], class_name="badge"), link(a["customer"], href=a["href"], class_name="link"),
                       class_name="dash-action-head"),
             rx.el.div(a["reason"], class_name="small"),
             rx.cond(a["due"] != "", rx.el.div(a["due"], class_name="muted small")),

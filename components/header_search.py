@@ -6,17 +6,17 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from state.header_search import HeaderSearchState as S
 
 
 def _item(row: rx.Var, detail: rx.Var, prefix: str) -> rx.Component:
-    return rx.link(
+    return link(
         rx.el.span(row["name"], class_name="hs-name"),
         rx.el.span(row["customer_no"], rx.cond(detail != "", " · " + detail, ""), class_name="hs-detail"),
         href="/customers/" + row["id"],
         id=prefix + row["id"],
         class_name="hs-item",
-        underline="none",
     )
 
 
@@ -26,8 +26,7 @@ def _results() -> rx.Component:
         rx.foreach(S.results, lambda r: _item(r, r["detail"], "hs-result-")),
         rx.cond(S.searched & (S.results.length() == 0), rx.el.div(t("hs.none"), class_name="hs-empty")),
         rx.cond(S.error != "", rx.el.div(S.error, class_name="hs-empty danger", role="alert")),
-        rx.link(rx.icon("list", size=14), t("hs.all"), href=S.all_results_href, id="hs-all", class_name="hs-all",
-                underline="none"),
+        link(rx.icon("list", size=14), t("hs.all"), href=S.all_results_href, id="hs-all", class_name="hs-all"),
         id="hs-results",
     )
 

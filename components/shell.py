@@ -12,6 +12,7 @@ import reflex as rx
 
 from components.header_search import header_search
 from components.i18n import t
+from components.links import link
 from state.agenda import ReminderBadgeState
 from state.permissions import holds
 from state.session import AppState
@@ -35,11 +36,9 @@ def plain_form(*children: rx.Component, action: str, **props: Any) -> rx.Compone
 
 
 def brand() -> rx.Component:
-    return rx.hstack(
-        rx.box(rx.icon("landmark", size=18), class_name="brand-mark"),
-        rx.text("FinCRM", class_name="brand-name"),
-        align="center",
-        spacing="2",
+    return rx.el.div(
+        rx.el.div(rx.icon("landmark", size=18), class_name="brand-mark"),
+        rx.el.span("FinCRM", class_name="brand-name"),
         class_name="brand",
     )
 
@@ -83,8 +82,8 @@ def logout_button() -> rx.Component:
 
 
 def _nav_link(item: MenuItem, suffix: str, cls: str) -> rx.Component:
-    link = _link(item.href, item.icon, item.label, f"{item.id}-{suffix}", cls)
-    return rx.cond(holds(*item.permissions), link) if item.permissions else link
+    entry = _link(item.href, item.icon, item.label, f"{item.id}-{suffix}", cls)
+    return rx.cond(holds(*item.permissions), entry) if item.permissions else entry
 
 
 def _badge(href: str, id_: str) -> rx.Component:
@@ -104,14 +103,13 @@ def _badge_words(href: str) -> rx.Component:
 
 
 def _link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
-    return rx.link(
+    return link(
         rx.el.span(rx.icon(icon, size=18), _badge(href, id_), class_name="nav-icon"),
         rx.el.span(t(key)),
         _badge_words(href),
         href=href,
         id=id_,
         class_name=rx.cond(AppState.router.url.path.startswith(href), f"{cls} active", cls),
-        underline="none",
     )
 
 

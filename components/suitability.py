@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from components.shell import plain_form
 from state.session import AppState
 from state.suitability import SuitabilityCardState as S
@@ -15,7 +16,7 @@ def by_lang(zh: rx.Var, en: rx.Var) -> rx.Var:
 
 
 def _sale(row: rx.Var) -> rx.Component:
-    return rx.link(
+    return link(
         rx.el.div(
             rx.el.div(by_lang(row["product"], row["product_en"]), class_name="suit-sale-product"),
             rx.el.div(rx.el.span(row["risk"], class_name="badge neutral"),
@@ -24,7 +25,7 @@ def _sale(row: rx.Var) -> rx.Component:
                       class_name="suit-sale-meta"),
         ),
         rx.el.span(by_lang(row["status_zh"], row["status_en"]), class_name="badge suit-status-" + row["status"]),
-        href=row["href"], class_name="suit-sale", underline="none")
+        href=row["href"], class_name="suit-sale")
 
 
 def _issued() -> rx.Component:
@@ -101,9 +102,9 @@ def suitability_card() -> rx.Component:
                     rx.cond(S.can_issue & (S.issued_url == ""),
                             rx.el.button(rx.icon("qr-code", size=16), t("suit.issue"), type="button", class_name="btn",
                                          id="suit-issue", on_click=S.issue_link)),
-                    rx.cond(S.can_sell, rx.link(rx.icon("plus", size=16), t("suit.new_sale"),
+                    rx.cond(S.can_sell, link(rx.icon("plus", size=16), t("suit.new_sale"),
                                                 href="/sales/new?customer=" + S.investor["customer"],
-                                                class_name="btn", id="suit-new-sale", underline="none")),
+                                                class_name="btn", id="suit-new-sale")),
                     class_name="suit-actions"),
                 rx.cond(S.can_issue & (S.issued_url != ""), _issued()),
                 rx.cond(S.can_classify, _classify()),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
+from components.modal import modal, modal_close
 from state.permissions import P, holds
 from state.tasks import TasksState
 from state.tickets import TicketsState, TicketState
@@ -61,12 +63,12 @@ def _task_row(task: rx.Var) -> rx.Component:
             rx.el.span(task["title"], class_name="item-title task-title"),
             rx.el.div(
                 rx.cond(task["customer_href"] != "",
-                        rx.link(rx.icon("user", size=13), task["customer"], href=task["customer_href"],
+                        link(rx.icon("user", size=13), task["customer"], href=task["customer_href"],
                                 class_name="link small chip-link"),
                         rx.cond(task["customer"] != "", rx.el.span(task["customer"], class_name="muted small"))),
                 rx.cond(task["kind"] != "", rx.cond(
                     task["ticket_href"] != "",
-                    rx.link(task["kind"], href=task["ticket_href"], class_name="badge danger"),
+                    link(task["kind"], href=task["ticket_href"], class_name="badge danger"),
                     rx.el.span(task["kind"], class_name="badge danger"))),
                 rx.el.span(task["priority"], class_name=rx.cond(task["high"] != "", "badge danger", "badge neutral")),
                 rx.cond(S.view == "team", rx.el.span(rx.icon("circle-user", size=13), task["assignee"],
@@ -97,23 +99,21 @@ def _task_row(task: rx.Var) -> rx.Component:
 
 
 def _dialog(name: str, title_key: str, on_submit, *fields: rx.Component, state=S, id_prefix: str = "task") -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t(title_key)),
-            rx.form(
-                *fields,
-                _error(state.dialog_error, f"{id_prefix}-{name}-error"),
-                rx.el.div(
-                    rx.dialog.close(rx.el.button(t("c360.f.cancel"), type="button", class_name="btn",
-                                                 id=f"{id_prefix}-{name}-cancel")),
-                    rx.el.button(t("c360.f.save"), type="submit", class_name="btn-primary",
-                                 id=f"{id_prefix}-{name}-submit"),
-                    class_name="form-actions",
-                ),
-                on_submit=on_submit, reset_on_submit=False, class_name="qa-form",
+    return modal(
+        t(title_key),
+        rx.form(
+            *fields,
+            _error(state.dialog_error, f"{id_prefix}-{name}-error"),
+            rx.el.div(
+                modal_close(rx.el.button(t("c360.f.cancel"), type="button", class_name="btn",
+                                             id=f"{id_prefix}-{name}-cancel")),
+                rx.el.button(t("c360.f.save"), type="submit", class_name="btn-primary",
+                             id=f"{id_prefix}-{name}-submit"),
+                class_name="form-actions",
             ),
-            class_name="qa-dialog", id=f"{id_prefix}-{name}-dialog", max_width="440px",
+            on_submit=on_submit, reset_on_submit=False, class_name="qa-form",
         ),
+        id=f"{id_prefix}-{name}-dialog",
         open=state.dialog == name, on_open_change=state.dialog_open_change,
     )
 
@@ -168,7 +168,7 @@ Q = TicketsState
 
 def _ticket_row(tk: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.link(
+        link(
             rx.el.div(
                 rx.el.span(tk["subject"], class_name="item-title"),
                 rx.el.div(
@@ -187,7 +187,7 @@ def _ticket_row(tk: rx.Var) -> rx.Component:
                 rx.el.span(tk["assignee"], class_name="muted small"),
                 rx.cond(tk["escalated"] != "", rx.el.span(tk["escalated"], class_name="small danger")),
             ),
-            href=tk["href"], underline="none", class_name="item ticket-link",
+            href=tk["href"], class_name="item ticket-link",
         ),
         id="ticket-row-" + tk["id"],
     )
@@ -266,8 +266,8 @@ def _step_button(step: str, icon: str, label_key: str, on_click, primary: bool =
 def ticket_page_body() -> rx.Component:
     f = D.facts
     return rx.el.div(
-        rx.link(rx.icon("arrow-left", size=16), t("ticket.back"), href="/tickets", class_name="back-link",
-                id="back-to-tickets", underline="none"),
+        link(rx.icon("arrow-left", size=16), t("ticket.back"), href="/tickets", class_name="back-link",
+                id="back-to-tickets"),
         _error(D.page_error, "ticket-error"),
         rx.cond(D.found, rx.el.div(
             rx.el.section(
@@ -302,7 +302,7 @@ def ticket_page_body() -> rx.Component:
                     rx.el.h2(t("ticket.details"), class_name="section-title"),
                     rx.el.dl(
                         rx.el.div(rx.el.dt(t("ticket.customer")), rx.el.dd(rx.cond(
-                            f["customer_href"] != "", rx.link(f["customer"], href=f["customer_href"], class_name="link",
+                            f["customer_href"] != "", link(f["customer"], href=f["customer_href"], class_name="link",
                                                               id="ticket-customer"),
                             rx.el.span(f["customer"]))), class_name="kv"),
                         _fact("ticket.category", f["category"], "ticket-category"),

@@ -10,6 +10,7 @@ import reflex as rx
 from components import c360, c360_work, customer_records
 from components.customer_form import edit_link
 from components.i18n import t
+from components.links import link
 from components.opportunities import opportunities_card
 from components.suitability import suitability_card
 from fincrm_app.pages.registry import page
@@ -25,8 +26,8 @@ from state.permissions import holds
 def customer_page() -> rx.Component:
     return rx.el.div(
         rx.el.div(
-            rx.link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
-                    id="back-to-customers", underline="none"),
+            link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
+                    id="back-to-customers"),
             rx.cond(holds(P.CUSTOMER_EDIT) & CustomerState.found, edit_link()),  # the customer form
             class_name="cf-360-top",
         ),

@@ -7,6 +7,7 @@ import reflex as rx
 from components.customer_list import list_head, list_row, selection_bar, view_form, views_bar
 from components.filters import filter_bar, filter_panel
 from components.i18n import t
+from components.links import link
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
 from state.customer_list import CustomersState
@@ -78,8 +79,8 @@ def customers_page() -> rx.Component:
         rx.el.div(
             rx.el.h1(t("customers.title"), class_name="page-title"),
             rx.cond(holds(P.CUSTOMER_CREATE),
-                    rx.link(rx.icon("user-plus", size=16), t("cl.new_customer"), href="/customers/new",
-                            id="new-customer", class_name="btn-primary", underline="none")),
+                    link(rx.icon("user-plus", size=16), t("cl.new_customer"), href="/customers/new",
+                            id="new-customer", class_name="btn-primary")),
             class_name="cl-title",
         ),
         _search(),

@@ -133,7 +133,8 @@ def _mapping_card() -> rx.Component:
 
 def _progress_card() -> rx.Component:
     return rx.el.section(
-        rx.progress(value=ImportsState.progress_pct, max=100, id="import-progress"),
+        rx.el.progress(value=ImportsState.progress_pct, max=100, id="import-progress", class_name="progress",
+                       aria_label=t("imports.progress_bar")),
         rx.el.div(ImportsState.progress_text, class_name="small muted", id="import-progress-text"),
         rx.cond(ImportsState.run_error != "",
                 rx.el.div(ImportsState.run_error, id="import-run-error", role="alert", class_name="alert")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from fincrm_app.pages.registry import page
 from state.session import AppState
 
@@ -20,8 +21,8 @@ def not_found_page() -> rx.Component:
             rx.el.h1(t("notfound.title"), class_name="page-title", id="not-found-title"),
             rx.el.p(t("notfound.body"), class_name="muted"),
             rx.el.div(
-                rx.link(rx.icon("users", size=16), t("notfound.home"), href="/customers", id="not-found-home",
-                        class_name="btn-primary", underline="none"),
+                link(rx.icon("users", size=16), t("notfound.home"), href="/customers", id="not-found-home",
+                        class_name="btn-primary"),
                 class_name="form-actions nf-actions",
             ),
             class_name="card not-found",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from components.recording_upload import recording_upload
 from components.signature_pad import signature_pad
 from components.suitability import by_lang
@@ -22,7 +23,7 @@ def _alert(message: rx.Var, id_: str) -> rx.Component:
 # ---------------------------------------------------------------- /sales
 
 def _sale_row(row: rx.Var) -> rx.Component:
-    return rx.link(
+    return link(
         rx.el.div(
             rx.el.div(row["customer"], " · ", by_lang(row["product"], row["product_en"]), class_name="suit-sale-product"),
             rx.el.div(rx.el.span(row["risk"], class_name="badge neutral"),
@@ -30,7 +31,7 @@ def _sale_row(row: rx.Var) -> rx.Component:
                       rx.el.span(by_lang(row["created_zh"], row["created_en"]), class_name="muted small"),
                       class_name="suit-sale-meta")),
         rx.el.span(by_lang(row["status_zh"], row["status_en"]), class_name="badge suit-status-" + row["status"]),
-        href="/sales/" + row["id"], class_name="suit-sale", underline="none", id="sale-row-" + row["id"])
+        href="/sales/" + row["id"], class_name="suit-sale", id="sale-row-" + row["id"])
 
 
 def _queue_button(queue: str) -> rx.Component:
@@ -47,7 +48,7 @@ def sales_page() -> rx.Component:
         rx.cond(SalesListState.reminders.length() > 0, rx.el.section(
             rx.el.h3(rx.icon("bell", size=16), t("sale.reminders"), class_name="section-title"),
             rx.el.ul(rx.foreach(SalesListState.reminders, lambda r: rx.el.li(
-                rx.link(r["name"], href=r["href"]), " · ", by_lang(r["zh"], r["en"]))),
+                link(r["name"], href=r["href"]), " · ", by_lang(r["zh"], r["en"]))),
                 class_name="suit-list", id="reminders"),
             class_name="card")),
         rx.el.div(_queue_button("all"),
@@ -74,7 +75,7 @@ def new_sale_page() -> rx.Component:
         _alert(S.page_error, "new-sale-error"),
         rx.cond(S.customer_id > 0, rx.form(
             rx.el.div(rx.el.span(t("sale.customer"), class_name="field-label"),
-                      rx.link(S.customer_name, href="/customers/" + S.customer_id.to(str), id="new-sale-customer")),
+                      link(S.customer_name, href="/customers/" + S.customer_id.to(str), id="new-sale-customer")),
             rx.el.label(rx.el.span(t("sale.product"), class_name="field-label"),
                         rx.el.select(rx.el.option(t("sale.choose_product"), value=""),
                                      rx.foreach(S.products, _product_option), name="product", id="new-sale-product",
@@ -208,15 +209,14 @@ def sale_page() -> rx.Component:
     S = SaleState
     sale = S.sale
     return rx.el.div(
-        rx.link(rx.icon("arrow-left", size=16), t("title.sales"), href="/sales", class_name="back-link",
-                underline="none"),
+        link(rx.icon("arrow-left", size=16), t("title.sales"), href="/sales", class_name="back-link"),
         _alert(S.page_error, "sale-error"),
         rx.cond(S.found, rx.el.div(
             rx.el.section(
                 rx.el.div(rx.el.h1(by_lang(sale["product"], sale["product_en"]), class_name="page-title"),
                           rx.el.span(by_lang(sale["status_zh"], sale["status_en"]),
                                      class_name="badge suit-status-" + sale["status"], id="sale-status")),
-                rx.el.p(rx.link(sale["customer"], href=sale["customer_href"]), " · ", sale["product_code"], " · ",
+                rx.el.p(link(sale["customer"], href=sale["customer_href"]), " · ", sale["product_code"], " · ",
                         sale["risk"], " · ", rx.el.span(by_lang(sale["amount"], sale["amount_en"]), class_name="mono"),
                         class_name="muted"),
                 rx.el.p(by_lang(sale["verdict_zh"], sale["verdict_en"]), " · ", by_lang(sale["regime_zh"], sale["regime_en"]),

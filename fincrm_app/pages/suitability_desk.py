@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.links import link
 from components.suitability import by_lang
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
@@ -20,7 +21,7 @@ def _alert(message: rx.Var, id_: str) -> rx.Component:
 
 def _message(m: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.el.div(rx.link(m["customer"], href=m["href"]), " · ", m["to"], " · ",
+        rx.el.div(link(m["customer"], href=m["href"]), " · ", m["to"], " · ",
                   rx.el.span(by_lang(m["at_zh"], m["at_en"]), class_name="muted"),
                   rx.cond(m["expired"] == "yes", rx.el.span(t("outbox.expired"), class_name="badge neutral")),
                   class_name="small"),
@@ -56,8 +57,7 @@ def _document(d: rx.Var) -> rx.Component:
         rx.el.div("SHA-256 ", rx.el.span(d["sha256"], class_name="mono small"), class_name="small muted suit-hash"),
         rx.el.div(rx.el.a(t("sale.print"), href=d["print"], target="_blank", class_name="btn", id="disc-print-" + d["id"]),
                   rx.el.a(t("sale.download"), href=d["download"], class_name="btn"),
-                  rx.cond(d["sale"] != "", rx.link(t("sale.title"), href="/sales/" + d["sale"], class_name="btn",
-                                                   underline="none")),
+                  rx.cond(d["sale"] != "", link(t("sale.title"), href="/sales/" + d["sale"], class_name="btn")),
                   class_name="suit-actions"),
         class_name="suit-disclosure", id="disc-" + d["id"])
 

@@ -25,6 +25,7 @@ LABELS = {
     "imports.phase.check": ("校验与匹配", "Checking and matching"),
     "imports.phase.apply": ("写入", "Writing"),
     "imports.progress": ("{phase}：{done} / {total} 行", "{phase}: {done} of {total} rows"),
+    "imports.progress_bar": ("导入进度", "Import progress"),
     "imports.result": ("导入结果", "Result"),
     "imports.created": ("新建", "Created"),
     "imports.updated": ("更新", "Updated"),
