@@ -92,79 +92,62 @@ class Permission(StrEnum):
 
 
 P = Permission
+# The groups the table is made of, each named for the work it allows.
 _SEES_CUSTOMERS = frozenset({P.CUSTOMER_READ, P.CUSTOMER_EXPORT})
 _WORKS_WITH_CUSTOMERS = _SEES_CUSTOMERS | {P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.RECORD_WRITE}
 # Selling: assess customers, ask the suitability question, propose and complete sales (suitability domain).
 _SELLS = frozenset({P.ASSESSMENT_ISSUE, P.SUITABILITY_CHECK, P.PRODUCT_READ, P.SALE_PROPOSE})
+# Tasks and tickets (services/activities): people who serve customers work tickets; team leads and branch
+# managers also direct the work of the people in their scope.
+_WORKS_TICKETS = frozenset({P.TICKET_WORK})
+_LEADS = frozenset({P.TASK_REASSIGN, P.TICKET_WORK, P.TICKET_ASSIGN})
+# Approval workflows (services/workflows, loans, underwriting): people who sell submit loan applications and
+# insurance proposals; deciding is for the roles a definition, the authority matrix and the data scope name.
+_ORIGINATES = frozenset({P.LOAN_APPLY, P.LOAN_READ, P.UNDERWRITING_SUBMIT, P.UNDERWRITING_READ})
+_DECIDES_LOANS = frozenset({P.APPROVAL_DECIDE, P.LOAN_READ})
+# Decision support (services/analytics, services/opportunities): whoever sells works opportunities; the
+# dashboards show each reader the figures of their own scope.
+_PIPELINE_AND_FIGURES = frozenset({P.OPPORTUNITY_WRITE, P.METRICS_VIEW})
 
-# Who may do what. Admins configure the system and auditors only read: neither writes customers or their
-# records, although both see every customer. Reveal goes to the roles whose field policy makes a field
-# REVEALABLE (a test holds the two together).
+# Who may do what: the one permission matrix (tests/unit/test_permissions.py holds it cell by cell). Admins
+# configure the system and auditors only read: neither writes customers or their records, although both see
+# every customer. Reveal goes to the roles whose field policy makes a field REVEALABLE (a test holds the two
+# together). Reassigning customers directs other people's work: team leads, branch managers (to the RMs in
+# their scope) and the systems of record that keep the firm's book (with their customers:write scope).
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.RM: _WORKS_WITH_CUSTOMERS | _SELLS,
-    Role.TEAM_LEAD: _WORKS_WITH_CUSTOMERS | _SELLS | {P.IMPORT_RUN},
-    Role.BRANCH_MANAGER: _WORKS_WITH_CUSTOMERS | _SELLS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN},
-    Role.OPS: _WORKS_WITH_CUSTOMERS | _SELLS | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.RISK_LEVEL_SET,
-                                                P.KYC_STATUS_SET, P.AML_SCREEN},
-    Role.COMPLIANCE: _SEES_CUSTOMERS | {P.CUSTOMER_EDIT, P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.IMPORT_OVERSEE,
-                                        P.WEBHOOK_VIEW, P.RISK_LEVEL_SET, P.KYC_STATUS_SET, P.AML_RISK_SET,
-                                        P.AML_VIEW, P.AML_SCREEN, P.AML_REVIEW, P.AML_LIST_MANAGE,
-                                        P.QUESTIONNAIRE_MANAGE, P.INVESTOR_CLASSIFY, P.SUITABILITY_CHECK,
-                                        P.PRODUCT_READ, P.SALE_REVIEW},
-    Role.APPROVER: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.SUITABILITY_CHECK, P.PRODUCT_READ},
+    Role.RM: _WORKS_WITH_CUSTOMERS | _SELLS | _WORKS_TICKETS | _ORIGINATES | _PIPELINE_AND_FIGURES,
+    Role.TEAM_LEAD: _WORKS_WITH_CUSTOMERS | _SELLS | _LEADS | _ORIGINATES | _PIPELINE_AND_FIGURES
+    | {P.IMPORT_RUN, P.CUSTOMER_REASSIGN},
+    Role.BRANCH_MANAGER: _WORKS_WITH_CUSTOMERS | _SELLS | _LEADS | _ORIGINATES | _DECIDES_LOANS | _PIPELINE_AND_FIGURES
+    | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.COMPLAINT_REPORT, P.CUSTOMER_REASSIGN},
+    Role.OPS: _WORKS_WITH_CUSTOMERS | _SELLS | _WORKS_TICKETS | _ORIGINATES
+    | {P.CUSTOMER_REVEAL, P.IMPORT_RUN, P.RISK_LEVEL_SET, P.KYC_STATUS_SET, P.AML_SCREEN, P.OPPORTUNITY_WRITE},
+    # Compliance handles complaints and AML across the firm and reviews sales; reads loans and proposals.
+    Role.COMPLIANCE: _SEES_CUSTOMERS | {
+        P.CUSTOMER_EDIT, P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.IMPORT_OVERSEE, P.WEBHOOK_VIEW, P.RISK_LEVEL_SET,
+        P.KYC_STATUS_SET, P.AML_RISK_SET, P.AML_VIEW, P.AML_SCREEN, P.AML_REVIEW, P.AML_LIST_MANAGE,
+        P.QUESTIONNAIRE_MANAGE, P.INVESTOR_CLASSIFY, P.SUITABILITY_CHECK, P.PRODUCT_READ, P.SALE_REVIEW,
+        P.TICKET_WORK, P.TICKET_ASSIGN, P.COMPLAINT_REPORT, P.LOAN_READ, P.UNDERWRITING_READ, P.METRICS_VIEW},
+    Role.APPROVER: _SEES_CUSTOMERS | _DECIDES_LOANS
+    | {P.CUSTOMER_REVEAL, P.RECORD_WRITE, P.SUITABILITY_CHECK, P.PRODUCT_READ},
+    # Head office's deciders see the customers their cases are about, nothing else.
+    Role.CREDIT_OFFICER: frozenset({P.CUSTOMER_READ}) | _DECIDES_LOANS,
+    Role.CREDIT_COMMITTEE: frozenset({P.CUSTOMER_READ}) | _DECIDES_LOANS | {P.UNDERWRITING_READ},
+    Role.UNDERWRITER: frozenset({P.CUSTOMER_READ, P.APPROVAL_DECIDE, P.UNDERWRITING_READ}),
     Role.AUDITOR: _SEES_CUSTOMERS | {P.CUSTOMER_REVEAL, P.IMPORT_OVERSEE, P.AML_VIEW, P.SUITABILITY_CHECK,
-                                     P.PRODUCT_READ},
+                                     P.PRODUCT_READ, P.COMPLAINT_REPORT, P.LOAN_READ, P.UNDERWRITING_READ,
+                                     P.METRICS_VIEW},
+    # Admins keep the configuration that is data: tag rules, custom fields, webhooks, users, API clients,
+    # questionnaires, ticket categories, workflow definitions, reminder rules.
     Role.ADMIN: _SEES_CUSTOMERS | {P.IMPORT_OVERSEE, P.TAG_RULE_MANAGE, P.CUSTOM_FIELD_MANAGE, P.WEBHOOK_MANAGE,
                                    P.WEBHOOK_VIEW, P.USER_MANAGE, P.API_CLIENT_MANAGE, P.QUESTIONNAIRE_MANAGE,
-                                   P.PRODUCT_READ},
+                                   P.PRODUCT_READ, P.TICKET_CATEGORY_MANAGE, P.WORKFLOW_MANAGE,
+                                   P.REMINDER_RULE_MANAGE},
     # The most any API client may do; its token's scopes grant a part of it (SCOPE_PERMISSIONS).
-    API_ROLE: frozenset({P.CUSTOMER_READ, P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.RECORD_WRITE, P.ACCOUNT_WRITE,
-                         P.TRANSACTION_INGEST, P.EVENT_INGEST, P.PRODUCT_READ, P.SUITABILITY_CHECK,
-                         P.SALE_PROPOSE}),
+    API_ROLE: frozenset({P.CUSTOMER_READ, P.CUSTOMER_CREATE, P.CUSTOMER_EDIT, P.CUSTOMER_REASSIGN, P.RECORD_WRITE,
+                         P.ACCOUNT_WRITE, P.TRANSACTION_INGEST, P.EVENT_INGEST, P.PRODUCT_READ, P.SUITABILITY_CHECK,
+                         P.SALE_PROPOSE, P.LOAN_APPLY, P.LOAN_READ, P.METRICS_VIEW}),
 }
-
-# Tasks and tickets (services/activities): people who serve customers work tickets; team leads and branch managers
-# also direct the work of the people in their scope; compliance handles complaints across the firm.
-_WORKS_TICKETS = {P.TICKET_WORK}
-_LEADS = {P.TASK_REASSIGN, P.TICKET_WORK, P.TICKET_ASSIGN}
-for _role, _granted in {Role.RM: _WORKS_TICKETS, Role.OPS: _WORKS_TICKETS, Role.TEAM_LEAD: _LEADS,
-                        Role.BRANCH_MANAGER: _LEADS | {P.COMPLAINT_REPORT},
-                        Role.COMPLIANCE: {P.TICKET_WORK, P.TICKET_ASSIGN, P.COMPLAINT_REPORT},
-                        Role.AUDITOR: {P.COMPLAINT_REPORT}, Role.ADMIN: {P.TICKET_CATEGORY_MANAGE}}.items():
-    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
-
-# Approval workflows. People who sell submit loan applications and insurance proposals; approvers, branch managers
-# and the head office's credit officers, credit committee and underwriters decide them (which ones: the definition's
-# roles, the authority matrix and the data scope); admins keep the definitions; compliance and auditors read.
-_ORIGINATES = {P.LOAN_APPLY, P.LOAN_READ, P.UNDERWRITING_SUBMIT, P.UNDERWRITING_READ}
-_DECIDES_LOANS = {P.APPROVAL_DECIDE, P.LOAN_READ}
-ROLE_PERMISSIONS[Role.CREDIT_OFFICER] = frozenset({P.CUSTOMER_READ}) | _DECIDES_LOANS
-ROLE_PERMISSIONS[Role.CREDIT_COMMITTEE] = frozenset({P.CUSTOMER_READ}) | _DECIDES_LOANS | {P.UNDERWRITING_READ}
-ROLE_PERMISSIONS[Role.UNDERWRITER] = frozenset({P.CUSTOMER_READ, P.APPROVAL_DECIDE, P.UNDERWRITING_READ})
-for _role, _granted in {Role.RM: _ORIGINATES, Role.TEAM_LEAD: _ORIGINATES, Role.OPS: _ORIGINATES,
-                        Role.BRANCH_MANAGER: _ORIGINATES | _DECIDES_LOANS, Role.APPROVER: _DECIDES_LOANS,
-                        Role.COMPLIANCE: {P.LOAN_READ, P.UNDERWRITING_READ},
-                        Role.AUDITOR: {P.LOAN_READ, P.UNDERWRITING_READ}, Role.ADMIN: {P.WORKFLOW_MANAGE},
-                        API_ROLE: {P.LOAN_APPLY, P.LOAN_READ}}.items():
-    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
-
-# The agenda's reminder rules are configuration: admins keep them (services/agenda/rules.py).
-ROLE_PERMISSIONS[Role.ADMIN] = ROLE_PERMISSIONS[Role.ADMIN] | {P.REMINDER_RULE_MANAGE}
-
-# Reassigning customers directs other people's work: team leads and branch managers (to the RMs in their scope),
-# and the systems of record that keep the firm's book (with their customers:write scope).
-for _role in (Role.TEAM_LEAD, Role.BRANCH_MANAGER, API_ROLE):
-    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {P.CUSTOMER_REASSIGN}
-
-# Decision support (services/analytics, services/opportunities): whoever sells works opportunities; the
-# dashboards go to RMs (their own book), team leads and branch managers (their scope) and head office's
-# reviewers (compliance, auditors: the whole firm); other systems read the figures with metrics:read.
-_PIPELINE_AND_FIGURES = {P.OPPORTUNITY_WRITE, P.METRICS_VIEW}
-for _role, _granted in {Role.RM: _PIPELINE_AND_FIGURES, Role.TEAM_LEAD: _PIPELINE_AND_FIGURES,
-                        Role.BRANCH_MANAGER: _PIPELINE_AND_FIGURES, Role.OPS: {P.OPPORTUNITY_WRITE},
-                        Role.COMPLIANCE: {P.METRICS_VIEW}, Role.AUDITOR: {P.METRICS_VIEW},
-                        API_ROLE: {P.METRICS_VIEW}}.items():
-    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _granted
 
 # What each OAuth2 scope (services.integration.clients.SCOPES) grants an API client's token.
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
