@@ -625,6 +625,7 @@
     setTimeout(sync, 1500);  // after the page's own first requests
   }
 
-  window.fincrmOfflineNotes = { sync: sync, keepTasks: keepTasks };
+  // The agenda's visit dialog asks for a check-in through rx.call_script (state/agenda.py visit_location).
+  window.fincrmOfflineNotes = { sync: sync, keepTasks: keepTasks, checkIn: position };
   start();
 })();

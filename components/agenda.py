@@ -133,6 +133,22 @@ def _dialog(name: str, title_key: str, on_submit, *fields: rx.Component) -> rx.C
     )
 
 
+def _check_in() -> rx.Component:
+    """Check in at the customer's (navigator.geolocation, asked only when the RM taps): the script reports the fix,
+    a refusal or none to AgendaState.visit_location, and the visit is saved with it."""
+    return rx.el.div(
+        rx.el.button(rx.icon("map-pin", size=18), rx.el.span(t("pwa.note.checkin")), type="button",
+                     id="agenda-visit-checkin", class_name="btn agenda-btn",
+                     on_click=rx.call_script(
+                         "window.fincrmOfflineNotes && window.fincrmOfflineNotes.checkIn"
+                         " ? window.fincrmOfflineNotes.checkIn() : {status: 'unavailable'}",
+                         callback=S.visit_location)),
+        rx.cond(S.visit_checkin != "", rx.el.span(S.visit_checkin, role="status", class_name="muted",
+                                                  id="agenda-visit-checkin-status")),
+        class_name="agenda-checkin",
+    )
+
+
 def _field(label_key: str, control: rx.Component) -> rx.Component:
     return rx.el.label(rx.el.span(t(label_key), class_name="field-label"), control, class_name="field")
 
@@ -177,6 +193,7 @@ def agenda_page_body() -> rx.Component:
                     name="kind", id="agenda-visit-kind", class_name="field-input agenda-input")),
                 _field("agenda.visit.notes", rx.el.textarea(name="notes", id="agenda-visit-notes", rows=4,
                                                             max_length=4000, key=S.dialog_customer,
-                                                            class_name="field-input agenda-input"))),
+                                                            class_name="field-input agenda-input")),
+                _check_in()),
         class_name="page agenda-page", id="agenda-page",
     )

@@ -12,6 +12,7 @@ from services.activities import service as interactions
 from services.activities import tasks as task_service
 from services.agenda import push
 from services.agenda import service as agenda_service
+from services.agenda import sync as agenda_sync
 from services.agenda.views import Agenda, Reminder, ReminderKind
 from services.db import unit_of_work
 from services.errors import DomainError, FieldError, ValidationFailed
@@ -114,6 +115,10 @@ class AgendaState(DataState):
     dialog_title: str = ""
     dialog_due: str = ""
     dialog_error: str = ""
+    # The visit dialog's location check-in (navigator.geolocation through assets/offline-notes.js): what is said to
+    # the RM, and the validated check-in itself (backend only) that is stored with the visit.
+    visit_checkin: str = ""
+    _visit_location: dict | None = None
     # Web Push: the VAPID public key the device subscribes with ("" when the server has none: the page says so)
     push_key: str = ""
     push_devices: int = 0
@@ -130,6 +135,8 @@ class AgendaState(DataState):
     def _close(self) -> None:
         self.dialog = self.dialog_task = self.dialog_customer = self.dialog_title = self.dialog_due = ""
         self.dialog_error = ""
+        self.visit_checkin = ""
+        self._visit_location = None
 
     def _fetch(self, actor: Any) -> None:
         loc = self._locale()
@@ -298,6 +305,28 @@ class AgendaState(DataState):
         return None
 
     @rx.event
+    def visit_location(self, where: Any):
+        """What the page's script reports for "check in my location" in the open visit dialog: {status: fix, latitude,
+        longitude, accuracy_m, taken_at} or {status: refused | unavailable}. Validated by the service's rules; kept
+        (backend only) until the visit is saved with it; the RM is told what was found."""
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        loc = self._locale()
+        if self.dialog != "visit":
+            return None
+        try:
+            checked = agenda_sync.parse_check_in(where)
+        except DomainError:
+            checked = agenda_sync.parse_check_in({"status": "unavailable"})
+        self._visit_location = checked.model_dump(mode="json", exclude_none=True)
+        if checked.status == "fix":
+            self.visit_checkin = label("pwa.checkin.fix", loc, m=format_number(round(checked.accuracy_m or 0), loc))
+        else:
+            self.visit_checkin = label(f"pwa.checkin.{checked.status}", loc)
+        return None
+
+    @rx.event
     def log_visit(self, form: Any):
         """The visit dialog: {kind: visit|call, notes} with the customer it was opened for; the subject is the kind
         in words (services.activities.log_interaction checks scope and consent)."""
@@ -318,8 +347,11 @@ class AgendaState(DataState):
             return None
         try:
             with unit_of_work() as uow:
-                interactions.log_interaction(uow=uow, actor=actor, customer_id=cid, data={
+                row = interactions.log_interaction(uow=uow, actor=actor, customer_id=cid, data={
                     "kind": kind, "subject": label(f"agenda.visit.subject.{kind}", loc), "notes": notes.strip()[:4000]})
+                if self._visit_location is not None:  # the check-in goes with the visit, or neither is written
+                    agenda_sync.record_check_in(uow=uow, actor=actor, interaction_id=row.id,
+                                                data=dict(self._visit_location))
                 uow.commit()
         except DomainError as exc:
             self.dialog_error = exc.message(loc)

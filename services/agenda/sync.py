@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 from sqlalchemy import select
 
 from services.activities import access
+from services.activities.models import Interaction
 from services.activities import service as interactions
 from services.activities import tasks as task_service
 from services.agenda.models import OfflineSubmission
@@ -28,6 +29,7 @@ from services.agenda.offline_models import OfflineTaskSubmission, VisitCheckIn
 from services.db import UnitOfWork
 from services.errors import DomainError, FieldError, NotPermitted, Refusal, ValidationFailed
 from services.i18n import translate
+from services.security import audit
 from services.security.actor import Actor
 from services.security.policy import Permission, requires
 from services.validation.dates import BusinessTime
@@ -140,12 +142,36 @@ def submit_offline_note(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -
         "kind": note.kind, "subject": translate(f"sync.subject.{note.kind}", actor.locale), "notes": note.notes,
         "occurred_at": note.written_at.isoformat()})
     if note.location is not None:
-        where = note.location
-        s.add(VisitCheckIn(interaction_id=row.id, status=where.status, latitude=where.latitude,
-                           longitude=where.longitude, accuracy_m=where.accuracy_m, taken_at=where.taken_at))
+        _check_in(s, actor, row, note.location)
     s.add(OfflineSubmission(user_id=actor.id, key=key, request_hash=digest, interaction_id=row.id))
     s.flush()
     return SyncResult(interaction_id=row.id, replayed=False)
+
+
+def _check_in(s, actor: Actor, interaction, where: CheckIn) -> None:
+    s.add(VisitCheckIn(interaction_id=interaction.id, status=where.status, latitude=where.latitude,
+                       longitude=where.longitude, accuracy_m=where.accuracy_m, taken_at=where.taken_at))
+    s.flush()
+    # The RM's own whereabouts stay in the check-in row; the audit says that one was taken, and how precise.
+    audit.record(s, actor, "interaction.check_in", entity_type="customer", entity_id=interaction.customer_id,
+                 changes={"interaction_id": interaction.id, "status": where.status, "accuracy_m": where.accuracy_m})
+
+
+def parse_check_in(data: Any) -> CheckIn:
+    """A check-in as the page's script reported it (navigator.geolocation), validated; ValidationFailed otherwise."""
+    return parse(CheckIn, data)
+
+
+@requires(Permission.RECORD_WRITE)
+def record_check_in(*, uow: UnitOfWork, actor: Actor, interaction_id: int, data: Any) -> None:
+    """The check-in of a visit the actor has just logged online (the agenda's visit dialog), in the same unit of
+    work: only on the actor's own interaction, once."""
+    where = parse(CheckIn, data)
+    s = uow.session
+    row = s.get(Interaction, interaction_id)
+    if row is None or actor.kind != "user" or row.user_id != actor.id or s.get(VisitCheckIn, interaction_id):
+        raise NotPermitted(actor=actor, entity_type="interaction", entity_id=interaction_id)
+    _check_in(s, actor, row, where)
 
 
 def _task_done(s, actor: Actor, key: str, action: str, digest: str) -> TaskSyncResult | None:

@@ -298,3 +298,36 @@ def test_a_customer_opened_earlier_is_readable_offline_and_forgotten_at_sign_out
     page.wait_for_url(lambda url: "/login" in url)
     _wait("the device still holds customers after sign-out",
           lambda: _store(page, "customers") == [] and _store(page, "tasks") == [])
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_visit_logged_on_the_agenda_checks_in_where_the_rm_is(device, live_app: LiveApp, allowed: bool) -> None:
+    """Online, the agenda's visit dialog: "check in my location" asks the browser (with the RM's permission); the
+    visit is saved with the fix, or, refused, saved without one and said so."""
+    context, page, _ = device
+    if allowed:
+        context.grant_permissions(["geolocation"], origin=live_app.url)
+        context.set_geolocation(SHANGHAI)
+    else:
+        context.clear_permissions()
+    sign_in(page, "rm")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto("/agenda")
+    page.click("[id^=agenda-reminder-visit-]")
+    dialog = page.locator("#agenda-visit-dialog")
+    expect(dialog).to_be_visible()
+    page.click("#agenda-visit-checkin")
+    status = page.locator("#agenda-visit-checkin-status")
+    expect(status).to_contain_text("已记录位置（误差约 15 米）" if allowed else "未允许定位", timeout=15_000)
+    text = f"上门签到 {time.time_ns()}"
+    page.fill("#agenda-visit-notes", text)
+    page.screenshot(path=f"/tmp/fincrm-visit-checkin-{'fix' if allowed else 'refused'}-zh.png")
+    page.click("#agenda-visit-submit")
+    expect(dialog).to_have_count(0)
+    got = _wait("the visit was not saved", lambda: _rows(
+        live_app, "SELECT c.status, c.latitude, c.accuracy_m FROM interaction i "
+                  "LEFT JOIN visit_check_in c ON c.interaction_id = i.id WHERE i.notes = ?", text))
+    if allowed:
+        assert got[0][0] == "fix" and abs(got[0][1] - 31.2304) < 0.01 and got[0][2] == 15
+    else:
+        assert got == [("refused", None, None)]

@@ -300,3 +300,26 @@ def test_agenda_reschedule_and_log_a_visit(connection, page_state, actors, book)
                                               .where(Interaction.customer_id == book["li"])
                                               .order_by(Interaction.id.desc()).limit(1)).one()
     assert (kind, subject, notes) == ("visit", "Customer visit", "上门讲解理财到期安排")
+
+
+def test_agenda_visit_with_a_location_check_in(connection, page_state, actors, book) -> None:
+    """The visit dialog's check-in: what the page's script reports is validated (anything else counts as no fix),
+    said to the RM, and stored with the visit; a report while no visit dialog is open is ignored."""
+    from services.activities.models import Interaction
+    from services.agenda.offline_models import VisitCheckIn
+    from state.agenda import AgendaState
+
+    s = page_state(AgendaState, actors["rm_a1"])
+    _call(s, "load")
+    _call(s, "visit_location", {"status": "fix", "latitude": 31.23, "longitude": 121.47, "accuracy_m": 12})
+    assert s.visit_checkin == "" and s._visit_location is None  # no dialog open
+    _call(s, "open_visit", str(book["li"]))
+    _call(s, "visit_location", {"status": "fix", "latitude": 999, "longitude": 121.47, "accuracy_m": 12})
+    assert s._visit_location == {"status": "unavailable"} and "No location fix" in s.visit_checkin
+    _call(s, "visit_location", {"status": "fix", "latitude": 31.23, "longitude": 121.47, "accuracy_m": 12.4})
+    assert s.visit_checkin == "Location recorded (within about 12 m)."
+    _call(s, "log_visit", {"kind": "visit", "notes": "在客户家中签到"})
+    assert s.dialog == "" and s.visit_checkin == "" and s._visit_location is None
+    iid = connection.execute(select(Interaction.id).where(Interaction.notes == "在客户家中签到")).scalar_one()
+    assert connection.execute(select(VisitCheckIn.status, VisitCheckIn.latitude)
+                              .where(VisitCheckIn.interaction_id == iid)).one() == ("fix", 31.23)

@@ -160,3 +160,31 @@ def test_a_task_rescheduled_on_two_devices_shows_both_versions(connection, uow_f
     with pytest.raises(Exception) as other:
         _send_task(uow_factory, actors["rm_b1"], "task-key-0014", a, sync.submit_offline_reschedule)
     assert getattr(other.value, "http_status", None) in (403, 404)
+
+
+def test_a_visit_logged_online_gets_its_check_in_once_and_only_its_author(connection, uow_factory, actors,
+                                                                          new_customer):
+    from services.activities import service as interactions
+    from services.agenda.offline_models import VisitCheckIn
+    from services.errors import NotPermitted
+    from services.security.models import AuditEvent
+
+    c = new_customer("rm_a1")
+    with uow_factory() as uow:
+        row = interactions.log_interaction(uow=uow, actor=actors["rm_a1"], customer_id=c.id,
+                                           data={"kind": "visit", "subject": "拜访", "notes": "签到"})
+        sync.record_check_in(uow=uow, actor=actors["rm_a1"], interaction_id=row.id,
+                             data={"status": "fix", "latitude": 31.23, "longitude": 121.47, "accuracy_m": 8})
+        uow.commit()
+    assert connection.execute(select(VisitCheckIn.status)).scalars().all() == ["fix"]
+    audited = connection.execute(select(AuditEvent.changes).where(AuditEvent.action == "interaction.check_in")
+                                 ).scalars().all()
+    assert len(audited) == 1 and "latitude" not in str(audited[0])  # the RM's whereabouts stay out of the audit
+    for who, data in (("rm_a1", {"status": "refused"}), ("rm_a1b", {"status": "refused"})):
+        with pytest.raises(NotPermitted):
+            with uow_factory() as uow:
+                sync.record_check_in(uow=uow, actor=actors[who], interaction_id=row.id, data=data)
+    with pytest.raises(ValidationFailed):
+        with uow_factory() as uow:
+            sync.record_check_in(uow=uow, actor=actors["rm_a1"], interaction_id=row.id, data={"status": "maybe"})
+    assert len(connection.execute(select(VisitCheckIn.status)).scalars().all()) == 1
