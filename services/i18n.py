@@ -190,6 +190,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.subject": {"en": "Subject", "zh_CN": "主题"},
     "field.notes": {"en": "Notes", "zh_CN": "内容"},
     "field.occurred_at": {"en": "When", "zh_CN": "发生时间"},
+    "field.location": {"en": "Check-in location", "zh_CN": "签到位置"},
+    "field.latitude": {"en": "Latitude", "zh_CN": "纬度"},
+    "field.longitude": {"en": "Longitude", "zh_CN": "经度"},
+    "field.accuracy_m": {"en": "Location accuracy (m)", "zh_CN": "定位精度（米）"},
+    "field.taken_at": {"en": "Location taken at", "zh_CN": "定位时间"},
+    "field.seen": {"en": "Task as last seen on the phone", "zh_CN": "手机上最后看到的任务"},
     "field.written_at": {"en": "Written at", "zh_CN": "记录时间"},  # a note written offline, sent later
     "field.title": {"en": "Task", "zh_CN": "任务"},
     "field.due_at": {"en": "Due", "zh_CN": "截止时间"},
