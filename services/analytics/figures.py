@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from services.analytics import live
-from services.analytics.facts import month_of
+from services.analytics.facts import each, month_of
 from services.analytics.filters import Query, resolve
 from services.analytics.models import MetricFact
 from services.db import UnitOfWork
@@ -417,15 +417,24 @@ LEADERBOARD_SIZE = 20
 def rm_leaderboard(s: Session, q: Query) -> FigureData:
     """RMs in the scope by sales over the range, with their AUM growth and activities."""
     growth, sales, count, acts = defaultdict(Decimal), defaultdict(Decimal), defaultdict(int), defaultdict(int)
-    for uid, _d, _n, amount in sums(s, q, "aum", q.start, q.end, by=["owner_id"], level="o"):
-        growth[uid] += amount
     for uid, _d, n, amount in sums(s, q, "sales", q.start, q.end, by=["owner_id"], level="o",
                                    where=_product_where(q, "dim1")):
         sales[uid] += amount
         count[uid] += n
-    for uid, _d, n, _a in sums(s, q, "activities", q.start, q.end, by=["owner_id"], level="o"):
-        acts[uid] += n
-    ids = set(growth) | set(sales) | set(acts)
+    # Ranked by sales first: when enough RMs sold something, only those at or above the last place's sales can
+    # be in it, and only their AUM growth and activities are read (the firm's 2,700 RMs' month rows were most of
+    # the figure's time at 10,000,000 transactions).
+    positive = sorted((v for v in sales.values() if v > 0), reverse=True)
+    only = ([i for i, v in sales.items() if v >= positive[LEADERBOARD_SIZE - 1]]
+            if len(positive) >= LEADERBOARD_SIZE else None)
+    chunks = [None] if only is None else list(each(sorted(only)))
+    for chunk in chunks:
+        where = [] if chunk is None else [F.c.owner_id.in_(chunk)]
+        for uid, _d, _n, amount in sums(s, q, "aum", q.start, q.end, by=["owner_id"], level="o", where=where):
+            growth[uid] += amount
+        for uid, _d, n, _a in sums(s, q, "activities", q.start, q.end, by=["owner_id"], level="o", where=where):
+            acts[uid] += n
+    ids = set(growth) | set(sales) | set(acts) if only is None else set(only)
     ranked = sorted(ids, key=lambda i: (-sales[i], -growth[i], -acts[i], i))[:LEADERBOARD_SIZE]
     names = _names(s, user_ids=ranked)
     xs = [names.users.get(i, str(i)) for i in ranked]

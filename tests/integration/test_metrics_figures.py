@@ -446,3 +446,17 @@ def test_a_branchs_figures_read_its_own_rows_through_the_branch_index(uow_factor
     params = tuple(compiled.construct_params()[k] for k in compiled.positiontup)
     plan = " ".join(str(r[-1]) for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params))
     assert q.level == "b" and "COVERING INDEX ix_metric_fact_branch" in plan, plan
+
+
+def test_the_leaderboard_read_for_its_top_sellers_only_is_the_whole_ranking_cut(uow_factory, actors, world,
+                                                                               monkeypatch):
+    """With enough RMs who sold, the leaderboard reads AUM growth and activities only for those who can be on it:
+    the same rows as ranking everyone and cutting."""
+    monkeypatch.setattr(figures, "LEADERBOARD_SIZE", 10_000)  # fewer sellers than places: everyone is read
+    whole = _figure(uow_factory, actors["compliance"], "rm_leaderboard").rows
+    sellers = [r for r in whole if r["sales"] > 0]
+    assert len(sellers) >= 2
+    for size in range(1, len(sellers) + 1):
+        monkeypatch.setattr(figures, "LEADERBOARD_SIZE", size)
+        figures._CACHE.clear()
+        assert _figure(uow_factory, actors["compliance"], "rm_leaderboard").rows == whole[:size], size
