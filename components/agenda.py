@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.modal import modal_form
 from state.agenda import AgendaState as S
 
 
@@ -110,27 +111,10 @@ def _push_panel() -> rx.Component:
 
 
 def _dialog(name: str, title_key: str, on_submit, *fields: rx.Component) -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t(title_key)),
-            rx.form(
-                rx.el.p(S.dialog_title, class_name="muted"),
-                *fields,
-                rx.cond(S.dialog_error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.dialog_error),
-                                                        role="alert", class_name="alert", id=f"agenda-{name}-error")),
-                rx.el.div(
-                    rx.dialog.close(rx.el.button(t("agenda.cancel"), type="button", class_name="btn agenda-btn",
-                                                 id=f"agenda-{name}-cancel")),
-                    rx.el.button(t("agenda.save"), type="submit", class_name="btn-primary agenda-btn",
-                                 id=f"agenda-{name}-submit"),
-                    class_name="form-actions",
-                ),
-                on_submit=on_submit, reset_on_submit=False, class_name="qa-form",
-            ),
-            class_name="qa-dialog", id=f"agenda-{name}-dialog", max_width="440px",
-        ),
-        open=S.dialog == name, on_open_change=S.dialog_open_change,
-    )
+    return modal_form(t(title_key), rx.el.p(S.dialog_title, class_name="muted"), *fields,
+                      id_prefix=f"agenda-{name}", error=S.dialog_error, on_submit=on_submit,
+                      open=S.dialog == name, on_open_change=S.dialog_open_change,
+                      cancel=t("agenda.cancel"), save=t("agenda.save"), button_class="agenda-btn")
 
 
 def _check_in() -> rx.Component:

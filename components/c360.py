@@ -9,7 +9,7 @@ import reflex as rx
 
 from components.i18n import t
 from components.links import link
-from components.modal import modal, modal_close
+from components.modal import modal_form
 from components import c360_work
 from state.customer_work import CustomerWorkState
 from state.customers import INTERACTION_KINDS, TASK_PRIORITIES, TICKET_CHANNELS, TICKET_KINDS, CustomerState
@@ -490,26 +490,9 @@ def _area(name: str, id_: str) -> rx.Component:
 
 
 def _dialog(name: str, title_key: str, handler, *fields: rx.Component) -> rx.Component:
-    return modal(
-        t(title_key),
-        rx.form(
-            *fields,
-            rx.cond(S.qa_error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.qa_error),
-                                                 id=f"qa-{name}-error", role="alert", class_name="alert")),
-            rx.el.div(
-                modal_close(rx.el.button(t("c360.f.cancel"), type="button", class_name="btn",
-                                             id=f"qa-{name}-cancel")),
-                rx.el.button(t("c360.f.save"), type="submit", class_name="btn-primary", id=f"qa-{name}-submit"),
-                class_name="form-actions",
-            ),
-            on_submit=handler,
-            reset_on_submit=False,
-            class_name="qa-form", id=f"qa-{name}-form",
-        ),
-        id=f"qa-{name}-dialog",
-        open=S.qa_dialog == name,
-        on_open_change=S.quick_action_open_change,
-    )
+    return modal_form(t(title_key), *fields, id_prefix=f"qa-{name}", error=S.qa_error, on_submit=handler,
+                      open=S.qa_dialog == name, on_open_change=S.quick_action_open_change,
+                      cancel=t("c360.f.cancel"), save=t("c360.f.save"))
 
 
 def quick_action_dialogs() -> rx.Component:

@@ -11,7 +11,7 @@ import reflex as rx
 
 from components.c360 import empty_or, section
 from components.i18n import t
-from components.modal import modal, modal_close
+from components.modal import modal_form
 from state.customer_records import (CONSENT_CHANNELS, CONSENT_PURPOSES, DECISIONS, DOC_KINDS, UPLOAD_ID,
                                     CustomerRecordsState as R)
 from state.customers import CustomerState as S
@@ -101,33 +101,17 @@ def _consent(c: rx.Var) -> rx.Component:
 
 
 def _consent_dialog() -> rx.Component:
-    return modal(
+    return modal_form(
         t("records.consent_dialog"),
-        rx.form(
-            _field("records.consent_purpose", _select("purpose", "consent-purpose", CONSENT_PURPOSES,
-                                                      "consent.purpose")),
-            _field("records.consent_decision", _select("decision", "consent-decision", DECISIONS,
-                                                       "records.consent_decision")),
-            _field("records.consent_channel", _select("channel", "consent-channel", CONSENT_CHANNELS,
-                                                      "consent.channel", "branch")),
-            _field("records.consent_evidence", rx.el.input(type="text", name="evidence", id="consent-evidence",
-                                                           max_length=200, auto_complete="off",
-                                                           class_name="field-input")),
-            rx.cond(R.consent_error != "",
-                    rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(R.consent_error),
-                              id="consent-error", role="alert", class_name="alert")),
-            rx.el.div(
-                modal_close(rx.el.button(t("records.cancel"), type="button", class_name="btn",
-                                             id="consent-cancel")),
-                rx.el.button(t("records.save"), type="submit", class_name="btn-primary", id="consent-submit"),
-                class_name="form-actions",
-            ),
-            on_submit=R.record_consent, reset_on_submit=False, class_name="qa-form", id="consent-form",
-        ),
-        id="consent-dialog",
-        open=R.consent_open,
-        on_open_change=R.consent_open_change,
-    )
+        _field("records.consent_purpose", _select("purpose", "consent-purpose", CONSENT_PURPOSES, "consent.purpose")),
+        _field("records.consent_decision", _select("decision", "consent-decision", DECISIONS,
+                                                   "records.consent_decision")),
+        _field("records.consent_channel", _select("channel", "consent-channel", CONSENT_CHANNELS, "consent.channel",
+                                                  "branch")),
+        _field("records.consent_evidence", rx.el.input(type="text", name="evidence", id="consent-evidence",
+                                                       max_length=200, auto_complete="off", class_name="field-input")),
+        id_prefix="consent", error=R.consent_error, on_submit=R.record_consent, open=R.consent_open,
+        on_open_change=R.consent_open_change, cancel=t("records.cancel"), save=t("records.save"))
 
 
 def consent_card() -> rx.Component:

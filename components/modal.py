@@ -26,3 +26,25 @@ def modal(title: Any, *children: rx.Component, open: Any, on_open_change: Any, i
 def modal_close(button: rx.Component) -> rx.Component:
     """A button that closes the modal (the button itself, not a button inside another)."""
     return dialog.close(button, as_child=True)
+
+
+def modal_form(title: Any, *fields: rx.Component, id_prefix: str, error: Any, on_submit: Any, open: Any,
+               on_open_change: Any, cancel: Any, save: Any, button_class: str = "") -> rx.Component:
+    """A modal holding one form: its fields, the server's refusal in words (`error`), Cancel and Save. Ids:
+    <id_prefix>-dialog, -form, -error, -cancel, -submit. What was typed stays after a refusal."""
+    extra = f" {button_class}" if button_class else ""
+    return modal(
+        title,
+        rx.form(
+            *fields,
+            rx.cond(error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(error),
+                                           id=f"{id_prefix}-error", role="alert", class_name="alert")),
+            rx.el.div(
+                modal_close(rx.el.button(cancel, type="button", class_name="btn" + extra, id=f"{id_prefix}-cancel")),
+                rx.el.button(save, type="submit", class_name="btn-primary" + extra, id=f"{id_prefix}-submit"),
+                class_name="form-actions",
+            ),
+            on_submit=on_submit, reset_on_submit=False, class_name="qa-form", id=f"{id_prefix}-form",
+        ),
+        id=f"{id_prefix}-dialog", open=open, on_open_change=on_open_change,
+    )

@@ -6,7 +6,7 @@ import reflex as rx
 
 from components.i18n import t
 from components.links import link
-from components.modal import modal, modal_close
+from components.modal import modal_form
 from state.permissions import P, holds
 from state.tasks import TasksState
 from state.tickets import TicketsState, TicketState
@@ -99,23 +99,9 @@ def _task_row(task: rx.Var) -> rx.Component:
 
 
 def _dialog(name: str, title_key: str, on_submit, *fields: rx.Component, state=S, id_prefix: str = "task") -> rx.Component:
-    return modal(
-        t(title_key),
-        rx.form(
-            *fields,
-            _error(state.dialog_error, f"{id_prefix}-{name}-error"),
-            rx.el.div(
-                modal_close(rx.el.button(t("c360.f.cancel"), type="button", class_name="btn",
-                                             id=f"{id_prefix}-{name}-cancel")),
-                rx.el.button(t("c360.f.save"), type="submit", class_name="btn-primary",
-                             id=f"{id_prefix}-{name}-submit"),
-                class_name="form-actions",
-            ),
-            on_submit=on_submit, reset_on_submit=False, class_name="qa-form",
-        ),
-        id=f"{id_prefix}-{name}-dialog",
-        open=state.dialog == name, on_open_change=state.dialog_open_change,
-    )
+    return modal_form(t(title_key), *fields, id_prefix=f"{id_prefix}-{name}", error=state.dialog_error,
+                      on_submit=on_submit, open=state.dialog == name, on_open_change=state.dialog_open_change,
+                      cancel=t("c360.f.cancel"), save=t("c360.f.save"))
 
 
 def _field(label_key: str, control: rx.Component) -> rx.Component:

@@ -30,6 +30,8 @@ def sign_in_ok(page: Page, username: str, password: str = "demo1234") -> None:
 
 def open_customer(page: Page, query: str = "zs", name: str = "张三") -> None:
     """Search from the customer list and open the first row named `name`."""
+    # The list's answer to its on_load first: a search sent ahead of it is overwritten by it.
+    expect(page.locator("#customer-list[aria-busy=false]")).to_have_count(1, timeout=15_000)
     page.fill("#customer-search", query)
     page.press("#customer-search", "Enter")
     row = page.locator("[id^=customer-row-]", has_text=name).first
