@@ -1,7 +1,7 @@
 """Live dashboards (issue 13, point 2): from a transaction written through the REST API to the figure changing in a
 real browser.
 
-The built app is started as the browser tests start it (tests/live_app.py): a fresh SQLite database in the bench
+The built app is started by bench/live_app.py as the browser tests start it (tests/live_app.py): a fresh SQLite database in the bench
 directory, migrated and seeded with the demo (`fincrm seed --demo`), served by `reflex run --env prod
 --single-port` from one of the reusable `.web-test-<n>` build directories (taken under the same lock the browser
 tests take, so neither rebuilds a directory the other serves from; the first build takes minutes). Headless system
@@ -16,26 +16,14 @@ same requests: the ratio is how long the page takes to hear of a write, compared
 """
 from __future__ import annotations
 
-import fcntl
 import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import date, datetime, timezone
-from pathlib import Path
 
-from bench.datagen import bench_dir
+from bench.live_app import CHROMIUM, CHROMIUM_ARGS, cli, served_app, sql
 from bench.report import emit, note, percentiles
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-WEB_DIR_SLOTS = 4  # as tests/live_app.py: the build directories the browser tests reuse
-APP_TIMEOUT = float(os.environ.get("FINCRM_TEST_APP_TIMEOUT", "600"))
 
 # What the page shows: the AUM tile's whole amount, and the AUM trend's last point summed over its segments.
 FIGURE_JS = """() => {
@@ -47,118 +35,11 @@ FIGURE_JS = """() => {
 }"""
 
 
-def _bin(name: str) -> str:
-    for candidate in (Path(sys.executable).parent / name, ROOT / ".venv" / "bin" / name):
-        if candidate.exists():
-            return str(candidate)
-    raise SystemExit(f"`{name}` not found; run `make venv`")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _lock_web_dir():
-    for slot in range(WEB_DIR_SLOTS):
-        fh = open(ROOT / f".web-test-{slot}.lock", "w")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            continue
-        return ROOT / f".web-test-{slot}", fh
-    raise SystemExit(f"all {WEB_DIR_SLOTS} .web-test-* build directories are in use by test sessions")
-
-
-def _get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
-
-
-def _cli(args: list[str], env: dict) -> str:
-    proc = subprocess.run([_bin("fincrm"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        raise SystemExit(f"fincrm {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return proc.stdout
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group (start_new_session)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-def _sql(db_url: str, statement: str, **params):
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(db_url)
-    try:
-        with engine.begin() as conn:
-            return conn.execute(text(statement), params).all()
-    finally:
-        engine.dispose()
-
-
 def run() -> None:
-    if not CHROMIUM.exists():
-        raise SystemExit(f"{CHROMIUM} is missing (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
     samples = int(os.environ.get("FINCRM_BENCH_LIVE_SAMPLES", "20"))
-    seed_customers = os.environ.get("FINCRM_BENCH_LIVE_CUSTOMERS", "400")
-    home = bench_dir().resolve() / "dashboard-live"
-    home.mkdir(parents=True, exist_ok=True)
-    for p in home.glob("fincrm.db*"):
-        p.unlink()
-    (home / "data").mkdir(exist_ok=True)
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    db_url = f"sqlite:///{home / 'fincrm.db'}"
-    web_dir, lock = _lock_web_dir()
-    env = {k: v for k, v in os.environ.items() if k not in (
-        "FINCRM_REDIS_URL", "REFLEX_REDIS_URL", "REDIS_URL", "REFLEX_API_URL", "REFLEX_DEPLOY_URL",
-        "REFLEX_FRONTEND_PORT", "REFLEX_BACKEND_PORT")}
-    env.update(FINCRM_DATABASE_URL=db_url, FINCRM_DEMO="1", FINCRM_LOCALE="zh_CN", FINCRM_DATA_DIR=str(home / "data"),
-               FINCRM_PUBLIC_URL=url, FINCRM_PORT=str(port), FINCRM_HOST="127.0.0.1",
-               PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}",
-               REFLEX_USE_SYSTEM_BUN="1", NPM_CONFIG_REGISTRY=env.get("NPM_CONFIG_REGISTRY",
-                                                                      "https://registry.npmjs.org/"),
-               REFLEX_WEB_WORKDIR=str(web_dir), REFLEX_STATES_WORKDIR=str(home / "states"), PYTHONUNBUFFERED="1")
-    t0 = time.perf_counter()
-    _cli(["db", "upgrade"], env)
-    _cli(["seed", "--demo", "--customers", seed_customers], env)
-    note(f"dashboard_live: demo seeded ({seed_customers} customers) in {time.perf_counter() - t0:.0f} s; "
-         f"starting the app on {url} from {web_dir.name}")
-    log = open(home / "server.log", "wb")
-    server = subprocess.Popen([_bin("reflex"), "run", "--env", "prod", "--single-port", "--frontend-port", str(port),
-                               "--backend-host", "127.0.0.1"], cwd=ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        started = time.monotonic()
-        while not (_get(f"{url}/ping") == 200 and _get(f"{url}/") == 200):
-            if server.poll() is not None or time.monotonic() - started > APP_TIMEOUT:
-                raise SystemExit(f"the app did not start (log: {home / 'server.log'})")
-            time.sleep(0.5)
-        note(f"dashboard_live: app ready in {time.monotonic() - started:.0f} s")
-        _measure(url, db_url, env, samples)
-    finally:
-        _stop(server)
-        log.close()
-        lock.close()
+    with served_app("dashboard_live", "dashboard-live", os.environ.get("FINCRM_BENCH_LIVE_CUSTOMERS", "400")) as app:
+        _measure(app.url, app.db_url, app.env, samples)
+
 
 
 def _measure(url: str, db_url: str, env: dict, samples: int) -> None:
@@ -168,11 +49,11 @@ def _measure(url: str, db_url: str, env: dict, samples: int) -> None:
     from services.validation.identity import make_id_number
 
     client_id = f"bench-live-{uuid.uuid4().hex[:6]}"
-    out = _cli(["client", "create", client_id, "--scope", "customers:write", "--scope", "accounts:write",
+    out = cli(["client", "create", client_id, "--scope", "customers:write", "--scope", "accounts:write",
                 "--scope", "transactions:write"], env)
     secret = out.rsplit(":", 1)[-1].strip()
-    [(branch,)] = _sql(db_url, "SELECT branch_id FROM app_user WHERE username = 'manager'")
-    [(owner,)] = _sql(db_url, "SELECT id FROM app_user WHERE branch_id = :b AND team_id IS NOT NULL "
+    [(branch,)] = sql(db_url, "SELECT branch_id FROM app_user WHERE username = 'manager'")
+    [(owner,)] = sql(db_url, "SELECT id FROM app_user WHERE branch_id = :b AND team_id IS NOT NULL "
                               "AND roles LIKE '%\"rm\"%' ORDER BY id LIMIT 1", b=branch)
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

@@ -1,7 +1,7 @@
 """The RM's phone (issue 14): what the agenda costs to load, how soon it answers on a slow phone, and how fast the work
 written offline goes out when the signal returns.
 
-The built app is started as the browser tests start it (tests/live_app.py): a fresh SQLite database in the bench
+The built app is started by bench/live_app.py as the browser tests start it (tests/live_app.py): a fresh SQLite database in the bench
 directory, migrated and seeded with the demo, served by `reflex run --env prod --single-port` from one of the reusable
 `.web-test-<n>` build directories (taken under the browser tests' lock; the first build takes minutes). Headless system
 Chromium (/usr/bin/chromium, never `playwright install`) at 390x844 signs in as the demo RM.
@@ -23,26 +23,15 @@ Figures (one JSON line each):
 """
 from __future__ import annotations
 
-import fcntl
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
-from bench.datagen import bench_dir
+from bench.live_app import CHROMIUM, CHROMIUM_ARGS, served_app, sql
 from bench.report import emit, note
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-WEB_DIR_SLOTS = 4  # as tests/live_app.py: the build directories the browser tests reuse
-APP_TIMEOUT = float(os.environ.get("FINCRM_TEST_APP_TIMEOUT", "600"))
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 # Lighthouse 12's mobile throttling (simulated there, applied here through the DevTools protocol).
 SLOW_NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 1.6 * 1024 * 1024 / 8 * 0.9,
@@ -52,116 +41,10 @@ CPU_SLOWDOWN = 4
 AGENDA_READY = "[id^=agenda-reminder-customer-], #agenda-no-reminders"
 
 
-def _bin(name: str) -> str:
-    for candidate in (Path(sys.executable).parent / name, ROOT / ".venv" / "bin" / name):
-        if candidate.exists():
-            return str(candidate)
-    raise SystemExit(f"`{name}` not found; run `make venv`")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _lock_web_dir():
-    for slot in range(WEB_DIR_SLOTS):
-        fh = open(ROOT / f".web-test-{slot}.lock", "w")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            continue
-        return ROOT / f".web-test-{slot}", fh
-    raise SystemExit(f"all {WEB_DIR_SLOTS} .web-test-* build directories are in use by test sessions")
-
-
-def _get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
-
-
-def _cli(args: list[str], env: dict) -> None:
-    proc = subprocess.run([_bin("fincrm"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        raise SystemExit(f"fincrm {' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)  # the server's own process group (start_new_session)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-def _sql(db_url: str, statement: str, **params):
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(db_url)
-    try:
-        with engine.begin() as conn:
-            return conn.execute(text(statement), params).all()
-    finally:
-        engine.dispose()
-
-
 def run() -> None:
-    if not CHROMIUM.exists():
-        raise SystemExit(f"{CHROMIUM} is missing (make system-deps)")
-    seed_customers = os.environ.get("FINCRM_BENCH_PWA_CUSTOMERS", "400")
-    home = bench_dir().resolve() / "pwa-offline"
-    home.mkdir(parents=True, exist_ok=True)
-    for p in home.glob("fincrm.db*"):
-        p.unlink()
-    (home / "data").mkdir(exist_ok=True)
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    db_url = f"sqlite:///{home / 'fincrm.db'}"
-    web_dir, lock = _lock_web_dir()
-    env = {k: v for k, v in os.environ.items() if k not in (
-        "FINCRM_REDIS_URL", "REFLEX_REDIS_URL", "REDIS_URL", "REFLEX_API_URL", "REFLEX_DEPLOY_URL",
-        "REFLEX_FRONTEND_PORT", "REFLEX_BACKEND_PORT")}
-    env.update(FINCRM_DATABASE_URL=db_url, FINCRM_DEMO="1", FINCRM_LOCALE="zh_CN", FINCRM_DATA_DIR=str(home / "data"),
-               FINCRM_PUBLIC_URL=url, FINCRM_PORT=str(port), FINCRM_HOST="127.0.0.1",
-               PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}",
-               REFLEX_USE_SYSTEM_BUN="1", NPM_CONFIG_REGISTRY=env.get("NPM_CONFIG_REGISTRY",
-                                                                      "https://registry.npmjs.org/"),
-               REFLEX_WEB_WORKDIR=str(web_dir), REFLEX_STATES_WORKDIR=str(home / "states"), PYTHONUNBUFFERED="1")
-    try:
-        t0 = time.perf_counter()
-        _cli(["db", "upgrade"], env)
-        _cli(["seed", "--demo", "--customers", seed_customers], env)
-        note(f"pwa_offline: demo seeded ({seed_customers} customers) in {time.perf_counter() - t0:.0f} s; "
-             f"starting the app on {url} from {web_dir.name}")
-        log = open(home / "server.log", "wb")
-        server = subprocess.Popen([_bin("reflex"), "run", "--env", "prod", "--single-port", "--frontend-port",
-                                   str(port), "--backend-host", "127.0.0.1"], cwd=ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            started = time.monotonic()
-            while not (_get(f"{url}/ping") == 200 and _get(f"{url}/") == 200):
-                if server.poll() is not None or time.monotonic() - started > APP_TIMEOUT:
-                    raise SystemExit(f"the app did not start (log: {home / 'server.log'})")
-                time.sleep(0.5)
-            note(f"pwa_offline: app ready in {time.monotonic() - started:.0f} s")
-            _measure(url, db_url, home)
-        finally:
-            _stop(server)
-            log.close()
-    finally:
-        lock.close()
+    with served_app("pwa_offline", "pwa-offline", os.environ.get("FINCRM_BENCH_PWA_CUSTOMERS", "400")) as app:
+        _measure(app.url, app.db_url, app.home)
+
 
 
 def _sign_in(page, username: str = "rm") -> None:
@@ -322,7 +205,7 @@ def _measure(url: str, db_url: str, home: Path) -> None:
             page.evaluate("window.fincrmOfflineNotes.sync()")
         sync_ms = (time.perf_counter() - started) * 1000
         like = f"{marker} %"
-        [(delivered, distinct)] = _sql(db_url, "SELECT count(*), count(DISTINCT notes) FROM interaction "
+        [(delivered, distinct)] = sql(db_url, "SELECT count(*), count(DISTINCT notes) FROM interaction "
                                                "WHERE notes LIKE :m", m=like)
         # The same keys sent again (an answer lost on the way): nothing more is recorded.
         answers = page.evaluate("""async (sample) => {
@@ -336,7 +219,7 @@ def _measure(url: str, db_url: str, home: Path) -> None:
             return out;
         }""", sample)
         replayed = bool(answers) and all(status == 200 for status in answers)  # 200: recorded already
-        [(after,)] = _sql(db_url, "SELECT count(*) FROM interaction WHERE notes LIKE :m", m=like)
+        [(after,)] = sql(db_url, "SELECT count(*) FROM interaction WHERE notes LIKE :m", m=like)
 
         direct_marker = f"bench-direct-{uuid.uuid4().hex[:8]}"
         started = time.perf_counter()
@@ -351,7 +234,7 @@ def _measure(url: str, db_url: str, home: Path) -> None:
             }
         }""", [customer_id, direct_marker, notes])
         direct_ms = (time.perf_counter() - started) * 1000
-        [(direct_count,)] = _sql(db_url, "SELECT count(*) FROM interaction WHERE notes LIKE :m", m=f"{direct_marker} %")
+        [(direct_count,)] = sql(db_url, "SELECT count(*) FROM interaction WHERE notes LIKE :m", m=f"{direct_marker} %")
         emit("offline_sync_500", queued=notes, delivered=delivered, delivered_distinct=distinct,
              recorded_after_resend=after, all_once=delivered == distinct == notes == after and replayed,
              sync_ms=round(sync_ms, 1), per_note_ms=round(sync_ms / max(notes, 1), 2),
