@@ -123,6 +123,13 @@ def _offline_goto(context: BrowserContext, page: Page, path: str) -> None:
     expect(page.locator("#fincrm-offline")).to_be_attached()
 
 
+def _office_hours(days: int) -> datetime:
+    """10:00 in the firm's zone, `days` from today: the shared demo app's tasks stay within office hours, which
+    test_ui_work.py checks of the RM's list (a due time taken from the clock fell at 20:45 on one run)."""
+    ten = datetime.now(timezone(timedelta(hours=8))).replace(hour=10, minute=0, second=0, microsecond=0)
+    return (ten + timedelta(days=days)).astimezone(timezone.utc)
+
+
 def _local(dt: datetime) -> str:
     """A datetime-local value in the device's zone (Asia/Shanghai)."""
     return dt.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M")
@@ -148,7 +155,7 @@ def test_a_task_and_a_visit_typed_offline_are_delivered_once(device, live_app: L
     expect(page.locator("#offline-notes")).to_have_value("")
     page.select_option("#offline-task-customer", str(cid))
     page.fill("#offline-task-title", title)
-    page.fill("#offline-task-due", _local(datetime.now(timezone.utc) + timedelta(days=2)))
+    page.fill("#offline-task-due", _local(_office_hours(2)))
     page.click("#offline-task-save")
     expect(page.locator("#offline-task-status")).to_contain_text("任务已保存")
     expect(page.locator("#offline-waiting")).to_contain_text("2")
@@ -187,7 +194,7 @@ def test_a_task_rescheduled_on_two_devices_shows_both_versions(device, browser: 
     href, _customer = _open_a_customer(page)
     cid = int(href.rsplit("/", 1)[1])
     title = f"两台设备改期 {time.time_ns()}"
-    due = (datetime.now(timezone.utc) + timedelta(days=1)).replace(microsecond=0)
+    due = _office_hours(1)
     made = page.evaluate("""([cid, title, due]) => fetch('/sync/tasks', {method: 'POST', credentials: 'same-origin',
         headers: {'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID()},
         body: JSON.stringify({customer_id: cid, title: title, due_at: due})}).then(r => r.json())""",
