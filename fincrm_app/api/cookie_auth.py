@@ -2,8 +2,9 @@
 identity, the user's language, domain errors as JSON, and files served safely as attachments."""
 from __future__ import annotations
 
+import json
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -27,6 +28,33 @@ def request_locale(request: Request) -> str:
 def request_actor(request: Request) -> Actor | None:
     """The actor behind the session cookie (resolved, and its idle deadline touched, on every request)."""
     return resolve_cookie_header(request.headers.get("cookie"))
+
+
+def same_origin(request: Request) -> bool:
+    """The request comes from the app's own pages (its Origin is this host): the JSON routes a page calls with
+    fetch() take nothing from other sites (the session cookie is SameSite=Strict as well)."""
+    origin, host = request.headers.get("origin"), request.headers.get("host")
+    return bool(origin and host and urlsplit(origin).netloc == host)
+
+
+def cross_site_refusal(code: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": "Cross-site request refused."}, status_code=403,
+                        headers={"Cache-Control": "no-store"})
+
+
+async def json_object(request: Request, limit: int) -> dict | None:
+    """The body as a JSON object, read no further than `limit` bytes; None when it is larger, not JSON or not an
+    object (the caller answers with a validation error once it knows who is asking)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def error_response(exc: DomainError, locale: str) -> JSONResponse:

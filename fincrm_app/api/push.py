@@ -3,13 +3,12 @@ pushManager, sent by assets/push.js) kept for the signed-in person; DELETE with 
 only, from the app's own pages (Origin checked; the cookie is SameSite=Strict). services.agenda.push validates."""
 from __future__ import annotations
 
-import json
-from urllib.parse import urlsplit
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from fincrm_app.api.cookie_auth import error_response, request_actor, request_locale
+from fincrm_app.api.cookie_auth import (cross_site_refusal, error_response, json_object, request_actor, request_locale,
+                                        same_origin)
 from services.agenda import push
 from services.db import unit_of_work
 from services.errors import DomainError, FieldError, SessionInvalid, ValidationFailed
@@ -20,20 +19,20 @@ MAX_BODY = 8 * 1024
 
 
 async def _call(request: Request, use_case, key: str) -> Response:
+    """Origin and the (bounded) body here; the session and the use case in the threadpool (they wait for the
+    database), never on the event loop."""
+    if not same_origin(request):
+        return cross_site_refusal("push.cross_site")
+    data = await json_object(request, MAX_BODY)
+    return await run_in_threadpool(_call_now, request, use_case, key, data)
+
+
+def _call_now(request: Request, use_case, key: str, data: dict | None) -> Response:
     locale = request_locale(request)
-    origin, host = request.headers.get("origin"), request.headers.get("host")
-    if not (origin and host and urlsplit(origin).netloc == host):
-        return JSONResponse({"error": "push.cross_site", "message": "Cross-site request refused."}, status_code=403,
-                            headers=_NO_STORE)
     actor = request_actor(request)
     if actor is None:
         return error_response(SessionInvalid(), locale)
-    body = await request.body()
-    try:
-        data = json.loads(body) if len(body) <= MAX_BODY else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+    if data is None:
         return error_response(ValidationFailed([FieldError("body", "value.invalid")]), locale)
     try:
         with unit_of_work() as uow:

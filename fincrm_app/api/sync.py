@@ -9,15 +9,15 @@ task changed meanwhile, so the device shows both versions), and what the device 
 (the RM's open tasks) and GET /sync/customers/{id} (the 360 summary as the field policy shows it, in words)."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from fincrm_app.api.cookie_auth import error_response, request_actor, request_locale
+from fincrm_app.api.cookie_auth import (cross_site_refusal, error_response, json_object, request_actor, request_locale,
+                                        same_origin)
 from services.agenda import sync
 from services.customer360 import service as c360
 from services.db import unit_of_work
@@ -30,26 +30,21 @@ _NO_STORE = {"Cache-Control": "no-store"}
 MAX_BODY = 64 * 1024
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    host = request.headers.get("host")
-    return bool(origin and host and urlsplit(origin).netloc == host)
-
-
 async def _submit(request: Request, use_case, answer) -> Response:
+    """Check the origin and read the (bounded) body here; the session and the use case, which wait for the
+    database (on SQLite for its write lock), run in the threadpool, never on the event loop that serves everyone."""
+    if not same_origin(request):
+        return cross_site_refusal("sync.cross_site")
+    data = await json_object(request, MAX_BODY)
+    return await run_in_threadpool(_submit_now, request, use_case, answer, data)
+
+
+def _submit_now(request: Request, use_case, answer, data: dict | None) -> Response:
     locale = request_locale(request)
-    if not _same_origin(request):
-        return JSONResponse({"error": "sync.cross_site", "message": "Cross-site request refused."}, status_code=403,
-                            headers=_NO_STORE)
     actor = request_actor(request)
     if actor is None:
         return error_response(SessionInvalid(), locale)
-    body = await request.body()
-    try:
-        data = json.loads(body) if len(body) <= MAX_BODY else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+    if data is None:
         return error_response(ValidationFailed([FieldError("body", "value.invalid")]), locale)
     try:
         with unit_of_work() as uow:

@@ -34,9 +34,9 @@ class Server:
     def __init__(self, url: str, db_path: Path, marks: Path):
         self.url, self.db_path, self.marks = url, db_path, marks
 
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.post(self.url + path, headers={"Origin": self.url}, follow_redirects=False, timeout=60,
-                          **kwargs)
+    def post(self, path: str, headers: dict | None = None, **kwargs) -> httpx.Response:
+        return httpx.post(self.url + path, headers={"Origin": self.url, **(headers or {})}, follow_redirects=False,
+                          timeout=60, **kwargs)
 
 
 @pytest.fixture
@@ -119,3 +119,15 @@ def test_a_sign_out_waiting_for_the_database_does_not_stall_other_requests(serve
             assert c.execute(select(UserSession.revoked_at)).scalar_one() is not None
     finally:
         engine.dispose()
+
+
+def test_a_note_synced_from_a_phone_waiting_for_the_database_does_not_stall_other_requests(server):
+    """POST /sync/notes (the offline queue's door) resolves the session and writes in the threadpool: while it
+    waits for SQLite's write lock, /ping answers; after the release it answers in words (here: no such customer)."""
+    signed_in = server.post("/auth/login", data={"username": "rm", "password": PASSWORD})
+    cookie = signed_in.cookies["fincrm_session"]
+    r = _while_the_database_is_locked(server, lambda: server.post(
+        "/sync/notes", cookies={"fincrm_session": cookie}, headers={"Idempotency-Key": "probe-note-1"},
+        json={"customer_id": 999_999, "kind": "visit", "notes": "在电梯里写的", "written_at": utcnow().isoformat()}))
+    assert r.status_code == 404, r.text
+    assert r.json()["error"]
