@@ -184,7 +184,7 @@ class AmlState(DataState):
         self._apply_locale(locale)
         self._fetch()
         if self.sel_id:
-            return self._select(self.sel_kind, self.sel_id)
+            return self._show_item(self.sel_kind, self.sel_id)
         return None
 
     @rx.event
@@ -224,7 +224,7 @@ class AmlState(DataState):
 
     # ---------------------------------------------------------------- one item
 
-    def _select(self, kind: Any, item_id: Any):
+    def _show_item(self, kind: Any, item_id: Any):
         actor, redirect = self._actor_or_redirect()
         if actor is None:
             return redirect
@@ -286,7 +286,7 @@ class AmlState(DataState):
     @rx.event
     def open_item(self, kind: Any, item_id: Any):
         self.notice = ""
-        out = self._select(kind, item_id)
+        out = self._show_item(kind, item_id)
         # On a phone the item opens below the queue: bring it into view.
         return out if out is not None or not self.sel_id else rx.scroll_to("aml-detail")
 
@@ -310,7 +310,7 @@ class AmlState(DataState):
         self._fetch()
         self.notice = label(notice_key, loc)
         if self.sel_id:
-            return self._select(self.sel_kind, self.sel_id)
+            return self._show_item(self.sel_kind, self.sel_id)
         return None
 
     @rx.event
