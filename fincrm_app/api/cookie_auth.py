@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError, FieldError, SessionInvalid, ValidationFailed
 from services.i18n import normalize_locale
 from services.security.actor import Actor
 from state.i18n import LOCALE_COOKIE, ui_default_locale
@@ -55,6 +55,18 @@ async def json_object(request: Request, limit: int) -> dict | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def signed_in_with_body(request: Request, data: dict | None) -> tuple[Actor, dict] | JSONResponse:
+    """For a JSON route, in the threadpool (the session is read from the database): the actor and the body read by
+    `json_object`, or the answer that refuses them (401 without a live session, before judging the body)."""
+    locale = request_locale(request)
+    actor = request_actor(request)
+    if actor is None:
+        return error_response(SessionInvalid(), locale)
+    if data is None:
+        return error_response(ValidationFailed([FieldError("body", "value.invalid")]), locale)
+    return actor, data
 
 
 def error_response(exc: DomainError, locale: str) -> JSONResponse:

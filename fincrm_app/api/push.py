@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from fincrm_app.api.cookie_auth import (cross_site_refusal, error_response, json_object, request_actor, request_locale,
-                                        same_origin)
+from fincrm_app.api.cookie_auth import (cross_site_refusal, error_response, json_object, request_locale,
+                                        same_origin, signed_in_with_body)
 from services.agenda import push
 from services.db import unit_of_work
-from services.errors import DomainError, FieldError, SessionInvalid, ValidationFailed
+from services.errors import DomainError
 
 router = APIRouter(prefix="/push", tags=["push"])
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -28,12 +28,11 @@ async def _call(request: Request, use_case, key: str) -> Response:
 
 
 def _call_now(request: Request, use_case, key: str, data: dict | None) -> Response:
+    checked = signed_in_with_body(request, data)
+    if isinstance(checked, Response):
+        return checked
+    actor, data = checked
     locale = request_locale(request)
-    actor = request_actor(request)
-    if actor is None:
-        return error_response(SessionInvalid(), locale)
-    if data is None:
-        return error_response(ValidationFailed([FieldError("body", "value.invalid")]), locale)
     try:
         with unit_of_work() as uow:
             if key == "subscribe":

@@ -17,11 +17,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fincrm_app.api.cookie_auth import (cross_site_refusal, error_response, json_object, request_actor, request_locale,
-                                        same_origin)
+                                        same_origin, signed_in_with_body)
 from services.agenda import sync
 from services.customer360 import service as c360
 from services.db import unit_of_work
-from services.errors import DomainError, SessionInvalid, ValidationFailed, FieldError
+from services.errors import DomainError, SessionInvalid
 from services.i18n import format_date, format_datetime, format_money
 from state.i18n import label
 
@@ -40,12 +40,11 @@ async def _submit(request: Request, use_case, answer) -> Response:
 
 
 def _submit_now(request: Request, use_case, answer, data: dict | None) -> Response:
+    checked = signed_in_with_body(request, data)
+    if isinstance(checked, Response):
+        return checked
+    actor, data = checked
     locale = request_locale(request)
-    actor = request_actor(request)
-    if actor is None:
-        return error_response(SessionInvalid(), locale)
-    if data is None:
-        return error_response(ValidationFailed([FieldError("body", "value.invalid")]), locale)
     try:
         with unit_of_work() as uow:
             result = use_case(uow=uow, actor=actor, key=request.headers.get("idempotency-key"), data=data)

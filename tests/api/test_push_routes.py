@@ -66,6 +66,11 @@ def test_a_device_subscribes_for_its_person_only_from_the_app(http, connection, 
     bad = http.post("/push/subscriptions", json={"endpoint": "javascript:alert(1)", "keys": {}},
                     headers={"Origin": ORIGIN, "Cookie": cookie})
     assert bad.status_code == 422 and {f["field"] for f in bad.json()["fields"]} >= {"endpoint", "keys.p256dh"}
+    # A body over the route's limit (read no further than it) or not a JSON object: refused in words.
+    for body in (b'{"endpoint": "' + b"x" * 20_000 + b'"}', b"[1, 2]", b"not json"):
+        refused = http.post("/push/subscriptions", content=body,
+                            headers={"Origin": ORIGIN, "Cookie": cookie, "Content-Type": "application/json"})
+        assert refused.status_code == 422 and refused.json()["fields"] == [{"field": "body", "code": "value.invalid"}]
     assert _count(connection) == 1
     # The person forgets the device.
     gone = http.request("DELETE", "/push/subscriptions", json={"endpoint": sub["endpoint"]},
