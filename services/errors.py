@@ -65,6 +65,18 @@ class ConcurrentModification(DomainError):
     http_status = 409
 
 
+class VersionChanged(DomainError):
+    """What the caller based a change on is no longer current (another device, another person changed it): nothing
+    written; `current` is the record as it is now (plain JSON values), so the person can see both versions and
+    choose. The phone's sync routes answer it as 409 with `current`."""
+
+    http_status = 409
+
+    def __init__(self, code: str | None = None, *, current: dict, **params):
+        super().__init__(code, **params)
+        self.current = current
+
+
 class AuthenticationFailed(DomainError):
     code = "auth.invalid_credentials"
     http_status = 401

@@ -5,12 +5,14 @@ the domain's errors as JSON with their words (a customer no longer in the RM's s
 shows beside the note it keeps. Only from the app's own pages (Origin checked; the cookie is SameSite=Strict).
 Beside it, the same way: POST /sync/tasks (a task made offline: {customer_id, title, due_at}), POST
 /sync/reschedules (a task rescheduled offline: {task_id, seen: {due_at, status}, due_at}; 409 with `current` when the
-task changed meanwhile, so the device shows both versions), and what the device keeps to read offline: GET /sync/tasks
+task changed meanwhile, so the device shows both versions), POST /sync/notes/{interaction_id}/revisions (a note's text
+revised offline: {base_revision, notes, written_at}; 409 with `current` when it was revised since), and what the device keeps to read offline: GET /sync/tasks
 (the RM's open tasks) and GET /sync/customers/{id} (the 360 summary as the field policy shows it, in words)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -18,10 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 from fincrm_app.api.cookie_auth import (cross_site_refusal, error_response, json_object, request_actor, request_locale,
                                         same_origin, signed_in_with_body)
+from services.activities import revisions
 from services.agenda import sync
 from services.customer360 import service as c360
 from services.db import unit_of_work
-from services.errors import DomainError, SessionInvalid
+from services.errors import DomainError, SessionInvalid, VersionChanged
 from services.i18n import format_date, format_datetime, format_money
 from state.i18n import label
 
@@ -49,7 +52,7 @@ def _submit_now(request: Request, use_case, answer, data: dict | None) -> Respon
         with unit_of_work() as uow:
             result = use_case(uow=uow, actor=actor, key=request.headers.get("idempotency-key"), data=data)
             uow.commit()
-    except sync.TaskChanged as exc:
+    except VersionChanged as exc:  # a task or a note changed meanwhile: the device shows both versions
         return JSONResponse({"error": exc.code, "message": exc.message(locale), "current": exc.current},
                             status_code=exc.http_status, headers=_NO_STORE)
     except DomainError as exc:
@@ -72,6 +75,15 @@ async def submit_task(request: Request) -> Response:
 async def submit_reschedule(request: Request) -> Response:
     return await _submit(request, sync.submit_offline_reschedule,
                          lambda r: {"task_id": r.task_id, "replayed": r.replayed})
+
+
+@router.post("/notes/{interaction_id}/revisions")
+async def submit_note_revision(interaction_id: str, request: Request) -> Response:
+    """A note's text revised offline: {base_revision, notes, written_at}; 409 with `current` (the note as it is now:
+    revision, notes, by, at) when it was revised since the device's version."""
+    iid = int(interaction_id) if interaction_id.isdigit() and len(interaction_id) < 19 else interaction_id  # else 422
+    return await _submit(request, partial(sync.submit_offline_revision, interaction_id=iid),
+                         lambda r: {"interaction_id": r.interaction_id, "revision": r.revision, "replayed": r.replayed})
 
 
 def _read(request: Request, use_case, **kwargs) -> Response:
@@ -106,8 +118,9 @@ def _summary(*, uow, actor, customer_id) -> dict:
         "risk_level": h.risk_level, "risk_valid_until": h.risk_valid_until.isoformat() if h.risk_valid_until else None,
         "kyc_status": h.kyc_status, "id_number": p.id_number, "phone": p.phone, "aum": str(h.aum),
         "currency": h.currency, "tags": [t.name for t in h.tags], "tags_en": [t.name_en for t in h.tags],
-        "interactions": [{"kind": i.kind, "at": i.occurred_at.isoformat(), "subject": i.subject}
-                         for i in view.detail.interactions[:5]],
+        "interactions": [{"id": i.id, "kind": i.kind, "at": i.occurred_at.isoformat(), "subject": i.subject,
+                          "notes": i.notes or "", "revision": i.revision} for i in view.detail.interactions[:5]],
+        "can_revise": revisions.can_revise(actor),  # the device offers to edit these notes offline
     }
 
 

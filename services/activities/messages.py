@@ -52,6 +52,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ticket categories (administration)
     "ticket_category.sla_order": {"en": "must not be longer than the SLA of a lower priority",
                                   "zh_CN": "不能长于较低优先级的时限"},
+    # an interaction's notes revised (services/activities/revisions.py)
+    "note.changed": {"en": "This note was changed by {by} after the version you edited. Your text was not saved: "
+                           "compare both versions and choose which to keep.",
+                     "zh_CN": "您编辑的版本之后，{by} 已修改了这条记录。您的内容尚未保存：请对比两个版本，选择保留哪一个。"},
+    "field.interaction_id": {"en": "Interaction", "zh_CN": "互动记录"},
+    "field.base_revision": {"en": "Version edited", "zh_CN": "所编辑的版本"},
+    "entity.interaction": {"en": "interaction", "zh_CN": "互动记录"},
     # field names
     "field.category": {"en": "Category", "zh_CN": "类别"},
     "field.complaint_reason": {"en": "Complaint reason", "zh_CN": "投诉原因"},

@@ -55,6 +55,31 @@ class Interaction(SQLModel, table=True):
     # Set when the customer had withdrawn consent to be contacted (ContactBasis); None otherwise.
     contact_basis: str | None = Field(default=None, sa_type=String(24))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # The notes' version: 1 as written, +1 per revision (services/activities/revisions.py); every earlier text is
+    # kept in interaction_revision.
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class RevisionChannel(StrEnum):
+    WEB = "web"  # the 360 page, online
+    OFFLINE = "offline"  # written on a phone without signal, sent later (POST /sync/notes/{id}/revisions)
+
+
+class InteractionRevision(SQLModel, table=True):
+    """One revision of an interaction's notes: the text it replaced (never lost: a compliance record), who revised it,
+    when and from where. Revision `revision` of the interaction replaced the text of revision `revision - 1`."""
+
+    __tablename__ = "interaction_revision"
+    __table_args__ = (UniqueConstraint("interaction_id", "revision", name="uq_interaction_revision_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interaction_id: int = Field(foreign_key="interaction.id")
+    revision: int  # the revision this row made (2, 3, ...)
+    previous_notes: str | None = Field(default=None, sa_column=Column(Text))  # the text of revision - 1
+    user_id: int = Field(foreign_key="app_user.id")
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))  # when it was recorded
+    written_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))  # typed offline at (device)
+    channel: str = Field(sa_type=String(8))  # RevisionChannel
 
 
 class Task(SQLModel, table=True):

@@ -91,8 +91,8 @@ class PushMessage(SQLModel, table=True):
 
 
 class OfflineSubmission(SQLModel, table=True):
-    """A note written on a phone without signal and sent later (services/agenda/sync.py): the device's key for it,
-    so a note sent twice (a retry after a lost answer) is recorded once."""
+    """A note written, or a note's text revised, on a phone without signal and sent later (services/agenda/sync.py):
+    the device's key for it, so a note sent twice (a retry after a lost answer) is recorded once."""
 
     __tablename__ = "offline_submission"
     __table_args__ = (UniqueConstraint("user_id", "key", name="uq_offline_submission_user_key"),)
@@ -103,4 +103,6 @@ class OfflineSubmission(SQLModel, table=True):
     request_hash: str = Field(sa_type=String(64))
     interaction_id: int = Field(foreign_key="interaction.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    action: str = Field(default="note", sa_type=String(16), sa_column_kwargs={"server_default": "note"})  # | revise
+    revision: int | None = None  # a revision: the revision it made
 

@@ -23,16 +23,19 @@ from sqlalchemy import select
 from services.activities import access
 from services.activities.models import Interaction
 from services.activities import service as interactions
+from services.activities import revisions as note_revisions
 from services.activities import tasks as task_service
+from services.activities.models import RevisionChannel
 from services.agenda.models import OfflineSubmission
 from services.agenda.offline_models import OfflineTaskSubmission, VisitCheckIn
 from services.db import UnitOfWork
-from services.errors import DomainError, FieldError, NotPermitted, Refusal, ValidationFailed
+from services.errors import FieldError, NotPermitted, Refusal, ValidationFailed, VersionChanged
 from services.i18n import translate
 from services.security import audit
 from services.security.actor import Actor
 from services.security.policy import Permission, requires
-from services.validation.dates import BusinessTime
+from services import clock
+from services.validation.dates import CLOCK_SKEW, BusinessTime
 from services.validation.input import RowId, StrictInput, parse
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -82,15 +85,10 @@ class OfflineReschedule(StrictInput):
     due_at: BusinessTime
 
 
-class TaskChanged(DomainError):
+class TaskChanged(VersionChanged):
     """The task changed since the device saw it: nothing written; the RM chooses between both versions."""
 
     code = "sync.task_changed"
-    http_status = 409
-
-    def __init__(self, *, current: dict):
-        super().__init__()
-        self.current = current
 
 
 class KeyReused(Refusal):
@@ -132,11 +130,8 @@ def submit_offline_note(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -
     note = parse(OfflineNote, data)
     digest = _hash(note)
     s = uow.session
-    done = s.execute(select(OfflineSubmission).where(OfflineSubmission.user_id == actor.id,
-                                                     OfflineSubmission.key == key)).scalar_one_or_none()
+    done = _note_done(s, actor, key, "note", digest)
     if done is not None:
-        if done.request_hash != digest:
-            raise KeyReused(actor=actor, entity_type="offline_submission", entity_id=done.id)
         return SyncResult(interaction_id=done.interaction_id, replayed=True)
     row = interactions.log_interaction(uow=uow, actor=actor, customer_id=note.customer_id, data={
         "kind": note.kind, "subject": translate(f"sync.subject.{note.kind}", actor.locale), "notes": note.notes,
@@ -146,6 +141,59 @@ def submit_offline_note(*, uow: UnitOfWork, actor: Actor, key: Any, data: Any) -
     s.add(OfflineSubmission(user_id=actor.id, key=key, request_hash=digest, interaction_id=row.id))
     s.flush()
     return SyncResult(interaction_id=row.id, replayed=False)
+
+
+def _note_done(s, actor: Actor, key: str, action: str, digest: str) -> OfflineSubmission | None:
+    """What this device's key already recorded (a note, or a revision of one), or None; the key used for another
+    item is refused."""
+    done = s.execute(select(OfflineSubmission).where(OfflineSubmission.user_id == actor.id,
+                                                     OfflineSubmission.key == key)).scalar_one_or_none()
+    if done is not None and (done.request_hash != digest or done.action != action):
+        raise KeyReused(actor=actor, entity_type="offline_submission", entity_id=done.id)
+    return done
+
+
+class OfflineRevision(note_revisions.NoteRevise):
+    """A note's text revised on the device: the revision it was based on, the new text, when it was written."""
+
+    written_at: BusinessTime
+
+
+@dataclass(slots=True)
+class RevisionSyncResult:
+    interaction_id: int
+    revision: int
+    replayed: bool
+
+
+@requires(Permission.RECORD_WRITE)
+def submit_offline_revision(*, uow: UnitOfWork, actor: Actor, key: Any, interaction_id: Any,
+                            data: Any) -> RevisionSyncResult:
+    """A note's text revised on a phone without signal (services.activities.revisions.revise_notes' rules). Recorded
+    once per key; NoteChanged (409, with the note as it is now) when it was revised since the device's version."""
+    _device_user(actor, key)
+    req = parse(OfflineRevision, data)
+    iid = access.row_id(interaction_id, "interaction_id")
+    digest = _hash(OfflineRevisionKeyed(interaction_id=iid, **req.model_dump()))
+    if req.written_at > clock.now() + CLOCK_SKEW:
+        raise ValidationFailed([FieldError("written_at", "value.future_date")])
+    s = uow.session
+    done = _note_done(s, actor, key, "revise", digest)
+    if done is not None:
+        return RevisionSyncResult(interaction_id=done.interaction_id, revision=done.revision or 0, replayed=True)
+    made = note_revisions.revise_notes(uow=uow, actor=actor, interaction_id=iid, channel=RevisionChannel.OFFLINE,
+                                       written_at=req.written_at,
+                                       data={"base_revision": req.base_revision, "notes": req.notes})
+    s.add(OfflineSubmission(user_id=actor.id, key=key, action="revise", request_hash=digest,
+                            interaction_id=made.interaction_id, revision=made.revision))
+    s.flush()
+    return RevisionSyncResult(interaction_id=made.interaction_id, revision=made.revision, replayed=False)
+
+
+class OfflineRevisionKeyed(OfflineRevision):
+    """What a revision's key stands for: the interaction (from the route) with the body."""
+
+    interaction_id: int
 
 
 def _check_in(s, actor: Actor, interaction, where: CheckIn) -> None:

@@ -106,7 +106,7 @@ _RELATIONSHIPS = (select(Relationship.kind, Customer.id, Customer.name, Customer
                   .join(Customer, Customer.id == Relationship.related_customer_id)
                   .where(Relationship.customer_id == _CID).order_by(Relationship.id))
 _INTERACTIONS = (select(Interaction.id, Interaction.kind, Interaction.occurred_at, Interaction.subject,
-                        Interaction.notes, User.display_name)
+                        Interaction.notes, User.display_name, Interaction.revision)
                  .join(User, User.id == Interaction.user_id).where(Interaction.customer_id == _CID)
                  .order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS))
 _TAGS = (select(Tag.code, Tag.name, Tag.name_en, Tag.color, CustomerTag.rule_version, CustomerTag.evidence,
@@ -166,8 +166,8 @@ def customer_360(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
             kind=kind, related_customer_id=other_id if visible else None,
             related_name=other_name if visible else _masked_name(other_name)))
     interactions = [InteractionView(id=i_id, kind=kind, occurred_at=at, subject=subject, notes=notes,
-                                    user_name=uname)
-                    for i_id, kind, at, subject, notes, uname in _READ_INTERACTIONS.rows(conn, cid)]
+                                    user_name=uname, revision=revision)
+                    for i_id, kind, at, subject, notes, uname, revision in _READ_INTERACTIONS.rows(conn, cid)]
     # AUM: what the customer has with us; liabilities: what they owe (loans, cards). CNY only in v1.
     zero = Decimal("0")
     aum = sum((a.balance for a in accounts if a.kind not in _ASSET_EXCLUDED), zero)
@@ -390,7 +390,8 @@ def timeline(*, uow: UnitOfWork, actor: Actor, customer_id: Any, request: Any = 
             select(Interaction, _user_name()).where(Interaction.customer_id == c.id, Interaction.occurred_at < before)
             .order_by(Interaction.occurred_at.desc()).limit(n)).all():
         items.append(TimelineItem(at=i.occurred_at, kind="interaction", subtype=i.kind, title=i.subject,
-                                  detail=(f"{uname}: " if uname else "") + (i.notes or ""), ref_id=i.id))
+                                  detail=(f"{uname}: " if uname else "") + (i.notes or ""), ref_id=i.id,
+                                  revision=i.revision))
     for tx in s.execute(select(Transaction).where(
             Transaction.customer_id == c.id, Transaction.booked_at < before,
             func.abs(Transaction.amount) >= type_coerce(LARGE_TRANSACTION, Money())).order_by(Transaction.booked_at.desc()).limit(n)).scalars():
@@ -546,7 +547,7 @@ def get_customer(*, uow: UnitOfWork, actor: Actor, customer_id: Any) -> Customer
         .order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS)
     ).all()
     inter_views = [InteractionView(id=i.id, kind=i.kind, occurred_at=i.occurred_at, subject=i.subject,
-                                   notes=i.notes, user_name=uname) for i, uname in inters]
+                                   notes=i.notes, user_name=uname, revision=i.revision) for i, uname in inters]
     # AUM: what the customer has with us; liabilities: what they owe (loans, cards). CNY only in v1.
     assets = sum((a.balance for a in accounts if a.kind not in LIABILITY_KINDS and a.kind != AccountKind.INSURANCE),
                  Decimal("0"))

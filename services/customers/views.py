@@ -112,6 +112,7 @@ class InteractionView(BaseModel):
     subject: str
     notes: str | None
     user_name: str | None
+    revision: int = 1  # the notes' version: above 1 once revised (services/activities/revisions.py)
 
 
 class CustomerDetail(BaseModel):
@@ -226,6 +227,7 @@ class TimelineItem(BaseModel):
     ref_id: int | None = None
     title_en: str | None = None  # a product's English name (a product view)
     page: str | None = None  # a page view: the source system's page key ("wealth"), named by the UI when it knows it
+    revision: int | None = None  # an interaction: its notes' version (above 1: revised, earlier versions kept)
 
 
 class TicketView(BaseModel):
