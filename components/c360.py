@@ -9,7 +9,7 @@ import reflex as rx
 
 from components.i18n import t
 from components.links import link
-from components.modal import modal_form
+from components.modal import modal, modal_close, modal_form
 from components import c360_work
 from state.customer_work import CustomerWorkState
 from state.customers import INTERACTION_KINDS, TASK_PRIORITIES, TICKET_CHANNELS, TICKET_KINDS, CustomerState
@@ -367,9 +367,26 @@ def _timeline_item(it: rx.Var) -> rx.Component:
                 class_name="chips",
             ),
             rx.cond(it["detail"] != "", rx.el.div(it["detail"], class_name="muted small notes")),
+            rx.cond(it["ref"] != "", _note_actions(it)),
             class_name="tl-body",
         ),
         class_name="tl-item", data_kind=it["kind"],
+    )
+
+
+def _note_actions(it: rx.Var) -> rx.Component:
+    """An interaction's notes: "edited" once revised, its earlier versions, and Edit for who may revise them."""
+    return rx.el.div(
+        rx.cond(it["edited"] != "", rx.fragment(
+            rx.el.span(t("c360.note_edited"), class_name="badge neutral", id="note-edited-" + it["ref"]),
+            rx.el.button(rx.icon("history", size=14), t("c360.note_versions"), type="button",
+                         class_name="btn small", id="note-versions-" + it["ref"],
+                         on_click=S.open_note_versions(it["ref"])))),
+        rx.cond(S.can_revise_notes,
+                rx.el.button(rx.icon("pencil", size=14), t("c360.note_edit"), type="button",
+                             class_name="btn small", id="note-edit-" + it["ref"],
+                             on_click=S.open_note_edit(it["ref"]))),
+        class_name="tl-note-actions",
     )
 
 
@@ -493,6 +510,46 @@ def _dialog(name: str, title_key: str, handler, *fields: rx.Component) -> rx.Com
     return modal_form(t(title_key), *fields, id_prefix=f"qa-{name}", error=S.qa_error, on_submit=handler,
                       open=S.qa_dialog == name, on_open_change=S.quick_action_open_change,
                       cancel=t("c360.f.cancel"), save=t("c360.f.save"))
+
+
+def _note_version(v: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.div(rx.el.span(v["title"], class_name="item-title"),
+                  rx.el.span(v["by"] + " · " + v["when"], class_name="muted small")),
+        rx.el.p(v["notes"], class_name="note-text"),
+        class_name="note-version", id="note-version-" + v["revision"],
+    )
+
+
+def note_dialogs() -> rx.Component:
+    """Edit an interaction's notes (the version check: on a conflict both versions, keep mine or keep theirs), and
+    read every version of them."""
+    conflict = S.note_conflict.length() > 0
+    return rx.fragment(
+        modal_form(
+            t("c360.note_edit_title"),
+            rx.cond(conflict, rx.el.div(
+                rx.el.p(S.note_conflict["title"], class_name="field-label"),
+                rx.el.p(S.note_conflict["notes"], class_name="note-text", id="note-conflict-theirs"),
+                rx.el.button(t("c360.note_keep_theirs"), type="button", class_name="btn", id="note-keep-theirs",
+                             on_click=S.keep_their_note),
+                class_name="note-conflict", id="note-conflict")),
+            rx.el.label(rx.el.span(rx.cond(conflict, t("c360.note_mine"), t("c360.f.notes")), class_name="field-label"),
+                        rx.el.textarea(name="notes", id="note-edit-notes", max_length=4000, rows=6,
+                                       default_value=S.note_text, class_name="field-input"),
+                        class_name="field"),
+            id_prefix="note-edit", error=S.note_error, on_submit=S.save_note, open=S.note_dialog == "edit",
+            on_open_change=S.note_dialog_open_change, cancel=t("c360.f.cancel"),
+            save=rx.cond(conflict, t("c360.note_keep_mine"), t("c360.f.save")),
+        ),
+        modal(
+            t("c360.note_versions_title"),
+            rx.el.ol(rx.foreach(S.note_versions, _note_version), class_name="note-versions", id="note-versions-list"),
+            rx.el.div(modal_close(rx.el.button(t("c360.note_close"), type="button", class_name="btn",
+                                               id="note-versions-close")), class_name="form-actions"),
+            open=S.note_dialog == "versions", on_open_change=S.note_dialog_open_change, id="note-versions-dialog",
+        ),
+    )
 
 
 def quick_action_dialogs() -> rx.Component:

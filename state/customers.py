@@ -17,7 +17,9 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
+from services.activities import revisions
 from services.activities import service as activities
+from services.activities.revisions import NoteVersion
 from services.activities.models import InteractionKind, TaskPriority, TicketKind
 from services.customer360 import service as c360
 from services.customer_list import recent
@@ -231,8 +233,31 @@ def timeline_rows(items: list[TimelineItem], currency: str, locale: str) -> list
             "detail": detail,
             "amount": format_money(it.amount, currency, locale) if it.amount is not None else "",
             "when": format_datetime(it.at, locale),
+            # an interaction: its id (to edit its notes) and "1" once its notes were revised
+            "ref": str(it.ref_id) if it.kind == "interaction" and it.ref_id is not None else "",
+            "edited": "1" if it.kind == "interaction" and (it.revision or 1) > 1 else "",
         })
     return rows
+
+
+def note_version_rows(versions: list[NoteVersion], locale: str) -> list[dict[str, str]]:
+    """Every version of a note, newest first, in words: which, who, when, from where."""
+    rows = []
+    for i, v in enumerate(versions):
+        key = "c360.note_version_current" if i == 0 else "c360.note_version"
+        how = label(f"c360.note_channel.{v.channel}", locale) if v.channel else ""
+        rows.append({"revision": str(v.revision), "title": label(key, locale, n=v.revision), "by": v.by,
+                     "when": format_datetime(v.at, locale) + (f" · {how}" if how else ""), "notes": v.notes})
+    return rows
+
+
+def note_ref(value: Any) -> int:
+    """An interaction id from the page (a timeline row's `ref`), or ValidationFailed."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 11:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        raise ValidationFailed([FieldError("interaction_id", "value.invalid")])
+    return value
 
 
 def household_rows(hh: HouseholdView | None, currency: str, locale: str) -> tuple[dict[str, str], list[dict[str, str]]]:
@@ -451,6 +476,15 @@ class CustomerState(DataState):
     # quick actions
     qa_dialog: str = ""
     qa_error: str = ""
+    # an interaction's notes: edited with the version check (services/activities/revisions.py), versions read
+    can_revise_notes: bool = False
+    note_dialog: str = ""  # "" | "edit" | "versions"
+    note_text: str = ""  # the current text, as the edit form starts with it
+    note_error: str = ""
+    note_conflict: dict[str, str] = {}  # the version saved meanwhile: notes, by, when, revision
+    note_versions: list[dict[str, str]] = []
+    _note_id: int = 0
+    _note_base: int = 0  # the revision the edit is based on
 
     _customer_id: int = 0
     _currency: str = "CNY"
@@ -498,6 +532,8 @@ class CustomerState(DataState):
         self.documents = []
         self.qa_dialog = ""
         self.qa_error = ""
+        self._close_note()
+        self.can_revise_notes = False
         self._customer_id = 0
         self._currency = "CNY"
         self._tx_filters = {}
@@ -633,6 +669,7 @@ class CustomerState(DataState):
             self.page_error = exc.message(loc)
             return None
         self.found = True
+        self.can_revise_notes = revisions.can_revise(actor)
         return None
 
     def _ready(self):
@@ -856,3 +893,100 @@ class CustomerState(DataState):
         """Quick action: {kind: complaint|service, subject, description, channel, priority}."""
         return self._quick_action("ticket", form_data, ticket_data, activities.open_ticket, "c360.qa_ticket_opened",
                                   tickets=True)
+
+    # ---------------------------------------------------------------- an interaction's notes
+
+    def _close_note(self) -> None:
+        self.note_dialog = ""
+        self.note_text = ""
+        self.note_error = ""
+        self.note_conflict = {}
+        self.note_versions = []
+        self._note_id = 0
+        self._note_base = 0
+
+    def _open_note(self, ref: Any, dialog: str):
+        actor, loc, stop = self._ready()
+        if actor is None:
+            return stop
+        try:
+            interaction_id = note_ref(ref)
+            with unit_of_work(readonly=True) as uow:
+                versions = revisions.note_versions(uow=uow, actor=actor, interaction_id=interaction_id)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(loc), id="note-toast")
+        self._close_note()
+        self._note_id, self._note_base = interaction_id, versions[0].revision
+        self.note_text = versions[0].notes
+        self.note_versions = note_version_rows(versions, loc)
+        self.note_dialog = dialog
+        return None
+
+    @rx.event
+    def open_note_edit(self, ref: Any):
+        """Edit an interaction's notes (the timeline's Edit): the form starts with the current text and revision."""
+        return self._open_note(ref, "edit")
+
+    @rx.event
+    def open_note_versions(self, ref: Any):
+        """Every version of an interaction's notes, newest first."""
+        return self._open_note(ref, "versions")
+
+    @rx.event
+    def note_dialog_open_change(self, is_open: Any):
+        """The dialog asks to close (Escape, overlay, Cancel): only closing is accepted from here."""
+        actor, redirect = self._actor_or_redirect()
+        if actor is None:
+            return redirect
+        if is_open is not True:
+            self._close_note()
+        return None
+
+    @rx.event
+    def save_note(self, form_data: Any):
+        """{notes}: saved based on the revision the form started from (or, after a conflict, the revision shown
+        beside it: "keep mine"). Revised meanwhile: nothing saved, both versions shown, the typed text kept."""
+        actor, loc, stop = self._ready()
+        if actor is None:
+            return stop
+        if self.note_dialog != "edit" or self._note_id <= 0:
+            return None
+        try:
+            notes = _form_values(form_data, ("notes",)).get("notes", "")
+            with unit_of_work() as uow:
+                revisions.revise_notes(uow=uow, actor=actor, interaction_id=self._note_id,
+                                       data={"base_revision": self._note_base, "notes": notes})
+                uow.commit()
+        except revisions.NoteChanged as exc:
+            current = exc.current
+            self._note_base = current["revision"]
+            self.note_conflict = {"notes": current["notes"], "revision": str(current["revision"]),
+                                  "title": label("c360.note_theirs", loc, by=current["by"],
+                                                 when=format_datetime(datetime.fromisoformat(current["at"]), loc))}
+            self.note_error = exc.message(loc)
+            return None
+        except DomainError as exc:
+            self.note_error = exc.message(loc)
+            return None
+        self._close_note()
+        self._refresh_timeline(actor, loc)
+        return rx.toast.success(label("c360.note_saved", loc), id="note-toast")
+
+    @rx.event
+    def keep_their_note(self):
+        """After a conflict, the person keeps the version saved meanwhile: their edit is dropped, said so."""
+        actor, loc, stop = self._ready()
+        if actor is None:
+            return stop
+        if not self.note_conflict:
+            return None
+        self._close_note()
+        self._refresh_timeline(actor, loc)
+        return rx.toast.info(label("c360.note_kept_theirs", loc), id="note-toast")
+
+    def _refresh_timeline(self, actor: Any, loc: str) -> None:
+        try:
+            with unit_of_work(readonly=True) as uow:
+                self._refresh_activity(uow, actor, loc, tickets=False)
+        except DomainError:
+            log.warning("timeline refresh after a note edit failed for customer %s", self._customer_id, exc_info=True)

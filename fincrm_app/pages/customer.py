@@ -71,6 +71,7 @@ def customer_page() -> rx.Component:
                     class_name="c360-grid",
                 ),
                 rx.cond(holds(P.RECORD_WRITE), c360.quick_action_dialogs()),
+                c360.note_dialogs(),  # versions for every reader; Edit only where can_revise_notes
                 class_name="detail c360",
             ),
         ),

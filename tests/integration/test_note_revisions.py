@@ -193,3 +193,50 @@ def test_a_revision_from_the_phone_is_recorded_once_per_key(connection, uow_fact
         _offline(uow_factory, actors["rm_a1"], "revise-key-0003", iid, 2, "未来", NOW + timedelta(days=1))
     assert [e.field for e in bad.value.errors] == ["written_at"]
     assert _state(connection, iid) == (("离线修改", 2), [(2, "首次拜访：客户关注养老规划")])
+
+
+# ---------------------------------------------------------------- the 360 page
+
+def test_the_360_page_edits_a_note_and_shows_both_versions_on_a_conflict(page_state, actors, monkeypatch,
+                                                                        uow_factory, new_customer, connection):
+    from state_helpers import call_handler
+
+    from state.customers import CustomerState
+
+    c = new_customer("rm_a1")
+    iid = _log(uow_factory, actors["rm_a1"], c.id)
+    monkeypatch.setattr(CustomerState, "_current_path", lambda self: f"/customers/{c.id}")
+    st = page_state(CustomerState, actors["rm_a1"])
+    call_handler(st, "load")
+    row = next(r for r in st.timeline if r["ref"] == str(iid))
+    assert st.can_revise_notes and row["edited"] == ""
+    call_handler(st, "open_note_edit", row["ref"])
+    assert (st.note_dialog, st.note_text, st._note_base) == ("edit", "首次拜访：客户关注养老规划", 1)
+    # Meanwhile the team lead revises it on another device.
+    _revise(uow_factory, actors["lead_a1"], iid, 1, "主管补充的版本")
+    call_handler(st, "save_note", {"notes": "我在页面上写的版本"})
+    assert st.note_dialog == "edit" and "LEAD_A1" in st.note_error  # nothing saved, said who
+    assert st.note_conflict["notes"] == "主管补充的版本" and "LEAD_A1" in st.note_conflict["title"]
+    assert _state(connection, iid)[0] == ("主管补充的版本", 2)
+    call_handler(st, "save_note", {"notes": "我在页面上写的版本"})  # keep mine: based on the version shown
+    assert st.note_dialog == "" and _state(connection, iid)[0] == ("我在页面上写的版本", 3)
+    row = next(r for r in st.timeline if r["ref"] == str(iid))
+    assert row["edited"] == "1" and "我在页面上写的版本" in row["detail"]
+    call_handler(st, "open_note_versions", row["ref"])
+    assert [v["notes"] for v in st.note_versions] == ["我在页面上写的版本", "主管补充的版本", "首次拜访：客户关注养老规划"]
+    assert st.note_versions[0]["title"] == "Version 3 (current)" and st.note_versions[2]["by"] == "RM_A1"
+    call_handler(st, "note_dialog_open_change", False)
+    assert st.note_dialog == "" and st.note_versions == []
+    # Keep theirs after another conflict: the edit is dropped, nothing written.
+    call_handler(st, "open_note_edit", row["ref"])
+    _revise(uow_factory, actors["lead_a1"], iid, 3, "主管又改了一次")
+    call_handler(st, "save_note", {"notes": "不会保存"})
+    call_handler(st, "keep_their_note")
+    assert st.note_dialog == "" and _state(connection, iid)[0] == ("主管又改了一次", 4)
+    # An empty text or a foreign id: said, nothing written.
+    call_handler(st, "open_note_edit", row["ref"])
+    call_handler(st, "save_note", {"notes": "  "})
+    assert st.note_error and _state(connection, iid)[0] == ("主管又改了一次", 4)
+    call_handler(st, "open_note_edit", "not-an-id")
+    call_handler(st, "open_note_edit", str(iid + 1000))
+    assert _state(connection, iid)[0] == ("主管又改了一次", 4)
