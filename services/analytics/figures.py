@@ -15,12 +15,13 @@ import re
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from services.analytics import live
@@ -30,6 +31,7 @@ from services.analytics.models import MetricFact
 from services.db import UnitOfWork
 from services.errors import FieldError, ValidationFailed
 from services.opportunities.models import FUNNEL
+from services.prepared import Prepared
 from services.org.models import Branch, Team
 from services.security.actor import Actor
 from services.security.models import User
@@ -95,48 +97,65 @@ def _where(q: Query, level: str) -> list:
 
 
 def sums(s: Session, q: Query, measure: str, start: date, end: date, *, by: Iterable[str] = (),
-         level: str | None = None, daily: bool = False, where: Iterable = ()) -> list[tuple]:
+         level: str | None = None, daily: bool = False, equal: dict[str, Any] | None = None,
+         where: Iterable = ()) -> list[tuple]:
     """(group values ..., day or None, n, amount) summed over [start, end]. `by`: columns of metric_fact to group
-    on; `daily`: keep the day (day rows only), else month rows where they cover the range."""
-    level = level or q.level
-    cols = [F.c[c] for c in by]
-    out = []
+    on; `daily`: keep the day (day rows only), else month rows where they cover the range; `equal`: columns held to
+    a value (a product type's dim); `where`: any other clauses (an IN list), which take Core's slower path."""
     spans = [("d", start, end)] if daily else _spans(start, end)
+    rows = _read(s, q, measure, spans, tuple(by), daily, level, equal, where)
+    return rows if daily else [(*r[:-2], None, r[-2], r[-1]) for r in rows]
+
+
+def by_month(s: Session, q: Query, measure: str, *, by: Iterable[str] = (), equal: dict[str, Any] | None = None,
+             where: Iterable = (), level: str | None = None) -> list[tuple]:
+    """(group values ..., month, n, amount) over the query's range, month by month."""
+    by = tuple(by)
+    acc: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for row in _read(s, q, measure, _spans(q.start, q.end), by, True, level, equal, where):
+        key = (*row[:len(by)], month_of(row[len(by)]))
+        acc[key][0] += row[-2]
+        acc[key][1] += row[-1]
+    return [(*k, n, a) for k, (n, a) in sorted(acc.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
+
+
+def _read(s: Session, q: Query, measure: str, spans: list[tuple[str, date, date]], by: tuple[str, ...],
+          keep_day: bool, level: str | None, equal: dict[str, Any] | None, where: Iterable) -> list[tuple]:
+    """(group values ..., [day,] n, amount) for each span's rows, grouped."""
+    level = level or q.level
+    where = list(where)
+    equal = {k: v for k, v in (equal or {}).items() if v is not None}
+    scope = {k: v for k, v in (("branch_id", q.branch_id), ("team_id", q.team_id), ("owner_id", q.owner_id)) if v}
+    prepared = None if where else _sum_statement(by, keep_day, tuple(scope), tuple(sorted(equal)))
+    out = []
     for period, lo, hi in spans:
         if lo > hi:
             continue
-        keep_day = daily or False
-        group = cols + ([F.c.day] if keep_day else [])
-        stmt = (select(*group, func.sum(F.c.n), func.sum(F.c.amount))
-                .where(F.c.measure == measure, F.c.period == period, F.c.day >= lo, F.c.day <= hi,
-                       *_where(q, level), *where))
-        if group:
-            stmt = stmt.group_by(*group)
-        for row in s.execute(stmt):
-            values = tuple(row)
-            if keep_day:
-                out.append((*values[:len(cols)], values[len(cols)], int(values[-2] or 0), _dec(values[-1])))
-            else:
-                out.append((*values[:len(cols)], None, int(values[-2] or 0), _dec(values[-1])))
+        if prepared is not None:
+            rows = prepared.rows(s.connection(), {
+                "measure": measure, "period": period, "lo": lo, "hi": hi, "level": level, **scope,
+                **{f"eq_{k}": v for k, v in equal.items()}})
+        else:
+            group = [F.c[c] for c in by] + ([F.c.day] if keep_day else [])
+            stmt = (select(*group, func.sum(F.c.n), func.sum(F.c.amount))
+                    .where(F.c.measure == measure, F.c.period == period, F.c.day >= lo, F.c.day <= hi,
+                           *_where(q, level), *[F.c[k] == v for k, v in equal.items()], *where))
+            rows = s.execute(stmt.group_by(*group) if group else stmt)
+        out.extend((*r[:-2], int(r[-2] or 0), _dec(r[-1])) for r in rows)
     return out
 
 
-def by_month(s: Session, q: Query, measure: str, *, by: Iterable[str] = (), where: Iterable = (),
-             level: str | None = None) -> list[tuple]:
-    """(group values ..., month, n, amount) over the query's range, month by month."""
-    by = list(by)
-    level = level or q.level
-    cols = [F.c[c] for c in by]
-    acc: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
-    for period, lo, hi in _spans(q.start, q.end):
-        stmt = (select(*cols, F.c.day, func.sum(F.c.n), func.sum(F.c.amount))
-                .where(F.c.measure == measure, F.c.period == period, F.c.day >= lo, F.c.day <= hi,
-                       *_where(q, level), *where).group_by(*cols, F.c.day))
-        for row in s.execute(stmt):
-            key = (*row[:len(cols)], month_of(row[len(cols)]))
-            acc[key][0] += int(row[-2] or 0)
-            acc[key][1] += _dec(row[-1])
-    return [(*k, n, a) for k, (n, a) in sorted(acc.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
+@lru_cache(maxsize=256)
+def _sum_statement(by: tuple[str, ...], keep_day: bool, scope: tuple[str, ...], equal: tuple[str, ...]) -> Prepared:
+    """The rollup read of one shape (grouping, scope columns, held columns), compiled once per dialect: a dashboard
+    makes a dozen of these reads, and building and compiling each select cost as much as SQLite's answer."""
+    group = [F.c[c] for c in by] + ([F.c.day] if keep_day else [])
+    stmt = (select(*group, func.sum(F.c.n), func.sum(F.c.amount))
+            .where(F.c.measure == bindparam("measure"), F.c.period == bindparam("period"),
+                   F.c.day >= bindparam("lo", type_=F.c.day.type), F.c.day <= bindparam("hi", type_=F.c.day.type),
+                   F.c.level == bindparam("level"), *[F.c[c] == bindparam(c, type_=F.c[c].type) for c in scope],
+                   *[F.c[c] == bindparam(f"eq_{c}", type_=F.c[c].type) for c in equal]))
+    return Prepared(stmt.group_by(*group) if group else stmt)
 
 
 def _dec(value: Any) -> Decimal:
@@ -157,8 +176,8 @@ def _days(q: Query) -> list[date]:
     return [q.start + timedelta(days=i) for i in range((q.end - q.start).days + 1)]
 
 
-def _product_where(q: Query, dim: str) -> list:
-    return [F.c[dim] == q.product_type] if q.product_type else []
+def _product_equal(q: Query, dim: str) -> dict[str, Any]:
+    return {dim: q.product_type} if q.product_type else {}
 
 
 def _f(value: Decimal | int) -> float:
@@ -333,12 +352,13 @@ def _buckets(q: Query) -> tuple[bool, list[date]]:
     return daily, (_days(q) if daily else _months(q))
 
 
-def _counts(s: Session, q: Query, measure: str, *, by: list[str] = (), where: Iterable = ()) -> dict[tuple, list]:
+def _counts(s: Session, q: Query, measure: str, *, by: list[str] = (), equal: dict[str, Any] | None = None
+            ) -> dict[tuple, list]:
     """{(group ..., bucket): [n, amount]} over the range, by day or month as the range asks."""
     daily, _ = _buckets(q)
     out: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
-    rows = (sums(s, q, measure, q.start, q.end, by=by, daily=True, where=where) if daily
-            else by_month(s, q, measure, by=by, where=where))
+    rows = (sums(s, q, measure, q.start, q.end, by=by, daily=True, equal=equal) if daily
+            else by_month(s, q, measure, by=by, equal=equal))
     for row in rows:
         key = (*row[:len(by)], row[len(by)])
         out[key][0] += row[-2]
@@ -365,7 +385,7 @@ def pipeline_funnel(s: Session, q: Query) -> FigureData:
     """Opportunities opened in the range: how many reached each stage, and the conversion of each step."""
     counts = defaultdict(lambda: [0, Decimal(0)])
     for stage, _d, n, amount in sums(s, q, "pipeline", q.start, q.end, by=["dim1"],
-                                     where=_product_where(q, "dim2")):
+                                     equal=_product_equal(q, "dim2")):
         counts[stage][0] += n
         counts[stage][1] += amount
     stages = [x.value for x in FUNNEL]
@@ -373,7 +393,7 @@ def pipeline_funnel(s: Session, q: Query) -> FigureData:
     rates = [None] + [round(100 * ns[i] / ns[i - 1], 1) if ns[i - 1] else None for i in range(1, len(ns))]
     reasons = defaultdict(int)
     for reason, _d, n, _a in sums(s, q, "pipeline_reason", q.start, q.end, by=["dim1"],
-                                  where=_product_where(q, "dim2")):
+                                  equal=_product_equal(q, "dim2")):
         reasons[reason] += n
     series = [Series(key="reached", x=stages, y=ns, bars=[f"stage:{x}" for x in stages])]
     rows = [{"stage": x, "count": counts[x][0], "amount": _f(counts[x][1]), "conversion_pct": r}
@@ -388,7 +408,7 @@ def pipeline_funnel(s: Session, q: Query) -> FigureData:
 
 def _sales_by(s: Session, q: Query, dim: str, keys: tuple[str, ...], figure: str) -> FigureData:
     daily, points = _buckets(q)
-    data = _counts(s, q, "sales", by=[dim], where=_product_where(q, "dim1"))
+    data = _counts(s, q, "sales", by=[dim], equal=_product_equal(q, "dim1"))
     # A sale cancelled in its cooling-off period leaves rows of nothing behind (+1 then -1): not a bar.
     data = {key: v for key, v in data.items() if v[0] or v[1]}
     present = [k for k in keys if any(key[0] == k for key in data)]
@@ -418,7 +438,7 @@ def rm_leaderboard(s: Session, q: Query) -> FigureData:
     """RMs in the scope by sales over the range, with their AUM growth and activities."""
     growth, sales, count, acts = defaultdict(Decimal), defaultdict(Decimal), defaultdict(int), defaultdict(int)
     for uid, _d, n, amount in sums(s, q, "sales", q.start, q.end, by=["owner_id"], level="o",
-                                   where=_product_where(q, "dim1")):
+                                   equal=_product_equal(q, "dim1")):
         sales[uid] += amount
         count[uid] += n
     # Ranked by sales first: when enough RMs sold something, only those at or above the last place's sales can

@@ -6,10 +6,16 @@ them, and the weighted absolute percentage error (WAPE) of that forecast against
 
 Small and dependency-free on purpose: a few dozen weekly points need no more, and the figure is cached with the
 others. (statsforecast was the plan; it is not installed here and compiles with numba on first use.)
+
+The model's output is a pure function of the weekly history, and that history holds finished weeks only: a sale
+landing today changes nothing the model sees until the week ends (or a past week's sale is cancelled or back-dated,
+which changes the series and so the key). So `model_output` is memoised on the series itself: a dashboard redrawn
+after each sale re-reads the rollup but does not fit the same 104 points again (about 4 ms of the grid search).
 """
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -114,15 +120,22 @@ def backtest_wape(ys: list[float], horizon: int = HORIZON_WEEKS) -> float | None
     return None if wape is None else round(wape, 1)
 
 
+@lru_cache(maxsize=1024)  # a key per scope and product filter; a new week or a changed past week is a new key
+def model_output(ys: tuple[float, ...], horizon: int = HORIZON_WEEKS) -> tuple[tuple[float, ...], float, float | None]:
+    """The forecast, the spread of its one-step errors and its back-tested WAPE for one weekly history."""
+    pred, sd = predict(list(ys), horizon)
+    return tuple(pred), sd, backtest_wape(list(ys), horizon)
+
+
 def sales_forecast(s: Session, q):
-    from services.analytics.figures import FigureData, Series, _product_where, sums
+    from services.analytics.figures import FigureData, Series, _product_equal, sums
 
     # Whole weeks (Monday to Sunday) up to the last finished one, over the two years before the range's end.
     last_monday = q.end - timedelta(days=q.end.weekday())
     first = last_monday - timedelta(weeks=HISTORY_WEEKS)
     weekly: dict[date, Decimal] = {}
     for _d, day, _n, amount in [(None, *r[-3:]) for r in sums(s, q, "sales", first, last_monday - timedelta(days=1),
-                                                               daily=True, where=_product_where(q, "dim1"))]:
+                                                               daily=True, equal=_product_equal(q, "dim1"))]:
         monday = day - timedelta(days=day.weekday())
         weekly[monday] = weekly.get(monday, Decimal(0)) + amount
     weeks = [first + timedelta(weeks=i) for i in range(HISTORY_WEEKS)]
@@ -137,7 +150,7 @@ def sales_forecast(s: Session, q):
     rows = [{"week": w.isoformat(), "actual": y, "forecast": None, "low": None, "high": None}
             for w, y in zip(weeks, ys)]
     if len(ys) >= MIN_WEEKS:
-        pred, sd = predict(ys, HORIZON_WEEKS)
+        pred, sd, wape = model_output(tuple(ys), HORIZON_WEEKS)
         ahead = [last_monday + timedelta(weeks=i) for i in range(HORIZON_WEEKS)]
         xs = [w.isoformat() for w in ahead]
         band = [Z80 * sd * math.sqrt(h) for h in range(1, HORIZON_WEEKS + 1)]
@@ -147,7 +160,7 @@ def sales_forecast(s: Session, q):
                    Series(key="high", x=xs, y=[round(p + b, 2) for p, b in zip(pred, band)], bars=[""] * len(xs))]
         rows += [{"week": x, "actual": None, "forecast": round(p, 2), "low": round(max(0.0, p - b), 2),
                   "high": round(p + b, 2)} for x, p, b in zip(xs, pred, band)]
-        extra["backtest_wape_pct"] = backtest_wape(ys)
+        extra["backtest_wape_pct"] = wape
         extra["forecast_total"] = round(sum(pred), 2)
         if extra["backtest_wape_pct"] is None:
             notes.append("metrics.note.forecast_no_backtest")

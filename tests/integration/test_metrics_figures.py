@@ -340,6 +340,57 @@ def test_the_sales_forecast_and_its_backtest():
     assert forecast.backtest_wape(steady[:15]) is None  # too short to hold 13 weeks back
 
 
+def test_the_forecast_follows_a_past_week_that_changed(uow_factory, actors, connection, world):
+    """The model's output is memoised on the weekly history it is given: the figure redrawn with nothing changed
+    fits nothing again, and a sale of a finished week cancelled afterwards changes the history, so the forecast,
+    its band and its back-test are those of the new history, never the memo's old answer."""
+    from services.analytics import forecast
+    from services.security import audit
+    from services.suitability.events import SaleStatusChanged
+    from services.suitability.models import Sale
+
+    actor = actors["compliance"]
+    first = _figure(uow_factory, actor, "sales_forecast")
+    history = next(x for x in first.series if x.key == "actual")
+    assert len(history.y) >= forecast.MIN_WEEKS and first.extra["forecast_total"] is not None
+    raw = Raw(connection)
+    weekly: dict = defaultdict(Decimal)
+    for x in raw.counted_sales(lambda cid: True, date(1900, 1, 1), clock.today()):
+        weekly[(x[1] - timedelta(days=x[1].weekday())).isoformat()] += x[2]
+    assert {w: y for w, y in zip(history.x, history.y) if y} == {w: _money(v) for w, v in weekly.items()
+                                                                 if w in history.x}
+    hits = forecast.model_output.cache_info().hits
+    figures._CACHE.clear()
+    again = _figure(uow_factory, actor, "sales_forecast")
+    assert forecast.model_output.cache_info().hits == hits + 1
+    assert again.extra == first.extra
+
+    # The largest week's sales cancelled (a back-office correction of a finished week).
+    week = history.x[max(range(len(history.y)), key=lambda i: history.y[i])]
+    monday = date.fromisoformat(week)
+    sold = connection.execute(select(Sale.id, Sale.customer_id, Sale.product_id, Sale.signed_at)
+                              .where(Sale.status == "effective")).all()
+    in_week = [r for r in sold if monday <= clock.local_date(r.signed_at) < monday + timedelta(days=7)]
+    assert in_week
+    for sale_id, cid, pid, _signed in in_week:
+        with uow_factory() as uow:
+            row = uow.session.get(Sale, sale_id)
+            row.status = "cancelled"
+            uow.session.flush()
+            uow.publish(SaleStatusChanged(sale_id=sale_id, customer_id=cid, product_id=pid, old_status="effective",
+                                          new_status="cancelled"))
+            audit.record(uow.session, SYSTEM, "sale.cancel", entity_type="sale", entity_id=sale_id, changes={})
+            uow.commit()
+    after = _figure(uow_factory, actor, "sales_forecast")
+    moved = next(x for x in after.series if x.key == "actual")
+    assert dict(zip(moved.x, moved.y)).get(week, 0) == 0  # (history starts at the first week that sold)
+    assert sum(moved.y) < sum(history.y)
+    ys = tuple(moved.y)
+    pred, sd = forecast.predict(list(ys), forecast.HORIZON_WEEKS)
+    assert after.extra["forecast_total"] == round(sum(pred), 2)
+    assert after.extra["backtest_wape_pct"] == forecast.backtest_wape(list(ys))
+
+
 def _drill(uow_factory, actor, figure, bar, **filters):
     from services.analytics import drilldown
 
