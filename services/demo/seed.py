@@ -1004,7 +1004,8 @@ FEATURE_SEEDERS = ("services.demo.c360", "services.demo.customers", "services.de
                    "services.demo.imports", "services.demo.aml", "services.demo.suitability",
                    "services.demo.aum_history", "services.demo.agenda", "services.demo.approvals",
                    "services.demo.analytics",  # a year of opportunities and sales, then the dashboards' rollup
-                   "services.demo.customer_list")  # customer_list reads all: last
+                   "services.demo.customer_list",  # customer_list reads all (the notes seeder refreshes its one)
+                   "services.demo.notes")  # a visit note of 张三's with two revisions (appended: the others' rngs stay)
 
 
 def _seed_features(session: Session, seed: int, anchor: datetime) -> dict:

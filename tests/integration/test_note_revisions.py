@@ -240,3 +240,41 @@ def test_the_360_page_edits_a_note_and_shows_both_versions_on_a_conflict(page_st
     call_handler(st, "open_note_edit", "not-an-id")
     call_handler(st, "open_note_edit", str(iid + 1000))
     assert _state(connection, iid)[0] == ("主管又改了一次", 4)
+
+
+def test_the_demo_shows_a_revised_note_with_its_versions(tmp_path, monkeypatch):
+    """A new user's demo: 张三's latest visit note was revised twice (on the phone offline, then by the branch
+    manager), and every version reads back through the service."""
+    from services import migrations
+    from services.customers.models import Customer
+    from services.db import UnitOfWork, make_engine
+    from services.demo import notes as demo_notes
+    from services.demo.seed import seed_demo
+    from services.security.auth import actor_for_user
+    from services.security.models import User
+    from services.settings import reset_settings
+    from sqlmodel import Session
+
+    monkeypatch.setenv("FINCRM_DEMO", "1")
+    monkeypatch.setenv("FINCRM_DATA_DIR", str(tmp_path))
+    reset_settings()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    try:
+        seed_demo(customers=60, engine=engine)
+        with Session(engine) as s:
+            rm = s.execute(select(User).where(User.username == "rm")).scalar_one()
+            zhang = s.execute(select(Customer.id).where(Customer.owner_id == rm.id, Customer.name == "张三")
+                              ).scalars().first()
+            iid = s.execute(select(Interaction.id).where(Interaction.customer_id == zhang,
+                                                         Interaction.revision == 3)).scalar_one()
+            actor = actor_for_user(rm)
+        with UnitOfWork(engine.connect()) as uow:
+            versions = revisions.note_versions(uow=uow, actor=actor, interaction_id=iid)
+        assert [(v.revision, v.channel) for v in versions] == [(3, "web"), (2, "offline"), (1, None)]
+        assert versions[0].by == "赵立新" and versions[1].by == versions[2].by == "李娜"
+        assert [v.notes for v in versions] == [demo_notes.BY_MANAGER, demo_notes.BY_PHONE, demo_notes.FIRST]
+    finally:
+        engine.dispose()
+        reset_settings()
