@@ -5,7 +5,10 @@
    - new tasks to POST /sync/tasks, tasks rescheduled offline to POST /sync/reschedules with the task as this device
      last saw it: when it changed meanwhile (another device, a manager) the server answers 409 with the task as it is,
      and the RM sees both versions and chooses (keep mine: sent again against what they were shown; keep theirs:
-     dropped from the device).
+     dropped from the device);
+   - a note's text revised offline (the offline page's customer view: its recent interactions) to POST
+     /sync/notes/<id>/revisions with the revision this device saw: revised meanwhile, the server answers 409 with the
+     note as it is (who, when, text) and the RM sees both texts and chooses the same way.
    Nothing is dropped silently: an item the server refuses (customer no longer in the RM's scope, a bad item) stays on
    the device with the server's words until the RM retries or discards it; an ended session keeps every item and asks
    the RM to sign in; a full device (QuotaExceededError, navigator.storage.estimate) says so and leaves the typed text
@@ -30,7 +33,9 @@
       reschedSaved: "改期已保存在此设备上，恢复网络后自动上传。", noTasks: "此设备上没有保存的待办任务。",
       idNumber: "证件号", phone: "手机", segment: "客户分层", aum: "资产", risk: "风险等级", recent: "最近互动",
       cachedNote: "离线查看：此为上次在线时看到的内容（敏感信息保持掩码）。", kinds: { note: "记录", task: "任务", reschedule: "改期" },
-      pastDue: "请选择将来的时间。", need: "请填写此项。"
+      pastDue: "请选择将来的时间。", need: "请填写此项。", edit: "编辑", saveEdit: "保存修改在此设备",
+      editSaved: "修改已保存在此设备上，恢复网络后自动上传。", pendingEdit: "待上传的修改：",
+      noteConflict: "此记录已在其他设备上修改：", theirsBy: "现在（{by}，{when}）：", editing: "编辑记录："
     },
     en: {
       saved: "Saved on this device; sent when the signal returns. Waiting: ", waiting: " item(s) written offline waiting to be sent",
@@ -48,12 +53,19 @@
       aum: "AUM", risk: "Risk level", recent: "Recent interactions",
       cachedNote: "Read offline: as last seen online (sensitive values stay masked).",
       kinds: { note: "note", task: "task", reschedule: "reschedule" }, pastDue: "Choose a time in the future.",
-      need: "Fill in this field."
+      need: "Fill in this field.", edit: "Edit", saveEdit: "Save the edit on this device",
+      editSaved: "Edit saved on this device; sent when the signal returns.", pendingEdit: "Edit waiting to be sent: ",
+      noteConflict: "This note was changed on another device: ", theirsBy: "Now ({by}, {when}): ",
+      editing: "Edit the notes: "
     }
   };
   var MAX_CUSTOMERS = 30;
   var TASKS_EVERY_MS = 5 * 60 * 1000;
   var ENDPOINT = { note: "/sync/notes", task: "/sync/tasks", reschedule: "/sync/reschedules" };
+  function endpoint(n) {
+    if (n.type === "revision") return "/sync/notes/" + Number(n.interaction_id) + "/revisions";
+    return ENDPOINT[n.type || "note"];
+  }
 
   function locale() {
     var m = document.cookie.match(/(?:^|;\s*)fincrm_locale=([^;]*)/);
@@ -195,7 +207,7 @@
         if (n.status !== "waiting" || (n.author && me && n.author !== me)) continue;
         var r;
         try {
-          r = await fetch(ENDPOINT[n.type || "note"], {
+          r = await fetch(endpoint(n), {
             method: "POST", credentials: "same-origin",
             headers: { "Content-Type": "application/json", "Idempotency-Key": n.key },
             body: JSON.stringify(payload(n))
@@ -233,6 +245,7 @@
   function describe(n) {
     if (n.type === "task") return n.customer_name + " · " + n.payload.title;
     if (n.type === "reschedule") return n.title + " · " + t("due") + when(n.payload.due_at);
+    if (n.type === "revision") return n.customer_name + " · " + n.title;
     return n.customer_name;
   }
 
@@ -301,6 +314,7 @@
       }));
     });
     conflicts.forEach(function (n) {
+      if (n.type === "revision") return noteConflict(n);
       var c = n.current || {};
       var box = document.createElement("div");
       box.className = "fincrm-sync-conflict";
@@ -337,6 +351,45 @@
       box.appendChild(p3);
       box.appendChild(p4);
     });
+  }
+
+  // A note revised here and elsewhere: both texts, and the RM chooses (nothing is dropped without that choice).
+  function noteConflict(n) {
+    var c = n.current || {};
+    var bar = document.getElementById("fincrm-sync");
+    var box = document.createElement("div");
+    box.className = "fincrm-sync-conflict";
+    box.id = "fincrm-sync-conflict-" + n.key;
+    bar.appendChild(box);
+    function para(text, cls) {
+      var p = document.createElement("p");
+      p.textContent = text;
+      if (cls) p.className = cls;
+      box.appendChild(p);
+      return p;
+    }
+    para(t("noteConflict") + (n.customer_name ? n.customer_name + " · " : "") + (n.title || ""));
+    para(t("mine") + n.payload.notes, "fincrm-sync-mine");
+    para(t("theirsBy").replace("{by}", c.by || "").replace("{when}", when(c.at)) + (c.notes || ""),
+         "fincrm-sync-theirs");
+    var p4 = para("");
+    p4.appendChild(button(t("keepMine"), "fincrm-keep-mine-" + n.key, async function () {
+      // Sent again based on the revision the RM was shown (a new key: it is another request).
+      var d = await db();
+      await d.delete("notes", n.key);
+      n.payload = Object.assign({}, n.payload, { base_revision: c.revision });
+      n.key = newKey();
+      n.status = "waiting";
+      delete n.message;
+      delete n.current;
+      await d.put("notes", n);
+      sync();
+    }));
+    p4.appendChild(button(t("keepTheirs"), "fincrm-keep-theirs-" + n.key, async function () {
+      await (await db()).delete("notes", n.key);
+      if (n.customer_id) await rememberCustomer(n.customer_id, n.customer_name || "");  // the text as it is now
+      render();
+    }));
   }
 
   // ------------------------------------------------------------ the offline page
@@ -400,15 +453,78 @@
         h3.textContent = t("recent");
         view.appendChild(h3);
         var ul = document.createElement("ul");
-        s.interactions.forEach(function (i) {
-          var li = document.createElement("li");
-          li.textContent = i.at + " · " + i.kind + " · " + i.subject;
-          ul.appendChild(li);
-        });
+        ul.id = "offline-interactions";
+        s.interactions.forEach(function (i) { ul.appendChild(interactionItem(c, s, i)); });
         view.appendChild(ul);
+        var status = document.createElement("p");
+        status.id = "offline-note-status";
+        status.setAttribute("role", "status");
+        view.appendChild(status);
       }
     }
     view.hidden = false;
+  }
+
+  // One of the customer's recent interactions, as last seen online: its notes, an edit waiting to be sent, and (for
+  // who may revise notes) Edit: the new text is kept on the device with the revision seen, sent when online.
+  function interactionItem(c, s, i) {
+    var li = document.createElement("li");
+    li.className = "offline-interaction";
+    if (i.id) li.id = "offline-interaction-" + i.id;
+    var head = document.createElement("p");
+    head.textContent = i.at + " · " + i.kind + " · " + i.subject;
+    li.appendChild(head);
+    var text = document.createElement("p");
+    text.className = "muted offline-note-text";
+    text.textContent = i.notes || "";
+    li.appendChild(text);
+    if (!i.id || !s.can_revise) return li;
+    var pending = document.createElement("p");
+    pending.className = "offline-note-pending";
+    li.appendChild(pending);
+    db().then(function (d) { return d.getAll("notes"); }).then(function (items) {
+      var mine = items.filter(function (n) { return n.type === "revision" && n.interaction_id === i.id; })[0];
+      pending.textContent = mine ? t("pendingEdit") + mine.payload.notes : "";
+    });
+    li.appendChild(button(t("edit"), "offline-note-edit-" + i.id, async function () {
+      if (document.getElementById("offline-note-text-" + i.id)) return;
+      var items = await (await db()).getAll("notes");
+      var queued = items.filter(function (n) { return n.type === "revision" && n.interaction_id === i.id; })[0];
+      var label = document.createElement("label");
+      label.htmlFor = "offline-note-text-" + i.id;
+      label.textContent = t("editing") + i.subject;
+      var area = document.createElement("textarea");
+      area.id = "offline-note-text-" + i.id;
+      area.rows = 5;
+      area.maxLength = 4000;
+      area.value = queued ? queued.payload.notes : (i.notes || "");
+      var save = button(t("saveEdit"), "offline-note-save-" + i.id, async function () {
+        var value = area.value.trim();
+        if (!value) return say("offline-note-status", t("need"), true);
+        // An edit already waiting keeps the revision it was based on: what this device saw before any edit.
+        var item = queued || { key: newKey(), type: "revision", status: "waiting", author: await currentUser(),
+                               customer_id: c.id, customer_name: c.name, interaction_id: i.id, title: i.subject,
+                               payload: { base_revision: i.revision || 1 } };
+        item.written_at = new Date().toISOString();
+        item.payload = Object.assign({}, item.payload, { notes: value.slice(0, 4000), written_at: item.written_at });
+        try {
+          await keep(item);
+        } catch (e) {
+          return say("offline-note-status", isQuota(e) ? t("quota") : String(e && e.message || e), true);
+        }
+        queued = item;
+        pending.textContent = t("pendingEdit") + item.payload.notes;
+        say("offline-note-status", t("editSaved"));
+        renderOffline();
+      });
+      li.appendChild(label);
+      li.appendChild(area);
+      li.appendChild(save);
+      var said = document.getElementById("offline-note-status");
+      if (said) { said.textContent = ""; save.after(said); }  // what saving says, beside the note being edited
+      area.focus();
+    }));
+    return li;
   }
 
   function position() {
