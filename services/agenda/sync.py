@@ -2,9 +2,11 @@
 notes.js) and sent here when the connection returns, each with the device's key for it.
 - Interactions (visit, call, meeting, note), with the visit's location check-in when the RM allowed one.
 - Tasks: a new task for a customer, and a task rescheduled offline.
+- A note's text revised offline (services.activities.revisions), with the revision the device saw.
 An item sent twice (the answer to the first send was lost) is recorded once; the same key with another item is refused,
 never guessed at. A reschedule carries the task as the device last saw it: when the task changed meanwhile (on another
-device, or by a manager), nothing is written and the RM is shown both versions to choose from (TaskChanged, 409).
+device, or by a manager), nothing is written and the RM is shown both versions to choose from (TaskChanged, 409); a
+revised note the same way (NoteChanged, 409, when it was revised since the device's revision).
 Every other rule is the use case's own (scope, consent, due time, the time it was written).
 Also what the device keeps for reading offline: the RM's open tasks (the summary of a customer the RM opened is the 360
 page's own read, services.customer360, picked by the route: agenda and customer360 are sibling domains)."""
@@ -159,6 +161,12 @@ class OfflineRevision(note_revisions.NoteRevise):
     written_at: BusinessTime
 
 
+class OfflineRevisionKeyed(OfflineRevision):
+    """What a revision's key stands for: the interaction (from the route) with the body."""
+
+    interaction_id: int
+
+
 @dataclass(slots=True)
 class RevisionSyncResult:
     interaction_id: int
@@ -188,12 +196,6 @@ def submit_offline_revision(*, uow: UnitOfWork, actor: Actor, key: Any, interact
                             interaction_id=made.interaction_id, revision=made.revision))
     s.flush()
     return RevisionSyncResult(interaction_id=made.interaction_id, revision=made.revision, replayed=False)
-
-
-class OfflineRevisionKeyed(OfflineRevision):
-    """What a revision's key stands for: the interaction (from the route) with the body."""
-
-    interaction_id: int
 
 
 def _check_in(s, actor: Actor, interaction, where: CheckIn) -> None:
