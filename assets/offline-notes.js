@@ -219,6 +219,8 @@
           await d.delete("notes", n.key);
           sent++;
           signedOut = false;
+          // A revised note: the device reads the customer again, so a later edit starts from the new revision.
+          if (n.type === "revision" && n.customer_id) rememberCustomer(n.customer_id, n.customer_name || "").catch(function () {});
         } else if (r.status === 401) {
           signedOut = true;
           break;

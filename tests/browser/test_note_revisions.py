@@ -112,6 +112,9 @@ def test_a_note_edited_offline_and_on_another_device_keeps_both_texts(device, br
         assert _rows(live_app, KEPT, iid) == [(2, original, "web"), (3, theirs, "offline")]
         expect(page.locator(".fincrm-sync-conflict")).to_have_count(0)
         _wait("the queue was not emptied", lambda: _store(page, "notes") == [])
+        _wait("the phone did not read the revised note again (a later edit would start from revision 2)", lambda: [
+            (i["revision"], i["notes"]) for c in _store(page, "customers") or [] if c["id"] == cid
+            for i in c["summary"]["interactions"] if i["id"] == iid] == [(3, mine)])
 
         # The desktop reads the note as edited, with every version.
         desk.reload()
