@@ -144,28 +144,39 @@ def agenda_page_body() -> rx.Component:
             rx.el.span(S.day, class_name="muted", id="agenda-day"),
             class_name="agenda-head",
         ),
-        rx.cond(S.error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.error), role="alert",
-                                         class_name="alert", id="agenda-error")),
-        rx.el.section(
-            rx.el.div(
-                rx.el.h2(t("agenda.tasks"), class_name="agenda-h2"),
-                rx.cond(S.overdue != "", rx.el.span(S.overdue, class_name="tab-count danger", id="agenda-overdue")),
-                rx.el.a(t("agenda.all_tasks"), href="/tasks", class_name="agenda-more", id="agenda-all-tasks"),
-                class_name="agenda-section-head"),
-            rx.cond(S.tasks.length() > 0,
-                    rx.el.ul(rx.foreach(S.tasks, _task), class_name="agenda-list", id="agenda-tasks"),
-                    rx.cond(S.loaded, rx.el.p(t("agenda.no_tasks"), class_name="empty", id="agenda-no-tasks"))),
-            class_name="card agenda-card", aria_label="tasks",
+        # The day's lists appear with their content, not as empty cards the content then pushes apart: the page's
+        # HTML is painted before the app's JavaScript runs (fincrm_app/pwa.py), so anything drawn before the first
+        # answer and moved by it would count as layout shift.
+        rx.cond(
+            S.loaded,
+            rx.fragment(
+                rx.cond(S.error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.error),
+                                                 role="alert", class_name="alert", id="agenda-error")),
+                rx.el.section(
+                    rx.el.div(
+                        rx.el.h2(t("agenda.tasks"), class_name="agenda-h2"),
+                        rx.cond(S.overdue != "", rx.el.span(S.overdue, class_name="tab-count danger",
+                                                            id="agenda-overdue")),
+                        rx.el.a(t("agenda.all_tasks"), href="/tasks", class_name="agenda-more",
+                                id="agenda-all-tasks"),
+                        class_name="agenda-section-head"),
+                    rx.cond(S.tasks.length() > 0,
+                            rx.el.ul(rx.foreach(S.tasks, _task), class_name="agenda-list", id="agenda-tasks"),
+                            rx.el.p(t("agenda.no_tasks"), class_name="empty", id="agenda-no-tasks")),
+                    class_name="card agenda-card", aria_label="tasks",
+                ),
+                rx.el.section(
+                    rx.el.div(rx.el.h2(t("agenda.reminders"), class_name="agenda-h2"),
+                              class_name="agenda-section-head"),
+                    rx.cond(S.reminders.length() > 0,
+                            rx.el.ul(rx.foreach(S.reminders, _reminder), class_name="agenda-list",
+                                     id="agenda-reminders"),
+                            rx.el.p(t("agenda.no_reminders"), class_name="empty", id="agenda-no-reminders")),
+                    class_name="card agenda-card", aria_label="reminders",
+                ),
+                _push_panel(),
+            ),
         ),
-        rx.el.section(
-            rx.el.div(rx.el.h2(t("agenda.reminders"), class_name="agenda-h2"), class_name="agenda-section-head"),
-            rx.cond(S.reminders.length() > 0,
-                    rx.el.ul(rx.foreach(S.reminders, _reminder), class_name="agenda-list", id="agenda-reminders"),
-                    rx.cond(S.loaded, rx.el.p(t("agenda.no_reminders"), class_name="empty",
-                                              id="agenda-no-reminders"))),
-            class_name="card agenda-card", aria_label="reminders",
-        ),
-        rx.cond(S.loaded, _push_panel()),
         _dialog("reschedule", "agenda.reschedule", S.reschedule,
                 _field("agenda.new_due", rx.el.input(type="datetime-local", name="due_at", id="agenda-new-due",
                                                      default_value=S.dialog_due, key=S.dialog_task,
@@ -179,5 +190,5 @@ def agenda_page_body() -> rx.Component:
                                                             max_length=4000, key=S.dialog_customer,
                                                             class_name="field-input agenda-input")),
                 _check_in()),
-        class_name="page agenda-page", id="agenda-page",
+        class_name="page agenda-page", id="agenda-page", aria_busy=rx.cond(S.loaded, "false", "true"),
     )

@@ -17,6 +17,7 @@ import html
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -367,11 +368,34 @@ def build_service_worker(static_dir: Path) -> bool:
     return True
 
 
+_MODULEPRELOAD = re.compile(r'<link rel="modulepreload" href="[^"<>]*"/>')
+
+
+def paint_before_bundle(static_dir: Path) -> int:
+    """Take React Router's `modulepreload` links out of the prerendered pages; the number of pages changed.
+
+    Each page's HTML is prerendered (the shell, the title, the labels), and a phone could show it as soon as it and
+    the stylesheet arrive. With the links, the ~35 modules of the page (300 kB) are all fetched at once beside the
+    HTML, the page's module runs the moment the parser ends, and hydration (a long task on a phone) comes before the
+    first frame: Lighthouse saw nothing painted until the bundle had run (first paint 3.4 s on its mobile profile).
+    Without them the browser paints the HTML first, then follows the page's imports (they are in the service
+    worker's precache after the first visit, so the installed app loses nothing)."""
+    changed = 0
+    for page in static_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        lean = _MODULEPRELOAD.sub("", text)
+        if lean != text:
+            page.write_text(lean, encoding="utf-8")
+            changed += 1
+    return changed
+
+
 class PwaPlugin(Plugin):
-    """Reflex build plugin (rxconfig.py): the service worker of each production build."""
+    """Reflex build plugin (rxconfig.py): the pages' first paint and the service worker of each production build."""
 
     def post_build(self, **context: Any) -> None:
         static_dir = Path(context["static_dir"])
+        log.info("PWA: modulepreload links taken out of %d prerendered pages", paint_before_bundle(static_dir))
         if not build_service_worker(static_dir):
             print("WARNING: no service worker in this build (run `make tools` for workbox-cli)")
 

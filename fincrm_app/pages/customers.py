@@ -105,6 +105,6 @@ def customers_page() -> rx.Component:
             S.loaded & (S.rows.length() == 0),
             rx.el.div(t("customers.empty"), class_name="empty", id="customers-empty"),
         ),
-        _pager(),
+        rx.cond(S.loaded, _pager()),  # under the rows: drawn before them, the rows would push it down (layout shift)
         class_name="page",
     )
