@@ -2,7 +2,7 @@
 
 A handler collects what a change adds or takes away (`Deltas.add`, at the customer's cell: branch, team, RM) and
 `apply` writes it: each difference goes to the RM's row, the team's and the branch's, for the day and for the
-month, merged, in a stable order (two transactions never wait for each other's rows in opposite orders), as
+month (and, for the measures in WEEKLY, the week), merged, in a stable order (two transactions never wait for each other's rows in opposite orders), as
 `INSERT ... ON CONFLICT DO UPDATE n = n + excluded.n` (SQLite and PostgreSQL alike). The cells it touched are
 noted for the live dashboards (services/analytics/live.py), which hear of them once the transaction commits.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, Iterator
 
@@ -34,6 +34,9 @@ MEASURES: dict[str, tuple[str, str]] = {
 }
 LEVELS = ("o", "t", "b", "f")
 PERIODS = ("d", "m")
+# Measures also kept by week (period 'w', day = the Monday): the sales forecast reads two years week by week, 104
+# rows per cell instead of 728 days of rows (at 10,000,000 transactions a branch's history was 9,000 day rows).
+WEEKLY = frozenset({"sales"})
 
 
 @dataclass(frozen=True, order=True)
@@ -47,6 +50,16 @@ class Cell:
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
+
+
+def week_of(day: date) -> date:
+    """The Monday of the day's week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _buckets(measure: str, day: date) -> tuple[tuple[str, date], ...]:
+    by_period = (("d", day), ("m", month_of(day)))
+    return (*by_period, ("w", week_of(day))) if measure in WEEKLY else by_period
 
 
 class Deltas:
@@ -88,8 +101,7 @@ class Deltas:
                 branch = cell.branch_id if level != "f" else 0
                 team = cell.team_id if level in ("o", "t") else 0
                 owner = cell.owner_id if level == "o" else 0
-                for period in PERIODS:
-                    bucket = day if period == "d" else month_of(day)
+                for period, bucket in _buckets(measure, day):
                     row = merged[(measure, level, period, bucket, branch, team, owner, d1, d2)]
                     row[0] += n
                     row[1] += cents

@@ -103,7 +103,7 @@ def sums(s: Session, q: Query, measure: str, start: date, end: date, *, by: Iter
     on; `daily`: keep the day (day rows only), else month rows where they cover the range; `equal`: columns held to
     a value (a product type's dim); `where`: any other clauses (an IN list), which take Core's slower path."""
     spans = [("d", start, end)] if daily else _spans(start, end)
-    rows = _read(s, q, measure, spans, tuple(by), daily, level, equal, where)
+    rows = read_spans(s, q, measure, spans, tuple(by), daily, level, equal, where)
     return rows if daily else [(*r[:-2], None, r[-2], r[-1]) for r in rows]
 
 
@@ -112,14 +112,14 @@ def by_month(s: Session, q: Query, measure: str, *, by: Iterable[str] = (), equa
     """(group values ..., month, n, amount) over the query's range, month by month."""
     by = tuple(by)
     acc: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
-    for row in _read(s, q, measure, _spans(q.start, q.end), by, True, level, equal, where):
+    for row in read_spans(s, q, measure, _spans(q.start, q.end), by, True, level, equal, where):
         key = (*row[:len(by)], month_of(row[len(by)]))
         acc[key][0] += row[-2]
         acc[key][1] += row[-1]
     return [(*k, n, a) for k, (n, a) in sorted(acc.items(), key=lambda kv: tuple(str(x) for x in kv[0]))]
 
 
-def _read(s: Session, q: Query, measure: str, spans: list[tuple[str, date, date]], by: tuple[str, ...],
+def read_spans(s: Session, q: Query, measure: str, spans: list[tuple[str, date, date]], by: tuple[str, ...],
           keep_day: bool, level: str | None, equal: dict[str, Any] | None, where: Iterable) -> list[tuple]:
     """(group values ..., [day,] n, amount) for each span's rows, grouped."""
     level = level or q.level

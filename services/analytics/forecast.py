@@ -128,16 +128,14 @@ def model_output(ys: tuple[float, ...], horizon: int = HORIZON_WEEKS) -> tuple[t
 
 
 def sales_forecast(s: Session, q):
-    from services.analytics.figures import FigureData, Series, _product_equal, sums
+    from services.analytics.figures import FigureData, Series, _product_equal, read_spans
 
-    # Whole weeks (Monday to Sunday) up to the last finished one, over the two years before the range's end.
+    # Whole weeks (Monday to Sunday) up to the last finished one, over the two years before the range's end: the
+    # rollup's week rows (period 'w', day = the Monday).
     last_monday = q.end - timedelta(days=q.end.weekday())
     first = last_monday - timedelta(weeks=HISTORY_WEEKS)
-    weekly: dict[date, Decimal] = {}
-    for _d, day, _n, amount in [(None, *r[-3:]) for r in sums(s, q, "sales", first, last_monday - timedelta(days=1),
-                                                               daily=True, equal=_product_equal(q, "dim1"))]:
-        monday = day - timedelta(days=day.weekday())
-        weekly[monday] = weekly.get(monday, Decimal(0)) + amount
+    weekly: dict[date, Decimal] = {monday: amount for monday, _n, amount in read_spans(
+        s, q, "sales", [("w", first, last_monday - timedelta(days=1))], (), True, None, _product_equal(q, "dim1"), ())}
     weeks = [first + timedelta(weeks=i) for i in range(HISTORY_WEEKS)]
     # History starts at the first week that sold anything.
     start = next((i for i, w in enumerate(weeks) if weekly.get(w)), len(weeks))

@@ -10,7 +10,8 @@ metric_fact is one additive cube. A row holds a count and an amount for
   four, so a head-office figure reads the firm's rows (a figure by branch, the branch rows) and an RM's figure his
   own, never the detail of the whole firm;
 - period: 'd' a day, 'm' a month (day = its first day); every change is written to both, so a year reads
-  twelve month rows per cell plus the days of the months it only partly covers.
+  twelve month rows per cell plus the days of the months it only partly covers; 'w' a week (day = its Monday),
+  for the measures in facts.WEEKLY only (sales: the forecast reads two years week by week).
 Rows are only ever incremented (INSERT ... ON CONFLICT DO UPDATE n = n + ?), by the handlers of domain events in
 the transaction that made the change, or written whole by the rebuild.
 """

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlmodel import Session
 
 from services import clock, holds
-from services.analytics.facts import Deltas, apply
+from services.analytics.facts import WEEKLY, Deltas, apply
 from services.analytics.models import MetricCustomer, MetricFact, MetricOpportunity, NextBestAction
 from services.analytics.rollups import (COUNTED_SALES, NOT_AUM, _opportunity_contributions, aum_of, each,
                                         local_day)
@@ -63,6 +63,12 @@ class _Sql:
             return f"CAST(({column} AT TIME ZONE '{self.zone}') AS date)"
         return f"date({column}, '{self.minutes:+d} minutes')"
 
+    def week(self, column: str) -> str:
+        """The Monday of a date's week."""
+        if self.dialect == "postgresql":
+            return f"CAST(date_trunc('week', {column}) AS date)"
+        return f"date({column}, 'weekday 0', '-6 days')"  # the week's Sunday (or the day itself), less six days
+
     def month(self, column: str) -> str:
         if self.dialect == "postgresql":
             return f"CAST(date_trunc('month', {column}) AS date)"
@@ -98,12 +104,19 @@ def _derive(session: Session, sql: _Sql) -> None:
         ("b", "m", "t", "m", "day", "branch_id", "0", "0"),
         ("f", "d", "b", "d", "day", "0", "0", "0"),
         ("f", "m", "b", "m", "day", "0", "0", "0"),
+        # Weeks (facts.WEEKLY's measures only): from the RMs' days, then up the levels as above.
+        ("o", "w", "o", "d", sql.week("day"), "branch_id", "team_id", "owner_id"),
+        ("t", "w", "o", "w", "day", "branch_id", "team_id", "0"),
+        ("b", "w", "t", "w", "day", "branch_id", "0", "0"),
+        ("f", "w", "b", "w", "day", "0", "0", "0"),
     ]
+    weekly = ", ".join(f"'{m}'" for m in sorted(WEEKLY))
     for level, period, from_level, from_period, day, branch, team, owner in steps:
+        only = f"AND measure IN ({weekly}) " if period == "w" and from_period == "d" else ""
         session.execute(text(
             f"INSERT INTO metric_fact ({_FACT_COLUMNS}) SELECT measure, '{level}', '{period}', {day}, {branch}, "
             f"{team}, {owner}, dim1, dim2, SUM(n), SUM(amount) FROM metric_fact "
-            f"WHERE level = '{from_level}' AND period = '{from_period}' "
+            f"WHERE level = '{from_level}' AND period = '{from_period}' {only}"
             f"GROUP BY measure, {', '.join(c for c in (day, branch, team, owner) if c != '0')}, dim1, dim2"))
 
 

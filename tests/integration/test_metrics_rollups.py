@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from services import clock, holds
 from services.activities import service as activities
 from services.analytics import rebuild
+from services.analytics.facts import WEEKLY, week_of
 from services.analytics.models import MetricCustomer, MetricFact
 from services.analytics.rollups import NOT_AUM, aum_of
 from services.customers import changes as customer_changes
@@ -28,6 +29,8 @@ from services.opportunities.models import Opportunity
 from services.portfolio.models import Account, Transaction
 from services.security.actor import SYSTEM
 from api_helpers import customer_body
+from metrics_helpers import _sale
+from suitability_helpers import add_products
 
 SEGMENTS = ["mass", "affluent", "hnw"]
 CHANNELS = ["branch", "referral", "online", "campaign"]
@@ -54,6 +57,22 @@ def _firm_rows_are_the_branches_summed(connection) -> None:
     assert connection.execute(select(func.count()).select_from(MetricFact).where(
         MetricFact.level == "f", (MetricFact.branch_id != 0) | (MetricFact.team_id != 0)
         | (MetricFact.owner_id != 0))).scalar_one() == 0
+
+
+def _weeks_are_their_days_summed(connection) -> None:
+    """Each week row (period 'w', day = the Monday) holds its cell's seven day rows summed, dims kept apart."""
+    key = (MetricFact.measure, MetricFact.level, MetricFact.branch_id, MetricFact.team_id, MetricFact.owner_id,
+           MetricFact.dim1, MetricFact.dim2)
+    days: dict = defaultdict(lambda: [0, Decimal(0)])
+    for *k, day, n, amount in connection.execute(select(*key, MetricFact.day, MetricFact.n, MetricFact.amount).where(
+            MetricFact.period == "d", MetricFact.measure.in_(sorted(WEEKLY)))):
+        row = days[(*k, week_of(day))]
+        row[0] += n
+        row[1] += amount
+    weeks = {(*k, day): [n, amount] for *k, day, n, amount in connection.execute(
+        select(*key, MetricFact.day, MetricFact.n, MetricFact.amount).where(MetricFact.period == "w"))}
+    assert {k: v for k, v in weeks.items() if v[0] or v[1]} == {k: v for k, v in days.items() if v[0] or v[1]}
+    assert weeks and all(day.weekday() == 0 for *_k, day in weeks)
 
 
 def _fact_sum(connection, measure: str, *where) -> tuple[int, Decimal]:
@@ -121,6 +140,14 @@ def _make_world(uow_factory, actors, org, connection, make_client, seed: int):
             ingest.ingest_transactions(uow=uow, actor=client, data={"rows": rows})
             uow.commit()
     ids = list(connection.execute(select(Customer.id).order_by(Customer.id)).scalars())
+    # Sales over the last months (some weeks twice, one cancelled), before the reassignment moves one customer.
+    products = add_products(connection)
+    codes = sorted(c for c in products if c != "LN-1")
+    for n, cid in enumerate(ids[:8]):
+        for k in range(1 + n % 2):
+            signed = clock.now() - timedelta(days=rng.randrange(1, 200), hours=rng.randrange(24))
+            _sale(uow_factory, cid, products[rng.choice(codes)], Decimal(rng.randrange(10_000, 500_000)), signed,
+                  "cancelled" if (n, k) == (3, 1) else "effective")
     # A reassignment (to another branch), a segment change, a customer closed.
     moved, resegmented, closed = ids[0], ids[1], ids[2]
     for cid, values in ((moved, {"owner_id": org.users["rm_b1"]}), (resegmented, {"segment": "uhnw"}),
@@ -166,6 +193,10 @@ def test_rollup_totals_equal_the_raw_totals_and_the_rebuild_agrees(uow_factory, 
     for level in ("o", "t", "b", "f"):
         for period in ("d", "m"):
             assert _totals(connection, level, period) == base, (level, period)
+        # Weeks: only the weekly measures (sales), with the same totals.
+        assert _totals(connection, level, "w") == {m: base[m] for m in WEEKLY if m in base}, level
+    assert base["sales"][0] > 0
+    _weeks_are_their_days_summed(connection)
     _firm_rows_are_the_branches_summed(connection)
     # ... and they are the raw tables' totals.
     assert base["new_customers"][0] == len(ids)
@@ -209,6 +240,8 @@ def test_rollup_totals_equal_the_raw_totals_and_the_rebuild_agrees(uow_factory, 
     for level in ("t", "b", "f"):
         for period in ("d", "m"):
             assert _totals(connection, level, period) == base
+        assert _totals(connection, level, "w") == {m: base[m] for m in WEEKLY if m in base}, level
+    _weeks_are_their_days_summed(connection)
     _firm_rows_are_the_branches_summed(connection)
     assert _aum_by_owner(connection) == _raw_aum_by_owner(connection)
 
