@@ -101,10 +101,16 @@ def day_title(day: date, locale: str) -> str:
     return babel_date(day, "full", locale="en" if locale == "en" else "zh_Hans_CN")
 
 
+FIRST_REMINDERS = 12
+
+
 class AgendaState(DataState):
     day: str = ""
     tasks: list[dict[str, str]] = []
-    reminders: list[dict[str, str]] = []
+    reminders: list[dict[str, str]] = []  # those the page shows: the first FIRST_REMINDERS until "show all"
+    _all_reminders: list[dict[str, str]] = []
+    reminders_all: bool = False
+    reminders_more: str = ""  # "Show the other 36 reminders" ("" when none is held back)
     overdue: str = ""
     error: str = ""
     loaded: bool = False
@@ -127,7 +133,8 @@ class AgendaState(DataState):
 
     def _purge(self) -> None:
         self.day, self.overdue, self.error = "", "", ""
-        self.tasks, self.reminders = [], []
+        self.tasks, self.reminders, self._all_reminders, self.reminders_more = [], [], [], ""
+        self.reminders_all = False
         self.push_key, self.push_devices, self.push_devices_text, self.push_note = "", 0, "", ""
         self.loaded = False
         self._close()
@@ -149,7 +156,8 @@ class AgendaState(DataState):
             self.loaded = True
             self._mark_loaded(actor)
             return
-        self.tasks, self.reminders = agenda_rows(day, loc, actor.id if actor.kind == "user" else None)
+        self.tasks, self._all_reminders = agenda_rows(day, loc, actor.id if actor.kind == "user" else None)
+        self._show_reminders(loc)
         self._push_devices(actor, loc)
         self.push_key = push.public_key()
         self.day = day_title(day.day, loc)
@@ -157,6 +165,23 @@ class AgendaState(DataState):
         self.error = ""
         self.loaded = True
         self._mark_loaded(actor)
+
+    def _show_reminders(self, loc: str) -> None:
+        """The first dozen reminders (the most pressing come first), the rest one tap away: a phone draws the day
+        at once instead of fifty items with their buttons (the page's first answer was one long task)."""
+        rows = self._all_reminders
+        self.reminders = rows if self.reminders_all else rows[:FIRST_REMINDERS]
+        hidden = len(rows) - len(self.reminders)
+        self.reminders_more = label("agenda.reminders_more", loc, n=format_number(hidden, loc)) if hidden else ""
+
+    @rx.event
+    def show_all_reminders(self):
+        actor, stop = self._actor_or_redirect()
+        if actor is None:
+            return stop
+        self.reminders_all = True
+        self._show_reminders(self._locale())
+        return None
 
     def _refresh(self):
         actor, stop = self._actor_or_redirect()

@@ -9,6 +9,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "agenda.overdue_count": ("{n} 项已逾期", "{n} overdue"),
     "agenda.no_tasks": ("今天没有待办任务。", "Nothing due today."),
     "agenda.no_reminders": ("暂无提醒。", "No reminders."),
+    "agenda.reminders_more": ("显示其余 {n} 条提醒", "Show the other {n} reminders"),
     "agenda.all_tasks": ("全部任务", "All tasks"),
     "agenda.call": ("致电 {name}（{phone}）", "Call {name} ({phone})"),
     "agenda.call_short": ("致电", "Call"),

@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from a11y import serious_a11y_violations
-from ui_steps import sign_in
+from ui_steps import show_all_reminders, sign_in
 
 SHOTS = "/tmp/reminders-{}.png"
 _NO_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
@@ -34,6 +34,7 @@ def test_the_agenda_badge_and_new_reminder_kinds_on_a_phone(phone_page: Page) ->
     expect(page.locator("h1")).to_have_text("今日日程")
     reminders = page.locator("#agenda-reminders > li")
     expect(reminders.first).to_be_visible()
+    show_all_reminders(page)
     # The demo gives rm product maturities and KYC reviews (one overdue) beside the earlier kinds.
     expect(page.locator("[id^=agenda-reminder-product_maturity-]").first).to_be_visible()
     expect(page.locator("[id^=agenda-reminder-kyc_review-]").first).to_be_visible()
@@ -128,6 +129,7 @@ def test_badge_and_rules_on_a_desktop(desktop_page: Page) -> None:
     sign_in(page, "rm")
     page.wait_for_url(lambda url: "/login" not in url)
     page.goto("/agenda")
+    show_all_reminders(page)
     expect(page.locator("[id^=agenda-reminder-kyc_review-]").first).to_be_visible()
     assert _badge_count(page, "#nav-agenda-side-badge") > 0
     page.screenshot(path=SHOTS.format("agenda-desktop-zh"))

@@ -39,3 +39,12 @@ def open_customer(page: Page, query: str = "zs", name: str = "张三") -> None:
     row.click()
     page.wait_for_url(re.compile(r"/customers/\d+/?$"))
     expect(page.locator("#customer-name")).to_have_text(name)
+
+
+def show_all_reminders(page: Page) -> None:
+    """On /agenda, once it has answered: the reminders held back under the first dozen shown too."""
+    expect(page.locator("#agenda-page[aria-busy=false]")).to_have_count(1)
+    more = page.locator("#agenda-reminders-more")
+    if more.count():
+        more.click()
+        expect(more).to_have_count(0)
