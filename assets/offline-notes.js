@@ -331,17 +331,8 @@
       p3.className = "fincrm-sync-theirs";
       p3.textContent = t("theirs") + t("due") + when(c.due_at) + " · " + (c.status === "open" ? t("open") : t("done"));
       var p4 = document.createElement("p");
-      p4.appendChild(button(t("keepMine"), "fincrm-keep-mine-" + n.key, async function () {
-        // Sent again against the version the RM was shown (a new key: it is another request).
-        var d = await db();
-        await d.delete("notes", n.key);
-        n.payload = Object.assign({}, n.payload, { seen: { due_at: c.due_at, status: c.status } });
-        n.key = newKey();
-        n.status = "waiting";
-        delete n.message;
-        delete n.current;
-        await d.put("notes", n);
-        sync();
+      p4.appendChild(button(t("keepMine"), "fincrm-keep-mine-" + n.key, function () {
+        return resend(n, { seen: { due_at: c.due_at, status: c.status } });
       }));
       p4.appendChild(button(t("keepTheirs"), "fincrm-keep-theirs-" + n.key, async function () {
         await (await db()).delete("notes", n.key);
@@ -353,6 +344,20 @@
       box.appendChild(p3);
       box.appendChild(p4);
     });
+  }
+
+  // "Keep mine" after a conflict: the queued item sent again based on the version the RM was shown (`patch`: what
+  // it now says it saw), under a new key: it is another request.
+  async function resend(n, patch) {
+    var d = await db();
+    await d.delete("notes", n.key);
+    n.payload = Object.assign({}, n.payload, patch);
+    n.key = newKey();
+    n.status = "waiting";
+    delete n.message;
+    delete n.current;
+    await d.put("notes", n);
+    sync();
   }
 
   // A note revised here and elsewhere: both texts, and the RM chooses (nothing is dropped without that choice).
@@ -375,17 +380,8 @@
     para(t("theirsBy").replace("{by}", c.by || "").replace("{when}", when(c.at)) + (c.notes || ""),
          "fincrm-sync-theirs");
     var p4 = para("");
-    p4.appendChild(button(t("keepMine"), "fincrm-keep-mine-" + n.key, async function () {
-      // Sent again based on the revision the RM was shown (a new key: it is another request).
-      var d = await db();
-      await d.delete("notes", n.key);
-      n.payload = Object.assign({}, n.payload, { base_revision: c.revision });
-      n.key = newKey();
-      n.status = "waiting";
-      delete n.message;
-      delete n.current;
-      await d.put("notes", n);
-      sync();
+    p4.appendChild(button(t("keepMine"), "fincrm-keep-mine-" + n.key, function () {
+      return resend(n, { base_revision: c.revision });
     }));
     p4.appendChild(button(t("keepTheirs"), "fincrm-keep-theirs-" + n.key, async function () {
       await (await db()).delete("notes", n.key);
