@@ -358,9 +358,10 @@ def _forecast_fit(engine, actor, viewer: str, repeat: int) -> None:
         data = figures.figure(uow=uow, actor=actor, figure="sales_forecast", filters={})
     ys = tuple(next(s for s in data.series if s.key == "actual").y)
     fit = percentiles(time_calls(lambda: forecast.model_output.__wrapped__(ys, forecast.HORIZON_WEEKS), repeat, 2))
-    hit = percentiles(time_calls(lambda: forecast.model_output(ys, forecast.HORIZON_WEEKS), repeat, 2))
+    hits = sorted(time_calls(lambda: forecast.model_output(ys, forecast.HORIZON_WEEKS), repeat, 2))
+    hit_us = max(hits[int(0.95 * (len(hits) - 1))] * 1000, 0.01)  # microseconds: p95_ms's rounding would say 0
     emit("forecast_fit", viewer=viewer, weeks=len(ys), p50_ms=fit["p50_ms"], p95_ms=fit["p95_ms"],
-         memo_hit_p95_ms=hit["p95_ms"], ratio_fit_to_memo_p95=float(f"{fit['p95_ms'] / max(hit['p95_ms'], 1e-3):.3g}"),
+         baseline_memo_hit_p95_us=round(hit_us, 2), ratio_fit_to_memo_p95=float(f"{fit['p95_ms'] * 1000 / hit_us:.3g}"),
          n=fit["n"])
 
 

@@ -40,7 +40,7 @@ EXPECTED = {
     "suitability_check": {"suitability_check"},
     "disclosure_pdf": {"disclosure_pdf", "disclosure_signing"},
     "approvals": {"approval_inbox", "approval_step"},
-    "dashboards": {"dashboard_query", "rollup_maintenance"},
+    "dashboards": {"dashboard_query", "forecast_fit", "rollup_maintenance"},
 }
 
 
