@@ -159,7 +159,8 @@ def test_an_edit_on_the_360_page_that_meets_a_newer_version_shows_both(browser: 
         desk.goto(href)
         desk.click(f"#note-edit-{iid}")
         expect(desk.locator("#note-edit-dialog")).to_contain_text(w["title"])
-        desk.fill("#note-edit-notes", typed)
+        expect(desk.locator("#note-edit-notes")).to_have_value(original)  # the dialog's text has arrived: typing
+        desk.fill("#note-edit-notes", typed)  # before it could be replaced by it
         # Meanwhile the phone saves another version (the same session: another tab's fetch).
         status = desk.evaluate("""([id, text, at]) => fetch('/sync/notes/' + id + '/revisions', {method: 'POST',
             credentials: 'same-origin', headers: {'Content-Type': 'application/json',
