@@ -251,6 +251,15 @@
     return n.customer_name;
   }
 
+  // A line of text (a <p>, with a class when given) appended to the sync bar or to one of its boxes.
+  function paragraph(parent, text, cls) {
+    var p = document.createElement("p");
+    p.textContent = text;
+    if (cls) p.className = cls;
+    parent.appendChild(p);
+    return p;
+  }
+
   function button(text, id, onClick) {
     var b = document.createElement("button");
     b.type = "button";
@@ -280,13 +289,7 @@
       document.body.appendChild(bar);
     }
     bar.textContent = "";
-    function line(text, cls) {
-      var p = document.createElement("p");
-      p.textContent = text;
-      if (cls) p.className = cls;
-      bar.appendChild(p);
-      return p;
-    }
+    function line(text, cls) { return paragraph(bar, text, cls); }
     if (sent) line(t("sent") + sent, "fincrm-sync-sent");
     if (waiting.length) {
       var others = waiting.filter(function (n) { return n.author && me && n.author !== me; });
@@ -368,13 +371,7 @@
     box.className = "fincrm-sync-conflict";
     box.id = "fincrm-sync-conflict-" + n.key;
     bar.appendChild(box);
-    function para(text, cls) {
-      var p = document.createElement("p");
-      p.textContent = text;
-      if (cls) p.className = cls;
-      box.appendChild(p);
-      return p;
-    }
+    function para(text, cls) { return paragraph(box, text, cls); }
     para(t("noteConflict") + (n.customer_name ? n.customer_name + " · " : "") + (n.title || ""));
     para(t("mine") + n.payload.notes, "fincrm-sync-mine");
     para(t("theirsBy").replace("{by}", c.by || "").replace("{when}", when(c.at)) + (c.notes || ""),
