@@ -87,9 +87,34 @@
     document.head.appendChild(script);
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
+  // Nothing here is needed for the page's first view, and on a phone every script and request before it delays
+  // it (web.dev: register the service worker after the page has loaded). So: after the load event, once the page
+  // has shown what it was waiting for (no element is aria-busy: the agenda's and the customer list's first
+  // answer), and at the latest SETTLE_MS after load.
+  var SETTLE_MS = 4000;
+
+  function whenSettled(then) {
+    var done = false;
+    var observer = null;
+    function go() {
+      if (done) return;
+      done = true;
+      if (observer) observer.disconnect();
+      // after the frame that shows it
+      requestAnimationFrame(function () { setTimeout(then, 0); });
+    }
+    function busy() { return !!document.querySelector('[aria-busy="true"]'); }
+    if (!busy()) return go();
+    observer = new MutationObserver(function () { if (!busy()) go(); });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-busy"] });
+    setTimeout(go, SETTLE_MS);
+  }
+
+  function afterLoad() { whenSettled(start); }
+
+  if (document.readyState === "complete") {
+    afterLoad();
   } else {
-    start();
+    window.addEventListener("load", afterLoad);
   }
 })();

@@ -133,7 +133,9 @@ def filter_bar(*, is_open: rx.Var, count: rx.Var, chips: rx.Var, export_params: 
             rx.el.button(
                 rx.icon("sliders-horizontal", size=16), t("lf.filters"),
                 rx.cond(count > 0, rx.el.span(count.to_string(), class_name="badge", id="filter-count")),
-                rx.icon(rx.cond(is_open, "chevron-up", "chevron-down"), size=16),
+                # Two fixed icons, not rx.icon(rx.cond(...)): a computed name makes lucide's DynamicIcon, which
+                # fetches its icon by a request of its own and brings an import map of all 1,750 icons.
+                rx.cond(is_open, rx.icon("chevron-up", size=16), rx.icon("chevron-down", size=16)),
                 type="button", on_click=on_toggle, class_name="btn", id="filter-toggle",
                 aria_expanded=rx.cond(is_open, "true", "false"), aria_controls="filter-panel",
             ),

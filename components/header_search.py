@@ -43,7 +43,6 @@ def _recent() -> rx.Component:
 
 def header_search() -> rx.Component:
     return rx.el.div(
-        rx.script(src="/hotkeys.js"),
         rx.el.form(
             rx.icon("search", size=16, class_name="hs-icon"),
             rx.debounce_input(

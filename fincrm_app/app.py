@@ -91,6 +91,9 @@ app = rx.App(
         rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
         rx.el.script(src="/pwa.js", defer=True),
         rx.el.script(src="/push.js", defer=True),  # Web Push of reminders (the agenda's button)
+        # "/" or Ctrl+K: the header's search. A plain head script: rx.script would bring react-helmet (25 kB) into
+        # every page to place it.
+        rx.el.script(src="/hotkeys.js", defer=True),
     ],
 )
 # Before every event (the hydrate included): purge data loaded under another session.

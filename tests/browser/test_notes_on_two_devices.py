@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from live_app import _CSP_LISTENER, LiveApp
 from test_offline_work import _rows, _store, _wait, device  # noqa: F401 - the phone's fixture
-from ui_steps import sign_in
+from ui_steps import offline_notes, sign_in
 
 NOTE = "SELECT notes, revision FROM interaction WHERE id = ?"
 KEPT = "SELECT revision, previous_notes, channel FROM interaction_revision WHERE interaction_id = ? ORDER BY revision"
@@ -108,7 +108,7 @@ def test_a_note_edited_offline_and_on_another_device_keeps_both_texts(device, br
         page.screenshot(path="/tmp/fincrm-note-conflict-phone-zh.png")
         page.click("#lang-en")  # the same choice in English
         expect(page.locator("h1")).to_have_text("Today")
-        page.evaluate("window.fincrmOfflineNotes.sync()")
+        offline_notes(page, "sync()")
         expect(conflict).to_contain_text("This note was changed on another device")
         expect(conflict.locator(".fincrm-sync-theirs")).to_contain_text("Now (李娜")
         page.screenshot(path="/tmp/fincrm-note-conflict-phone-en.png")

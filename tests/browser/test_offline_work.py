@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from a11y import serious_a11y_violations
 from axe_playwright_python.sync_playwright import Axe
 from live_app import _CSP_LISTENER, _CSP_MARK, CHROMIUM, CHROMIUM_ARGS, LiveApp
-from ui_steps import sign_in
+from ui_steps import offline_notes, sign_in
 
 SHANGHAI = {"latitude": 31.2304, "longitude": 121.4737, "accuracy": 15}
 DEVICE_DB = "idb.openDB('fincrm-device')"
@@ -182,7 +182,7 @@ def test_a_task_and_a_visit_typed_offline_are_delivered_once(device, live_app: L
     expect(page.locator("#fincrm-sync")).to_contain_text("已上传：2")
     assert _store(page, "notes") == []
     # Sent again (a reload, the minute's timer): still once each.
-    page.evaluate("window.fincrmOfflineNotes.sync()")
+    offline_notes(page, "sync()")
     page.reload()
     expect(page.locator("#current-user")).not_to_be_empty()
     assert len(_rows(live_app, "SELECT id FROM interaction WHERE notes = ?", visit)) == 1
@@ -200,7 +200,7 @@ def test_a_task_rescheduled_on_two_devices_shows_both_versions(device, browser: 
         body: JSON.stringify({customer_id: cid, title: title, due_at: due})}).then(r => r.json())""",
                          [cid, title, due.isoformat()])
     task_id = made["task_id"]
-    page.evaluate("window.fincrmOfflineNotes.keepTasks(true)")
+    offline_notes(page, "keepTasks(true)")
     _wait("the task was not kept on the device", lambda: any(t["id"] == task_id for t in _store(page, "tasks") or []))
 
     # This phone, offline: due in 3 days.
@@ -258,7 +258,7 @@ def test_an_ended_session_keeps_the_queue_and_asks_to_sign_in(device, live_app: 
     context.set_offline(False)
     context.clear_cookies()  # the session ended while the phone was offline
     page.goto("/login")
-    page.evaluate("window.fincrmOfflineNotes.sync()")
+    offline_notes(page, "sync()")
     expect(page.locator("#fincrm-sync-signin")).to_contain_text("请重新登录")
     assert len(_store(page, "notes")) == 1 and not _rows(live_app, "SELECT id FROM interaction WHERE notes = ?", text)
     sign_in(page, "rm")

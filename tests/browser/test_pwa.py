@@ -15,11 +15,13 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator
 
+import brotli
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from a11y import serious_a11y_violations
 from live_app import _CSP_LISTENER, _CSP_MARK, CHROMIUM, CHROMIUM_ARGS, LiveApp
+from ui_steps import pwa_started
 
 
 @pytest.fixture
@@ -95,6 +97,7 @@ def test_new_release_offers_reload(installed, live_app: LiveApp) -> None:
         page.reload()
     expect(page.locator("#login-submit")).to_be_visible()
     assert page.evaluate("!!navigator.serviceWorker.controller")
+    pwa_started(page)  # the page listens for a new release once its scripts have started (after the first view)
 
     build = Path(live_app.env["REFLEX_WEB_WORKDIR"]) / "build" / "client"
     sw = build / "sw.js"
@@ -118,10 +121,14 @@ def test_new_release_offers_reload(installed, live_app: LiveApp) -> None:
 
 
 def _deploy(build: Path, sw: bytes) -> None:
+    """sw.js and the build's precompressed copies of it (served to browsers that accept gzip or brotli)."""
     (build / "sw.js").write_bytes(sw)
     gz = build / "sw.js.gz"
-    if gz.exists():  # the build's precompressed copy, served to browsers that accept gzip
+    if gz.exists():
         gz.write_bytes(gzip.compress(sw))
+    br = build / "sw.js.br"
+    if br.exists():
+        br.write_bytes(brotli.compress(sw))
 
 
 def test_every_page_links_the_manifest(live_app: LiveApp) -> None:

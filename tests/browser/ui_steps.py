@@ -48,3 +48,15 @@ def show_all_reminders(page: Page) -> None:
     if more.count():
         more.click()
         expect(more).to_have_count(0)
+
+
+def pwa_started(page: Page) -> None:
+    """Wait until assets/pwa.js has started the page's installed-app scripts: it does so once the page has loaded
+    and shown its first answer (the service worker registered, idb and offline-notes.js loaded)."""
+    page.wait_for_function("() => window.__fincrmSw !== undefined && !!window.fincrmOfflineNotes")
+
+
+def offline_notes(page: Page, call: str):
+    """window.fincrmOfflineNotes.<call>, once offline-notes.js is there (loaded after the page's first answer)."""
+    page.wait_for_function("() => !!window.fincrmOfflineNotes")
+    return page.evaluate(f"window.fincrmOfflineNotes.{call}")
