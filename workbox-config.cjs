@@ -30,6 +30,7 @@ module.exports = {
     "sw-push.js",
     "offline.html",
     "favicon.svg",
+    "icons.svg",
     "manifest*.webmanifest",
     "icons/*.png",
   ],

@@ -106,7 +106,7 @@
     function busy() { return !!document.querySelector('[aria-busy="true"]'); }
     if (!busy()) return go();
     observer = new MutationObserver(function () { if (!busy()) go(); });
-    observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["aria-busy"] });
+    observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["aria-busy"] });
     setTimeout(go, SETTLE_MS);
   }
 

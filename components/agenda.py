@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.modal import modal_form
 from state.agenda import AgendaState as S
 
@@ -13,14 +14,14 @@ from state.agenda import AgendaState as S
 def _call_button(row: rx.Var, id_: rx.Var) -> rx.Component:
     return rx.cond(
         row["call_href"] != "",
-        rx.el.a(rx.icon("phone", size=20), rx.el.span(t("agenda.call_short"), class_name="call-text"),
+        rx.el.a(icon("phone", size=20), rx.el.span(t("agenda.call_short"), class_name="call-text"),
                 href=row["call_href"], aria_label=row["call_label"], title=row["call_label"],
                 class_name="agenda-call", id=id_, rel="nofollow"),
     )
 
 
-def _icon_button(icon: str, label: rx.Var, id_: rx.Var, on_click, cls: str = "agenda-tool") -> rx.Component:
-    return rx.el.button(rx.icon(icon, size=20), type="button", class_name=cls, aria_label=label, title=label,
+def _icon_button(glyph: str, label: rx.Var, id_: rx.Var, on_click, cls: str = "agenda-tool") -> rx.Component:
+    return rx.el.button(icon(glyph, size=20), type="button", class_name=cls, aria_label=label, title=label,
                         id=id_, on_click=on_click)
 
 
@@ -38,7 +39,7 @@ def _task(row: rx.Var) -> rx.Component:
                 rx.cond(row["late"] != "", rx.el.span(row["late"], class_name="small danger")),
                 class_name="agenda-meta"),
             rx.cond(row["customer_href"] != "",
-                    rx.el.a(rx.icon("user", size=14), row["customer"], href=row["customer_href"],
+                    rx.el.a(icon("user", size=14), row["customer"], href=row["customer_href"],
                             class_name="agenda-customer", id="agenda-task-customer-" + row["id"]),
                     rx.cond(row["customer"] != "", rx.el.span(row["customer"], class_name="muted small"))),
             class_name="agenda-item-main",
@@ -48,7 +49,7 @@ def _task(row: rx.Var) -> rx.Component:
             _visit_button(row, "agenda-task-visit-" + row["id"]),
             _icon_button("calendar-clock", row["reschedule_label"], "agenda-task-reschedule-" + row["id"],
                          S.open_reschedule(row["id"])),
-            rx.el.button(rx.icon("check", size=20), rx.el.span(t("agenda.done"), class_name="call-text"),
+            rx.el.button(icon("check", size=20), rx.el.span(t("agenda.done"), class_name="call-text"),
                          type="button", class_name="agenda-done", id="agenda-task-done-" + row["id"],
                          aria_label=row["done_label"], title=row["done_label"],
                          on_click=S.complete(row["id"])),
@@ -61,12 +62,12 @@ def _task(row: rx.Var) -> rx.Component:
 def _reminder(row: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.span(rx.match(row["kind"],
-                            ("assessment_expiry", rx.icon("shield-check", size=20)),
-                            ("birthday", rx.icon("cake", size=20)),
-                            ("product_maturity", rx.icon("piggy-bank", size=20)),
-                            ("kyc_review", rx.icon("id-card", size=20)),
-                            ("approval_sla", rx.icon("timer", size=20)),
-                            rx.icon("phone-call", size=20)),
+                            ("assessment_expiry", icon("shield-check", size=20)),
+                            ("birthday", icon("cake", size=20)),
+                            ("product_maturity", icon("piggy-bank", size=20)),
+                            ("kyc_review", icon("id-card", size=20)),
+                            ("approval_sla", icon("timer", size=20)),
+                            icon("phone-call", size=20)),
                    class_name="agenda-kind-icon", aria_hidden="true"),
         rx.el.div(
             rx.el.div(
@@ -81,7 +82,7 @@ def _reminder(row: rx.Var) -> rx.Component:
         rx.el.div(
             _call_button(row, "agenda-reminder-call-" + row["id"]),
             _visit_button(row, "agenda-reminder-visit-" + row["id"]),
-            rx.el.button(rx.icon("x", size=20), type="button", class_name="agenda-dismiss",
+            rx.el.button(icon("x", size=20), type="button", class_name="agenda-dismiss",
                          aria_label=row["dismiss_label"], title=row["dismiss_label"],
                          id="agenda-reminder-dismiss-" + row["id"], on_click=S.dismiss(row["reminder"])),
             class_name="agenda-actions"),
@@ -97,7 +98,7 @@ def _push_panel() -> rx.Component:
             S.push_key == "",
             rx.el.p(t("agenda.push.not_configured"), class_name="muted", id="agenda-push-off"),
             rx.el.div(
-                rx.el.button(rx.icon("bell-ring", size=18), rx.el.span(t("agenda.push.enable")), type="button",
+                rx.el.button(icon("bell-ring", size=18), rx.el.span(t("agenda.push.enable")), type="button",
                              id="agenda-push-enable", class_name="agenda-push-btn", custom_attrs={"data-key": S.push_key},
                              on_click=rx.call_script(
                                  "window.fincrmPush ? window.fincrmPush.enable(document.getElementById("
@@ -121,7 +122,7 @@ def _check_in() -> rx.Component:
     """Check in at the customer's (navigator.geolocation, asked only when the RM taps): the script reports the fix,
     a refusal or none to AgendaState.visit_location, and the visit is saved with it."""
     return rx.el.div(
-        rx.el.button(rx.icon("map-pin", size=18), rx.el.span(t("pwa.note.checkin")), type="button",
+        rx.el.button(icon("map-pin", size=18), rx.el.span(t("pwa.note.checkin")), type="button",
                      id="agenda-visit-checkin", class_name="btn agenda-btn",
                      on_click=rx.call_script(
                          "window.fincrmOfflineNotes && window.fincrmOfflineNotes.checkIn"
@@ -150,7 +151,7 @@ def agenda_page_body() -> rx.Component:
         rx.cond(
             S.loaded,
             rx.fragment(
-                rx.cond(S.error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.error),
+                rx.cond(S.error != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(S.error),
                                                  role="alert", class_name="alert", id="agenda-error")),
                 rx.el.section(
                     rx.el.div(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from components.modal import modal, modal_close, modal_form
 from components import c360_work
@@ -60,7 +61,7 @@ def _tag(tag: rx.Var) -> rx.Component:
             id="tag-" + tag["code"], style={"color": tag["color"], "borderColor": tag["color"]},
         ),
         rx.el.div(
-            rx.el.div(rx.icon("info", size=14), t("c360.tag_why"), class_name="why-title"),
+            rx.el.div(icon("info", size=14), t("c360.tag_why"), class_name="why-title"),
             rx.el.div(tag["version"], class_name="why-line"),
             rx.el.div(t("c360.tag_evidence"), class_name="why-label"),
             rx.el.div(tag["evidence"], class_name="why-line mono"),
@@ -143,7 +144,7 @@ def _masked(label_key: str, value: rx.Var, can_reveal: rx.Var, field: str, id_: 
         t(label_key),
         rx.el.span(
             rx.el.span(value, id=id_, class_name="mono"),
-            rx.cond(can_reveal, rx.el.button(rx.icon("eye", size=14), t("detail.reveal"), type="button",
+            rx.cond(can_reveal, rx.el.button(icon("eye", size=14), t("detail.reveal"), type="button",
                                              id=f"reveal-{field}", class_name="btn small",
                                              on_click=S.reveal(field))),
             class_name="masked",
@@ -202,7 +203,7 @@ def _kind_checkbox(k: rx.Var) -> rx.Component:
 
 def _filter_form() -> rx.Component:
     return rx.el.details(
-        rx.el.summary(rx.icon("filter", size=14), t("c360.tx_filter"),
+        rx.el.summary(icon("filter", size=14), t("c360.tx_filter"),
                       rx.cond(S.tx_filter_count > 0, rx.el.span(S.tx_filter_count, class_name="count-dot")),
                       id="tx-filter-toggle", class_name="filter-summary"),
         rx.form(
@@ -258,16 +259,16 @@ def transactions() -> rx.Component:
         "c360.transactions",
         rx.el.div(
             _filter_form(),
-            rx.cond(S.tx_error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.tx_error),
+            rx.cond(S.tx_error != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(S.tx_error),
                                                  id="tx-error", role="alert", class_name="alert")),
             rx.cond(S.transactions.length() > 0,
                     rx.el.ul(rx.foreach(S.transactions, _transaction_row), class_name="item-list", id="tx-list"),
                     rx.el.p(t("c360.tx_empty"), class_name="muted", id="tx-empty")),
             rx.el.div(
-                rx.el.button(rx.icon("chevron-left", size=16), id="tx-prev", type="button", aria_label="Previous",
+                rx.el.button(icon("chevron-left", size=16), id="tx-prev", type="button", aria_label="Previous",
                              disabled=~S.tx_has_prev, on_click=S.transactions_prev, class_name="btn"),
                 rx.el.span(S.tx_page_info, id="tx-page-info", class_name="page-info"),
-                rx.el.button(rx.icon("chevron-right", size=16), id="tx-next", type="button", aria_label="Next",
+                rx.el.button(icon("chevron-right", size=16), id="tx-next", type="button", aria_label="Next",
                              disabled=~S.tx_has_next, on_click=S.transactions_next, class_name="btn"),
                 class_name="pager",
             ),
@@ -341,13 +342,13 @@ def household() -> rx.Component:
 def _timeline_icon(kind: rx.Var) -> rx.Component:
     return rx.match(
         kind,
-        ("interaction", rx.icon("message-circle", size=14)),
-        ("large_transaction", rx.icon("banknote", size=14)),
-        ("ticket", rx.icon("life-buoy", size=14)),
-        ("event", rx.icon("mouse-pointer-click", size=14)),
-        ("tag_added", rx.icon("tag", size=14)),
-        ("tag_removed", rx.icon("tag", size=14)),
-        rx.icon("circle", size=14),
+        ("interaction", icon("message-circle", size=14)),
+        ("large_transaction", icon("banknote", size=14)),
+        ("ticket", icon("life-buoy", size=14)),
+        ("event", icon("mouse-pointer-click", size=14)),
+        ("tag_added", icon("tag", size=14)),
+        ("tag_removed", icon("tag", size=14)),
+        icon("circle", size=14),
     )
 
 
@@ -379,11 +380,11 @@ def _note_actions(it: rx.Var) -> rx.Component:
     return rx.el.div(
         rx.cond(it["edited"] != "", rx.fragment(
             rx.el.span(t("c360.note_edited"), class_name="badge neutral", id="note-edited-" + it["ref"]),
-            rx.el.button(rx.icon("history", size=14), t("c360.note_versions"), type="button",
+            rx.el.button(icon("history", size=14), t("c360.note_versions"), type="button",
                          class_name="btn small", id="note-versions-" + it["ref"],
                          on_click=S.open_note_versions(it["ref"])))),
         rx.cond(S.can_revise_notes,
-                rx.el.button(rx.icon("pencil", size=14), t("c360.note_edit"), type="button",
+                rx.el.button(icon("pencil", size=14), t("c360.note_edit"), type="button",
                              class_name="btn small", id="note-edit-" + it["ref"],
                              on_click=S.open_note_edit(it["ref"]))),
         class_name="tl-note-actions",
@@ -432,7 +433,7 @@ def _ticket(tk: rx.Var) -> rx.Component:
 
 def _document(d: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.el.div(rx.el.span(rx.icon("file-text", size=14), d["filename"], class_name="item-title doc-name"),
+        rx.el.div(rx.el.span(icon("file-text", size=14), d["filename"], class_name="item-title doc-name"),
                   rx.el.span(d["kind"] + " · " + d["size"], class_name="muted small")),
         rx.el.div(rx.el.span(d["uploaded"], class_name="small"), rx.el.span(d["by"], class_name="muted small")),
         class_name="item",
@@ -468,8 +469,8 @@ def documents() -> rx.Component:
 # ---------------------------------------------------------------- quick actions
 
 def quick_actions() -> rx.Component:
-    def _btn(name: str, icon: str, key: str) -> rx.Component:
-        return rx.el.button(rx.icon(icon, size=16), rx.el.span(t(key)), type="button", id=f"qa-{name}",
+    def _btn(name: str, glyph: str, key: str) -> rx.Component:
+        return rx.el.button(icon(glyph, size=16), rx.el.span(t(key)), type="button", id=f"qa-{name}",
                             class_name="qa-btn", on_click=S.open_quick_action(name))
 
     return rx.el.div(

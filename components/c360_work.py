@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from state.customer_work import COMPLAINT_REASONS, CONTACT_BASES, CustomerWorkState
 from state.permissions import P, holds
@@ -14,7 +15,7 @@ W = CustomerWorkState
 
 def _warning(w: rx.Var) -> rx.Component:
     chip = rx.el.span(
-        rx.match(w["level"], ("danger", rx.icon("octagon-alert", size=14)), rx.icon("triangle-alert", size=14)),
+        rx.match(w["level"], ("danger", icon("octagon-alert", size=14)), icon("triangle-alert", size=14)),
         w["text"], class_name="warn-chip warn-" + w["level"], id="warn-" + w["key"],
     )
     return rx.cond(w["href"] != "", rx.el.a(chip, href=w["href"], class_name="warn-link"), chip)
@@ -42,7 +43,7 @@ def _task(task: rx.Var) -> rx.Component:
             rx.el.span(task["when"], class_name=rx.cond(task["overdue"] != "", "small danger", "small")),
             rx.cond(task["late"] != "", rx.el.span(task["late"], class_name="small danger")),
             rx.cond((task["mine"] != "") & holds(P.RECORD_WRITE),
-                    rx.el.button(rx.icon("check", size=14), t("tasks.complete"), type="button",
+                    rx.el.button(icon("check", size=14), t("tasks.complete"), type="button",
                                  class_name="btn small", id="c360-task-done-" + task["id"],
                                  on_click=W.complete_task(task["id"]))),
         ),
@@ -101,7 +102,7 @@ def _label(key: str, control: rx.Component) -> rx.Component:
 def contact_basis_field() -> rx.Component:
     """In the log dialog when the customer asked not to be contacted: the warning and the basis, required."""
     return rx.cond(W.do_not_contact, rx.el.div(
-        rx.el.div(rx.icon("octagon-alert", size=16), rx.el.span(t("c360.dnc_in_dialog")), class_name="alert",
+        rx.el.div(icon("octagon-alert", size=16), rx.el.span(t("c360.dnc_in_dialog")), class_name="alert",
                   id="qa-log-dnc"),
         _label("c360.f.contact_basis", rx.el.select(
             rx.el.option(t("c360.f.choose"), value=""),

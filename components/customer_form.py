@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from state.customer_form import CHOICES, CustomerFormState as S
 from state.session import AppState
@@ -111,7 +112,7 @@ def conflict_panel() -> rx.Component:
         )
 
     return rx.el.div(
-        rx.el.div(rx.icon("triangle-alert", size=18), rx.el.strong(t("cf.conflict_title")), class_name="cf-conflict-head"),
+        rx.el.div(icon("triangle-alert", size=18), rx.el.strong(t("cf.conflict_title")), class_name="cf-conflict-head"),
         rx.el.p(t("cf.conflict_hint"), class_name="muted"),
         rx.el.div(rx.el.table(
             rx.el.thead(rx.el.tr(rx.el.th(t("cf.conflict_field")), rx.el.th(t("cf.conflict_was")),
@@ -181,5 +182,5 @@ def customer_form() -> rx.Component:
 
 def edit_link() -> rx.Component:
     """The 360 page's way to the customer's edit form (shown to those who may edit customers)."""
-    return link(rx.icon("pencil", size=16), t("cf.edit"), href=AppState.router.url.path + "/edit",
+    return link(icon("pencil", size=16), t("cf.edit"), href=AppState.router.url.path + "/edit",
                    id="edit-customer", class_name="btn")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from state.customer_list import SORT_CHOICES, CustomersState as S
 from state.permissions import P, holds
@@ -126,10 +127,10 @@ def views_bar() -> rx.Component:
         ),
         sort_select(),
         rx.el.div(
-            rx.el.button(rx.icon("bookmark-plus", size=16), t("cl.view.save"), type="button",
+            rx.el.button(icon("bookmark-plus", size=16), t("cl.view.save"), type="button",
                          on_click=S.toggle_view_form, id="view-save-open", class_name="btn"),
             rx.cond(S.current_view_mine,
-                    rx.el.button(rx.icon("trash-2", size=16), t("cl.view.delete"), type="button",
+                    rx.el.button(icon("trash-2", size=16), t("cl.view.delete"), type="button",
                                  on_click=S.delete_view, id="view-delete", class_name="btn")),
             class_name="cl-actions",
         ),
@@ -197,14 +198,14 @@ def selection_bar() -> rx.Component:
         ),
         rx.el.div(
             rx.cond(holds(P.CUSTOMER_REASSIGN),
-                    rx.el.button(rx.icon("user-round-cog", size=16), t("cl.bulk.reassign"), type="button",
+                    rx.el.button(icon("user-round-cog", size=16), t("cl.bulk.reassign"), type="button",
                                  on_click=S.open_bulk("reassign"), id="bulk-reassign", class_name="btn",
                                  disabled=blocked)),
             rx.cond(holds(P.CUSTOMER_EDIT),
-                    rx.el.button(rx.icon("tag", size=16), t("cl.bulk.tag"), type="button", on_click=S.open_bulk("tag"),
+                    rx.el.button(icon("tag", size=16), t("cl.bulk.tag"), type="button", on_click=S.open_bulk("tag"),
                                  id="bulk-tag", class_name="btn", disabled=blocked)),
             rx.cond(holds(P.CUSTOMER_EXPORT),
-                    rx.el.button(rx.icon("download", size=16), t("cl.bulk.export"), " CSV", type="button",
+                    rx.el.button(icon("download", size=16), t("cl.bulk.export"), " CSV", type="button",
                                  on_click=S.export_selected("csv"), id="bulk-export-csv", class_name="btn",
                                  disabled=blocked)),
             class_name="cl-actions",

@@ -11,6 +11,7 @@ import reflex as rx
 
 from components.c360 import empty_or, section
 from components.i18n import t
+from components.icons import icon
 from components.modal import modal_form
 from state.customer_records import (CONSENT_CHANNELS, CONSENT_PURPOSES, DECISIONS, DOC_KINDS, UPLOAD_ID,
                                     CustomerRecordsState as R)
@@ -40,12 +41,12 @@ def _select(name: str, id_: str, options: tuple[str, ...], prefix: str, default:
 
 def _document(d: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.el.div(rx.el.span(rx.icon("file-text", size=14), d["filename"], class_name="item-title doc-name"),
+        rx.el.div(rx.el.span(icon("file-text", size=14), d["filename"], class_name="item-title doc-name"),
                   rx.el.span(d["kind"] + " · " + d["size"], class_name="muted small")),
         rx.el.div(
             rx.el.span(d["uploaded"], class_name="small"),
             rx.el.span(d["by"], class_name="muted small"),
-            rx.el.a(rx.icon("download", size=14), t("records.doc_download"), href="/documents/" + d["id"],
+            rx.el.a(icon("download", size=14), t("records.doc_download"), href="/documents/" + d["id"],
                     download=d["filename"], reload_document=True,  # rx.el.a is a router Link: not a route
                     class_name="link small doc-download", id="doc-download-" + d["id"]),
         ),
@@ -58,18 +59,18 @@ def _upload_form() -> rx.Component:
         _field("records.doc_kind", _select("kind", "doc-kind", DOC_KINDS, "c360.doc", "other",
                                            on_change=R.set_doc_kind)),
         rx.upload(
-            rx.el.div(rx.icon("upload", size=18), rx.el.span(t("records.doc_upload_hint"), class_name="small"),
+            rx.el.div(icon("upload", size=18), rx.el.span(t("records.doc_upload_hint"), class_name="small"),
                       class_name="stack"),
             id=UPLOAD_ID, multiple=False, max_files=1, accept=_ACCEPT,
             border="1px dashed var(--gray-8)", padding="0.9em", border_radius="8px",
         ),
         rx.foreach(rx.selected_files(UPLOAD_ID),
                    lambda f: rx.el.span(t("records.doc_selected"), f, class_name="small", id="doc-selected")),
-        rx.el.button(rx.icon("upload", size=16), t("records.doc_upload"), type="button", id="doc-upload-button",
+        rx.el.button(icon("upload", size=16), t("records.doc_upload"), type="button", id="doc-upload-button",
                      class_name="btn-primary",
                      on_click=R.upload_document(rx.upload_files(upload_id=UPLOAD_ID))),
         rx.cond(R.doc_error != "",
-                rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(R.doc_error), id="doc-error", role="alert",
+                rx.el.div(icon("circle-alert", size=16), rx.el.span(R.doc_error), id="doc-error", role="alert",
                           class_name="alert")),
         class_name="stack doc-upload",
     )
@@ -123,7 +124,7 @@ def consent_card() -> rx.Component:
             rx.el.ul(rx.foreach(S.consents, _consent), class_name="item-list", id="consent-list"),
             "consent",
             rx.cond(holds(P.RECORD_WRITE), rx.fragment(
-                rx.el.button(rx.icon("shield-check", size=14), t("records.consent_record"), type="button",
+                rx.el.button(icon("shield-check", size=14), t("records.consent_record"), type="button",
                              id="consent-record", class_name="btn small", on_click=R.open_consent),
                 _consent_dialog(),
             )),

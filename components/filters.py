@@ -11,6 +11,7 @@ from typing import Callable
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 
 _SELECT = {"border": "1px solid var(--border)", "border_radius": "8px", "padding": "6px 8px",
            "min_height": "38px", "font_size": "15px", "background": "var(--surface)", "color": "var(--text)",
@@ -66,7 +67,7 @@ def _condition(row: rx.Var, core_fields: rx.Var, custom_fields: rx.Var, *, on_fi
             style={**_SELECT, "flex": "1 1 100px"},
         ),
         _value_input(row),
-        rx.el.button(rx.icon("x", size=16), type="button", on_click=on_remove(row.key), class_name="btn",
+        rx.el.button(icon("x", size=16), type="button", on_click=on_remove(row.key), class_name="btn",
                      id="filter-remove-" + row.key, aria_label=t("lf.remove"), title=t("lf.remove"),
                      style={"padding": "6px 10px"}),
         style={"display": "flex", "flex_wrap": "wrap", "gap": "8px", "align_items": "center",
@@ -86,7 +87,7 @@ def filter_panel(*, rows: rx.Var, core_fields: rx.Var, custom_fields: rx.Var, er
                                               on_remove=on_remove)),
         rx.cond(error != "", rx.el.div(error, id="filter-error", role="alert", class_name="alert")),
         rx.el.div(
-            rx.el.button(rx.icon("plus", size=16), t("lf.add"), type="button", on_click=on_add, class_name="btn",
+            rx.el.button(icon("plus", size=16), t("lf.add"), type="button", on_click=on_add, class_name="btn",
                          id="filter-add"),
             rx.el.button(t("lf.clear"), type="button", on_click=on_clear, class_name="btn", id="filter-clear"),
             rx.el.button(t("lf.apply"), type="submit", class_name="btn-primary", id="filter-apply"),
@@ -111,15 +112,15 @@ def _chip(chip: rx.Var, on_remove: Callable) -> rx.Component:
     )
 
 
-def _export_link(href: rx.Var, enabled: rx.Var, icon: str, label_key: str, id_: str) -> rx.Component:
+def _export_link(href: rx.Var, enabled: rx.Var, glyph: str, label_key: str, id_: str) -> rx.Component:
     return rx.cond(
         enabled,
         # rx.el.a is React Router's Link: reload_document leaves it to the browser, and `download` makes that a
         # download rather than a navigation: the page is not left, so its connection is not dropped (a dropped one
         # reconnects by loading the page's URL again, which could undo a change made meanwhile).
-        rx.el.a(rx.icon(icon, size=16), t(label_key), href=href, id=id_, class_name="btn", reload_document=True,
+        rx.el.a(icon(glyph, size=16), t(label_key), href=href, id=id_, class_name="btn", reload_document=True,
                 download="", title=t("lf.export_hint_short"), style={"text_decoration": "none"}),
-        rx.el.button(rx.icon(icon, size=16), t(label_key), type="button", disabled=True, class_name="btn",
+        rx.el.button(icon(glyph, size=16), t(label_key), type="button", disabled=True, class_name="btn",
                      id=id_),
     )
 
@@ -131,11 +132,10 @@ def filter_bar(*, is_open: rx.Var, count: rx.Var, chips: rx.Var, export_params: 
     return rx.el.div(
         rx.el.div(
             rx.el.button(
-                rx.icon("sliders-horizontal", size=16), t("lf.filters"),
+                icon("sliders-horizontal", size=16), t("lf.filters"),
                 rx.cond(count > 0, rx.el.span(count.to_string(), class_name="badge", id="filter-count")),
-                # Two fixed icons, not rx.icon(rx.cond(...)): a computed name makes lucide's DynamicIcon, which
-                # fetches its icon by a request of its own and brings an import map of all 1,750 icons.
-                rx.cond(is_open, rx.icon("chevron-up", size=16), rx.icon("chevron-down", size=16)),
+                # Two fixed icons: an icon's name is a literal (components/icons.py).
+                rx.cond(is_open, icon("chevron-up", size=16), icon("chevron-down", size=16)),
                 type="button", on_click=on_toggle, class_name="btn", id="filter-toggle",
                 aria_expanded=rx.cond(is_open, "true", "false"), aria_controls="filter-panel",
             ),

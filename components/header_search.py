@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from state.header_search import HeaderSearchState as S
 
@@ -26,7 +27,7 @@ def _results() -> rx.Component:
         rx.foreach(S.results, lambda r: _item(r, r["detail"], "hs-result-")),
         rx.cond(S.searched & (S.results.length() == 0), rx.el.div(t("hs.none"), class_name="hs-empty")),
         rx.cond(S.error != "", rx.el.div(S.error, class_name="hs-empty danger", role="alert")),
-        link(rx.icon("list", size=14), t("hs.all"), href=S.all_results_href, id="hs-all", class_name="hs-all"),
+        link(icon("list", size=14), t("hs.all"), href=S.all_results_href, id="hs-all", class_name="hs-all"),
         id="hs-results",
     )
 
@@ -44,7 +45,7 @@ def _recent() -> rx.Component:
 def header_search() -> rx.Component:
     return rx.el.div(
         rx.el.form(
-            rx.icon("search", size=16, class_name="hs-icon"),
+            icon("search", size=16, class_name="hs-icon"),
             rx.debounce_input(
                 rx.el.input(id="global-search", name="hq", type="search", value=S.query, on_change=S.search,
                             on_focus=S.opened, placeholder=t("hs.placeholder"), aria_label=t("hs.label"),

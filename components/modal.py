@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+
+from components.icons import icon
 from reflex_components_radix.primitives.dialog import dialog
 
 
@@ -37,7 +39,7 @@ def modal_form(title: Any, *fields: rx.Component, id_prefix: str, error: Any, on
         title,
         rx.form(
             *fields,
-            rx.cond(error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(error),
+            rx.cond(error != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(error),
                                            id=f"{id_prefix}-error", role="alert", class_name="alert")),
             rx.el.div(
                 modal_close(rx.el.button(cancel, type="button", class_name="btn" + extra, id=f"{id_prefix}-cancel")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from state.reminder_rules import ReminderRulesState as S
 
 
@@ -45,7 +46,7 @@ def reminder_rules_body() -> rx.Component:
     return rx.el.div(
         rx.el.h1(t("reminder_rules.title"), class_name="page-title"),
         rx.el.p(t("reminder_rules.intro"), class_name="muted"),
-        rx.cond(S.error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.error), role="alert",
+        rx.cond(S.error != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(S.error), role="alert",
                                          class_name="alert", id="rules-error")),
         rx.cond(S.loaded & ~S.push_configured,
                 rx.el.p(t("reminder_rules.push_off"), class_name="muted", id="rules-push-off")),

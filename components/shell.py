@@ -12,6 +12,7 @@ import reflex as rx
 
 from components.header_search import header_search
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from state.agenda import ReminderBadgeState
 from state.permissions import holds
@@ -37,7 +38,7 @@ def plain_form(*children: rx.Component, action: str, **props: Any) -> rx.Compone
 
 def brand() -> rx.Component:
     return rx.el.div(
-        rx.el.div(rx.icon("landmark", size=18), class_name="brand-mark"),
+        rx.el.div(icon("landmark", size=18), class_name="brand-mark"),
         rx.el.span("FinCRM", class_name="brand-name"),
         class_name="brand",
     )
@@ -69,7 +70,7 @@ def language_switch(handler: Any = None, id_prefix: str = "lang") -> rx.Componen
 def logout_button() -> rx.Component:
     return plain_form(
         rx.el.button(
-            rx.icon("log-out", size=16),
+            icon("log-out", size=16),
             rx.el.span(t("nav.logout"), class_name="logout-label"),
             type="submit",
             id="logout-button",
@@ -102,9 +103,9 @@ def _badge_words(href: str) -> rx.Component:
                    rx.el.span(", ", ReminderBadgeState.badge, " ", t("agenda.badge_words"), class_name="sr-only"))
 
 
-def _link(href: str, icon: str, key: str, id_: str, cls: str) -> rx.Component:
+def _link(href: str, glyph: str, key: str, id_: str, cls: str) -> rx.Component:
     return link(
-        rx.el.span(rx.icon(icon, size=18), _badge(href, id_), class_name="nav-icon"),
+        rx.el.span(icon(glyph, size=18), _badge(href, id_), class_name="nav-icon"),
         rx.el.span(t(key)),
         _badge_words(href),
         href=href,
@@ -136,7 +137,7 @@ def tabbar(menu: Sequence[MenuItem] = ()) -> rx.Component:
     primary = [item for item in menu if item.href in PHONE_TABS]
     rest = [item for item in menu if item.href not in PHONE_TABS]
     more = rx.el.details(
-        rx.el.summary(rx.icon("ellipsis", size=18), rx.el.span(t("nav.more")), class_name="tab-link tab-more",
+        rx.el.summary(icon("ellipsis", size=18), rx.el.span(t("nav.more")), class_name="tab-link tab-more",
                       id="nav-more"),
         rx.el.div(*[_nav_link(item, "tab", "more-link") for item in rest], class_name="more-sheet", id="nav-more-sheet"),
         class_name="tab-more-wrap",
@@ -155,7 +156,7 @@ def topbar(locale_handler: Any = None) -> rx.Component:
         header_search(),  # customers by name, pinyin, phone or ID last 4, from every page
         rx.cond(
             AppState.user_name != "",
-            rx.el.span(rx.icon("circle-user", size=16), AppState.user_name, class_name="user-chip",
+            rx.el.span(icon("circle-user", size=16), AppState.user_name, class_name="user-chip",
                        id="current-user"),
         ),
         language_switch(locale_handler),

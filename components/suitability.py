@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from components.shell import plain_form
 from state.session import AppState
@@ -37,7 +38,7 @@ def _issued() -> rx.Component:
                 rx.el.input(value=S.issued_url, read_only=True, class_name="field-input suit-url", id="suit-url",
                             aria_label="URL"),
                 rx.el.p(t("suit.in_branch_help"), class_name="small muted"),
-                plain_form(rx.el.button(rx.icon("tablet-smartphone", size=16), t("suit.in_branch"), type="submit",
+                plain_form(rx.el.button(icon("tablet-smartphone", size=16), t("suit.in_branch"), type="submit",
                                         class_name="btn", id="suit-in-branch"),
                            action=S.in_branch_action),
                 class_name="suit-issued-side"),
@@ -70,7 +71,7 @@ def _classify() -> rx.Component:
                   rx.el.button(t("suit.hide"), type="button", class_name="btn", on_click=S.close_classify),
                   class_name="suit-actions"),
         on_submit=S.classify, class_name="suit-form suit-issued"),
-        rx.el.button(rx.icon("award", size=16), t("suit.classify"), type="button", class_name="btn",
+        rx.el.button(icon("award", size=16), t("suit.classify"), type="button", class_name="btn",
                      on_click=S.open_classify, id="suit-classify"))
 
 
@@ -92,7 +93,7 @@ def suitability_card() -> rx.Component:
                 rx.cond(inv["professional_until"] != "",
                         rx.el.p(t("suit.class.professional"), " · ", inv["professional_until"], class_name="small")),
                 rx.cond(inv["reminder"] == "yes",
-                        rx.el.p(rx.icon("bell", size=14), t("suit.reminder"), class_name="suit-reminder")),
+                        rx.el.p(icon("bell", size=14), t("suit.reminder"), class_name="suit-reminder")),
                 rx.cond(inv["latest_zh"] != "", rx.el.p(by_lang(inv["latest_zh"], inv["latest_en"]),
                                                         class_name="small muted", id="suit-latest")),
                 rx.cond(inv["link_zh"] != "", rx.el.p(by_lang(inv["link_zh"], inv["link_en"]),
@@ -100,9 +101,9 @@ def suitability_card() -> rx.Component:
                 rx.cond(S.card_error != "", rx.el.div(S.card_error, class_name="alert", role="alert")),
                 rx.el.div(
                     rx.cond(S.can_issue & (S.issued_url == ""),
-                            rx.el.button(rx.icon("qr-code", size=16), t("suit.issue"), type="button", class_name="btn",
+                            rx.el.button(icon("qr-code", size=16), t("suit.issue"), type="button", class_name="btn",
                                          id="suit-issue", on_click=S.issue_link)),
-                    rx.cond(S.can_sell, link(rx.icon("plus", size=16), t("suit.new_sale"),
+                    rx.cond(S.can_sell, link(icon("plus", size=16), t("suit.new_sale"),
                                                 href="/sales/new?customer=" + S.investor["customer"],
                                                 class_name="btn", id="suit-new-sale")),
                     class_name="suit-actions"),

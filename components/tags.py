@@ -6,6 +6,7 @@ from typing import Any
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 
 OPS = (">=", ">", "<=", "<", "==", "!=", "in", "not_in")
 COLOR_HEX = {"blue": "#3e63dd", "green": "#30a46c", "orange": "#f76b15", "red": "#e5484d", "purple": "#8e4ec6",
@@ -109,7 +110,7 @@ def _value(row: rx.Var, index: rx.Var, *, choices: rx.Var, picked: rx.Var, on_se
                                                          "cond-value-" + i + "-"), "cond-value-" + i)),
         ("picks", _fieldset("tags.value", rx.el.div(
             rx.foreach(picked[row["rid"]].to(list[dict[str, str]]), lambda o: rx.el.button(
-                o["label"], rx.icon("x", size=12), type="button", class_name="pick-chip",
+                o["label"], icon("x", size=12), type="button", class_name="pick-chip",
                 aria_label=t("tags.value_remove"), id="cond-value-" + i + "-" + o["value"],
                 on_click=on_toggle(index, "value", o["value"], False))),
             _select(options, "", "cond-value-" + i + "-add", lambda v: on_toggle(index, "value", v, True),
@@ -133,7 +134,7 @@ def condition_row(row: rx.Var, index: rx.Var, *, fields: rx.Var, choices: rx.Var
                 rx.el.input(type="checkbox", id="cond-not-" + i, checked=row["negate"] != "",
                             on_change=lambda v: on_set(index, "negate", v)),
                 rx.el.span(t("tags.not")), class_name="check-chip"),
-            rx.el.button(rx.icon("trash-2", size=14), t("tags.remove_condition"), type="button", class_name="btn",
+            rx.el.button(icon("trash-2", size=14), t("tags.remove_condition"), type="button", class_name="btn",
                          id="cond-remove-" + i, on_click=on_remove(index)),
             class_name="chips cond-head",
         ),

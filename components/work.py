@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from components.modal import modal_form
 from state.permissions import P, holds
@@ -38,17 +39,17 @@ def _seg(label_key: str, active: rx.Var, on_click, id_: str) -> rx.Component:
 
 def _pager(state) -> rx.Component:
     return rx.el.div(
-        rx.el.button(rx.icon("chevron-left", size=16), type="button", aria_label="Previous", class_name="btn",
+        rx.el.button(icon("chevron-left", size=16), type="button", aria_label="Previous", class_name="btn",
                      disabled=~state.has_prev, on_click=state.prev_page, id="work-prev"),
         rx.el.span(state.page_info, class_name="page-info", id="work-page-info"),
-        rx.el.button(rx.icon("chevron-right", size=16), type="button", aria_label="Next", class_name="btn",
+        rx.el.button(icon("chevron-right", size=16), type="button", aria_label="Next", class_name="btn",
                      disabled=~state.has_next, on_click=state.next_page, id="work-next"),
         class_name="pager",
     )
 
 
 def _error(text: rx.Var, id_: str) -> rx.Component:
-    return rx.cond(text != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(text), role="alert",
+    return rx.cond(text != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(text), role="alert",
                                          class_name="alert", id=id_))
 
 
@@ -63,7 +64,7 @@ def _task_row(task: rx.Var) -> rx.Component:
             rx.el.span(task["title"], class_name="item-title task-title"),
             rx.el.div(
                 rx.cond(task["customer_href"] != "",
-                        link(rx.icon("user", size=13), task["customer"], href=task["customer_href"],
+                        link(icon("user", size=13), task["customer"], href=task["customer_href"],
                                 class_name="link small chip-link"),
                         rx.cond(task["customer"] != "", rx.el.span(task["customer"], class_name="muted small"))),
                 rx.cond(task["kind"] != "", rx.cond(
@@ -71,7 +72,7 @@ def _task_row(task: rx.Var) -> rx.Component:
                     link(task["kind"], href=task["ticket_href"], class_name="badge danger"),
                     rx.el.span(task["kind"], class_name="badge danger"))),
                 rx.el.span(task["priority"], class_name=rx.cond(task["high"] != "", "badge danger", "badge neutral")),
-                rx.cond(S.view == "team", rx.el.span(rx.icon("circle-user", size=13), task["assignee"],
+                rx.cond(S.view == "team", rx.el.span(icon("circle-user", size=13), task["assignee"],
                                                      class_name="muted small chip-link")),
                 class_name="chips",
             ),
@@ -83,13 +84,13 @@ def _task_row(task: rx.Var) -> rx.Component:
             class_name="task-due",
         ),
         rx.cond(task["open"] != "", rx.el.div(
-            rx.el.button(rx.icon("check", size=14), t("tasks.complete"), type="button", class_name="btn small",
+            rx.el.button(icon("check", size=14), t("tasks.complete"), type="button", class_name="btn small",
                          id="task-complete-" + task["id"], on_click=S.complete(task["id"])),
-            rx.el.button(rx.icon("calendar-clock", size=14), t("tasks.reschedule"), type="button",
+            rx.el.button(icon("calendar-clock", size=14), t("tasks.reschedule"), type="button",
                          class_name="btn small", id="task-reschedule-" + task["id"],
                          on_click=S.open_reschedule(task["id"])),
             rx.cond(holds(P.TASK_REASSIGN),
-                    rx.el.button(rx.icon("user-round-pen", size=14), t("tasks.reassign"), type="button",
+                    rx.el.button(icon("user-round-pen", size=14), t("tasks.reassign"), type="button",
                                  class_name="btn small", id="task-reassign-" + task["id"],
                                  on_click=S.open_reassign(task["id"]))),
             class_name="form-actions",
@@ -160,7 +161,7 @@ def _ticket_row(tk: rx.Var) -> rx.Component:
                 rx.el.div(
                     rx.el.span(tk["kind"], class_name="badge neutral"),
                     rx.el.span(tk["category"], class_name="muted small"),
-                    rx.el.span(rx.icon("user", size=13), tk["customer"], class_name="muted small chip-link"),
+                    rx.el.span(icon("user", size=13), tk["customer"], class_name="muted small chip-link"),
                     rx.el.span(tk["priority"], class_name=rx.cond(tk["high"] != "", "badge danger",
                                                                    "badge neutral")),
                     class_name="chips",
@@ -229,7 +230,7 @@ def _fact(label_key: str, value: rx.Var, id_: str, **props) -> rx.Component:
 
 def _history(s: rx.Var) -> rx.Component:
     return rx.el.li(
-        rx.el.span(rx.cond(s["breach"] != "", rx.icon("octagon-alert", size=14), rx.icon("circle-dot", size=14)),
+        rx.el.span(rx.cond(s["breach"] != "", icon("octagon-alert", size=14), icon("circle-dot", size=14)),
                    class_name=rx.cond(s["breach"] != "", "tl-icon danger", "tl-icon")),
         rx.el.div(
             rx.el.div(rx.el.span(s["step"], class_name="item-title"), rx.el.span(s["to"], class_name="small"),
@@ -243,16 +244,16 @@ def _history(s: rx.Var) -> rx.Component:
     )
 
 
-def _step_button(step: str, icon: str, label_key: str, on_click, primary: bool = False) -> rx.Component:
+def _step_button(step: str, glyph: str, label_key: str, on_click, primary: bool = False) -> rx.Component:
     return rx.cond(D.allowed.contains(step), rx.el.button(
-        rx.icon(icon, size=15), t(label_key), type="button", id=f"ticket-{step}",
+        icon(glyph, size=15), t(label_key), type="button", id=f"ticket-{step}",
         class_name="btn-primary" if primary else "btn", on_click=on_click))
 
 
 def ticket_page_body() -> rx.Component:
     f = D.facts
     return rx.el.div(
-        link(rx.icon("arrow-left", size=16), t("ticket.back"), href="/tickets", class_name="back-link",
+        link(icon("arrow-left", size=16), t("ticket.back"), href="/tickets", class_name="back-link",
                 id="back-to-tickets"),
         _error(D.page_error, "ticket-error"),
         rx.cond(D.found, rx.el.div(

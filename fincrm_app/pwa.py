@@ -25,6 +25,8 @@ from typing import Any
 
 from reflex_base.plugins.base import Plugin
 
+from fincrm_app.icon_sprite import write_sprite
+
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -407,37 +409,12 @@ def paint_before_bundle(static_dir: Path) -> int:
     return changed
 
 
-# Vite's code splitting (Rolldown's `codeSplitting.groups`, which Reflex's vite.config.js already uses for its env
-# file): every lucide icon the app draws in one chunk.
-_GROUPS_ANCHOR = "groups: ["
-_ICON_GROUP = '{ test: /[\\\\/]node_modules[\\\\/]lucide-react[\\\\/]/, name: "icons" },'
-
-
-def one_icon_chunk(vite_config: str) -> str:
-    """vite.config.js with the lucide icons grouped into one chunk (unchanged, with a warning, if Reflex's template no
-    longer has the anchor).
-
-    Split per icon, a page asked for each of its icons apart: on the agenda 15 files of ~400 bytes of code each,
-    every one a request with its own headers and, over HTTP/1.1's six connections, its own turn (Lighthouse's mobile
-    profile: 150 ms each round). Together they are one file of a few kB for the whole app, cached once."""
-    if _ICON_GROUP in vite_config:
-        return vite_config
-    if _GROUPS_ANCHOR not in vite_config:
-        log.warning("vite.config.js has no code-splitting groups; icons stay one chunk each")
-        return vite_config
-    return vite_config.replace(_GROUPS_ANCHOR, f"{_GROUPS_ANCHOR}\n            {_ICON_GROUP}", 1)
-
-
 class PwaPlugin(Plugin):
     """Reflex build plugin (rxconfig.py): the pages' first paint and the service worker of each production build."""
 
-    def pre_compile(self, **context: Any) -> None:
-        from reflex_base import constants
-
-        context["add_modify_task"](constants.ReactRouter.VITE_CONFIG_FILE, one_icon_chunk)
-
     def post_build(self, **context: Any) -> None:
         static_dir = Path(context["static_dir"])
+        write_sprite(static_dir.parents[1], static_dir)  # before the service worker, which precaches it
         log.info("PWA: %d prerendered pages preload their modules after the first frame", paint_before_bundle(static_dir))
         if not build_service_worker(static_dir):
             print("WARNING: no service worker in this build (run `make tools` for workbox-cli)")

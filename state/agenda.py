@@ -192,9 +192,9 @@ class AgendaState(DataState):
 
     @rx.event
     def load(self):
-        """on_load of /agenda."""
-        stop = self._refresh()
-        return stop if stop is not None else ReminderBadgeState.refresh
+        """on_load of /agenda. (The menu's badge is refreshed by the frame's on_mount, components/shell.py: asked
+        here too, it came twice, and each answer redrew the page on the phone.)"""
+        return self._refresh()
 
     @rx.event
     def push_result(self, outcome: Any):

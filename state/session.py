@@ -160,7 +160,9 @@ class AppState(_HandlersOffTheLoop, rx.State):
         actor = resolve_cookie_header(self._cookie_header())
         if actor is None:
             raise SessionInvalid()
-        self.user_name = actor.display_name or actor.name  # the person's name in the top bar, not the login
+        name = actor.display_name or actor.name  # the person's name in the top bar, not the login
+        if name != self.user_name:  # assigned, it would be in every answer and redraw every part that shows it
+            self.user_name = name
         held = sorted(p.value for p in permissions_of(actor))
         if held != self.permissions:  # a changed list is sent to the browser whole: only when it changes
             self.permissions = held

@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
 from state.custom_fields import APPLIES, ROLES, TYPES, FieldsAdminState as S
@@ -132,7 +133,7 @@ def admin_fields_page() -> rx.Component:
                                                   class_name="muted")),
                 rx.el.div(
                     rx.el.div(
-                        rx.el.button(rx.icon("plus", size=16), t("fields.new"), type="button", id="field-new",
+                        rx.el.button(icon("plus", size=16), t("fields.new"), type="button", id="field-new",
                                      class_name="btn", on_click=S.new_field),
                         class_name="section-head",
                     ),

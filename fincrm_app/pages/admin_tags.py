@@ -8,6 +8,7 @@ import reflex as rx
 
 from components.i18n import t
 from fincrm_app.pages.registry import Menu, page
+from components.icons import icon
 from components.tags import condition_row, rule_item
 from services.security.policy import Permission as P
 from state.tags import COLORS, NEW_TAG, TagsAdminState as S
@@ -78,7 +79,7 @@ def _editor() -> rx.Component:
                             row, i, fields=S.field_options, choices=S.choice_sets, picked=S.picked,
                             on_set=S.set_row, on_toggle=S.toggle_choice, on_remove=S.remove_row)),
                         class_name="item-list", id="rule-conditions"),
-                    rx.el.button(rx.icon("plus", size=16), t("tags.add_condition"), type="button",
+                    rx.el.button(icon("plus", size=16), t("tags.add_condition"), type="button",
                                  class_name="btn", id="rule-add-condition", on_click=S.add_row),
                 ),
             ),
@@ -118,7 +119,7 @@ def admin_tags_page() -> rx.Component:
             rx.el.div(
                 rx.el.div(
                     rx.el.div(
-                        rx.el.button(rx.icon("plus", size=16), t("tags.new_rule"), type="button", id="rule-new",
+                        rx.el.button(icon("plus", size=16), t("tags.new_rule"), type="button", id="rule-new",
                                      class_name="btn", on_click=S.new_rule),
                         class_name="section-head",
                     ),

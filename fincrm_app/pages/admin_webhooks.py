@@ -4,6 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from fincrm_app.pages.registry import Menu, page
 from services.integration.outbox import EVENT_TYPES
 from services.security.policy import Permission as P
@@ -120,11 +121,11 @@ def admin_webhooks_page() -> rx.Component:
         rx.cond(WebhooksState.loaded & (WebhooksState.rows.length() == 0),
                 rx.el.div(t("webhooks.empty"), class_name="empty", id="deliveries-empty")),
         rx.el.div(
-            rx.el.button(rx.icon("chevron-left", size=16), t("customers.prev"), id="deliveries-prev",
+            rx.el.button(icon("chevron-left", size=16), t("customers.prev"), id="deliveries-prev",
                          type="button", disabled=~WebhooksState.has_prev, on_click=WebhooksState.prev_page,
                          class_name="btn"),
             rx.el.span(WebhooksState.page_info, class_name="page-info", id="deliveries-info"),
-            rx.el.button(t("customers.next"), rx.icon("chevron-right", size=16), id="deliveries-next",
+            rx.el.button(t("customers.next"), icon("chevron-right", size=16), id="deliveries-next",
                          type="button", disabled=~WebhooksState.has_next, on_click=WebhooksState.next_page,
                          class_name="btn"),
             class_name="pager",

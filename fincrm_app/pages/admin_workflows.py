@@ -7,6 +7,7 @@ import reflex as rx
 from components.bpmn_modeler import bpmn_modeler
 from components.dmn_modeler import dmn_modeler
 from components.i18n import t
+from components.icons import icon
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
 from state.workflow_admin import WorkflowAdminState as S
@@ -71,12 +72,12 @@ def _table(meta: rx.Var, ti: rx.Var) -> rx.Component:
                     name="c-" + tix + "-" + ri.to_string() + "-" + ci.to_string(), default_value=cell,
                     key=S.form_key + "-" + tix + "-" + ri.to_string() + "-" + ci.to_string() + "-" + cell,
                     id="wf-cell-" + meta["id"] + "-" + ri.to_string() + "-" + ci.to_string()))),
-                rx.el.td(rx.el.button(rx.icon("trash-2", size=14), type="button", class_name="btn small",
+                rx.el.td(rx.el.button(icon("trash-2", size=14), type="button", class_name="btn small",
                                       aria_label=t("wfadmin.remove_row"), title=t("wfadmin.remove_row"),
                                       on_click=S.remove_row(ti, ri))),
             ))),
             class_name="wf-table", id="wf-table-" + meta["id"]), class_name="wf-table-wrap"),
-        rx.el.button(rx.icon("plus", size=14), t("wfadmin.add_row"), type="button", class_name="btn small",
+        rx.el.button(icon("plus", size=14), t("wfadmin.add_row"), type="button", class_name="btn small",
                      on_click=S.add_row(ti), id="wf-add-row-" + meta["id"]),
         class_name="wf-section",
     )
@@ -85,7 +86,7 @@ def _table(meta: rx.Var, ti: rx.Var) -> rx.Component:
 def _messages() -> rx.Component:
     return rx.fragment(
         rx.cond(S.error != "", rx.el.div(
-            rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.error), class_name="alert", role="alert"),
+            rx.el.div(icon("circle-alert", size=16), rx.el.span(S.error), class_name="alert", role="alert"),
             rx.cond(S.problems.length() > 0, rx.el.ul(rx.foreach(S.problems, lambda p: rx.el.li(p)),
                                                        class_name="wf-problems", id="wf-problems")),
             id="wf-error")),

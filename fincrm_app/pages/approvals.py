@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
 from state.approvals import ApprovalsState as S
@@ -58,7 +59,7 @@ _CSS = """
 
 
 def _alert(text, id_: str) -> rx.Component:
-    return rx.cond(text != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(text), role="alert",
+    return rx.cond(text != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(text), role="alert",
                                          class_name="alert", id=id_))
 
 
@@ -106,10 +107,10 @@ def _list() -> rx.Component:
                 rx.el.ul(rx.foreach(S.rows, _row), class_name="item-list", id="approval-list"),
                 rx.cond(S.loaded, rx.el.p(t("approvals.empty"), class_name="empty muted", id="approvals-empty"))),
         rx.cond(S.page_info != "", rx.el.div(
-            rx.el.button(rx.icon("chevron-left", size=16), type="button", aria_label="Previous", class_name="btn",
+            rx.el.button(icon("chevron-left", size=16), type="button", aria_label="Previous", class_name="btn",
                          disabled=~S.has_prev, on_click=S.prev_page, id="approvals-prev"),
             rx.el.span(S.page_info, class_name="page-info"),
-            rx.el.button(rx.icon("chevron-right", size=16), type="button", aria_label="Next", class_name="btn",
+            rx.el.button(icon("chevron-right", size=16), type="button", aria_label="Next", class_name="btn",
                          disabled=~S.has_next, on_click=S.next_page, id="approvals-next"),
             class_name="pager")),
         class_name="card",
@@ -137,7 +138,7 @@ def _event(h: rx.Var) -> rx.Component:
 def _away() -> rx.Component:
     """Delegation while away: to whom, from when until when; the delegations given and received, revocable."""
     return rx.el.section(
-        rx.el.button(rx.icon("plane", size=16), t("approvals.away"), type="button", class_name="btn",
+        rx.el.button(icon("plane", size=16), t("approvals.away"), type="button", class_name="btn",
                      on_click=S.toggle_away, id="approvals-away", aria_expanded=rx.cond(S.away_open, "true", "false")),
         rx.cond(S.delegations.length() > 0, rx.el.ul(rx.foreach(S.delegations, lambda d: rx.el.li(
             rx.el.div(rx.el.span(d["text"]),
@@ -183,11 +184,11 @@ def _decision_form() -> rx.Component:
             ),
             _alert(S.detail_error, "approval-error"),
             rx.el.div(
-                rx.el.button(rx.icon("check", size=16), t("approvals.approve"), type="button", class_name="btn-primary",
+                rx.el.button(icon("check", size=16), t("approvals.approve"), type="button", class_name="btn-primary",
                              id="approval-approve", on_click=S.decide("approve")),
-                rx.el.button(rx.icon("undo-2", size=16), t("approvals.return"), type="button", class_name="btn",
+                rx.el.button(icon("undo-2", size=16), t("approvals.return"), type="button", class_name="btn",
                              id="approval-return", on_click=S.decide("return")),
-                rx.el.button(rx.icon("x", size=16), t("approvals.reject"), type="button", class_name="btn ap-reject",
+                rx.el.button(icon("x", size=16), t("approvals.reject"), type="button", class_name="btn ap-reject",
                              id="approval-reject", on_click=S.decide("reject")),
                 class_name="ap-buttons",
             ),
@@ -205,7 +206,7 @@ def _detail() -> rx.Component:
                 rx.el.h2(S.heading, class_name="section-title", id="approval-heading"),
                 rx.el.p(S.step_line, class_name="ap-step", id="approval-step"),
             ),
-            rx.el.button(rx.icon("x", size=16), type="button", class_name="btn", aria_label=t("approvals.back"),
+            rx.el.button(icon("x", size=16), type="button", class_name="btn", aria_label=t("approvals.back"),
                          title=t("approvals.back"), on_click=S.close_task, id="approval-close"),
             class_name="ap-head",
         ),

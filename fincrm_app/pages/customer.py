@@ -10,6 +10,7 @@ import reflex as rx
 from components import c360, c360_work, customer_records
 from components.customer_form import edit_link
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from components.opportunities import opportunities_card
 from components.suitability import suitability_card
@@ -26,14 +27,14 @@ from state.permissions import holds
 def customer_page() -> rx.Component:
     return rx.el.div(
         rx.el.div(
-            link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
+            link(icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link",
                     id="back-to-customers"),
             rx.cond(holds(P.CUSTOMER_EDIT) & CustomerState.found, edit_link()),  # the customer form
             class_name="cf-360-top",
         ),
         rx.cond(
             CustomerState.page_error != "",
-            rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(CustomerState.page_error),
+            rx.el.div(icon("circle-alert", size=16), rx.el.span(CustomerState.page_error),
                       id="page-error", role="alert", class_name="alert"),
         ),
         rx.cond(

@@ -6,6 +6,7 @@ import reflex as rx
 
 from components.customer_form import conflict_panel, customer_form
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from fincrm_app.pages.registry import page
 from services.security.policy import Permission as P
@@ -14,10 +15,10 @@ from state.customer_form import CustomerFormState as S
 
 def _frame(title_key: str) -> rx.Component:
     return rx.el.div(
-        link(rx.icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link"),
+        link(icon("arrow-left", size=16), t("detail.back"), href="/customers", class_name="back-link"),
         rx.el.h1(t(title_key), rx.cond(S.mode == "edit", rx.el.span(" · " + S.values["name"], class_name="muted")),
                  class_name="page-title"),
-        rx.cond(S.page_error != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(S.page_error),
+        rx.cond(S.page_error != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(S.page_error),
                                               id="page-error", role="alert", class_name="alert")),
         rx.cond(S.conflict.length() > 0, conflict_panel()),
         rx.cond(S.found, customer_form()),

@@ -7,6 +7,7 @@ import reflex as rx
 from components.customer_list import list_head, list_row, selection_bar, view_form, views_bar
 from components.filters import filter_bar, filter_panel
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
@@ -17,7 +18,7 @@ from state.permissions import holds
 def _search() -> rx.Component:
     return rx.form(
         rx.el.div(
-            rx.icon("search", size=16, class_name="search-icon"),
+            icon("search", size=16, class_name="search-icon"),
             rx.debounce_input(
                 rx.el.input(
                     id="customer-search",
@@ -43,10 +44,10 @@ def _search() -> rx.Component:
 
 def _pager() -> rx.Component:
     return rx.el.div(
-        rx.el.button(rx.icon("chevron-left", size=16), t("customers.prev"), id="page-prev", type="button",
+        rx.el.button(icon("chevron-left", size=16), t("customers.prev"), id="page-prev", type="button",
                      disabled=~CustomersState.has_prev, on_click=CustomersState.prev_page, class_name="btn"),
         rx.el.span(CustomersState.page_info, id="page-info", class_name="page-info"),
-        rx.el.button(t("customers.next"), rx.icon("chevron-right", size=16), id="page-next", type="button",
+        rx.el.button(t("customers.next"), icon("chevron-right", size=16), id="page-next", type="button",
                      disabled=~CustomersState.has_next, on_click=CustomersState.next_page, class_name="btn"),
         class_name="pager",
     )
@@ -79,7 +80,7 @@ def customers_page() -> rx.Component:
         rx.el.div(
             rx.el.h1(t("customers.title"), class_name="page-title"),
             rx.cond(holds(P.CUSTOMER_CREATE),
-                    link(rx.icon("user-plus", size=16), t("cl.new_customer"), href="/customers/new",
+                    link(icon("user-plus", size=16), t("cl.new_customer"), href="/customers/new",
                             id="new-customer", class_name="btn-primary")),
             class_name="cl-title",
         ),
@@ -92,7 +93,7 @@ def customers_page() -> rx.Component:
         rx.cond(S.list_error != "", rx.el.div(S.list_error, id="list-error", role="alert", class_name="alert")),
         rx.cond((S.selected_count > 0) | S.all_matching | S.bulk_running, selection_bar()),
         rx.cond((S.bulk_message != "") & ~S.bulk_running,
-                rx.el.div(rx.icon("circle-check", size=16), S.bulk_message, id="bulk-result", role="status",
+                rx.el.div(icon("circle-check", size=16), S.bulk_message, id="bulk-result", role="status",
                           class_name="cl-note ok")),
         rx.el.div(
             list_head(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
 from state.imports import ImportsState
@@ -17,7 +18,7 @@ def _upload_card() -> rx.Component:
         rx.el.h2(t("imports.title"), class_name="section-title"),
         rx.el.p(t("imports.intro"), class_name="muted small"),
         rx.upload(
-            rx.el.div(rx.icon("upload", size=20), rx.el.span(t("imports.upload_hint")), class_name="stack"),
+            rx.el.div(icon("upload", size=20), rx.el.span(t("imports.upload_hint")), class_name="stack"),
             id=UPLOAD_ID,
             multiple=False,
             max_files=1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
 from state.loans import FILTERS, LoansState as S
@@ -36,7 +37,7 @@ _CSS = """
 
 
 def _alert(text, id_: str) -> rx.Component:
-    return rx.cond(text != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(text), role="alert",
+    return rx.cond(text != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(text), role="alert",
                                          class_name="alert", id=id_))
 
 
@@ -115,13 +116,13 @@ def _form() -> rx.Component:
 def _detail() -> rx.Component:
     return rx.el.section(
         rx.el.div(rx.el.h2(S.heading, class_name="section-title", id="loan-heading"),
-                  rx.el.button(rx.icon("x", size=16), type="button", class_name="btn", on_click=S.close_application,
+                  rx.el.button(icon("x", size=16), type="button", class_name="btn", on_click=S.close_application,
                                aria_label=t("loans.cancel"), id="loan-close"),
                   style={"display": "flex", "justifyContent": "space-between", "gap": "8px"}),
         rx.cond(S.waiting != "", rx.el.p(S.waiting, class_name="muted", id="loan-waiting")),
         rx.cond(S.can_revise, rx.el.p(t("loans.returned_note"), class_name="alert")),
         rx.el.div(
-            rx.cond(S.letter_href != "", rx.el.a(rx.icon("file-down", size=16), t("loans.letter"), href=S.letter_href,
+            rx.cond(S.letter_href != "", rx.el.a(icon("file-down", size=16), t("loans.letter"), href=S.letter_href,
                                                  class_name="btn-primary", id="loan-letter", download=True)),
             rx.cond(S.can_revise, rx.el.button(t("loans.resubmit"), type="button", class_name="btn-primary",
                                                on_click=S.revise, id="loan-revise")),
@@ -148,7 +149,7 @@ def loans_page() -> rx.Component:
     return rx.el.div(
         rx.el.style(_CSS),
         rx.el.div(rx.el.h1(t("loans.title"), class_name="page-title"),
-                  rx.cond(holds(P.LOAN_APPLY), rx.el.button(rx.icon("plus", size=16), t("loans.new"), type="button",
+                  rx.cond(holds(P.LOAN_APPLY), rx.el.button(icon("plus", size=16), t("loans.new"), type="button",
                                                             class_name="btn-primary", on_click=S.new_application,
                                                             id="loan-new")),
                   class_name="page-head", style={"display": "flex", "justifyContent": "space-between",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.shell import brand, language_switch, plain_form
 from fincrm_app.pages.registry import page
 from state.login import LoginState
@@ -38,7 +39,7 @@ def login_page() -> rx.Component:
             rx.el.p(t("login.subtitle"), class_name="login-subtitle"),
             rx.cond(
                 LoginState.error_message != "",
-                rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(LoginState.error_message),
+                rx.el.div(icon("circle-alert", size=16), rx.el.span(LoginState.error_message),
                           id="login-error", role="alert", class_name="alert"),
             ),
             plain_form(

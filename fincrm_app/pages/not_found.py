@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from fincrm_app.pages.registry import page
 from state.session import AppState
@@ -17,11 +18,11 @@ from state.session import AppState
 def not_found_page() -> rx.Component:
     return rx.el.div(
         rx.el.section(
-            rx.el.div(rx.icon("map-pin-off", size=36), class_name="nf-icon"),
+            rx.el.div(icon("map-pin-off", size=36), class_name="nf-icon"),
             rx.el.h1(t("notfound.title"), class_name="page-title", id="not-found-title"),
             rx.el.p(t("notfound.body"), class_name="muted"),
             rx.el.div(
-                link(rx.icon("users", size=16), t("notfound.home"), href="/customers", id="not-found-home",
+                link(icon("users", size=16), t("notfound.home"), href="/customers", id="not-found-home",
                         class_name="btn-primary"),
                 class_name="form-actions nf-actions",
             ),

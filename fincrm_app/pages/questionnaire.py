@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.icons import icon
 from components.shell import brand, plain_form
 from components.signature_pad import signature_pad
 from fincrm_app.pages.registry import page
@@ -38,7 +39,7 @@ def _frame(*children: rx.Component) -> rx.Component:
         rx.el.div(
             rx.el.header(brand(), rx.el.div(class_name="grow"), _lang_switch(), class_name="q-top"),
             *children,
-            rx.el.p(rx.icon("shield-check", size=14), qt("q.privacy"), class_name="q-privacy"),
+            rx.el.p(icon("shield-check", size=14), qt("q.privacy"), class_name="q-privacy"),
             class_name="q-card",
         ),
         class_name="q-page",
@@ -51,7 +52,7 @@ def _field(label_key: str, **props) -> rx.Component:
 
 
 def _alert(message: rx.Var) -> rx.Component:
-    return rx.cond(message != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(message), role="alert",
+    return rx.cond(message != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(message), role="alert",
                                             id="q-error", class_name="alert"))
 
 
@@ -96,7 +97,7 @@ def questionnaire_link_page() -> rx.Component:
                 class_name="q-stack"),
             rx.cond(
                 QuestionnaireLinkState.checked,
-                rx.el.div(rx.icon("link-2-off", size=28), rx.el.h2(qt("q.invalid_title"), class_name="q-h2"),
+                rx.el.div(icon("link-2-off", size=28), rx.el.h2(qt("q.invalid_title"), class_name="q-h2"),
                           rx.el.p(qt("q.invalid_body"), class_name="q-muted"), class_name="q-ended",
                           id="q-invalid"),
                 rx.el.p(qt("q.loading"), class_name="q-muted"),
@@ -131,11 +132,11 @@ def _question() -> rx.Component:
         rx.el.div(rx.foreach(QuestionnaireState.current_options, _option), class_name="q-options",
                   role="group"),
         rx.el.div(
-            rx.el.button(rx.icon("chevron-left", size=16), qt("q.previous"), type="button", class_name="btn",
+            rx.el.button(icon("chevron-left", size=16), qt("q.previous"), type="button", class_name="btn",
                          id="q-previous", disabled=QuestionnaireState.index == 0,
                          on_click=QuestionnaireState.previous),
             rx.el.div(class_name="grow"),
-            rx.el.button(qt("q.next"), rx.icon("chevron-right", size=16), type="button", class_name="btn",
+            rx.el.button(qt("q.next"), icon("chevron-right", size=16), type="button", class_name="btn",
                          id="q-next", on_click=QuestionnaireState.next),
             class_name="q-nav"),
     )
@@ -183,20 +184,20 @@ def questionnaire_page() -> rx.Component:
     return _frame(
         rx.el.h1(rx.cond(QuestionnaireState.heading != "", QuestionnaireState.heading, qt("q.title")),
                  class_name="q-h1"),
-        rx.cond(QuestionnaireState.in_branch, rx.el.p(rx.icon("building-2", size=14), qt("q.branch_note"),
+        rx.cond(QuestionnaireState.in_branch, rx.el.p(icon("building-2", size=14), qt("q.branch_note"),
                                                       class_name="q-note")),
         _alert(QuestionnaireState.error_message),
         rx.match(
             QuestionnaireState.phase,
             ("answer", _question()),
             ("review", _review()),
-            ("done", rx.el.div(rx.icon("circle-check", size=32, class_name="q-done-icon"),
+            ("done", rx.el.div(icon("circle-check", size=32, class_name="q-done-icon"),
                                rx.el.h2(qt("q.done_title"), class_name="q-h2"),
                                rx.el.div(QuestionnaireState.level_name, class_name="q-level", id="q-level"),
                                rx.el.p(QuestionnaireState.result_words, class_name="q-result-text"),
                                rx.el.p(QuestionnaireState.done_words, class_name="q-muted", id="q-done"),
                                class_name="q-ended")),
-            ("ended", rx.el.div(rx.icon("log-out", size=28), rx.el.h2(qt("q.ended_title"), class_name="q-h2"),
+            ("ended", rx.el.div(icon("log-out", size=28), rx.el.h2(qt("q.ended_title"), class_name="q-h2"),
                                 class_name="q-ended", id="q-ended")),
             rx.el.p(qt("q.loading"), class_name="q-muted"),
         ),

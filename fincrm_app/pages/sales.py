@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from components.recording_upload import recording_upload
 from components.signature_pad import signature_pad
@@ -16,7 +17,7 @@ from state.session import AppState
 
 
 def _alert(message: rx.Var, id_: str) -> rx.Component:
-    return rx.cond(message != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(message), role="alert",
+    return rx.cond(message != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(message), role="alert",
                                             class_name="alert", id=id_))
 
 
@@ -46,7 +47,7 @@ def sales_page() -> rx.Component:
     return rx.el.div(
         rx.el.h1(t("sale.list_title"), class_name="page-title"),
         rx.cond(SalesListState.reminders.length() > 0, rx.el.section(
-            rx.el.h3(rx.icon("bell", size=16), t("sale.reminders"), class_name="section-title"),
+            rx.el.h3(icon("bell", size=16), t("sale.reminders"), class_name="section-title"),
             rx.el.ul(rx.foreach(SalesListState.reminders, lambda r: rx.el.li(
                 link(r["name"], href=r["href"]), " · ", by_lang(r["zh"], r["en"]))),
                 class_name="suit-list", id="reminders"),
@@ -209,7 +210,7 @@ def sale_page() -> rx.Component:
     S = SaleState
     sale = S.sale
     return rx.el.div(
-        link(rx.icon("arrow-left", size=16), t("title.sales"), href="/sales", class_name="back-link"),
+        link(icon("arrow-left", size=16), t("title.sales"), href="/sales", class_name="back-link"),
         _alert(S.page_error, "sale-error"),
         rx.cond(S.found, rx.el.div(
             rx.el.section(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from components.links import link
 from components.suitability import by_lang
 from fincrm_app.pages.registry import Menu, page
@@ -13,7 +14,7 @@ from state.suitability_desk import DisclosureDeskState, OutboxState, Suitability
 
 
 def _alert(message: rx.Var, id_: str) -> rx.Component:
-    return rx.cond(message != "", rx.el.div(rx.icon("circle-alert", size=16), rx.el.span(message), role="alert",
+    return rx.cond(message != "", rx.el.div(icon("circle-alert", size=16), rx.el.span(message), role="alert",
                                             class_name="alert", id=id_))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.i18n import t
+from components.icons import icon
 from fincrm_app.pages.loans import _CSS, _alert, _kv
 from fincrm_app.pages.registry import Menu, page
 from services.security.policy import Permission as P
@@ -83,7 +84,7 @@ def _form() -> rx.Component:
 def _detail() -> rx.Component:
     return rx.el.section(
         rx.el.div(rx.el.h2(S.heading, class_name="section-title", id="uw-heading"),
-                  rx.el.button(rx.icon("x", size=16), type="button", class_name="btn", on_click=S.close_case,
+                  rx.el.button(icon("x", size=16), type="button", class_name="btn", on_click=S.close_case,
                                aria_label=t("loans.cancel"), id="uw-close"),
                   style={"display": "flex", "justifyContent": "space-between", "gap": "8px"}),
         rx.cond(S.waiting != "", rx.el.p(S.waiting, class_name="muted", id="uw-waiting")),
@@ -109,7 +110,7 @@ def underwriting_page() -> rx.Component:
         rx.el.style(_CSS + _UW_CSS),
         rx.el.div(rx.el.h1(t("uw.title"), class_name="page-title"),
                   rx.cond(holds(P.UNDERWRITING_SUBMIT), rx.el.button(
-                      rx.icon("plus", size=16), t("uw.new"), type="button", class_name="btn-primary",
+                      icon("plus", size=16), t("uw.new"), type="button", class_name="btn-primary",
                       on_click=S.new_case, id="uw-new")),
                   class_name="page-head", style={"display": "flex", "justifyContent": "space-between",
                                                  "alignItems": "center", "gap": "8px"}),

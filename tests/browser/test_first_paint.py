@@ -71,3 +71,26 @@ def test_a_page_filled_in_does_not_shift(phone_page: Page, path: str, ready: str
     assert sum(v for v, _ in shifts) < 0.05, shifts
     paints = dict(page.evaluate("performance.getEntriesByType('paint').map(e => [e.name, e.startTime])"))
     assert "first-contentful-paint" in paints
+
+
+def test_icons_come_from_the_sprite_and_are_drawn(phone_page: Page, live_app: LiveApp) -> None:
+    """Every icon on the agenda is an <svg><use> of /icons.svg (components/icons.py): the sprite the build wrote holds
+    each one the page names, and the icons are drawn (sized, stroked in the text's colour)."""
+    page = phone_page
+    sign_in_ok(page, "rm")
+    page.goto("/agenda")
+    expect(page.locator("#agenda-tasks > li").first).to_be_visible()
+    names = set(page.evaluate(
+        "Array.from(document.querySelectorAll('svg.lucide use')).map(u => u.getAttribute('href').split('#')[1])"))
+    assert {"phone", "notebook-pen", "calendar-clock", "check", "calendar-check"} <= names
+    assert page.evaluate("document.querySelectorAll('svg.lucide path, svg.lucide circle').length") == 0
+    with urllib.request.urlopen(f"{live_app.url}/icons.svg") as resp:
+        sprite = resp.read().decode()
+    assert names <= set(re.findall(r'<symbol id="([a-z0-9-]+)"', sprite))
+    call = page.locator("#agenda-tasks > li .agenda-call svg").first
+    box = call.bounding_box()
+    assert box["width"] == 20 and box["height"] == 20
+    assert call.evaluate("e => getComputedStyle(e).fill") == "none"
+    # the drawing itself arrived: the <use> has the symbol's size, not an empty box
+    drawn = call.evaluate("e => e.querySelector('use').getBBox().width")
+    assert drawn > 5

@@ -155,7 +155,9 @@ def _book(uow_factory, connection, customer_id, rows):
 def test_a_batch_that_trips_the_large_value_rule_opens_a_case_that_is_decided_once(
         uow_factory, actors, new_customer, connection):
     c = new_customer(name="赵六")
-    now = clock.now()
+    # The rule adds up a business day (Asia/Shanghai): the batches sit in one, yesterday's afternoon. (Taken back
+    # from the machine's now, they spanned two days whenever it was before 03:00 in Shanghai.)
+    now = clock.start_of_day(clock.today() - timedelta(days=1)) + timedelta(hours=15)
     _book(uow_factory, connection, c.id, [("deposit", "30000", now - timedelta(hours=3), "counter", None),
                                           ("deposit", "20000", now - timedelta(hours=2), "counter", None)])
     alert = _row(connection, select(Alert).where(Alert.customer_id == c.id))

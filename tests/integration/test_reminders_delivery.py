@@ -471,7 +471,7 @@ def test_agenda_state_shows_maturities_kyc_and_the_badge_in_both_languages(page_
     _pass(uow_factory)
     s = page_state(AgendaState, actors["rm_a1"])
     s.locale = "zh_CN"
-    assert call_handler(s, "load") == ReminderBadgeState.refresh  # the page's load also refreshes the menu's badge
+    assert call_handler(s, "load") is None  # the menu's badge: the frame's on_mount (components/shell.py), once
     kinds = [(r["kind"], r["customer"], r["text"]) for r in s.reminders]
     assert kinds[0][0] == "product_maturity" and kinds[0][1] == "王芳" and "稳健理财180天" in kinds[0][2]
     assert kinds[1][0] == "kyc_review" and "KYC" in kinds[1][2]

@@ -74,34 +74,3 @@ def test_build_without_workbox_serves_without_worker(tmp_path: Path, monkeypatch
     monkeypatch.setattr(pwa, "_tool", lambda name: None)
     assert pwa.build_service_worker(tmp_path) is False
     assert not (tmp_path / "sw.js").exists()
-
-
-VITE_GROUPS = """      output: {
-        codeSplitting: {
-          groups: [
-            {
-              test: /env.json/,
-              name: "reflex-env",
-            },
-          ],
-        },
-      },"""
-
-
-def test_icons_are_one_chunk_in_the_vite_config() -> None:
-    out = pwa.one_icon_chunk(VITE_GROUPS)
-    assert out.count('name: "icons"') == 1 and 'name: "reflex-env"' in out
-    assert re.search(r'groups: \[\s*\{ test: /\[\\\\/\]node_modules\[\\\\/\]lucide-react\[\\\\/\]/', out)
-    assert pwa.one_icon_chunk(out) == out  # a second compile adds nothing
-    assert pwa.one_icon_chunk("export default {}") == "export default {}"  # an unknown template is left alone
-
-
-def test_no_icon_is_named_at_run_time() -> None:
-    """A computed rx.icon name makes lucide's DynamicIcon: a request per icon and an import map of every icon."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[2]
-    found = subprocess.run(["grep", "-rnE", r"rx\.icon\((rx\.|tag=)", "components", "fincrm_app", "state"],
-                           cwd=root, capture_output=True, text=True).stdout
-    code = [line for line in found.splitlines() if "#" not in line.split("rx.icon(", 1)[0]]
-    assert code == [], code
