@@ -412,6 +412,13 @@ def paint_before_bundle(static_dir: Path) -> int:
 class PwaPlugin(Plugin):
     """Reflex build plugin (rxconfig.py): the pages' first paint and the service worker of each production build."""
 
+    def get_frontend_dependencies(self, **context: Any) -> list[str]:
+        """lucide-react at the release rx.icon uses: the icon sprite is drawn from its modules (fincrm_app/icon_sprite.py)
+        whether or not some component still imports one of its icons (Reflex's connection banner does today)."""
+        from reflex_components_lucide.icon import LUCIDE_LIBRARY
+
+        return [LUCIDE_LIBRARY]
+
     def post_build(self, **context: Any) -> None:
         static_dir = Path(context["static_dir"])
         write_sprite(static_dir.parents[1], static_dir)  # before the service worker, which precaches it

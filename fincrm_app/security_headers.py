@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _SUBRESOURCE_ONLY = (b"text/javascript", b"application/javascript", b"text/css", b"image/png", b"image/jpeg",
                      b"image/webp", b"image/gif", b"image/x-icon", b"image/vnd.microsoft.icon", b"font/",
                      b"application/manifest+json")
-_WORKER_SCRIPTS = frozenset({"/sw.js"})
+_WORKER_SCRIPTS = frozenset({"sw.js"})  # by file name: the app may be served under a path prefix
 
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
@@ -72,7 +72,7 @@ def content_security_policy(script_hashes: list[str]) -> str:
 
 def needs_policy(path: str, content_type: bytes) -> bool:
     """Whether a response at this path with this content type gets the CSP (see the module's note)."""
-    if path in _WORKER_SCRIPTS:
+    if path.rsplit("/", 1)[-1] in _WORKER_SCRIPTS:
         return True
     kind = content_type.split(b";", 1)[0].strip().lower()
     return not (kind and kind.startswith(_SUBRESOURCE_ONLY))

@@ -389,17 +389,24 @@ def _parse_rows(prefix: str, model: type[BaseModel], rows: list) -> tuple[list, 
     for i, row in enumerate(parsed):
         if row is None:
             continue
+        bad = False
         for name in text_fields:
             value = getattr(row, name)
             problem = value is not None and text_problem(value)
-            if problem and len(errors) < MAX_ROW_ERRORS:
-                errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
+            if problem:
+                bad = True
+                if len(errors) < MAX_ROW_ERRORS:
+                    errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
         for name in dict_fields:
             for key, value in getattr(row, name).items():
                 problem = text_problem(key) or (isinstance(value, str) and text_problem(value))
-                if problem and len(errors) < MAX_ROW_ERRORS:
-                    errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
+                if problem:
+                    bad = True
+                    if len(errors) < MAX_ROW_ERRORS:
+                        errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
                     break
+        if bad:  # a rejected row like one that failed validation: its text (a NUL byte, say) goes to no query
+            parsed[i] = None
     return parsed, errors
 
 

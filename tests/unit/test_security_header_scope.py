@@ -9,6 +9,7 @@ from fincrm_app.security_headers import needs_policy
 
 @pytest.mark.parametrize("path,ctype", [
     ("/agenda/", b"text/html; charset=utf-8"), ("/sw.js", b"text/javascript; charset=utf-8"),
+    ("/crm/sw.js", b"text/javascript"),
     ("/favicon.svg", b"image/svg+xml"), ("/api/v1/openapi.json", b"application/json"),
     ("/documents/1", b"application/pdf"), ("/x", b""), ("/x", b"text/plain"),
     ("/x", b"application/octet-stream"),
