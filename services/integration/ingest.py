@@ -367,6 +367,17 @@ def _products(session: Session, codes: set[str]) -> dict[str, int]:
 
 # ---------------------------------------------------------------- batches
 
+def _text_problem_in(value: Any) -> str | None:
+    """The first text problem of a text field (None left alone) or of a dict field's keys and text values."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(key) or (isinstance(item, str) and text_problem(item))
+            if problem:
+                return problem
+        return None
+    return text_problem(value) if value is not None else None
+
+
 def _parse_rows(prefix: str, model: type[BaseModel], rows: list) -> tuple[list, list[FieldError]]:
     """Validate every row; the fast path validates the whole list at once, the slow one names each bad row."""
     adapter = _ADAPTERS.get(model)
@@ -389,24 +400,12 @@ def _parse_rows(prefix: str, model: type[BaseModel], rows: list) -> tuple[list, 
     for i, row in enumerate(parsed):
         if row is None:
             continue
-        bad = False
-        for name in text_fields:
-            value = getattr(row, name)
-            problem = value is not None and text_problem(value)
-            if problem:
-                bad = True
-                if len(errors) < MAX_ROW_ERRORS:
-                    errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
-        for name in dict_fields:
-            for key, value in getattr(row, name).items():
-                problem = text_problem(key) or (isinstance(value, str) and text_problem(value))
-                if problem:
-                    bad = True
-                    if len(errors) < MAX_ROW_ERRORS:
-                        errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
-                    break
-        if bad:  # a rejected row like one that failed validation: its text (a NUL byte, say) goes to no query
+        problems = [(name, _text_problem_in(getattr(row, name))) for name in text_fields + dict_fields]
+        problems = [(name, problem) for name, problem in problems if problem]
+        if problems:  # refused like a row that failed validation: its text (a NUL byte, say) goes to no query
             parsed[i] = None
+        for name, problem in problems[:max(0, MAX_ROW_ERRORS - len(errors))]:
+            errors.append(FieldError(f"{prefix}[{i}].{name}", problem))
     return parsed, errors
 
 

@@ -17,9 +17,11 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def test_an_icon_is_an_svg_using_the_sprite() -> None:
-    code = str(icon("calendar_check", size=20, class_name="hs-icon").render())
-    assert '"/icons.svg#calendar-check"' in code
-    assert "lucide lucide-calendar-check hs-icon" in code and "20" in code and "aria-hidden" in code.replace("ariaHidden", "aria-hidden")
+    tree = icon("calendar_check", size=20, class_name="hs-icon").render()
+    assert tree["name"] == '"svg"'
+    assert set(tree["props"]) == {'"aria-hidden":"true"', 'className:"lucide lucide-calendar-check hs-icon"',
+                                  "height:20", "width:20", 'viewBox:"0 0 24 24"'}
+    assert [(c["name"], c["props"]) for c in tree["children"]] == [('"use"', ['href:"/icons.svg#calendar-check"'])]
 
 
 @pytest.mark.parametrize("name", [rx.Var.create("phone"), "Phone", "phone call", "", "../x", None])
